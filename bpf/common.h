@@ -1,0 +1,163 @@
+/* Shared by every gadget: the scope filter (container PID namespace, process,
+ * descendants, thread), PIDs at the container's namespace level, drop counters.
+ * Knobs are `const volatile` and set by user space before load. */
+#ifndef CT_COMMON_H
+#define CT_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "types.h"
+
+/* Deepest PID namespace nesting the kernel allows (MAX_PID_NS_LEVEL). */
+#define CT_MAX_PID_NS_LEVEL 32
+#define E2BIG 7
+
+/* Scope knobs. targ_pidns_ino: inode of the container's PID namespace
+ * (nsfs has a single device, so the inode identifies it; dev is kept for
+ * bpf_get_ns_current_pid_tgid users). targ_level: that namespace's level.
+ * host_level: the level of the namespace the helper reports "host" PIDs in
+ * (0 unless the helper itself runs inside a PID namespace). */
+const volatile __u64 targ_pidns_dev = 0;
+const volatile __u32 targ_pidns_ino = 0;
+const volatile __u32 targ_level = 0;
+const volatile __u32 host_level = 0;
+const volatile __u32 targ_tgid = 0;   /* host-level tgid; 0 = any process */
+const volatile __u32 targ_tid = 0;    /* host-level tid; 0 = any thread */
+const volatile bool targ_follow = false; /* also descendants of targ_tgid */
+
+/* Ring buffer shared by a gadget's programs. User space sizes it before load
+ * and reads it by polling the mmap'ed pages, so producers never wake it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+/* Per-CPU counters, summed by user space; indexes in types.h (CT_STAT_*). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Host tgids followed when targ_follow is set; seeded by user space with the
+ * target and its descendants, grown on fork, shrunk on exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_FOLLOWED);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
+static __always_inline void ct_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+	if (v)
+		*v += 1;
+}
+
+/* Pointer to pid->numbers[level] (CO-RE: offset and element size relocated). */
+static __always_inline struct upid *ct_upid(struct pid *pid, __u32 level)
+{
+	return (struct upid *)((void *)pid + bpf_core_field_offset(struct pid, numbers) +
+			       (level & (CT_MAX_PID_NS_LEVEL - 1)) * bpf_core_type_size(struct upid));
+}
+
+/* PID of a struct pid in the namespace at `level`, if that namespace is the
+ * target one (or any namespace when ino is 0); 0 when it is not visible there. */
+static __always_inline __u32 ct_nr_at(struct pid *pid, __u32 level, __u32 ino)
+{
+	if (!pid || BPF_CORE_READ(pid, level) < level)
+		return 0;
+	struct upid *up = ct_upid(pid, level);
+	if (ino && BPF_CORE_READ(up, ns, ns.inum) != ino)
+		return 0;
+	return BPF_CORE_READ(up, nr);
+}
+
+/* Thread id and process id of a task at `level` in namespace `ino`. */
+static __always_inline __u32 ct_tid_at(struct task_struct *t, __u32 level, __u32 ino)
+{
+	return ct_nr_at(BPF_CORE_READ(t, thread_pid), level, ino);
+}
+
+static __always_inline __u32 ct_tgid_at(struct task_struct *t, __u32 level, __u32 ino)
+{
+	return ct_nr_at(BPF_CORE_READ(t, group_leader, thread_pid), level, ino);
+}
+
+/* Fill the four PIDs of the current task; false when the task is out of scope.
+ * Cheap checks first: host tgid/tid, follow map, then the namespace walk. */
+static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids *ids)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+
+	if (targ_tid && tid != targ_tid)
+		return false;
+	if (targ_tgid && tgid != targ_tgid) {
+		if (!targ_follow || !bpf_map_lookup_elem(&followed, &tgid))
+			return false;
+	}
+	ids->tid = ct_tid_at(task, targ_level, targ_pidns_ino);
+	if (!ids->tid)
+		return false;
+	ids->pid = ct_tgid_at(task, targ_level, targ_pidns_ino);
+	if (host_level) {
+		ids->host_tid = ct_tid_at(task, host_level, 0);
+		ids->host_pid = ct_tgid_at(task, host_level, 0);
+	} else {
+		ids->host_tid = tid;
+		ids->host_pid = tgid;
+	}
+	return true;
+}
+
+/* Parent process at the container's level (0 when the parent is outside the
+ * container, as `ps` inside it shows) and at the host level. */
+static __always_inline void ct_parent(struct task_struct *task, __u32 *ppid, __u32 *host_ppid)
+{
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	*ppid = ct_tgid_at(parent, targ_level, targ_pidns_ino);
+	*host_ppid = host_level ? ct_tgid_at(parent, host_level, 0) : BPF_CORE_READ(parent, tgid);
+}
+
+/* Follow mode: children of followed processes are followed too. */
+SEC("tracepoint/sched/sched_process_fork")
+int ct_follow_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	if (!targ_follow)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&followed, &tgid))
+		return 0;
+	/* child_pid is a thread id; for a new process it is also its tgid. New
+	 * threads get keys too (the tracepoint does not say which it is); each
+	 * is removed when that thread exits, so a reused tid is never followed. */
+	__u32 child = ctx->child_pid;
+	__u8 one = 1;
+	if (bpf_map_update_elem(&followed, &child, &one, BPF_NOEXIST) == -E2BIG)
+		ct_count(CT_STAT_FOLLOW_FULL);
+	return 0;
+}
+
+/* Forget a thread's key when it exits, and the process's when its last
+ * thread exits (signal->live is already decremented at this tracepoint). */
+SEC("tracepoint/sched/sched_process_exit")
+int ct_follow_exit(void *ctx)
+{
+	if (!targ_follow)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (tid != tgid)
+		bpf_map_delete_elem(&followed, &tid);
+	else if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}
+
+#endif

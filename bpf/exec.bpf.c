@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/* exec gadget: execve/execveat inside the target scope, failed ones too.
+ * Entry captures filename and argv (the process image is replaced after);
+ * exit adds the result and submits. */
+#include "common.h"
+#include "exec.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Execs in flight, keyed by host tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct exec_event);
+} pending SEC(".maps");
+
+static const struct exec_event empty_event = {};
+
+static __always_inline int on_enter(const char *filename, const char *const *argv)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ct_ids ids = {};
+	if (!ct_in_scope(task, &ids))
+		return 0;
+
+	__u32 tid = ids.host_tid;
+	if (bpf_map_update_elem(&pending, &tid, &empty_event, BPF_NOEXIST)) {
+		ct_count(CT_STAT_PENDING_FULL);
+		return 0;
+	}
+	struct exec_event *e = bpf_map_lookup_elem(&pending, &tid);
+	if (!e)
+		return 0;
+
+	e->ts_ns = bpf_ktime_get_ns();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	e->uid = (__u32)uid_gid;
+	e->gid = uid_gid >> 32;
+
+	long n = bpf_probe_read_user_str(e->filename, sizeof(e->filename), filename);
+	if (n == sizeof(e->filename))
+		e->flags |= EXEC_F_FILENAME_TRUNCATED;
+
+	/* argv: NUL-separated, each argument and the whole bounded. */
+	__u32 off = 0;
+	int i;
+	for (i = 0; i < EXEC_MAX_ARGS; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		if (off > EXEC_ARGS_LEN - EXEC_ARG_LEN) {
+			e->flags |= EXEC_F_ARGS_TRUNCATED;
+			break;
+		}
+		n = bpf_probe_read_user_str(&e->args[off], EXEC_ARG_LEN, arg);
+		if (n <= 0)
+			break;
+		if (n == EXEC_ARG_LEN)
+			e->flags |= EXEC_F_ARGS_TRUNCATED;
+		off += n;
+		e->args_count++;
+	}
+	if (i == EXEC_MAX_ARGS) {
+		const char *more = NULL;
+		bpf_probe_read_user(&more, sizeof(more), &argv[EXEC_MAX_ARGS]);
+		if (more)
+			e->flags |= EXEC_F_ARGS_TRUNCATED;
+	}
+	e->args_size = off;
+	return 0;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct exec_event *e = bpf_map_lookup_elem(&pending, &tid);
+	if (!e)
+		return 0;
+
+	/* PIDs and comm after the exec; the parent may have changed too. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	e->ids.tid = ct_tid_at(task, targ_level, targ_pidns_ino);
+	e->ids.pid = ct_tgid_at(task, targ_level, targ_pidns_ino);
+	if (host_level) {
+		e->ids.host_tid = ct_tid_at(task, host_level, 0);
+		e->ids.host_pid = ct_tgid_at(task, host_level, 0);
+	} else {
+		e->ids.host_tid = tid;
+		e->ids.host_pid = pid_tgid >> 32;
+	}
+	ct_parent(task, &e->ppid, &e->host_ppid);
+	e->ret = ret;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	__u32 size = e->args_size;
+	if (size > EXEC_ARGS_LEN)
+		size = EXEC_ARGS_LEN;
+	if (bpf_ringbuf_output(&events, e, offsetof(struct exec_event, args) + size, BPF_RB_NO_WAKEUP))
+		ct_count(CT_STAT_RB_FULL);
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int exec_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int exec_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int exec_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int exec_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+/* A non-leader thread that execs takes over the tgid as its tid: move the
+ * in-flight entry from the old tid to the new one. */
+SEC("tracepoint/sched/sched_process_exec")
+int exec_moved(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u32 old_tid = ctx->old_pid, new_tid = ctx->pid;
+	if (old_tid == new_tid)
+		return 0;
+	struct exec_event *e = bpf_map_lookup_elem(&pending, &old_tid);
+	if (!e)
+		return 0;
+	bpf_map_update_elem(&pending, &new_tid, e, BPF_ANY);
+	bpf_map_delete_elem(&pending, &old_tid);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* Types shared by the BPF programs and user space (decoders in src/gadgets/
+ * are checked against the compiled objects' BTF by a test). */
+#ifndef CT_TYPES_H
+#define CT_TYPES_H
+
+#define CT_TASK_COMM_LEN 16
+#define CT_MAX_FOLLOWED 8192
+
+/* Indexes of the per-CPU `stats` map. */
+enum ct_stat {
+	CT_STAT_RB_FULL = 0,     /* event lost: ring buffer full */
+	CT_STAT_PENDING_FULL = 1, /* event lost: in-flight map full */
+	CT_STAT_FOLLOW_FULL = 2, /* child not followed: followed map full */
+	CT_STAT_MAX = 4,
+};
+
+/* PIDs of one task: at the container's namespace level and at host level. */
+struct ct_ids {
+	__u32 pid;      /* tgid in the container */
+	__u32 tid;      /* thread id in the container */
+	__u32 host_pid; /* tgid on the host */
+	__u32 host_tid; /* thread id on the host */
+};
+
+#endif

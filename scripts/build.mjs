@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Builds everything: vmlinux.h from the running kernel's BTF, the BPF objects
+// (clang, CO-RE), and the esbuild bundles (extension; helper/CLI).
+// Flags: --bpf-only, --no-bpf, --watch is not offered (builds take seconds).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const BTF = '/sys/kernel/btf/vmlinux';
+
+function need(cmd, pkg) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+  } catch {
+    console.error(`build: ${cmd} is missing; install it: apt-get install ${pkg}`);
+    process.exit(1);
+  }
+}
+
+function newer(target, sources) {
+  if (!existsSync(target)) return true;
+  const t = statSync(target).mtimeMs;
+  return sources.some((s) => statSync(s).mtimeMs > t);
+}
+
+function buildBpf() {
+  need('clang', 'clang');
+  need('bpftool', 'bpftool');
+  const build = join(root, 'build');
+  const out = join(root, 'dist', 'bpf');
+  mkdirSync(build, { recursive: true });
+  mkdirSync(out, { recursive: true });
+  const vmlinux = join(build, 'vmlinux.h');
+  if (!existsSync(vmlinux)) {
+    if (!existsSync(BTF)) {
+      console.error(`build: ${BTF} is missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)`);
+      process.exit(1);
+    }
+    const header = execFileSync('bpftool', ['btf', 'dump', 'file', BTF, 'format', 'c'], { maxBuffer: 1 << 30 });
+    writeFileSync(vmlinux, header);
+  }
+  const bpfDir = join(root, 'bpf');
+  const headers = readdirSync(bpfDir).filter((f) => f.endsWith('.h')).map((f) => join(bpfDir, f));
+  for (const file of readdirSync(bpfDir).filter((f) => f.endsWith('.bpf.c'))) {
+    const src = join(bpfDir, file);
+    const obj = join(out, file.replace(/\.c$/, '.o'));
+    if (!newer(obj, [src, vmlinux, ...headers])) continue;
+    execFileSync(
+      'clang',
+      ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall', '-Werror', `-I${build}`, `-I${bpfDir}`, '-c', src, '-o', obj],
+      { stdio: 'inherit' },
+    );
+    // Strip DWARF, keep BTF/BTF.ext (CO-RE needs them): smaller objects to ship.
+    execFileSync('llvm-strip', ['-g', obj]);
+    console.log(`bpf: ${file} -> dist/bpf/${file.replace(/\.c$/, '.o')}`);
+  }
+}
+
+async function buildBundles() {
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    logLevel: 'warning',
+    // koffi's native part is loaded from node_modules; ssh2's optional native
+    // crypto helper (via dockerode) is never needed for a local socket.
+    external: ['koffi', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+  };
+  await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js') });
+  if (existsSync(join(root, 'src/extension.ts'))) {
+    await esbuild.build({
+      ...common,
+      entryPoints: [join(root, 'src/extension.ts')],
+      outfile: join(root, 'dist/extension.js'),
+      external: [...common.external, 'vscode'],
+    });
+  }
+  console.log('bundles: dist/cli.js' + (existsSync(join(root, 'src/extension.ts')) ? ', dist/extension.js' : ''));
+}
+
+if (!args.has('--no-bpf')) buildBpf();
+if (!args.has('--bpf-only')) await buildBundles();

@@ -1,0 +1,178 @@
+/**
+ * One loaded BPF object: open, set `.rodata` knobs and map sizes, load,
+ * attach, read counters, destroy. Every native resource it creates is
+ * released by destroy(), which is idempotent.
+ */
+import { lib, isNull, view, lastErrno, errnoMessage, type Ptr } from './native';
+import { sectionVariables } from './btf';
+
+export type Knob = number | bigint | boolean;
+
+export interface LoadOptions {
+  /** `const volatile` globals, by name. */
+  rodata?: Record<string, Knob>;
+  /** max_entries overrides, by map name (ring buffer size, ...). */
+  maxEntries?: Record<string, number>;
+  /** Programs not to load (attach-type fallbacks, optional features). */
+  skip?: string[];
+}
+
+export class BpfError extends Error {
+  constructor(
+    message: string,
+    readonly errno?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class BpfObject {
+  private obj: Ptr;
+  private links: Ptr[] = [];
+  private readonly maps = new Map<string, Ptr>();
+  private readonly programs = new Map<string, Ptr>();
+
+  private constructor(
+    obj: Ptr,
+    readonly path: string,
+  ) {
+    this.obj = obj;
+    const n = lib();
+    for (let m = n.nextMap(obj as never, null); !isNull(m); m = n.nextMap(obj as never, m as never)) {
+      this.maps.set(n.mapName(m as never) as string, m);
+    }
+    for (let p = n.nextProg(obj as never, null); !isNull(p); p = n.nextProg(obj as never, p as never)) {
+      this.programs.set(n.progName(p as never) as string, p);
+    }
+  }
+
+  /** Open and load `path` with the given knobs; throws BpfError with the reason. */
+  static load(path: string, options: LoadOptions = {}): BpfObject {
+    const n = lib();
+    const obj = n.open(path, null);
+    if (isNull(obj)) {
+      throw new BpfError(`cannot open BPF object ${path}: ${errnoMessage(lastErrno())}`, lastErrno());
+    }
+    const self = new BpfObject(obj, path);
+    try {
+      self.configure(options);
+      const err = n.load(obj as never);
+      if (err < 0) throw new BpfError(`the kernel refused to load ${basename(path)}: ${errnoMessage(err)}`, -err);
+      return self;
+    } catch (e) {
+      self.destroy();
+      throw e;
+    }
+  }
+
+  private configure(options: LoadOptions): void {
+    const n = lib();
+    for (const [name, entries] of Object.entries(options.maxEntries ?? {})) {
+      const err = n.mapSetMaxEntries(this.mapPtr(name) as never, entries);
+      if (err < 0) throw new BpfError(`cannot size map ${name}: ${errnoMessage(err)}`, -err);
+    }
+    for (const name of options.skip ?? []) {
+      const prog = this.programs.get(name);
+      if (!prog) throw new BpfError(`no program ${name} in ${this.path}`);
+      n.progSetAutoload(prog as never, false);
+    }
+    const knobs = Object.entries(options.rodata ?? {});
+    if (knobs.length === 0) return;
+    const rodata = [...this.maps.entries()].find(([name]) => name.endsWith('.rodata'))?.[1];
+    if (!rodata) throw new BpfError(`${this.path} has no .rodata section for its knobs`);
+    const size = [0];
+    const mem = n.mapInitialValue(rodata as never, size as never);
+    const vars = sectionVariables(n.objBtf(this.obj as never), '.rodata');
+    const dv = new DataView(view(mem, size[0]));
+    for (const [name, value] of knobs) {
+      const v = vars.get(name);
+      if (!v) throw new BpfError(`${this.path} has no knob ${name}`);
+      if (v.size === 8) dv.setBigUint64(v.offset, BigInt(value), true);
+      else if (v.size === 4) dv.setUint32(v.offset, Number(value), true);
+      else if (v.size === 2) dv.setUint16(v.offset, Number(value), true);
+      else if (v.size === 1) dv.setUint8(v.offset, Number(value));
+      else throw new BpfError(`knob ${name} has an unsupported size ${v.size}`);
+    }
+  }
+
+  /** Attach every loaded program by its section name; all or nothing. */
+  attachAll(): void {
+    const n = lib();
+    for (const [name, prog] of this.programs) {
+      if (n.progFd(prog as never) < 0) continue; // not loaded (skipped)
+      const link = n.progAttach(prog as never);
+      if (isNull(link)) {
+        const err = lastErrno();
+        const section = n.progSection(prog as never) as string;
+        this.detach();
+        throw new BpfError(`cannot attach ${name} (${section}): ${errnoMessage(err)}${attachHint(section, err)}`, err);
+      }
+      this.links.push(link);
+    }
+  }
+
+  private mapPtr(name: string): Ptr {
+    const m = this.maps.get(name);
+    if (!m) throw new BpfError(`no map ${name} in ${this.path}`);
+    return m;
+  }
+
+  mapFd(name: string): number {
+    return lib().mapFd(this.mapPtr(name) as never);
+  }
+
+  mapMaxEntries(name: string): number {
+    return lib().mapMaxEntries(this.mapPtr(name) as never);
+  }
+
+  /** Sum of a per-CPU u64 array slot over all CPUs. */
+  percpuSum(name: string, index: number, cpus: number): bigint {
+    const value = Buffer.alloc(8 * cpus);
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(index);
+    const err = lib().mapLookup(this.mapPtr(name) as never, key, 4, value, value.length, 0n);
+    if (err < 0) return 0n;
+    let sum = 0n;
+    for (let cpu = 0; cpu < cpus; cpu++) sum += value.readBigUInt64LE(cpu * 8);
+    return sum;
+  }
+
+  /** Insert a u32 key with a u8 value (the `followed` set). */
+  addU32Key(name: string, key: number): boolean {
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(key);
+    return lib().mapUpdate(this.mapPtr(name) as never, k, 4, Buffer.from([1]), 1, 0n) === 0;
+  }
+
+  get attachedLinks(): number {
+    return this.links.length;
+  }
+
+  private detach(): void {
+    const n = lib();
+    for (const link of this.links.splice(0)) n.linkDestroy(link as never);
+  }
+
+  /** Detach all programs and free the object (closing its map and program fds). */
+  destroy(): void {
+    this.detach();
+    if (this.obj) {
+      lib().close(this.obj as never);
+      this.obj = null;
+    }
+  }
+}
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+function attachHint(section: string, errno: number): string {
+  if (section.startsWith('tracepoint/') && errno === 2) {
+    return ' — is tracefs mounted? (mount -t tracefs tracefs /sys/kernel/tracing)';
+  }
+  if (section.startsWith('kprobe/') || section.startsWith('kretprobe/')) {
+    return ' — this kernel may lack kprobes (CONFIG_KPROBES)';
+  }
+  return '';
+}

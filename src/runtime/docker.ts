@@ -1,0 +1,132 @@
+/** Docker (and Podman's Docker-compatible API) through dockerode. */
+import Docker from 'dockerode';
+import type { ContainerChange, ContainerInfo, ContainerRuntime, ContainerState, Disposable, RuntimeKind, RuntimeStatus } from './types';
+import { RuntimeError } from './types';
+
+const STATES: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
+
+function state(s: string | undefined): ContainerState {
+  return STATES.includes(s as ContainerState) ? (s as ContainerState) : 'unknown';
+}
+
+/** Socket path or URL: explicit setting, then DOCKER_HOST, then the default. */
+export function dockerEndpoint(explicit?: string): string {
+  return explicit || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+function options(endpoint: string): Docker.DockerOptions {
+  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
+  if (endpoint.startsWith('/')) return { socketPath: endpoint };
+  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port) || 2375, protocol: url.protocol === 'https:' ? 'https' : 'http' };
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly endpoint: string;
+  private readonly docker: Docker;
+
+  constructor(
+    endpoint?: string,
+    readonly kind: RuntimeKind = 'docker',
+  ) {
+    this.endpoint = dockerEndpoint(endpoint);
+    this.docker = new Docker(options(this.endpoint));
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    try {
+      const v = await this.docker.version();
+      return { kind: this.kind, endpoint: this.endpoint, reachable: true, version: v.Version };
+    } catch (err) {
+      return { kind: this.kind, endpoint: this.endpoint, reachable: false, error: this.explain(err) };
+    }
+  }
+
+  private explain(err: unknown): string {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return `no ${this.kind} socket at ${this.endpoint}: is the daemon running? (start it, or set DOCKER_HOST)`;
+    if (e.code === 'EACCES') return `permission denied on ${this.endpoint}: add your user to the "docker" group, or run as root`;
+    if (e.code === 'ECONNREFUSED') return `${this.endpoint} refused the connection: is the daemon running?`;
+    return `${this.endpoint}: ${e.message}`;
+  }
+
+  async list(): Promise<ContainerInfo[]> {
+    let summaries: Docker.ContainerInfo[];
+    try {
+      summaries = await this.docker.listContainers({ all: true });
+    } catch (err) {
+      throw new RuntimeError(this.explain(err));
+    }
+    // The list has no PIDs: inspect the running ones (in parallel).
+    return Promise.all(
+      summaries.map(async (c) => {
+        const info: ContainerInfo = {
+          runtime: this.kind,
+          id: c.Id,
+          name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+          image: c.Image,
+          state: state(c.State),
+          hostPid: 0,
+          labels: c.Labels ?? {},
+          created: c.Created,
+        };
+        if (info.state === 'running' || info.state === 'paused') {
+          info.hostPid = (await this.inspect(c.Id))?.hostPid ?? 0;
+        }
+        return info;
+      }),
+    );
+  }
+
+  async inspect(ref: string): Promise<ContainerInfo | undefined> {
+    let c: Docker.ContainerInspectInfo;
+    try {
+      c = await this.docker.getContainer(ref).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw new RuntimeError(this.explain(err));
+    }
+    return {
+      runtime: this.kind,
+      id: c.Id,
+      name: c.Name.replace(/^\//, ''),
+      image: c.Config?.Image ?? c.Image,
+      state: state(c.State?.Status),
+      hostPid: c.State?.Pid ?? 0,
+      labels: c.Config?.Labels ?? {},
+      created: Math.floor(Date.parse(c.Created) / 1000),
+    };
+  }
+
+  watch(onChange: (change: ContainerChange) => void, onError?: (err: Error) => void): Disposable {
+    let stream: NodeJS.ReadableStream | undefined;
+    let disposed = false;
+    this.docker.getEvents({ filters: { type: ['container'] } }, (err, s) => {
+      if (err || !s) return onError?.(new RuntimeError(this.explain(err)));
+      if (disposed) return (s as unknown as { destroy(): void }).destroy();
+      stream = s;
+      let buffered = '';
+      s.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          try {
+            const ev = JSON.parse(line) as { id?: string; Action?: string; status?: string };
+            if (ev.id) onChange({ runtime: this.kind, id: ev.id, action: ev.Action ?? ev.status ?? '' });
+          } catch {
+            /* a partial or foreign line: ignore it */
+          }
+        }
+      });
+      s.on('error', (e: Error) => onError?.(e));
+    });
+    return {
+      dispose: () => {
+        disposed = true;
+        (stream as unknown as { destroy?(): void } | undefined)?.destroy?.();
+      },
+    };
+  }
+}

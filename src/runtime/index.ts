@@ -1,0 +1,54 @@
+/** The runtimes this host may have, and finding one container among them. */
+import { DockerRuntime } from './docker';
+import type { ContainerInfo, ContainerRuntime } from './types';
+import { RuntimeError } from './types';
+
+export * from './types';
+export { DockerRuntime } from './docker';
+
+export interface RuntimeSettings {
+  dockerHost?: string;
+}
+
+export function createRuntimes(settings: RuntimeSettings = {}): ContainerRuntime[] {
+  return [new DockerRuntime(settings.dockerHost)];
+}
+
+/**
+ * The container `ref` names (full id, id prefix or name) in any reachable
+ * runtime. Unknown and ambiguous references are errors that list choices.
+ */
+export async function findContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
+  if (!/^[\w.\-/:]{1,256}$/.test(ref)) throw new RuntimeError(`"${ref}" is not a container name or id`);
+  const found: ContainerInfo[] = [];
+  const errors: string[] = [];
+  let listed: ContainerInfo[] = [];
+  for (const rt of runtimes) {
+    try {
+      const all = await rt.list();
+      listed = listed.concat(all);
+      const exact = all.filter((c) => c.id === ref || c.name === ref);
+      found.push(...(exact.length ? exact : all.filter((c) => ref.length >= 3 && c.id.startsWith(ref))));
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (found.length === 1) return found[0];
+  if (found.length > 1) {
+    throw new RuntimeError(`"${ref}" matches ${found.length} containers (${found.map((c) => `${c.name} ${c.id.slice(0, 12)}`).join(', ')}); give more of the id`);
+  }
+  if (errors.length && !listed.length) throw new RuntimeError(errors.join('; '));
+  const running = listed.filter((c) => c.state === 'running').map((c) => c.name);
+  throw new RuntimeError(
+    `no container "${ref}"` + (running.length ? `; running: ${running.slice(0, 10).join(', ')}` : '; no container is running') + ' — see `container-trace list`',
+  );
+}
+
+/** Like findContainer, but the container must be running. */
+export async function findRunningContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
+  const c = await findContainer(runtimes, ref);
+  if (c.state !== 'running' || !c.hostPid) {
+    throw new RuntimeError(`container ${c.name} is ${c.state}, not running; start it first (docker start ${c.name})`);
+  }
+  return c;
+}
