@@ -17,6 +17,34 @@ struct {
 
 static const struct exec_event empty_event = {};
 
+struct args_ctx {
+	struct exec_event *e;
+	const char *const *argv;
+	__u32 off;
+};
+
+/* Copy argv[i] after the previous ones; non-zero stops the loop. */
+static long read_arg(__u64 i, void *data)
+{
+	struct args_ctx *c = data;
+	const char *arg = NULL;
+	if (i >= EXEC_MAX_ARGS || bpf_probe_read_user(&arg, sizeof(arg), &c->argv[i]) || !arg)
+		return 1;
+	__u32 off = c->off;
+	if (off > EXEC_ARGS_LEN - EXEC_ARG_LEN) {
+		c->e->flags |= EXEC_F_ARGS_TRUNCATED;
+		return 1;
+	}
+	long n = bpf_probe_read_user_str(&c->e->args[off], EXEC_ARG_LEN, arg);
+	if (n <= 0)
+		return 1;
+	if (n == EXEC_ARG_LEN)
+		c->e->flags |= EXEC_F_ARGS_TRUNCATED;
+	c->off = off + n;
+	c->e->args_count++;
+	return 0;
+}
+
 static __always_inline int on_enter(const char *filename, const char *const *argv)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -42,32 +70,24 @@ static __always_inline int on_enter(const char *filename, const char *const *arg
 	if (n == sizeof(e->filename))
 		e->flags |= EXEC_F_FILENAME_TRUNCATED;
 
-	/* argv: NUL-separated, each argument and the whole bounded. */
-	__u32 off = 0;
-	int i;
-	for (i = 0; i < EXEC_MAX_ARGS; i++) {
-		const char *arg = NULL;
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			break;
-		if (off > EXEC_ARGS_LEN - EXEC_ARG_LEN) {
-			e->flags |= EXEC_F_ARGS_TRUNCATED;
-			break;
-		}
-		n = bpf_probe_read_user_str(&e->args[off], EXEC_ARG_LEN, arg);
-		if (n <= 0)
-			break;
-		if (n == EXEC_ARG_LEN)
-			e->flags |= EXEC_F_ARGS_TRUNCATED;
-		off += n;
-		e->args_count++;
+	/* argv: NUL-separated, each argument and the whole bounded. bpf_loop
+	 * (5.17+) verifies the body once; older kernels get the plain loop. */
+	struct args_ctx c = { .e = e, .argv = argv };
+	long done;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		done = bpf_loop(EXEC_MAX_ARGS, read_arg, &c, 0);
+	} else {
+		for (done = 0; done < EXEC_MAX_ARGS; done++)
+			if (read_arg(done, &c))
+				break;
 	}
-	if (i == EXEC_MAX_ARGS) {
+	if (done == EXEC_MAX_ARGS) {
 		const char *more = NULL;
 		bpf_probe_read_user(&more, sizeof(more), &argv[EXEC_MAX_ARGS]);
 		if (more)
 			e->flags |= EXEC_F_ARGS_TRUNCATED;
 	}
-	e->args_size = off;
+	e->args_size = c.off;
 	return 0;
 }
 

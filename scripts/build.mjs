@@ -3,7 +3,7 @@
 // (clang, CO-RE), and the esbuild bundles (extension; helper/CLI).
 // Flags: --bpf-only, --no-bpf, --watch is not offered (builds take seconds).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -67,6 +67,7 @@ async function buildBundles() {
     target: 'node20',
     format: 'cjs',
     sourcemap: true,
+    define: { __CT_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
     logLevel: 'warning',
     // koffi's native part is loaded from node_modules; ssh2's optional native
     // crypto helper (via dockerode) is never needed for a local socket.

@@ -1,0 +1,262 @@
+/**
+ * `container-trace`: the engine headless. Exit codes: 0 done, 1 the host
+ * cannot do it (not root, BPF refused, runtime unreachable), 2 bad input
+ * (arguments, unknown or stopped container, unknown PID).
+ */
+import { parseArgs } from 'node:util';
+import { createRuntimes, findRunningContainer, RuntimeError } from '../runtime';
+import { scanContainer, ContainerGoneError } from '../proc/container';
+import { checkSystem } from '../engine/check';
+import { ErrorCode, GADGETS, type TraceEvent, type TraceEndedParams } from '../protocol';
+import { VERSION } from '../version';
+import { table } from './format';
+import { execHeader, execLine } from './exec-format';
+
+class UsageError extends Error {}
+
+const USAGE = `container-trace ${VERSION} — see what a process inside a container is doing
+
+Usage:
+  container-trace list [--json]                      containers of every reachable runtime
+  container-trace ps <container> [--json]            its processes: PID inside, host PID, NSpid
+  container-trace trace <kind> --container <name|id> [--pid <pid>] [--follow] [--tid <tid>]
+                  [--duration <seconds>] [--json]    stream events (root)
+  container-trace check [--json]                     what this host supports, with fixes
+  container-trace helper                             JSON-RPC helper on stdio (used by the extension)
+
+Trace kinds: ${GADGETS.join(', ')}
+PIDs are the ones seen inside the container (as its \`ps\` shows them).
+Options: --docker-host <url> (default: $DOCKER_HOST or unix:///var/run/docker.sock)`;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`container-trace: ${message}\n`);
+  process.exit(code);
+}
+
+type Flags = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type Values = Record<string, string | boolean | undefined> & { 'docker-host'?: string };
+
+function parse(argv: string[], options: Flags): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...options, 'docker-host': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}; see container-trace --help`);
+  }
+}
+
+function intFlag(value: unknown, name: string, max = 4_194_304): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value)) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, not "${String(value)}"`);
+  return n;
+}
+
+async function list(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { json: { type: 'boolean' } });
+  const runtimes = createRuntimes({ dockerHost: values['docker-host'] });
+  const all = [];
+  const errors: string[] = [];
+  for (const rt of runtimes) {
+    try {
+      all.push(...(await rt.list()));
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (errors.length && !all.length) fail(errors.join('; '), 1);
+  if (values.json) {
+    process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(
+    table(
+      ['NAME', 'ID', 'STATE', 'HOSTPID', 'RUNTIME', 'IMAGE'],
+      all.map((c) => [c.name, c.id.slice(0, 12), c.state, c.hostPid || '-', c.runtime, c.image]),
+    ) + '\n',
+  );
+}
+
+async function ps(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError('ps needs one container name or id: container-trace ps <container>');
+  const runtimes = createRuntimes({ dockerHost: values['docker-host'] });
+  const container = await findRunningContainer(runtimes, positionals[0]);
+  const scan = scanContainer(container);
+  const rows = scan.processes.map((p) => ({
+    pid: p.pid,
+    hostPid: p.hostPid,
+    nspids: p.nspids,
+    ppid: p.ppid,
+    hostPpid: p.hostPpid,
+    uid: p.uid,
+    comm: p.comm,
+    cmdline: p.cmdline,
+    nested: p.nested,
+    threads: p.threads,
+  }));
+  if (values.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(
+    table(
+      ['PID', 'HOSTPID', 'PPID', 'THR', 'UID', 'NSPID', 'COMM', 'CMDLINE'],
+      rows.map((p) => [p.pid, p.hostPid, p.ppid, p.threads.length, p.uid, p.nspids.join('/'), p.comm, p.cmdline.join(' ')]),
+    ) + '\n',
+  );
+  if (scan.membership === 'cgroup') process.stderr.write('note: found through the container cgroup (run as root to use its PID namespace)\n');
+}
+
+async function trace(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    container: { type: 'string', short: 'c' },
+    pid: { type: 'string', short: 'p' },
+    tid: { type: 'string' },
+    follow: { type: 'boolean', short: 'f' },
+    duration: { type: 'string', short: 'd' },
+    json: { type: 'boolean' },
+    'buffer-bytes': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
+  });
+  const kind = positionals[0];
+  if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${GADGETS.join(', ')}): container-trace trace exec --container <name>`);
+  if (!(GADGETS as readonly string[]).includes(kind)) throw new UsageError(`unknown trace kind "${kind}"; choose one of: ${GADGETS.join(', ')}`);
+  if (!values.container) throw new UsageError('trace needs --container <name|id>');
+  const pid = intFlag(values.pid, 'pid');
+  const tid = intFlag(values.tid, 'tid');
+  if (values.follow && pid === undefined) throw new UsageError('--follow needs --pid <pid-in-container>');
+  if (pid !== undefined && tid !== undefined) throw new UsageError('give --pid or --tid, not both');
+  let duration: number | undefined;
+  if (values.duration !== undefined) {
+    duration = Number(values.duration);
+    if (!Number.isFinite(duration) || duration <= 0 || duration > 31 * 86400) throw new UsageError(`--duration must be a number of seconds, not "${values.duration}"`);
+  }
+  if (process.getuid?.() !== 0) {
+    fail('tracing needs root (it loads BPF programs): run it with sudo, e.g. sudo npx container-trace trace ' + argv.join(' '), 1);
+  }
+
+  // Only now load the engine (and native code).
+  const { TraceEngine } = await import('../engine/engine');
+  const { routeLibbpfLog } = await import('../bpf/native');
+  const verbose = !!values.verbose;
+  const log = (level: string, message: string) => {
+    if (verbose || level === 'error' || level === 'warn') process.stderr.write(`${level}: ${message}\n`);
+  };
+  // libbpf's own lines (verifier logs, …) only with --verbose: errors say what failed.
+  routeLibbpfLog((level, line) => (verbose && level !== 'debug' ? log('warn', `libbpf: ${line}`) : undefined));
+  const engine = new TraceEngine(createRuntimes({ dockerHost: values['docker-host'] }), log);
+  const json = !!values.json;
+  const write = (batch: TraceEvent[]) => {
+    const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => execLine(e)).join('\n');
+    process.stdout.write(text + '\n');
+  };
+  const started = Date.now();
+  let stopping: string | undefined;
+  const done = new Promise<TraceEndedParams>((resolve) => {
+    void engine
+      .start(
+        {
+          gadget: kind,
+          container: values.container as string,
+          scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
+          bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
+        },
+        { events: (_id, batch) => write(batch), stats: () => undefined, ended: resolve, backlog: () => process.stdout.writableLength },
+      )
+      .then((result) => {
+        const target = result.target ? `, ${result.target.tid !== undefined ? 'thread ' + result.target.tid : 'PID ' + result.target.pid} (host ${result.target.hostTid ?? result.target.hostPid}, ${result.target.comm})` : '';
+        if (verbose) process.stderr.write(`tracing ${kind} in ${result.container.name}${target}${values.follow ? ' and descendants' : ''}\n`);
+        process.stderr.write('ready\n');
+        if (!json) process.stdout.write(execHeader() + '\n');
+        const stop = (why: string) => {
+          stopping ??= why;
+          try {
+            engine.stop(result.sessionId);
+          } catch {
+            /* already ended */
+          }
+        };
+        if (duration !== undefined) setTimeout(() => stop(`${duration}s elapsed`), duration * 1000);
+        process.on('SIGINT', () => stop('interrupted'));
+        process.on('SIGTERM', () => stop('terminated'));
+        process.stdout.on('error', () => stop('output closed'));
+      })
+      .catch((err: { code?: number; message: string }) => {
+        const usage = [ErrorCode.InvalidParams, ErrorCode.ContainerNotFound, ErrorCode.ContainerNotRunning, ErrorCode.UnknownPid] as number[];
+        fail(err.message, usage.includes(err.code ?? 0) ? 2 : 1);
+      });
+  });
+  const ended = await done;
+  const why = ended.reason === 'stopped' ? stopping ?? 'stopped' : ended.message ?? ended.reason;
+  process.stderr.write(
+    `summary: ${ended.received} events received, ${ended.dropped} dropped (kernel ${ended.droppedKernel}, transport ${ended.droppedTransport}) ` +
+      `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}\n`,
+  );
+  process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
+}
+
+async function check(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { json: { type: 'boolean' } });
+  try {
+    (await import('../bpf/native')).routeLibbpfLog(() => undefined); // probes fail on purpose
+  } catch {
+    /* reported by the libbpf line */
+  }
+  const items = await checkSystem(createRuntimes({ dockerHost: values['docker-host'] }));
+  if (values.json) {
+    process.stdout.write(JSON.stringify(items, null, 2) + '\n');
+  } else {
+    const mark = { ok: '✔', warn: '!', fail: '✘', unknown: '?' } as const;
+    for (const i of items) {
+      process.stdout.write(`${mark[i.status]} ${i.name.padEnd(18)} ${i.detail}\n`);
+      if (i.status !== 'ok' && i.fix && i.fix !== i.detail) process.stdout.write(`  ${''.padEnd(18)} fix: ${i.fix}\n`);
+    }
+  }
+  process.exitCode = items.some((i) => i.status === 'fail') ? 1 : 0;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'list':
+        return await list(rest);
+      case 'ps':
+        return await ps(rest);
+      case 'trace':
+        return await trace(rest);
+      case 'check':
+        return await check(rest);
+      case 'helper': {
+        const { values } = parse(rest, { verbose: { type: 'boolean' } });
+        const { runHelper } = await import('../helper/server');
+        return runHelper({ dockerHost: values['docker-host'], verbose: !!values.verbose });
+      }
+      case 'version':
+      case '--version':
+        process.stdout.write(VERSION + '\n');
+        return;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        return;
+      default:
+        throw new UsageError(`unknown command "${command}"; see container-trace --help`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message, 2);
+    if (err instanceof ContainerGoneError) fail(err.message, 2);
+    if (err instanceof RuntimeError) fail(err.message, /no container|not running|matches|is not a container/.test(err.message) ? 2 : 1);
+    fail((err as Error).message, 1);
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2));

@@ -1,0 +1,156 @@
+/**
+ * What this host supports, line by line, each failing line with its fix:
+ * the CLI's `check` and (later) the extension's system check.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ContainerRuntime } from '../runtime';
+import { bpffsMounted, bpfObjectDir, tracefsMounted } from './system';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unknown';
+
+export interface CheckItem {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+const BPF_MAP_TYPE_RINGBUF = 27;
+export const ATTACH_TYPES = ['tracepoint', 'raw_tp', 'tp_btf', 'kprobe', 'fentry'] as const;
+export type AttachType = (typeof ATTACH_TYPES)[number];
+
+/** Load and attach each probe program alone (root only). */
+export function probeAttachTypes(): Map<AttachType, string | true> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { BpfObject } = require('../bpf/object') as typeof import('../bpf/object');
+  const results = new Map<AttachType, string | true>();
+  const file = path.join(bpfObjectDir(), 'probe.bpf.o');
+  for (const kind of ATTACH_TYPES) {
+    let obj: import('../bpf/object').BpfObject | undefined;
+    try {
+      obj = BpfObject.load(file, { skip: ATTACH_TYPES.filter((k) => k !== kind).map((k) => `probe_${k}`) });
+      obj.attachAll();
+      results.set(kind, true);
+    } catch (err) {
+      results.set(kind, (err as Error).message);
+    } finally {
+      obj?.destroy();
+    }
+  }
+  return results;
+}
+
+function lockdown(): string | undefined {
+  try {
+    return /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/security/lockdown', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckItem[]> {
+  const items: CheckItem[] = [];
+  const root = process.getuid?.() === 0;
+  const [major, minor] = os.release().split('.').map(Number);
+  items.push({
+    name: 'kernel',
+    status: major > 5 || (major === 5 && minor >= 8) ? 'ok' : 'fail',
+    detail: `Linux ${os.release()}`,
+    fix: 'a kernel ≥ 5.8 is needed (ring buffer, CO-RE); upgrade the kernel',
+  });
+  items.push({
+    name: 'privileges',
+    status: root ? 'ok' : 'warn',
+    detail: root ? 'running as root' : `running as uid ${process.getuid?.()}: tracing needs root`,
+    fix: 'run traces as root (sudo container-trace …); the extension starts its helper with pkexec or sudo',
+  });
+  const btf = fs.existsSync('/sys/kernel/btf/vmlinux');
+  items.push({
+    name: 'BTF',
+    status: btf ? 'ok' : 'fail',
+    detail: btf ? '/sys/kernel/btf/vmlinux' : 'no kernel BTF',
+    fix: 'use a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2021)',
+  });
+  const lock = lockdown();
+  items.push({
+    name: 'lockdown',
+    status: lock === 'confidentiality' ? 'fail' : 'ok',
+    detail: lock ? `lockdown=${lock}` : 'no lockdown LSM',
+    fix: 'lockdown=confidentiality forbids reading kernel memory from BPF; boot with lockdown=integrity or none',
+  });
+  const tracefs = tracefsMounted();
+  items.push({
+    name: 'tracefs',
+    status: tracefs ? 'ok' : root ? 'warn' : 'fail',
+    detail: tracefs ? 'mounted at /sys/kernel/tracing' : 'not mounted',
+    fix: 'mount -t tracefs tracefs /sys/kernel/tracing (the helper does it itself when it runs as root)',
+  });
+  const bpffs = bpffsMounted();
+  items.push({
+    name: 'bpffs',
+    status: bpffs ? 'ok' : 'warn',
+    detail: bpffs ? 'mounted at /sys/fs/bpf' : 'not mounted (not needed to trace)',
+    fix: 'mount -t bpf bpf /sys/fs/bpf',
+  });
+  let libbpf = false;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { lib } = require('../bpf/native') as typeof import('../bpf/native');
+    lib();
+    libbpf = true;
+    items.push({ name: 'libbpf', status: 'ok', detail: 'libbpf.so.1 loaded' });
+    if (root) {
+      const rb = lib().probeMapType(BPF_MAP_TYPE_RINGBUF, null);
+      items.push({
+        name: 'ring buffer',
+        status: rb === 1 ? 'ok' : 'fail',
+        detail: rb === 1 ? 'BPF_MAP_TYPE_RINGBUF available' : 'BPF ring buffer maps are not supported',
+        fix: 'a kernel ≥ 5.8 is needed',
+      });
+    } else {
+      items.push({ name: 'ring buffer', status: 'unknown', detail: 'probing needs root' });
+    }
+  } catch (err) {
+    items.push({ name: 'libbpf', status: 'fail', detail: (err as Error).message, fix: 'apt-get install libbpf1' });
+  }
+  try {
+    items.push({ name: 'BPF objects', status: 'ok', detail: bpfObjectDir() });
+  } catch (err) {
+    items.push({ name: 'BPF objects', status: 'fail', detail: (err as Error).message, fix: 'npm run build' });
+  }
+  if (root && libbpf && tracefs) {
+    const fixes: Record<AttachType, string> = {
+      tracepoint: 'mount tracefs; tracepoints are needed by every trace kind',
+      raw_tp: 'raw tracepoints need a kernel ≥ 4.17',
+      tp_btf: 'BTF tracepoints need a kernel ≥ 5.5 with BTF',
+      kprobe: 'this kernel has no kprobes (CONFIG_KPROBES); trace kinds fall back to tracepoints',
+      fentry: 'fentry needs CONFIG_DEBUG_INFO_BTF and BPF trampolines; trace kinds fall back to tracepoints',
+    };
+    try {
+      for (const [kind, result] of probeAttachTypes()) {
+        items.push({
+          name: `attach: ${kind}`,
+          status: result === true ? 'ok' : kind === 'tracepoint' ? 'fail' : 'warn',
+          detail: result === true ? 'works' : result,
+          fix: fixes[kind],
+        });
+      }
+    } catch (err) {
+      items.push({ name: 'attach types', status: 'unknown', detail: (err as Error).message });
+    }
+  } else {
+    items.push({ name: 'attach types', status: 'unknown', detail: 'probing needs root, libbpf and tracefs' });
+  }
+  for (const rt of runtimes) {
+    const s = await rt.status();
+    items.push({
+      name: `runtime: ${s.kind}`,
+      status: s.reachable ? 'ok' : 'warn',
+      detail: s.reachable ? `${s.endpoint} (version ${s.version})` : s.error ?? 'unreachable',
+      fix: s.reachable ? undefined : s.error,
+    });
+  }
+  return items;
+}

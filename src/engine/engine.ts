@@ -1,0 +1,105 @@
+/** The trace engine the helper and the CLI share: sessions by id, bounded. */
+import { randomUUID } from 'node:crypto';
+import type { ContainerRuntime } from '../runtime';
+import { RuntimeError } from '../runtime';
+import { scanContainer, ContainerGoneError } from '../proc/container';
+import { PidTable, UnknownPidError } from '../proc/translate';
+import { BpfError } from '../bpf/object';
+import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } from '../protocol';
+import { resolveTrace } from './resolve';
+import { DEFAULT_LIMITS, TraceSession, type SessionLimits, type SessionSink } from './session';
+import { prepareHost, type Logger } from './system';
+import { InvalidParamsError, validateStart } from './validate';
+
+export class TraceError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export const MAX_SESSIONS = 16;
+
+/** Error → protocol error code, so clients can tell what went wrong. */
+export function classify(err: unknown): TraceError {
+  if (err instanceof TraceError) return err;
+  const message = (err as Error)?.message ?? String(err);
+  if (err instanceof InvalidParamsError) return new TraceError(message, ErrorCode.InvalidParams);
+  if (err instanceof UnknownPidError) return new TraceError(message, ErrorCode.UnknownPid);
+  if (err instanceof ContainerGoneError) return new TraceError(message, ErrorCode.ContainerNotRunning);
+  if (err instanceof RuntimeError) {
+    return new TraceError(message, /not running/.test(message) ? ErrorCode.ContainerNotRunning : ErrorCode.ContainerNotFound);
+  }
+  if (err instanceof BpfError) return new TraceError(message, ErrorCode.BpfFailure);
+  return new TraceError(message, ErrorCode.BpfFailure);
+}
+
+export class TraceEngine {
+  private readonly sessions = new Map<string, TraceSession>();
+  private prepared = false;
+
+  constructor(
+    private readonly runtimes: ContainerRuntime[],
+    private readonly log: Logger,
+    private readonly limits: SessionLimits = DEFAULT_LIMITS,
+  ) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async start(rawParams: unknown, sink: SessionSink): Promise<TraceStartResult> {
+    try {
+      const params = validateStart(rawParams);
+      if (this.sessions.size >= MAX_SESSIONS) {
+        throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
+      }
+      if (!this.prepared) {
+        prepareHost(this.log);
+        this.prepared = true;
+      }
+      const trace = await resolveTrace(this.runtimes, params);
+      const id = randomUUID();
+      const session = new TraceSession(id, trace, sink, this.limits, (done) => this.sessions.delete(done));
+      this.sessions.set(id, session);
+      let followed = trace.followSeed.length;
+      if (trace.follow) {
+        // Children forked between the scan and the attach: add them now.
+        const again = new PidTable(trace.container, scanContainer(trace.container)).descendants(trace.target!.hostPid);
+        const late = again.filter((h) => !trace.followSeed.includes(h));
+        session.follow(late);
+        followed += late.length;
+      }
+      const what = trace.target ? `${trace.target.tid !== undefined ? 'thread' : 'process'} ${trace.target.tid ?? trace.target.pid} (${trace.target.comm})` : 'all processes';
+      this.log('info', `trace ${id.slice(0, 8)}: ${trace.gadget} in ${trace.container.name}, ${what}${trace.follow ? ' and descendants' : ''}`);
+      return {
+        sessionId: id,
+        container: { id: trace.container.id, name: trace.container.name, hostPid: trace.container.hostPid, image: trace.container.image },
+        target: trace.target,
+        pidNamespaceLevel: trace.level,
+        followed: trace.follow ? followed : undefined,
+      };
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  stop(sessionId: unknown, reason: EndReason = 'stopped'): TraceCounters {
+    const session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : undefined;
+    if (!session) throw new TraceError(`no trace session ${String(sessionId)}`, ErrorCode.UnknownSession);
+    return session.end(reason);
+  }
+
+  /** Ends every session: detaches all programs. Safe to call repeatedly. */
+  stopAll(reason: EndReason = 'stopped', message?: string): void {
+    for (const s of [...this.sessions.values()]) {
+      try {
+        s.end(reason, message);
+      } catch (err) {
+        this.log('error', `ending trace ${s.id}: ${(err as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * From a trace request to what the kernel needs: the running container, its
+ * PID namespace (inode, level), the target process or thread translated from
+ * container PIDs to host PIDs, the `.rodata` knobs and the follow seed.
+ */
+import * as fs from 'node:fs';
+import type { ContainerInfo, ContainerRuntime } from '../runtime';
+import { findRunningContainer } from '../runtime';
+import { scanContainer, ContainerGoneError } from '../proc/container';
+import { PidTable } from '../proc/translate';
+import type { GadgetName, TraceStartParams, TraceTarget } from '../protocol';
+import type { Knob } from '../bpf/object';
+import { kernelDev } from './system';
+
+export interface ResolvedTrace {
+  gadget: GadgetName;
+  container: ContainerInfo;
+  pidns: number;
+  /** Level of the container's PID namespace from the root namespace. */
+  level: number;
+  target?: TraceTarget;
+  follow: boolean;
+  followSeed: number[];
+  knobs: Record<string, Knob>;
+  bufferBytes: number;
+  table: PidTable;
+}
+
+export async function resolveTrace(
+  runtimes: ContainerRuntime[],
+  params: TraceStartParams & { bufferBytes: number },
+): Promise<ResolvedTrace> {
+  const container = await findRunningContainer(runtimes, params.container);
+  const scan = scanContainer(container);
+  if (scan.pidns === undefined) {
+    throw new ContainerGoneError(`cannot read the PID namespace of container ${container.name}: tracing needs root`);
+  }
+  const table = new PidTable(container, scan);
+  const scope = params.scope ?? {};
+  let target: TraceTarget | undefined;
+  const knobs: Record<string, Knob> = {
+    targ_pidns_dev: kernelDev(fs.statSync(`/proc/${container.hostPid}/ns/pid`).dev),
+    targ_pidns_ino: scan.pidns,
+    targ_level: scan.absoluteLevel,
+    host_level: scan.hostLevel,
+  };
+  if (scope.tid !== undefined) {
+    const task = table.task(scope.tid);
+    const thread = task.thread ?? task.process.threads.find((t) => t.hostTid === task.process.hostPid);
+    const hostTid = thread?.hostTid ?? task.process.hostPid;
+    target = { pid: task.process.pid, hostPid: task.process.hostPid, tid: scope.tid, hostTid, comm: thread?.comm ?? task.process.comm };
+    knobs.targ_tid = hostTid;
+  } else if (scope.pid !== undefined) {
+    const p = table.process(scope.pid);
+    target = { pid: p.pid, hostPid: p.hostPid, comm: p.comm };
+    knobs.targ_tgid = p.hostPid;
+  }
+  const follow = !!scope.follow && target !== undefined;
+  knobs.targ_follow = follow;
+  return {
+    gadget: params.gadget,
+    container,
+    pidns: scan.pidns,
+    level: scan.absoluteLevel,
+    target,
+    follow,
+    followSeed: follow ? table.descendants(target!.hostPid) : [],
+    knobs,
+    bufferBytes: params.bufferBytes,
+    table,
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * One running trace: a loaded BPF object filtered to a container (and maybe
+ * one process or thread), its ring buffer polled with bounded work per tick,
+ * events decoded and handed over in batches, counters, and the end.
+ */
+import * as path from 'node:path';
+import { BpfObject } from '../bpf/object';
+import { RingBufferReader } from '../bpf/ringbuf';
+import { gadgets, WallClock, type DecodeContext } from '../gadgets';
+import type { EndReason, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
+import { bpfObjectDir, pidNamespaceOf } from './system';
+import type { ResolvedTrace } from './resolve';
+
+/** Where a session's output goes (the helper's connection, the CLI's stdout). */
+export interface SessionSink {
+  events(sessionId: string, batch: TraceEvent[]): void;
+  stats(stats: TraceStatsParams): void;
+  ended(ended: TraceEndedParams): void;
+  /** Bytes already queued to the client; batches are dropped above maxQueuedBytes. */
+  backlog?(): number;
+}
+
+export interface SessionLimits {
+  maxEventsPerBatch: number;
+  maxQueuedBytes: number;
+  /** Records consumed per poll tick before yielding to the event loop. */
+  maxRecordsPerTick: number;
+  pollIntervalMs: number;
+  statsIntervalMs: number;
+  watchIntervalMs: number;
+}
+
+export const DEFAULT_LIMITS: SessionLimits = {
+  maxEventsPerBatch: 1024,
+  maxQueuedBytes: 16 << 20,
+  maxRecordsPerTick: 4096,
+  pollIntervalMs: 20,
+  statsIntervalMs: 1000,
+  watchIntervalMs: 250,
+};
+
+// Indexes of the per-CPU stats map (bpf/types.h enum ct_stat).
+const STAT_RB_FULL = 0;
+const STAT_PENDING_FULL = 1;
+
+let cpuCount: number | undefined;
+
+export class TraceSession {
+  private readonly obj: BpfObject;
+  private readonly reader: RingBufferReader;
+  private readonly ctx: DecodeContext;
+  private batch: TraceEvent[] = [];
+  private received = 0;
+  private droppedTransport = 0;
+  private lastStatsReceived = 0;
+  private lastStatsAt = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+  private pollTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly trace: ResolvedTrace,
+    private readonly sink: SessionSink,
+    private readonly limits: SessionLimits,
+    private readonly onEnd: (id: string) => void,
+  ) {
+    const gadget = gadgets[trace.gadget];
+    this.ctx = { container: { id: trace.container.id, name: trace.container.name }, clock: new WallClock() };
+    this.obj = BpfObject.load(path.join(bpfObjectDir(), gadget.object), {
+      rodata: trace.knobs,
+      maxEntries: { events: trace.bufferBytes },
+    });
+    try {
+      for (const hostPid of trace.followSeed) this.obj.addU32Key('followed', hostPid);
+      this.obj.attachAll();
+      this.reader = new RingBufferReader(this.obj.mapFd('events'), this.obj.mapMaxEntries('events'));
+    } catch (err) {
+      this.obj.destroy();
+      throw err;
+    }
+    cpuCount ??= Math.max(1, (require('../bpf/native') as typeof import('../bpf/native')).lib().numPossibleCpus());
+    this.schedulePoll(this.limits.pollIntervalMs);
+    this.timers.push(setInterval(() => this.sendStats(), this.limits.statsIntervalMs));
+    this.timers.push(setInterval(() => this.watch(), this.limits.watchIntervalMs));
+  }
+
+  /** Add processes forked between the scan and the attach (follow scope). */
+  follow(hostPids: number[]): void {
+    for (const h of hostPids) this.obj.addU32Key('followed', h);
+  }
+
+  private schedulePoll(delay: number): void {
+    if (this.ended) return;
+    this.pollTimer = delay === 0 ? setImmediate(() => this.poll()) : setTimeout(() => this.poll(), delay);
+  }
+
+  private poll(): void {
+    const handed = this.drain(this.limits.maxRecordsPerTick);
+    // A full tick means more is waiting: go again right after other I/O.
+    this.schedulePoll(handed >= this.limits.maxRecordsPerTick ? 0 : this.limits.pollIntervalMs);
+  }
+
+  private drain(max: number): number {
+    const gadget = gadgets[this.trace.gadget];
+    const handed = this.reader.drain(max, (dv, bytes, at, len) => {
+      this.batch.push(gadget.decode(dv, bytes, at, len, this.ctx));
+      if (this.batch.length >= this.limits.maxEventsPerBatch) this.flush();
+    });
+    this.flush();
+    return handed;
+  }
+
+  private flush(): void {
+    if (!this.batch.length) return;
+    const batch = this.batch;
+    this.batch = [];
+    if ((this.sink.backlog?.() ?? 0) > this.limits.maxQueuedBytes) {
+      this.droppedTransport += batch.length;
+      return;
+    }
+    this.received += batch.length;
+    this.sink.events(this.id, batch);
+  }
+
+  counters(): TraceCounters {
+    const kernel = this.ended ? this.finalKernel : this.kernelDrops();
+    const droppedKernel = Number(kernel.rbFull);
+    return {
+      received: this.received,
+      droppedKernel,
+      droppedTransport: this.droppedTransport,
+      dropped: droppedKernel + Number(kernel.pendingFull) + this.droppedTransport,
+    };
+  }
+
+  private finalKernel = { rbFull: 0n, pendingFull: 0n };
+
+  private kernelDrops() {
+    return {
+      rbFull: this.obj.percpuSum('stats', STAT_RB_FULL, cpuCount!),
+      pendingFull: this.obj.percpuSum('stats', STAT_PENDING_FULL, cpuCount!),
+    };
+  }
+
+  private sendStats(): void {
+    const now = Date.now();
+    const c = this.counters();
+    const rate = ((c.received - this.lastStatsReceived) * 1000) / Math.max(1, now - this.lastStatsAt);
+    this.lastStatsReceived = c.received;
+    this.lastStatsAt = now;
+    this.sink.stats({ sessionId: this.id, ...c, rate: Math.round(rate) });
+  }
+
+  /** Ends the session when the container (or the traced process) is gone. */
+  private watch(): void {
+    const { container, target, pidns } = this.trace;
+    if (pidNamespaceOf(container.hostPid) !== pidns) {
+      this.end('container-exited', `container ${container.name} exited`);
+    } else if (target && !this.trace.follow) {
+      const hostTask = target.hostTid ?? target.hostPid;
+      if (pidNamespaceOf(hostTask) !== pidns) {
+        const what = target.tid !== undefined ? `thread ${target.tid}` : `process ${target.pid}`;
+        this.end('process-exited', `${what} (${target.comm}) in container ${container.name} exited`);
+      }
+    }
+  }
+
+  /** Drain what is left, detach everything, report the end. Idempotent. */
+  end(reason: EndReason, message?: string): TraceCounters {
+    if (this.ended) return this.counters();
+    try {
+      this.drain(this.reader.size / 8); // at most one buffer's worth
+      this.finalKernel = this.kernelDrops();
+    } catch {
+      /* ending anyway */
+    }
+    this.ended = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.pollTimer) {
+      clearTimeout(this.pollTimer as NodeJS.Timeout);
+      clearImmediate(this.pollTimer as NodeJS.Immediate);
+    }
+    this.reader.close();
+    this.obj.destroy();
+    const counters = this.counters();
+    this.onEnd(this.id);
+    this.sink.ended({ sessionId: this.id, reason, message, ...counters });
+    return counters;
+  }
+}

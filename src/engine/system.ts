@@ -1,0 +1,74 @@
+/** Host preparation and facts: tracefs/bpffs mounts, BPF object location. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type Logger = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+
+const TRACEFS = '/sys/kernel/tracing';
+const BPFFS = '/sys/fs/bpf';
+
+function mounted(fstype: string, at: string): boolean {
+  try {
+    return fs
+      .readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .some((line) => {
+        const [, target, type] = line.split(' ');
+        return target === at && type === fstype;
+      });
+  } catch {
+    return false;
+  }
+}
+
+export function tracefsMounted(): boolean {
+  return mounted('tracefs', TRACEFS) || fs.existsSync(path.join(TRACEFS, 'events'));
+}
+
+export function bpffsMounted(): boolean {
+  return mounted('bpf', BPFFS);
+}
+
+/** Mount tracefs and bpffs where missing (needs root), saying so. */
+export function prepareHost(log: Logger): void {
+  // Deferred import: callers that only read facts never load native code.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { lib, lastErrno, errnoMessage } = require('../bpf/native') as typeof import('../bpf/native');
+  const mount = (fstype: string, at: string) => {
+    if (lib().mount(fstype, at, fstype, 0, null) === 0) {
+      log('info', `mounted ${fstype} at ${at} (it was not mounted; tracepoints need it)`);
+    } else {
+      log('warn', `cannot mount ${fstype} at ${at}: ${errnoMessage(lastErrno())}`);
+    }
+  };
+  if (!tracefsMounted()) mount('tracefs', TRACEFS);
+  if (!bpffsMounted() && fs.existsSync(BPFFS)) mount('bpf', BPFFS);
+}
+
+/** Directory holding the compiled BPF objects (dist/bpf). */
+export function bpfObjectDir(): string {
+  const candidates = [process.env.CONTAINER_TRACE_BPF_DIR, path.join(__dirname, 'bpf')];
+  for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) candidates.push(path.join(dir, 'dist', 'bpf'));
+  for (const c of candidates) {
+    if (c && fs.existsSync(path.join(c, 'exec.bpf.o'))) return c;
+  }
+  throw new Error('the compiled BPF objects are missing (dist/bpf/*.bpf.o): run `npm run build`');
+}
+
+/** Inode of a process's PID namespace, or undefined once it is gone. */
+export function pidNamespaceOf(hostPid: number): number | undefined {
+  try {
+    const m = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${hostPid}/ns/pid`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kernel dev_t encoding of a user-space st_dev (what BPF helpers expect). */
+export function kernelDev(stDev: number): bigint {
+  const dev = BigInt(stDev);
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return (major << 20n) | minor;
+}

@@ -1,0 +1,55 @@
+/** Helpers shared by event decoders: C strings, clocks, errno names. */
+import { constants } from 'node:os';
+import type { ContainerLabel } from '../protocol';
+
+/** A NUL-terminated string inside `bytes[start, start+max)`. */
+export function cstring(bytes: Buffer, start: number, max: number): string {
+  const end = bytes.indexOf(0, start);
+  return bytes.toString('utf8', start, end < 0 || end > start + max ? start + max : end);
+}
+
+/** NUL-separated strings in `bytes[start, start+size)`. */
+export function cstrings(bytes: Buffer, start: number, size: number): string[] {
+  const out: string[] = [];
+  let at = start;
+  const stop = start + size;
+  while (at < stop) {
+    let end = bytes.indexOf(0, at);
+    if (end < 0 || end > stop) end = stop;
+    out.push(bytes.toString('utf8', at, end));
+    at = end + 1;
+  }
+  return out;
+}
+
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(constants.errno)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+
+/** ENOENT for 2 or -2; `errno N` when unknown. */
+export function errnoName(code: number): string {
+  return errnoNames.get(Math.abs(code)) ?? `errno ${Math.abs(code)}`;
+}
+
+/** Converts CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns) into wall time. */
+export class WallClock {
+  private readonly offset: bigint;
+
+  constructor() {
+    this.offset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  }
+
+  /** RFC 3339 UTC with nanoseconds. */
+  format(monoNs: bigint): string {
+    const ns = monoNs + this.offset;
+    const seconds = ns / 1_000_000_000n;
+    const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
+    return new Date(Number(seconds) * 1000).toISOString().slice(0, 19) + '.' + frac + 'Z';
+  }
+}
+
+export interface DecodeContext {
+  container: ContainerLabel;
+  clock: WallClock;
+}

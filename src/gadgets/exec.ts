@@ -1,0 +1,54 @@
+/** exec gadget: decoder for `struct exec_event` (bpf/exec.h). */
+import type { ExecEvent } from '../protocol';
+import { cstring, cstrings, errnoName, type DecodeContext } from './decode';
+
+/** Byte offsets in struct exec_event; checked against the object's BTF by a test. */
+export const EXEC_LAYOUT = {
+  struct: 'exec_event',
+  fields: {
+    ts_ns: 0,
+    ids: 8, // struct ct_ids { pid, tid, host_pid, host_tid }
+    ppid: 24,
+    host_ppid: 28,
+    uid: 32,
+    gid: 36,
+    ret: 40,
+    flags: 44,
+    args_count: 48,
+    args_size: 52,
+    comm: 56,
+    filename: 72,
+    args: 328,
+  },
+  commLen: 16,
+  filenameLen: 256,
+  argsLen: 2048,
+} as const;
+
+const F = EXEC_LAYOUT.fields;
+const ARGS_TRUNCATED = 1;
+
+export function decodeExec(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): ExecEvent {
+  const ret = dv.getInt32(at + F.ret, true);
+  const argsSize = Math.min(dv.getUint32(at + F.args_size, true), len - F.args, EXEC_LAYOUT.argsLen);
+  const event: ExecEvent = {
+    gadget: 'exec',
+    time: ctx.clock.format(dv.getBigUint64(at + F.ts_ns, true)),
+    container: ctx.container,
+    pid: dv.getUint32(at + F.ids, true),
+    tid: dv.getUint32(at + F.ids + 4, true),
+    hostPid: dv.getUint32(at + F.ids + 8, true),
+    hostTid: dv.getUint32(at + F.ids + 12, true),
+    ppid: dv.getUint32(at + F.ppid, true),
+    hostPpid: dv.getUint32(at + F.host_ppid, true),
+    uid: dv.getUint32(at + F.uid, true),
+    gid: dv.getUint32(at + F.gid, true),
+    comm: cstring(bytes, at + F.comm, EXEC_LAYOUT.commLen),
+    filename: cstring(bytes, at + F.filename, EXEC_LAYOUT.filenameLen),
+    args: argsSize > 0 ? cstrings(bytes, at + F.args, argsSize) : [],
+    argsTruncated: (dv.getUint32(at + F.flags, true) & ARGS_TRUNCATED) !== 0,
+    ret,
+  };
+  if (ret < 0) event.error = errnoName(ret);
+  return event;
+}

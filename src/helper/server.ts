@@ -1,0 +1,140 @@
+/**
+ * `container-trace helper`: the privileged side. JSON-RPC over stdio only
+ * (stdout carries nothing but protocol; logs go to stderr and helper/log).
+ * Exits on stdin EOF, on `shutdown`, on signals and when its parent dies,
+ * detaching every BPF program on each of those paths.
+ */
+import { format } from 'node:util';
+import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  ErrorCode,
+  GADGETS,
+  HelperLog,
+  Initialize,
+  PROTOCOL_VERSION,
+  Shutdown,
+  TraceEnded,
+  TraceEvents,
+  TraceStart,
+  TraceStats,
+  TraceStop,
+  type HelperLimits,
+  type InitializeParams,
+} from '../protocol';
+import { createRuntimes } from '../runtime';
+import { TraceEngine, TraceError, MAX_SESSIONS } from '../engine/engine';
+import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
+import type { Logger } from '../engine/system';
+import { VERSION } from '../version';
+
+const PR_SET_PDEATHSIG = 1;
+const SIGTERM = 15;
+
+export function runHelper(options: { dockerHost?: string; verbose?: boolean } = {}): void {
+  // Nothing but protocol may reach stdout.
+  const toStderr = (...args: unknown[]) => process.stderr.write(format(...args) + '\n');
+  console.log = console.info = console.debug = console.warn = toStderr;
+
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  let connected = true;
+  const log: Logger = (level, message) => {
+    if (level === 'debug' && !options.verbose) return;
+    process.stderr.write(`[helper ${level}] ${message}\n`);
+    if (connected) connection.sendNotification(HelperLog, { level, message }).catch(() => undefined);
+  };
+
+  const engine = new TraceEngine(createRuntimes({ dockerHost: options.dockerHost }), log);
+  const limits: HelperLimits = {
+    maxSessions: MAX_SESSIONS,
+    maxEventsPerBatch: DEFAULT_LIMITS.maxEventsPerBatch,
+    maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
+  };
+  const sink: SessionSink = {
+    events: (sessionId, events) => void connection.sendNotification(TraceEvents, { sessionId, events }).catch(() => undefined),
+    stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
+    ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
+    backlog: () => process.stdout.writableLength,
+  };
+
+  let exiting = false;
+  const exit = (code: number, why: string) => {
+    if (exiting) return;
+    exiting = true;
+    log('info', `exiting: ${why}`);
+    engine.stopAll('error', `helper exiting: ${why}`);
+    connected = false;
+    // Let queued notifications (trace/ended) reach the client, then go.
+    process.stdout.write('', () => process.exit(code));
+    setTimeout(() => process.exit(code), 500).unref();
+  };
+
+  let initialized = false;
+  const asResponseError = (err: unknown) =>
+    err instanceof TraceError ? new ResponseError(err.code, err.message) : new ResponseError(ErrorCode.BpfFailure, (err as Error).message);
+
+  connection.onRequest(Initialize, (params: InitializeParams) => {
+    if (!params || typeof params !== 'object' || params.protocolVersion !== PROTOCOL_VERSION) {
+      return new ResponseError(
+        ErrorCode.VersionMismatch,
+        `protocol version ${String(params?.protocolVersion)} is not ${PROTOCOL_VERSION}: the helper (${VERSION}) and its client differ; reinstall the helper`,
+      );
+    }
+    initialized = true;
+    const client = typeof params.client?.name === 'string' ? params.client.name.slice(0, 64) : 'unknown';
+    log('info', `client ${client} connected (helper ${VERSION}, pid ${process.pid}, uid ${process.getuid?.()})`);
+    return { protocolVersion: PROTOCOL_VERSION, helperVersion: VERSION, pid: process.pid, uid: process.getuid?.() ?? -1, gadgets: [...GADGETS], limits };
+  });
+  const ready = () => (initialized ? undefined : new ResponseError(ErrorCode.NotInitialized, 'send initialize first'));
+
+  connection.onRequest(TraceStart, async (params) => {
+    const notReady = ready();
+    if (notReady) return notReady;
+    try {
+      return await engine.start(params, sink);
+    } catch (err) {
+      return asResponseError(err);
+    }
+  });
+  connection.onRequest(TraceStop, (params) => {
+    const notReady = ready();
+    if (notReady) return notReady;
+    try {
+      return engine.stop(params?.sessionId);
+    } catch (err) {
+      return asResponseError(err);
+    }
+  });
+  connection.onRequest(Shutdown, () => {
+    engine.stopAll('stopped');
+  });
+  connection.onNotification('exit', () => exit(0, 'exit notification'));
+  connection.onClose(() => exit(0, 'connection closed'));
+  connection.onError(([err]) => log('warn', `protocol error: ${err.message}`));
+  process.stdin.on('end', () => exit(0, 'stdin closed'));
+  process.stdout.on('error', () => exit(0, 'stdout closed'));
+
+  // Parent death: the kernel signals us (direct child), and we watch ppid
+  // (under sudo the parent is sudo, which may outlive the client).
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../bpf/native') as typeof import('../bpf/native')).lib().prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+  } catch {
+    /* libbpf missing: reported on the first trace/start */
+  }
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) exit(0, `parent process ${parent} is gone`);
+  }, 1000).unref();
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => exit(0, sig));
+  process.on('uncaughtException', (err) => {
+    log('error', `uncaught: ${err.stack ?? err.message}`);
+    exit(1, 'internal error');
+  });
+  // Last resort (process.exit from anywhere): detach synchronously.
+  process.on('exit', () => engine.stopAll('error', 'helper exited'));
+
+  import('../bpf/native')
+    .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`)))
+    .catch(() => undefined);
+  connection.listen();
+}

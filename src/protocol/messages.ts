@@ -1,0 +1,129 @@
+/**
+ * The helper protocol: JSON-RPC 2.0 over the helper's stdio (vscode-jsonrpc
+ * framing). Defined once, imported by the extension, the CLI and the helper.
+ * The client sends `initialize` first; versions must match exactly.
+ */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { ContainerLabel, GadgetName, TraceEvent } from './events';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface InitializeParams {
+  protocolVersion: number;
+  client: { name: string; version: string };
+}
+
+export interface InitializeResult {
+  protocolVersion: number;
+  helperVersion: string;
+  pid: number;
+  uid: number;
+  gadgets: GadgetName[];
+  limits: HelperLimits;
+}
+
+export interface HelperLimits {
+  maxSessions: number;
+  maxEventsPerBatch: number;
+  /** Bytes of encoded events queued to the client before events are dropped. */
+  maxQueuedBytes: number;
+}
+
+/** Which tasks of the container to trace; container-level PIDs. */
+export interface TraceScope {
+  /** One process (thread group), by its PID inside the container. */
+  pid?: number;
+  /** Also its descendants, including those started later. */
+  follow?: boolean;
+  /** One thread, by its TID inside the container. */
+  tid?: number;
+}
+
+export interface TraceStartParams {
+  gadget: GadgetName;
+  /** Container name, id or id prefix. */
+  container: string;
+  scope?: TraceScope;
+  /** Ring buffer bytes (power of two, 64 KiB – 256 MiB). */
+  bufferBytes?: number;
+}
+
+export interface TraceTarget {
+  pid: number;
+  hostPid: number;
+  tid?: number;
+  hostTid?: number;
+  comm: string;
+}
+
+export interface TraceStartResult {
+  sessionId: string;
+  container: ContainerLabel & { hostPid: number; image: string };
+  target?: TraceTarget;
+  /** Level of the container's PID namespace, counted from the root. */
+  pidNamespaceLevel: number;
+  /** Followed processes seeded at start (follow scope). */
+  followed?: number;
+}
+
+export interface TraceStopParams {
+  sessionId: string;
+}
+
+export interface TraceEventsParams {
+  sessionId: string;
+  events: TraceEvent[];
+}
+
+export interface TraceCounters {
+  /** Events delivered to the client. */
+  received: number;
+  /** Events the kernel could not queue (ring buffer full). */
+  droppedKernel: number;
+  /** Events dropped because the client read too slowly. */
+  droppedTransport: number;
+  /** Everything lost, the sum of the above and in-flight overflow. */
+  dropped: number;
+}
+
+export interface TraceStatsParams extends TraceCounters {
+  sessionId: string;
+  /** Events per second over the last interval. */
+  rate: number;
+}
+
+export type EndReason = 'stopped' | 'container-exited' | 'process-exited' | 'error';
+
+export interface TraceEndedParams extends TraceCounters {
+  sessionId: string;
+  reason: EndReason;
+  message?: string;
+}
+
+export interface LogParams {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+}
+
+/** Error codes in JSON-RPC error responses. */
+export const ErrorCode = {
+  NotInitialized: -32002,
+  VersionMismatch: -32010,
+  InvalidParams: -32602,
+  ContainerNotFound: -32011,
+  ContainerNotRunning: -32012,
+  UnknownPid: -32013,
+  BpfFailure: -32014,
+  TooManySessions: -32015,
+  UnknownSession: -32016,
+} as const;
+
+export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('initialize');
+export const TraceStart = new RequestType<TraceStartParams, TraceStartResult, void>('trace/start');
+export const TraceStop = new RequestType<TraceStopParams, TraceCounters, void>('trace/stop');
+export const Shutdown = new RequestType<void, void, void>('shutdown');
+
+export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
+export const TraceStats = new NotificationType<TraceStatsParams>('trace/stats');
+export const TraceEnded = new NotificationType<TraceEndedParams>('trace/ended');
+export const HelperLog = new NotificationType<LogParams>('helper/log');
