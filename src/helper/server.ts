@@ -30,19 +30,38 @@ import { VERSION } from '../version';
 const PR_SET_PDEATHSIG = 1;
 const SIGTERM = 15;
 
-export function runHelper(options: { dockerHost?: string; verbose?: boolean } = {}): void {
-  // Nothing but protocol may reach stdout.
-  const toStderr = (...args: unknown[]) => process.stderr.write(format(...args) + '\n');
-  console.log = console.info = console.debug = console.warn = toStderr;
+export interface HelperOptions {
+  dockerHost?: string;
+  verbose?: boolean;
+}
 
-  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+export interface HelperServer {
+  engine: TraceEngine;
+  /** Ends every session (detaching its programs) and closes the connection. */
+  close(why: string): void;
+}
+
+/**
+ * Serve the protocol on any pair of streams (stdio in production, in-memory
+ * streams in tests). `stderr` gets human-readable log lines.
+ */
+export function serveHelper(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream & { writableLength: number },
+  options: HelperOptions = {},
+  stderr: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): HelperServer {
+  const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
   let connected = true;
   const log: Logger = (level, message) => {
     if (level === 'debug' && !options.verbose) return;
-    process.stderr.write(`[helper ${level}] ${message}\n`);
+    stderr(`[helper ${level}] ${message}`);
     if (connected) connection.sendNotification(HelperLog, { level, message }).catch(() => undefined);
   };
 
+  import('../bpf/native')
+    .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`)))
+    .catch(() => undefined);
   const engine = new TraceEngine(createRuntimes({ dockerHost: options.dockerHost }), log);
   const limits: HelperLimits = {
     maxSessions: MAX_SESSIONS,
@@ -53,19 +72,7 @@ export function runHelper(options: { dockerHost?: string; verbose?: boolean } = 
     events: (sessionId, events) => void connection.sendNotification(TraceEvents, { sessionId, events }).catch(() => undefined),
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
     ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
-    backlog: () => process.stdout.writableLength,
-  };
-
-  let exiting = false;
-  const exit = (code: number, why: string) => {
-    if (exiting) return;
-    exiting = true;
-    log('info', `exiting: ${why}`);
-    engine.stopAll('error', `helper exiting: ${why}`);
-    connected = false;
-    // Let queued notifications (trace/ended) reach the client, then go.
-    process.stdout.write('', () => process.exit(code));
-    setTimeout(() => process.exit(code), 500).unref();
+    backlog: () => output.writableLength,
   };
 
   let initialized = false;
@@ -107,10 +114,38 @@ export function runHelper(options: { dockerHost?: string; verbose?: boolean } = 
   connection.onRequest(Shutdown, () => {
     engine.stopAll('stopped');
   });
-  connection.onNotification('exit', () => exit(0, 'exit notification'));
-  connection.onClose(() => exit(0, 'connection closed'));
   connection.onError(([err]) => log('warn', `protocol error: ${err.message}`));
+  connection.listen();
+  return {
+    engine,
+    close(why: string) {
+      if (!connected) return;
+      log('info', `closing: ${why}`);
+      engine.stopAll('error', `helper exiting: ${why}`);
+      connected = false;
+      connection.dispose();
+    },
+  };
+}
+
+/** `container-trace helper`: serve on stdio and guard every exit path. */
+export function runHelper(options: HelperOptions = {}): void {
+  // Nothing but protocol may reach stdout.
+  const toStderr = (...args: unknown[]) => process.stderr.write(format(...args) + '\n');
+  console.log = console.info = console.debug = console.warn = toStderr;
+  const server = serveHelper(process.stdin, process.stdout, options);
+
+  let exiting = false;
+  const exit = (code: number, why: string) => {
+    if (exiting) return;
+    exiting = true;
+    server.close(why);
+    // Let queued notifications (trace/ended) reach the client, then go.
+    process.stdout.write('', () => process.exit(code));
+    setTimeout(() => process.exit(code), 500).unref();
+  };
   process.stdin.on('end', () => exit(0, 'stdin closed'));
+  process.stdin.on('close', () => exit(0, 'stdin closed'));
   process.stdout.on('error', () => exit(0, 'stdout closed'));
 
   // Parent death: the kernel signals us (direct child), and we watch ppid
@@ -127,14 +162,9 @@ export function runHelper(options: { dockerHost?: string; verbose?: boolean } = 
   }, 1000).unref();
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => exit(0, sig));
   process.on('uncaughtException', (err) => {
-    log('error', `uncaught: ${err.stack ?? err.message}`);
+    process.stderr.write(`[helper error] uncaught: ${err.stack ?? err.message}\n`);
     exit(1, 'internal error');
   });
   // Last resort (process.exit from anywhere): detach synchronously.
-  process.on('exit', () => engine.stopAll('error', 'helper exited'));
-
-  import('../bpf/native')
-    .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`)))
-    .catch(() => undefined);
-  connection.listen();
+  process.on('exit', () => server.engine.stopAll('error', 'helper exited'));
 }

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Test runner: bundles test/<suite>/*.test.ts with esbuild and runs them with
+// node's test runner. Suites: unit (no root), integration (root, dockerd,
+// BPF), e2e (real VS Code). `all` builds first and runs every suite.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const which = process.argv[2] ?? 'all';
+const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : [which];
+
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+
+let failed = false;
+for (const suite of suites) {
+  const dir = join(root, 'test', suite);
+  if (!existsSync(dir)) continue;
+  const entries = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
+  if (!entries.length) continue;
+  const out = join(root, 'out', suite);
+  rmSync(out, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: entries,
+    outdir: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+    external: ['koffi', 'vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'playwright-core'],
+    define: { __CT_REPO_ROOT__: JSON.stringify(root) },
+  });
+  const files = entries.map((e) => join(out, e.slice(dir.length + 1).replace(/\.ts$/, '.js')));
+  console.log(`\n== ${suite} tests ==`);
+  const args = ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: process.env });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);

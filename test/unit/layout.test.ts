@@ -1,0 +1,91 @@
+/**
+ * The TS decoder must read the event struct exactly as the compiled BPF
+ * object lays it out: offsets come from the object's own BTF.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { structMembers, withObjectBtf } from '../../src/bpf/btf';
+import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec';
+import { WallClock } from '../../src/gadgets/decode';
+import { BPF_DIR } from '../support/paths';
+
+const EXEC_OBJ = path.join(BPF_DIR, 'exec.bpf.o');
+
+test('exec decoder offsets match struct exec_event in exec.bpf.o', () => {
+  withObjectBtf(EXEC_OBJ, (btf) => {
+    const members = structMembers(btf, EXEC_LAYOUT.struct);
+    assert.deepEqual(
+      Object.fromEntries(members.map((m) => [m.name, m.offset])),
+      EXEC_LAYOUT.fields,
+      'field offsets differ: update src/gadgets/exec.ts to match bpf/exec.h',
+    );
+    const size = (name: string) => members.find((m) => m.name === name)!.size;
+    assert.equal(size('comm'), EXEC_LAYOUT.commLen);
+    assert.equal(size('filename'), EXEC_LAYOUT.filenameLen);
+    assert.equal(size('args'), EXEC_LAYOUT.argsLen);
+    assert.deepEqual(
+      structMembers(btf, 'ct_ids').map((m) => [m.name, m.offset, m.size]),
+      [
+        ['pid', 0, 4],
+        ['tid', 4, 4],
+        ['host_pid', 8, 4],
+        ['host_tid', 12, 4],
+      ],
+    );
+  });
+});
+
+test('a record laid out by BTF offsets decodes to the right event', () => {
+  withObjectBtf(EXEC_OBJ, (btf) => {
+    const at = Object.fromEntries(structMembers(btf, 'exec_event').map((m) => [m.name, m.offset]));
+    const args = Buffer.from('sh\0-c\0echo hi\0');
+    const rec = Buffer.alloc(at.args + args.length + 24);
+    const base = 16; // records sit at arbitrary 8-byte offsets in the ring
+    rec.writeBigUInt64LE(123_456_789n, base + at.ts_ns);
+    [7, 8, 3120, 3121].forEach((v, i) => rec.writeUInt32LE(v, base + at.ids + 4 * i));
+    rec.writeUInt32LE(1, base + at.ppid);
+    rec.writeUInt32LE(3116, base + at.host_ppid);
+    rec.writeUInt32LE(101, base + at.uid);
+    rec.writeUInt32LE(102, base + at.gid);
+    rec.writeInt32LE(-2, base + at.ret);
+    rec.writeUInt32LE(1, base + at.flags);
+    rec.writeUInt32LE(3, base + at.args_count);
+    rec.writeUInt32LE(args.length, base + at.args_size);
+    rec.write('sh\0', base + at.comm);
+    rec.write('/bin/sh\0', base + at.filename);
+    args.copy(rec, base + at.args);
+    const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+    const ev = decodeExec(dv, rec, base, at.args + args.length, { container: { id: 'c', name: 'web' }, clock: new WallClock() });
+    assert.deepEqual({ ...ev, time: undefined }, {
+      gadget: 'exec',
+      time: undefined,
+      container: { id: 'c', name: 'web' },
+      pid: 7,
+      tid: 8,
+      hostPid: 3120,
+      hostTid: 3121,
+      ppid: 1,
+      hostPpid: 3116,
+      uid: 101,
+      gid: 102,
+      comm: 'sh',
+      filename: '/bin/sh',
+      args: ['sh', '-c', 'echo hi'],
+      argsTruncated: true,
+      ret: -2,
+      error: 'ENOENT',
+    });
+    assert.match(ev.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  });
+});
+
+test('monotonic timestamps become wall-clock time with nanoseconds', () => {
+  const clock = new WallClock();
+  const now = process.hrtime.bigint();
+  const t = clock.format(now);
+  assert.ok(Math.abs(Date.parse(t) - Date.now()) < 1000, t);
+  const frac = (iso: string) => BigInt(iso.slice(20, 29));
+  assert.equal((frac(clock.format(now + 1n)) - frac(t) + 1_000_000_000n) % 1_000_000_000n, 1n, 'one nanosecond apart');
+  assert.equal((frac(clock.format(now + 999n)) - frac(t) + 1_000_000_000n) % 1_000_000_000n, 999n);
+});
