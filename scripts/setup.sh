@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian/Ubuntu machine for Container Trace (as root):
+# system packages, a running dockerd, tracefs, node modules. Idempotent:
+# each step is skipped when already done. Used by `npm start` and CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E bash "$0" "$@"
+fi
+
+# Debian package → a file it installs.
+declare -A need=(
+  [clang]=/usr/bin/clang
+  [llvm]=/usr/bin/llvm-strip
+  [libbpf-dev]=/usr/include/bpf/libbpf.h
+  [bpftool]=/usr/sbin/bpftool
+  [docker.io]=/usr/sbin/dockerd
+  [busybox-static]=/bin/busybox
+  [procps]=/usr/bin/ps
+)
+missing=()
+for pkg in "${!need[@]}"; do
+  [ -e "${need[$pkg]}" ] || missing+=("$pkg")
+done
+# Extra packages a caller needs (e.g. the e2e tests' browser).
+for pkg in ${SETUP_EXTRA_PACKAGES:-}; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+  log "starting dockerd"
+  mkdir -p /var/log
+  (setsid dockerd >/var/log/container-trace-dockerd.log 2>&1 &)
+  for _ in $(seq 1 60); do
+    docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/container-trace-dockerd.log"; exit 1; }
+fi
+
+mountpoint -q /sys/kernel/tracing 2>/dev/null || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+mountpoint -q /sys/fs/bpf 2>/dev/null || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  log "installing node modules"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+bash scripts/make-image.sh
+log "ready"
