@@ -15,9 +15,15 @@ async function traceWithHelper(container: string) {
   const events: TraceEvent[] = [];
   const stats: TraceStatsParams[] = [];
   const ended: TraceEndedParams[] = [];
-  helper.connection.onNotification(TraceEvents, (p) => events.push(...p.events));
-  helper.connection.onNotification(TraceStats, (p) => stats.push(p));
-  helper.connection.onNotification(TraceEnded, (p) => ended.push(p));
+  helper.connection.onNotification(TraceEvents, (p) => {
+    events.push(...p.events);
+  });
+  helper.connection.onNotification(TraceStats, (p) => {
+    stats.push(p);
+  });
+  helper.connection.onNotification(TraceEnded, (p) => {
+    ended.push(p);
+  });
   const result = await helper.connection.sendRequest(TraceStart, { gadget: 'exec', container });
   return { helper, events, stats, ended, result };
 }
