@@ -82,7 +82,19 @@ async function buildBundles() {
       external: [...common.external, 'vscode'],
     });
   }
-  console.log('bundles: dist/cli.js' + (existsSync(join(root, 'src/extension.ts')) ? ', dist/extension.js' : ''));
+  // The live view's script runs in the webview (a browser).
+  await esbuild.build({
+    entryPoints: [join(root, 'src/webview/live.ts')],
+    outfile: join(root, 'media/dist/live.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  console.log('bundles: dist/cli.js, dist/extension.js, media/dist/live.js');
 }
 
 if (!args.has('--no-bpf')) buildBpf();

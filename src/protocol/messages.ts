@@ -3,7 +3,7 @@
  * framing). Defined once, imported by the extension, the CLI and the helper.
  * The client sends `initialize` first; versions must match exactly.
  */
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ContainerLabel, GadgetName, TraceEvent } from './events';
 
 export const PROTOCOL_VERSION = 1;
@@ -121,7 +121,7 @@ export const ErrorCode = {
 export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('initialize');
 export const TraceStart = new RequestType<TraceStartParams, TraceStartResult, void>('trace/start');
 export const TraceStop = new RequestType<TraceStopParams, TraceCounters, void>('trace/stop');
-export const Shutdown = new RequestType<void, void, void>('shutdown');
+export const Shutdown = new RequestType0<void, void>('shutdown');
 
 export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
 export const TraceStats = new NotificationType<TraceStatsParams>('trace/stats');

@@ -1,0 +1,145 @@
+/** Every command, registered in one place; each one small. */
+import * as vscode from 'vscode';
+import type { GadgetName, TraceStartParams } from '../protocol';
+import type { ContainerService } from './containers';
+import type { HelperClient } from './helper';
+import type { SessionManager, TraceSessionModel } from './sessions';
+import { pickContainer, pickKind, pickScope } from './pickers';
+import { ContainerItem, ProcessItem, ThreadItem } from './views/containers-tree';
+import { SessionItem } from './views/traces-tree';
+import { LivePanel } from './views/live-panel';
+
+/** Arguments scripts and tests may pass instead of tree items. */
+export interface TraceArgs {
+  container: string;
+  pid?: number;
+  tid?: number;
+  follow?: boolean;
+  gadget?: GadgetName;
+  /** Do not open the live view. */
+  background?: boolean;
+}
+
+export interface Services {
+  extensionUri: vscode.Uri;
+  containers: ContainerService;
+  helper: HelperClient;
+  sessions: SessionManager;
+}
+
+function sessionOf(s: Services, arg: unknown): TraceSessionModel | undefined {
+  if (arg instanceof SessionItem) return arg.session;
+  if (typeof arg === 'string') return s.sessions.sessions.find((x) => x.key === arg || x.helperId === arg);
+  return undefined;
+}
+
+async function start(s: Services, params: TraceStartParams, background = false): Promise<TraceSessionModel | undefined> {
+  try {
+    const session = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Container Trace: starting ${params.gadget} in ${params.container}` },
+      () => s.sessions.start(params),
+    );
+    if (!background) {
+      LivePanel.show(s.extensionUri, s.sessions, session);
+      session.output.show();
+    }
+    return session;
+  } catch (err) {
+    const pick = await vscode.window.showErrorMessage(`Container Trace: ${(err as Error).message}`, 'Show Helper Log');
+    if (pick) s.helper.log.show();
+    return undefined;
+  }
+}
+
+export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
+  if (arg && typeof arg === 'object' && 'container' in arg && typeof (arg as TraceArgs).container === 'string') {
+    const a = arg as TraceArgs;
+    const scope = a.tid !== undefined ? { tid: a.tid } : a.pid !== undefined ? { pid: a.pid, follow: a.follow } : undefined;
+    const kind = a.gadget ? { gadget: a.gadget, follow: !!a.follow } : await pickKind(scope);
+    if (!kind) return undefined;
+    if (scope?.pid !== undefined) scope.follow = kind.follow;
+    return start(s, { gadget: kind.gadget, container: a.container, scope }, a.background);
+  }
+  let container = arg instanceof ContainerItem ? arg.container : undefined;
+  let scope: TraceStartParams['scope'];
+  if (arg instanceof ProcessItem) {
+    container = arg.container;
+    scope = { pid: arg.process.pid };
+  } else if (arg instanceof ThreadItem) {
+    container = arg.container;
+    scope = { tid: arg.thread.tid };
+  }
+  container ??= await pickContainer(s.containers);
+  if (!container) return undefined;
+  if (!scope) {
+    const picked = await pickScope(s.containers, container);
+    if (!picked) return undefined;
+    scope = picked.scope;
+  }
+  const kind = await pickKind(scope);
+  if (!kind) return undefined;
+  if (scope?.pid !== undefined) scope = { ...scope, follow: kind.follow };
+  return start(s, { gadget: kind.gadget, container: container.id, scope });
+}
+
+async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
+  const container = arg instanceof ContainerItem ? arg.container : await pickContainer(s.containers);
+  if (!container) return undefined;
+  const kind = await pickKind(undefined);
+  if (!kind) return undefined;
+  return start(s, { gadget: kind.gadget, container: container.id });
+}
+
+async function stopTrace(s: Services, arg?: unknown): Promise<void> {
+  let session = sessionOf(s, arg);
+  if (!session) {
+    const running = s.sessions.running;
+    if (running.length === 1) session = running[0];
+    else if (running.length > 1) {
+      const pick = await vscode.window.showQuickPick(
+        running.map((x) => ({ label: x.title, description: `${x.received} events`, session: x })),
+        { title: 'Stop which trace?' },
+      );
+      session = pick?.session;
+    }
+  }
+  if (session) await s.sessions.stop(session);
+}
+
+async function copy(value: number | undefined, what: string): Promise<void> {
+  if (value === undefined) return;
+  await vscode.env.clipboard.writeText(String(value));
+  vscode.window.setStatusBarMessage(`Copied ${what} ${value}`, 3000);
+}
+
+export function registerCommands(s: Services, refresh: () => void): vscode.Disposable[] {
+  const r = vscode.commands.registerCommand;
+  return [
+    r('containerTrace.traceProcess', (arg?: unknown) => traceProcess(s, arg)),
+    r('containerTrace.traceContainer', (arg?: unknown) => traceContainer(s, arg)),
+    r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),
+    r('containerTrace.stopAllTraces', () => s.sessions.stopAll()),
+    r('containerTrace.refresh', refresh),
+    r('containerTrace.copyHostPid', (item?: unknown) =>
+      copy(
+        item instanceof ProcessItem ? item.process.hostPid : item instanceof ThreadItem ? item.thread.hostTid : item instanceof ContainerItem ? item.container.hostPid : undefined,
+        'host PID',
+      ),
+    ),
+    r('containerTrace.copyPid', (item?: unknown) =>
+      copy(item instanceof ProcessItem ? item.process.pid : item instanceof ThreadItem ? item.thread.tid : undefined, 'PID'),
+    ),
+    r('containerTrace.showHelperLog', () => s.helper.log.show()),
+    r('containerTrace.openLiveView', (arg?: unknown) => {
+      const session = sessionOf(s, arg);
+      if (session) LivePanel.show(s.extensionUri, s.sessions, session);
+    }),
+    r('containerTrace.showOutput', (arg?: unknown) => sessionOf(s, arg)?.output.show()),
+    r('containerTrace.clearTrace', (arg?: unknown) => {
+      const session = sessionOf(s, arg);
+      if (!session) return;
+      if (session.state === 'ended') LivePanel.forSession(session.key)?.dispose();
+      s.sessions.clear(session);
+    }),
+  ];
+}

@@ -1,0 +1,38 @@
+/** How events read in the output channel and the live view. */
+import type { TraceEvent } from '../protocol';
+
+function quote(args: string[]): string {
+  return args.map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+/** The kind-specific part of an event, one line. */
+export function details(e: TraceEvent): string {
+  switch (e.gadget) {
+    case 'exec': {
+      const args = quote(e.args.length ? e.args : [e.filename]) + (e.argsTruncated ? ' …' : '');
+      const shown = e.args[0] && e.filename !== e.args[0] && !e.filename.endsWith('/' + e.args[0]) ? `${args}  [${e.filename}]` : args;
+      return e.ret < 0 ? `${shown}  → ${e.error ?? e.ret}` : shown;
+    }
+  }
+}
+
+/** Whether the event reports a failure (shown in the error colour). */
+export function failed(e: TraceEvent): boolean {
+  return e.gadget === 'exec' && e.ret < 0;
+}
+
+/** HH:MM:SS.mmm of an RFC 3339 time, in local time. */
+export function clock(time: string): string {
+  const d = new Date(time);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** One aligned output-channel line: time, PID/TID in the container, host PID, comm, details. */
+export function outputLine(e: TraceEvent): string {
+  const ids = e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
+  const host = e.hostPid === e.hostTid ? String(e.hostPid) : `${e.hostPid}/${e.hostTid}`;
+  return `${clock(e.time)}  ${ids.padStart(7)}  host ${host.padEnd(8)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(5)} ${details(e)}`;
+}
+
+export const OUTPUT_HEADER = `${'TIME'.padEnd(12)}  ${'PID'.padStart(7)}  ${'HOST PID'.padEnd(13)} ${'COMM'.padEnd(16)} ${'KIND'.padEnd(5)} DETAILS`;

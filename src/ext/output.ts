@@ -1,0 +1,68 @@
+/**
+ * A trace's output channel: lines appended in batches a few times a second,
+ * at most N lines per second; beyond that it says how many it skipped.
+ */
+import * as vscode from 'vscode';
+
+const FLUSH_MS = 200;
+
+export class SessionOutput implements vscode.Disposable {
+  private readonly channel: vscode.OutputChannel;
+  private pending: string[] = [];
+  private skipped = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    name: string,
+    private readonly maxLinesPerSecond: () => number,
+  ) {
+    this.channel = vscode.window.createOutputChannel(name);
+  }
+
+  get name(): string {
+    return this.channel.name;
+  }
+
+  private get budget(): number {
+    return Math.max(1, Math.floor((this.maxLinesPerSecond() * FLUSH_MS) / 1000));
+  }
+
+  append(lines: string[]): void {
+    const room = this.budget * 2 - this.pending.length;
+    if (lines.length > room) {
+      this.skipped += lines.length - Math.max(0, room);
+      lines = lines.slice(0, Math.max(0, room));
+    }
+    for (const l of lines) this.pending.push(l);
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** A line that bypasses the limit (start, end, errors). */
+  note(line: string): void {
+    this.flush();
+    this.channel.appendLine(line);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const take = this.pending.splice(0, this.budget);
+    this.skipped += this.pending.length;
+    this.pending = [];
+    let text = take.join('\n');
+    if (this.skipped) {
+      text += `${text ? '\n' : ''}… ${this.skipped} lines skipped (output is limited to ${this.maxLinesPerSecond()} lines/s; the live view keeps them)`;
+      this.skipped = 0;
+    }
+    if (text) this.channel.appendLine(text);
+  }
+
+  show(): void {
+    this.channel.show(true);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.channel.dispose();
+  }
+}

@@ -1,0 +1,99 @@
+/** The quick picks of "Trace process in container": container → process or typed PID → kind. */
+import * as vscode from 'vscode';
+import type { ContainerInfo } from '../runtime';
+import type { ProcessInfo } from '../proc/container';
+import { GADGETS, type GadgetName, type TraceScope } from '../protocol';
+import type { ContainerService } from './containers';
+
+const KIND_INFO: Record<GadgetName, { icon: string; what: string }> = {
+  exec: { icon: 'rocket', what: 'programs started (execve), failed ones too' },
+};
+
+export async function pickContainer(service: ContainerService): Promise<ContainerInfo | undefined> {
+  const running = await service.running();
+  if (!running.length) {
+    const listings = await service.list();
+    const unreachable = listings.filter((l) => !l.status.reachable).map((l) => l.status.error);
+    void vscode.window.showWarningMessage(unreachable.length === listings.length ? `No container runtime can be reached: ${unreachable.join('; ')}` : 'No container is running. Start one, then try again.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    running.map((c) => ({
+      label: `$(vm-running) ${c.name}`,
+      description: c.image,
+      detail: `${c.runtime} · ${c.id.slice(0, 12)} · host PID ${c.hostPid}`,
+      container: c,
+    })),
+    { title: 'Trace: pick a container', placeHolder: 'Running containers', matchOnDescription: true, matchOnDetail: true },
+  );
+  return pick?.container;
+}
+
+type ScopeItem = vscode.QuickPickItem & { scope?: TraceScope | 'all'; process?: ProcessInfo };
+
+/** All processes, one process from the list, or a PID typed as seen inside the container. */
+export async function pickScope(service: ContainerService, container: ContainerInfo): Promise<{ scope?: TraceScope; process?: ProcessInfo } | undefined> {
+  let processes: ProcessInfo[];
+  try {
+    processes = service.processes(container).processes;
+  } catch (err) {
+    void vscode.window.showErrorMessage((err as Error).message);
+    return undefined;
+  }
+  const all: ScopeItem = { label: '$(globe) All processes in the container', description: `${processes.length} processes`, scope: 'all', alwaysShow: true };
+  const items: ScopeItem[] = [
+    all,
+    { label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
+    ...processes.map((p) => ({
+      label: `${p.pid} ${p.comm}`,
+      description: `host ${p.hostPid}${p.threads.length > 1 ? ` · ${p.threads.length} threads` : ''}`,
+      detail: p.cmdline.join(' ') || undefined,
+      scope: { pid: p.pid },
+      process: p,
+    })),
+  ];
+  const qp = vscode.window.createQuickPick<ScopeItem>();
+  qp.title = `Trace in ${container.name}: pick a process, or type the PID seen inside the container`;
+  qp.placeholder = 'PID inside the container (as its ps shows), or a name';
+  qp.matchOnDetail = true;
+  qp.matchOnDescription = true;
+  qp.items = items;
+  qp.onDidChangeValue((value) => {
+    const pid = /^\s*(\d{1,7})\s*$/.exec(value)?.[1];
+    const typed = pid && !processes.some((p) => String(p.pid) === pid);
+    const thread = pid ? processes.find((p) => p.threads.some((t) => String(t.tid) === pid && t.hostTid !== p.hostPid)) : undefined;
+    const extra: ScopeItem[] = typed
+      ? [
+          thread
+            ? { label: `$(symbol-event) Thread ${pid}`, description: `of process ${thread.pid} (${thread.comm})`, scope: { tid: Number(pid) }, alwaysShow: true, process: thread }
+            : { label: `$(search) PID ${pid}`, description: 'not running now in this container; trace it anyway (fails if it does not exist)', scope: { pid: Number(pid) }, alwaysShow: true },
+        ]
+      : [];
+    qp.items = [...extra, ...items];
+  });
+  const chosen = await new Promise<ScopeItem | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (!chosen) return undefined;
+  return chosen.scope === 'all' ? {} : { scope: chosen.scope, process: chosen.process };
+}
+
+/** What to trace; for a process, with or without its descendants. */
+export async function pickKind(scope: TraceScope | undefined): Promise<{ gadget: GadgetName; follow: boolean } | undefined> {
+  type KindItem = vscode.QuickPickItem & { gadget: GadgetName; follow: boolean };
+  const items: KindItem[] = [];
+  for (const g of GADGETS) {
+    const info = KIND_INFO[g];
+    if (scope?.pid !== undefined) {
+      items.push({ label: `$(${info.icon}) ${g}`, description: 'this process and its descendants', detail: info.what, gadget: g, follow: true });
+      items.push({ label: `$(${info.icon}) ${g}`, description: 'this process only', detail: info.what, gadget: g, follow: false });
+    } else {
+      items.push({ label: `$(${info.icon}) ${g}`, description: scope?.tid !== undefined ? 'this thread' : 'all processes', detail: info.what, gadget: g, follow: false });
+    }
+  }
+  const pick = await vscode.window.showQuickPick(items, { title: 'Trace: what to watch', placeHolder: 'Trace kind', matchOnDetail: true });
+  return pick && { gadget: pick.gadget, follow: pick.follow };
+}

@@ -1,0 +1,196 @@
+/**
+ * Trace sessions as the window sees them: started through the helper, fed
+ * by its notifications, each with an output channel, a bounded event buffer
+ * (for the live view and export), counters, and an end.
+ */
+import * as vscode from 'vscode';
+import type { EndReason, TraceEvent, TraceStartParams, TraceStartResult } from '../protocol';
+import type { HelperClient } from './helper';
+import { SessionOutput } from './output';
+import { outputLine, OUTPUT_HEADER } from './format';
+import { settings } from './settings';
+
+export type SessionState = 'starting' | 'running' | 'ended';
+
+let counter = 0;
+
+export class TraceSessionModel {
+  readonly key = `s${++counter}`;
+  state: SessionState = 'starting';
+  helperId: string | undefined;
+  result: TraceStartResult | undefined;
+  endReason: EndReason | undefined;
+  endMessage: string | undefined;
+  received = 0;
+  dropped = 0;
+  rate = 0;
+  readonly startedAt = Date.now();
+  /** Newest events, at most maxRows (older ones leave first). */
+  rows: TraceEvent[] = [];
+  /** Events that left the buffer (still counted in `received`). */
+  evicted = 0;
+  readonly output: SessionOutput;
+  private readonly eventsEmitter = new vscode.EventEmitter<TraceEvent[]>();
+  /** Batches as they arrive (the live view listens). */
+  readonly onEvents = this.eventsEmitter.event;
+
+  constructor(readonly params: TraceStartParams) {
+    this.output = new SessionOutput(`Container Trace: ${this.title}`, () => settings().maxLinesPerSecond);
+  }
+
+  get title(): string {
+    const s = this.params.scope;
+    const what = s?.tid !== undefined ? `TID ${s.tid}` : s?.pid !== undefined ? `PID ${s.pid}${s.follow ? '+' : ''}` : 'all';
+    return `${this.params.gadget} · ${this.result?.container.name ?? this.params.container} · ${what}`;
+  }
+
+  /** Plain words for the Traces view and the live view. */
+  get scopeText(): string {
+    const s = this.params.scope;
+    const t = this.result?.target;
+    if (s?.tid !== undefined) return `thread ${s.tid}${t ? ` (${t.comm}, host ${t.hostTid})` : ''}`;
+    if (s?.pid !== undefined) return `process ${s.pid}${t ? ` (${t.comm}, host ${t.hostPid})` : ''}${s.follow ? ' and descendants' : ''}`;
+    return 'all processes';
+  }
+
+  add(events: TraceEvent[]): void {
+    this.received += events.length;
+    for (const e of events) this.rows.push(e);
+    const max = settings().maxRows;
+    if (this.rows.length > max * 1.1) {
+      const extra = this.rows.length - max;
+      this.rows.splice(0, extra);
+      this.evicted += extra;
+    }
+    this.output.append(events.map(outputLine));
+    this.eventsEmitter.fire(events);
+  }
+
+  clearRows(): void {
+    this.evicted += this.rows.length;
+    this.rows = [];
+  }
+
+  dispose(): void {
+    this.output.dispose();
+    this.eventsEmitter.dispose();
+  }
+}
+
+export class SessionManager implements vscode.Disposable {
+  readonly sessions: TraceSessionModel[] = [];
+  private readonly changed = new vscode.EventEmitter<TraceSessionModel | undefined>();
+  /** A session's state or counters changed (undefined: the list changed). */
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly helper: HelperClient,
+    private readonly showHelperLog: () => void,
+  ) {
+    this.subscriptions.push(
+      helper.onEvents((p) => this.byHelperId(p.sessionId)?.add(p.events)),
+      helper.onStats((p) => {
+        const s = this.byHelperId(p.sessionId);
+        if (!s) return;
+        s.dropped = p.dropped;
+        s.rate = p.rate;
+        this.changed.fire(s);
+      }),
+      helper.onEnded((p) => {
+        const s = this.byHelperId(p.sessionId);
+        if (!s) return;
+        s.dropped = p.dropped;
+        this.end(s, p.reason, p.message);
+      }),
+      helper.onExit((exit) => {
+        const running = this.sessions.filter((s) => s.state !== 'ended');
+        if (!running.length) return;
+        const why = `the helper exited (${exit.signal ?? `code ${exit.code}`})`;
+        for (const s of running) this.end(s, 'error', why);
+        if (!exit.expected) {
+          void vscode.window.showErrorMessage(`Container Trace: ${why}; ${running.length} trace(s) ended.`, 'Show Helper Log').then((pick) => {
+            if (pick) this.showHelperLog();
+          });
+        }
+      }),
+    );
+  }
+
+  private byHelperId(id: string): TraceSessionModel | undefined {
+    return this.sessions.find((s) => s.helperId === id);
+  }
+
+  get running(): TraceSessionModel[] {
+    return this.sessions.filter((s) => s.state !== 'ended');
+  }
+
+  /** Start a trace; the session is listed at once and ends with the error if it cannot start. */
+  async start(params: TraceStartParams): Promise<TraceSessionModel> {
+    const session = new TraceSessionModel(params);
+    this.sessions.unshift(session);
+    this.update();
+    try {
+      const result = await this.helper.startTrace(params);
+      session.result = result;
+      session.helperId = result.sessionId;
+      session.state = 'running';
+      session.output.note(`Tracing ${params.gadget} in container ${result.container.name} (${result.container.id.slice(0, 12)}, ${result.container.image}): ${session.scopeText}.`);
+      session.output.note(`PIDs are the container's (PID namespace level ${result.pidNamespaceLevel}); host PIDs beside them.\n${OUTPUT_HEADER}`);
+      this.update(session);
+      return session;
+    } catch (err) {
+      this.end(session, 'error', (err as Error).message);
+      throw err;
+    }
+  }
+
+  async stop(session: TraceSessionModel): Promise<void> {
+    if (session.state === 'ended') return;
+    if (!session.helperId) return this.end(session, 'stopped');
+    try {
+      await this.helper.stopTrace(session.helperId);
+    } catch (err) {
+      this.end(session, 'error', `stopping: ${(err as Error).message}`);
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running.map((s) => this.stop(s)));
+  }
+
+  /** Forget an ended session (or empty a running one's buffer). */
+  clear(session: TraceSessionModel): void {
+    if (session.state !== 'ended') {
+      session.clearRows();
+      this.changed.fire(session);
+      return;
+    }
+    const i = this.sessions.indexOf(session);
+    if (i >= 0) this.sessions.splice(i, 1);
+    session.dispose();
+    this.update();
+  }
+
+  private end(session: TraceSessionModel, reason: EndReason, message?: string): void {
+    if (session.state === 'ended') return;
+    session.state = 'ended';
+    session.endReason = reason;
+    session.endMessage = message;
+    session.output.note(`Trace ended: ${reason}${message ? ` — ${message}` : ''}. ${session.received} events, ${session.dropped} dropped.`);
+    this.update(session);
+  }
+
+  private update(session?: TraceSessionModel): void {
+    const running = this.running.length;
+    void vscode.commands.executeCommand('setContext', 'containerTrace.runningTraces', running);
+    this.helper.setBusy(running > 0);
+    this.changed.fire(session);
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+    for (const s of this.sessions) s.dispose();
+    this.changed.dispose();
+  }
+}

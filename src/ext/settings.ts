@@ -1,0 +1,24 @@
+/** The extension's settings, read fresh each time (they can change at any moment). */
+import * as vscode from 'vscode';
+
+export type Elevation = 'auto' | 'pkexec' | 'sudo' | 'none';
+
+export interface Settings {
+  dockerHost?: string;
+  maxRows: number;
+  maxLinesPerSecond: number;
+  elevation: Elevation;
+  idleTimeoutSeconds: number;
+}
+
+export function settings(): Settings {
+  const c = vscode.workspace.getConfiguration('containerTrace');
+  const clamp = (v: number | undefined, lo: number, hi: number, d: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : d);
+  return {
+    dockerHost: c.get<string>('dockerHost') || undefined,
+    maxRows: clamp(c.get<number>('maxRows'), 1000, 1_000_000, 50_000),
+    maxLinesPerSecond: clamp(c.get<number>('output.maxLinesPerSecond'), 10, 100_000, 2000),
+    elevation: (['auto', 'pkexec', 'sudo', 'none'] as const).find((e) => e === c.get('elevation')) ?? 'auto',
+    idleTimeoutSeconds: clamp(c.get<number>('helper.idleTimeoutSeconds'), 0, 86_400, 120),
+  };
+}

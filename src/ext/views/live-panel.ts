@@ -1,0 +1,158 @@
+/**
+ * A live view per session: a webview with a virtualized table, fed in
+ * batches (at most 10 posts a second), strict CSP with a nonce.
+ */
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { TraceEvent } from '../../protocol';
+import type { SessionManager, TraceSessionModel } from '../sessions';
+import type { Counters, FromView, Row, ToView } from '../../webview/messages';
+import { clock, details, failed } from '../format';
+import { settings } from '../settings';
+
+const POST_MS = 100;
+
+function row(e: TraceEvent): Row {
+  return [clock(e.time), e.pid, e.tid, e.hostPid, e.comm, e.gadget, details(e), failed(e) ? 1 : 0];
+}
+
+export class LivePanel implements vscode.Disposable {
+  private static readonly open = new Map<string, LivePanel>();
+  private readonly panel: vscode.WebviewPanel;
+  private readonly subs: vscode.Disposable[] = [];
+  private queue: Row[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ready = false;
+
+  /** Show the session's view, creating it if needed. */
+  static show(extensionUri: vscode.Uri, manager: SessionManager, session: TraceSessionModel): LivePanel {
+    const existing = LivePanel.open.get(session.key);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = new LivePanel(extensionUri, manager, session);
+    LivePanel.open.set(session.key, panel);
+    return panel;
+  }
+
+  static forSession(key: string): LivePanel | undefined {
+    return LivePanel.open.get(key);
+  }
+
+  private constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly manager: SessionManager,
+    readonly session: TraceSessionModel,
+  ) {
+    const media = vscode.Uri.joinPath(extensionUri, 'media');
+    this.panel = vscode.window.createWebviewPanel('containerTrace.live', `Trace: ${session.title}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [media],
+      retainContextWhenHidden: true,
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(media, 'activity.svg');
+    this.panel.webview.html = this.html();
+    this.subs.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      this.panel.webview.onDidReceiveMessage((m: FromView) => this.receive(m)),
+      session.onEvents((events) => this.enqueue(events.map(row))),
+      manager.onDidChange((s) => {
+        if (s === this.session || s === undefined) this.post({ type: 'counters', counters: this.counters() });
+      }),
+    );
+  }
+
+  private counters(): Counters {
+    const s = this.session;
+    const ended = s.state === 'ended' ? `${s.endReason}${s.endMessage ? `: ${s.endMessage}` : ''}` : undefined;
+    return { received: s.received, dropped: s.dropped, rate: s.rate, state: s.state, ended };
+  }
+
+  private enqueue(rows: Row[]): void {
+    if (!this.ready) return; // init sends the buffer
+    for (const r of rows) this.queue.push(r);
+    const max = settings().maxRows;
+    if (this.queue.length > max) this.queue.splice(0, this.queue.length - max);
+    this.timer ??= setTimeout(() => this.flush(), POST_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (!this.queue.length) return;
+    const rows = this.queue;
+    this.queue = [];
+    this.post({ type: 'rows', rows });
+  }
+
+  private post(message: ToView): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(m: FromView): Promise<void> {
+    switch (m?.type) {
+      case 'ready':
+        this.ready = true;
+        this.queue = [];
+        this.post({
+          type: 'init',
+          title: this.session.title,
+          scope: this.session.scopeText,
+          maxRows: settings().maxRows,
+          rows: this.session.rows.map(row),
+          counters: this.counters(),
+        });
+        return;
+      case 'clear':
+        this.manager.clear(this.session);
+        this.queue = [];
+        this.post({ type: 'cleared' });
+        return;
+      case 'stop':
+        await this.manager.stop(this.session);
+        return;
+      case 'export':
+        await this.export();
+        return;
+    }
+  }
+
+  /** Save the buffered events as JSON Lines. */
+  async export(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const name = `trace-${this.session.params.gadget}-${this.session.result?.container.name ?? 'container'}-${new Date(this.session.startedAt).toISOString().replace(/[:.]/g, '-')}.jsonl`;
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require('node:os').homedir()), name),
+        filters: { 'JSON Lines': ['jsonl'] },
+        title: 'Export trace events',
+      }));
+    if (!uri) return undefined;
+    const text = this.session.rows.map((e) => JSON.stringify(e)).join('\n') + (this.session.rows.length ? '\n' : '');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    void vscode.window.showInformationMessage(`Exported ${this.session.rows.length} events to ${uri.fsPath}`);
+    return uri;
+  }
+
+  private html(): string {
+    const nonce = randomBytes(16).toString('base64');
+    const webview = this.panel.webview;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'dist', 'live.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'live.css'));
+    const template = fs.readFileSync(vscode.Uri.joinPath(media, 'live.html').fsPath, 'utf8');
+    return template
+      .replace(/\{\{nonce\}\}/g, nonce)
+      .replace(/\{\{cspSource\}\}/g, webview.cspSource)
+      .replace('{{script}}', script.toString())
+      .replace('{{style}}', style.toString());
+  }
+
+  dispose(): void {
+    LivePanel.open.delete(this.session.key);
+    clearTimeout(this.timer);
+    for (const s of this.subs) s.dispose();
+    this.panel.dispose();
+  }
+}

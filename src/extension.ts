@@ -1,0 +1,41 @@
+/** Container Trace: builds the services, registers views and commands. */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { ContainerService } from './ext/containers';
+import { HelperClient } from './ext/helper';
+import { SessionManager } from './ext/sessions';
+import { ContainersTreeProvider } from './ext/views/containers-tree';
+import { TracesTreeProvider } from './ext/views/traces-tree';
+import { registerCommands, type Services } from './ext/commands';
+import { traceStatusBar } from './ext/status';
+
+/** What activate returns: used by the extension's own tests. */
+export interface ContainerTraceApi {
+  services: Services;
+  containersTree: ContainersTreeProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
+  const helper = new HelperClient(path.join(context.extensionPath, 'dist', 'cli.js'));
+  const containers = new ContainerService((line) => helper.log.warn(line));
+  const sessions = new SessionManager(helper, () => helper.log.show());
+  const services: Services = { extensionUri: context.extensionUri, containers, helper, sessions };
+  const containersTree = new ContainersTreeProvider(containers);
+  const tracesTree = new TracesTreeProvider(sessions);
+  context.subscriptions.push(
+    helper,
+    containers,
+    sessions,
+    containersTree,
+    tracesTree,
+    vscode.window.createTreeView('containerTrace.containers', { treeDataProvider: containersTree, showCollapseAll: true }),
+    vscode.window.createTreeView('containerTrace.traces', { treeDataProvider: tracesTree }),
+    ...registerCommands(services, () => containersTree.refresh()),
+    traceStatusBar(sessions),
+  );
+  return { services, containersTree };
+}
+
+export function deactivate(): void {
+  // Disposables (the helper first) are released by VS Code.
+}

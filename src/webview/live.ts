@@ -1,0 +1,179 @@
+/// <reference lib="dom" />
+/**
+ * The live view's table: only the visible rows exist in the DOM, so tens of
+ * thousands of rows scroll smoothly. Pause freezes the display (events keep
+ * arriving and are counted), the filter matches any column.
+ */
+import type { Counters, FromView, Row, ToView } from './messages';
+
+declare function acquireVsCodeApi(): { postMessage(m: FromView): void };
+const vscode = acquireVsCodeApi();
+
+const ROW_HEIGHT = 22;
+const OVERSCAN = 10;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let rows: Row[] = [];
+let texts: string[] = [];
+let visible: number[] | null = null; // indexes into rows when filtering
+let maxRows = 50_000;
+let paused = false;
+let frozen: Row[] = []; // arrivals while paused
+let filter = '';
+let stick = true;
+let scheduled = false;
+
+const viewport = $<HTMLDivElement>('viewport');
+const spacer = $<HTMLDivElement>('spacer');
+const container = $<HTMLDivElement>('rows');
+
+function text(r: Row): string {
+  return `${r[0]} ${r[1]} ${r[2]} ${r[3]} ${r[4]} ${r[5]} ${r[6]}`.toLowerCase();
+}
+
+function add(batch: Row[]): void {
+  for (const r of batch) {
+    rows.push(r);
+    texts.push(text(r));
+  }
+  if (rows.length > maxRows) {
+    const extra = rows.length - maxRows;
+    rows.splice(0, extra);
+    texts.splice(0, extra);
+  }
+  refilter();
+}
+
+function refilter(): void {
+  if (!filter) {
+    visible = null;
+  } else {
+    visible = [];
+    for (let i = 0; i < texts.length; i++) if (texts[i].includes(filter)) visible.push(i);
+  }
+  schedule();
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(render);
+}
+
+function cell(textContent: string, cls?: string): HTMLSpanElement {
+  const s = document.createElement('span');
+  s.textContent = textContent;
+  if (cls) s.className = cls;
+  return s;
+}
+
+function render(): void {
+  scheduled = false;
+  const count = visible ? visible.length : rows.length;
+  spacer.style.height = `${count * ROW_HEIGHT}px`;
+  if (stick) viewport.scrollTop = viewport.scrollHeight;
+  const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+  const frag = document.createDocumentFragment();
+  for (let i = first; i < last; i++) {
+    const r = rows[visible ? visible[i] : i];
+    const el = document.createElement('div');
+    el.className = r[7] ? 'row failed' : 'row';
+    el.setAttribute('role', 'row');
+    el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+    el.append(cell(r[0]), cell(String(r[1]), 'num'), cell(String(r[2]), 'num'), cell(String(r[3]), 'num'), cell(r[4]), cell(r[5]), cell(r[6], 'details'));
+    el.title = r[6];
+    frag.append(el);
+  }
+  container.replaceChildren(frag);
+  $('shown').textContent = count.toLocaleString('en-US');
+  $('empty').hidden = count > 0 || rows.length > 0;
+}
+
+function counters(c: Counters): void {
+  $('received').textContent = c.received.toLocaleString('en-US');
+  $('dropped').textContent = c.dropped.toLocaleString('en-US');
+  $('dropped').classList.toggle('bad', c.dropped > 0);
+  $('rate').textContent = c.rate.toLocaleString('en-US');
+  $('state').textContent = c.state === 'ended' ? `ended — ${c.ended ?? ''}` : c.state;
+  $('state').className = `state ${c.state}`;
+  ($('stop') as HTMLButtonElement).disabled = c.state === 'ended';
+}
+
+function setPaused(p: boolean): void {
+  paused = p;
+  const button = $<HTMLButtonElement>('pause');
+  button.textContent = p ? 'Resume' : 'Pause';
+  button.setAttribute('aria-pressed', String(p));
+  $('paused').hidden = !p;
+  if (!p && frozen.length) {
+    add(frozen);
+    frozen = [];
+  }
+  $('waiting').textContent = '0';
+}
+
+window.addEventListener('message', (ev: MessageEvent<ToView>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'init':
+      $('title').textContent = m.title;
+      $('scope').textContent = m.scope;
+      maxRows = m.maxRows;
+      rows = [];
+      texts = [];
+      add(m.rows);
+      counters(m.counters);
+      break;
+    case 'rows':
+      if (paused) {
+        for (const r of m.rows) frozen.push(r);
+        if (frozen.length > maxRows) frozen.splice(0, frozen.length - maxRows);
+        $('waiting').textContent = frozen.length.toLocaleString('en-US');
+      } else {
+        add(m.rows);
+      }
+      break;
+    case 'counters':
+      counters(m.counters);
+      break;
+    case 'cleared':
+      rows = [];
+      texts = [];
+      frozen = [];
+      refilter();
+      break;
+  }
+});
+
+viewport.addEventListener('scroll', () => {
+  stick = viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - ROW_HEIGHT;
+  schedule();
+});
+window.addEventListener('resize', schedule);
+$('filter').addEventListener('input', (e) => {
+  filter = (e.target as HTMLInputElement).value.trim().toLowerCase();
+  refilter();
+});
+$('pause').addEventListener('click', () => setPaused(!paused));
+$('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
+$('export').addEventListener('click', () => vscode.postMessage({ type: 'export' }));
+$('stop').addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+document.addEventListener('keydown', (e) => {
+  const inInput = (e.target as HTMLElement).tagName === 'INPUT';
+  if ((e.ctrlKey || e.metaKey) && e.key === 'f') {
+    e.preventDefault();
+    $('filter').focus();
+  } else if (e.key === ' ' && !inInput && (e.target as HTMLElement).tagName !== 'BUTTON') {
+    e.preventDefault();
+    setPaused(!paused);
+  } else if (e.key === 'Escape' && inInput) {
+    ($('filter') as HTMLInputElement).value = '';
+    filter = '';
+    refilter();
+    viewport.focus();
+  } else if (!inInput && (e.key === 'End' || e.key === 'Home')) {
+    viewport.scrollTop = e.key === 'End' ? viewport.scrollHeight : 0;
+  }
+});
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,21 @@
+/** Messages between a live view and the extension, typed on both sides. */
+
+/** One display row: [time, pid, tid, hostPid, comm, kind, details, failed]. */
+export type Row = [string, number, number, number, string, string, string, 0 | 1];
+
+export interface Counters {
+  received: number;
+  dropped: number;
+  rate: number;
+  state: 'starting' | 'running' | 'ended';
+  /** Why it ended, in words. */
+  ended?: string;
+}
+
+export type ToView =
+  | { type: 'init'; title: string; scope: string; maxRows: number; rows: Row[]; counters: Counters }
+  | { type: 'rows'; rows: Row[] }
+  | { type: 'counters'; counters: Counters }
+  | { type: 'cleared' };
+
+export type FromView = { type: 'ready' } | { type: 'clear' } | { type: 'export' } | { type: 'stop' };
