@@ -34,6 +34,20 @@ for (const suite of suites) {
     external: ['koffi', 'vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'playwright-core'],
     define: { __CT_REPO_ROOT__: JSON.stringify(root) },
   });
+  if (suite === 'e2e') {
+    // Runs inside VS Code's extension host: vscode is provided there.
+    await esbuild.build({
+      entryPoints: [join(dir, 'suite', 'index.ts')],
+      outfile: join(out, 'suite', 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: 'inline',
+      logLevel: 'warning',
+      external: ['vscode', 'koffi'],
+    });
+  }
   const files = entries.map((e) => join(out, e.slice(dir.length + 1).replace(/\.ts$/, '.js')));
   console.log(`\n== ${suite} tests ==`);
   const args = ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];

@@ -1,0 +1,113 @@
+/**
+ * Runs inside code-server's real extension host (extensionTestsPath): the
+ * real extension, the real helper, real BPF. Results go to a file the outer
+ * test reads; run() rejects when any check fails.
+ */
+import * as vscode from 'vscode';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { ContainerTraceApi } from '../../../src/extension';
+import type { ContainerItem, ProcessItem, RuntimeItem } from '../../../src/ext/views/containers-tree';
+import type { TraceSessionModel } from '../../../src/ext/sessions';
+import type { ExecEvent } from '../../../src/protocol';
+
+const CONTAINER = process.env.CT_E2E_CONTAINER!;
+const RESULTS = process.env.CT_E2E_RESULTS!;
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function ourPrograms(): number[] {
+  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { id: number; name?: string }[];
+  return progs.filter((p) => /^(exec_|ct_follow_)/.test(p.name ?? '')).map((p) => p.id);
+}
+
+export async function run(): Promise<void> {
+  const lines: string[] = [];
+  let failed = 0;
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'container-trace');
+  assert.ok(ext, 'the extension is installed in this VS Code');
+  const api = (await ext.activate()) as ContainerTraceApi;
+  const { services, containersTree } = api;
+  const hostPid = Number(execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', CONTAINER], { encoding: 'utf8' }));
+  let session: TraceSessionModel | undefined;
+  const before = ourPrograms();
+
+  const tests: [string, () => Promise<void>][] = [
+    [
+      'the Containers view lists the test container and its processes with container and host PIDs',
+      async () => {
+        const runtimes = (await containersTree.getChildren()) as RuntimeItem[];
+        assert.equal(runtimes[0].label, 'Docker');
+        const containers = (await containersTree.getChildren(runtimes[0])) as ContainerItem[];
+        const item = containers.find((c) => c.label === CONTAINER);
+        assert.ok(item, `${CONTAINER} is listed`);
+        assert.equal(item.contextValue, 'container.running');
+        const processes = (await containersTree.getChildren(item)) as ProcessItem[];
+        const init = processes.find((p) => p.process.hostPid === hostPid);
+        assert.ok(init, 'the init process is a top-level node');
+        assert.match(String(init.label), /^1 sh -c /);
+        assert.equal(init.description, `host ${hostPid}`);
+        const children = (await containersTree.getChildren(init)) as ProcessItem[];
+        for (const c of children) assert.equal(c.process.ppid, 1, 'children sit under their parent');
+      },
+    ],
+    [
+      'running "Trace Process in Container" starts a session whose events arrive with both PID views',
+      async () => {
+        session = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'exec' })) as TraceSessionModel;
+        assert.ok(session, 'the command returns the session');
+        assert.equal(session.state, 'running');
+        assert.equal(services.sessions.running.length, 1);
+        assert.ok(ourPrograms().length > before.length, 'BPF programs attached');
+        execFileSync('docker', ['exec', '-d', CONTAINER, 'sleep', '41.5']);
+        const ev = (await waitFor('the exec event', () => session!.rows.find((e) => (e as ExecEvent).args[1] === '41.5'))) as ExecEvent;
+        const status = fs.readFileSync(`/proc/${ev.hostPid}/status`, 'utf8');
+        assert.match(status, new RegExp(`^NSpid:\\s+${ev.hostPid}\\s+${ev.pid}$`, 'm'));
+        assert.equal(ev.container.name, CONTAINER);
+        await waitFor('counters', () => session!.received > 0);
+      },
+    ],
+    [
+      'stopping the session ends it and detaches the BPF programs',
+      async () => {
+        await vscode.commands.executeCommand('containerTrace.stopTrace', session!.key);
+        await waitFor('the session to end', () => session!.state === 'ended');
+        assert.equal(session!.endReason, 'stopped');
+        await waitFor('the programs to be detached', () => ourPrograms().filter((id) => !before.includes(id)).length === 0, 5000);
+      },
+    ],
+    [
+      'a helper that dies ends its sessions with an error',
+      async () => {
+        const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'exec', background: true })) as TraceSessionModel;
+        assert.equal(s.state, 'running');
+        process.kill(services.helper.pid!, 'SIGKILL');
+        await waitFor('the session to end', () => s.state === 'ended');
+        assert.equal(s.endReason, 'error');
+        assert.match(s.endMessage ?? '', /helper exited/);
+        await waitFor('the programs to be detached', () => ourPrograms().filter((id) => !before.includes(id)).length === 0, 5000);
+      },
+    ],
+  ];
+  for (const [name, fn] of tests) {
+    try {
+      await fn();
+      lines.push(`ok - ${name}`);
+    } catch (err) {
+      failed++;
+      lines.push(`not ok - ${name}\n  ${((err as Error).stack ?? String(err)).split('\n').join('\n  ')}`);
+    }
+  }
+  await services.sessions.stopAll();
+  fs.writeFileSync(RESULTS, lines.join('\n') + '\n');
+  if (failed) throw new Error(`${failed} extension test(s) failed`);
+}

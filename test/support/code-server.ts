@@ -1,0 +1,130 @@
+/**
+ * A real VS Code for tests: code-server (VS Code 1.100 with a Node extension
+ * host, as Remote-SSH uses) on loopback, isolated config/data dirs, opened in
+ * headless Debian Chromium through playwright-core.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO } from './paths';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = path.join(REPO, 'test-artifacts');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface CodeServer {
+  port: number;
+  origin: string;
+  workspace: string;
+  child: ChildProcess;
+  /** Workbench URL; with extension development (and tests) paths when given. */
+  url(opts?: { extensionDevelopmentPath?: string; extensionTestsPath?: string }): string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** The code-server binary, installed into .code-server/ if missing. */
+export function codeServerBinary(): string {
+  return execFileSync('bash', [path.join(REPO, 'scripts', 'code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+export async function startCodeServer(env: Record<string, string> = {}): Promise<CodeServer> {
+  const bin = codeServerBinary();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-vscode-'));
+  const userData = path.join(home, 'user-data');
+  const workspace = path.join(home, 'workspace');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.mkdirSync(workspace);
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'update.mode': 'none',
+      'workbench.enableExperiments': false,
+      'window.commandCenter': false,
+    }),
+  );
+  const port = await freePort();
+  let log = '';
+  const child = spawn(
+    bin,
+    [
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--auth', 'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir', userData,
+      '--extensions-dir', path.join(home, 'extensions'),
+      workspace,
+    ],
+    {
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const until = Date.now() + 60_000;
+  while (!/HTTP server listening/.test(log)) {
+    if (child.exitCode !== null) throw new Error(`code-server exited: ${log}`);
+    if (Date.now() > until) throw new Error(`code-server did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    origin,
+    workspace,
+    child,
+    url(opts = {}) {
+      const payload: [string, string][] = [];
+      const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+      if (opts.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)]);
+      if (opts.extensionTestsPath) payload.push(['extensionTestsPath', remote(opts.extensionTestsPath)]);
+      const q = new URLSearchParams({ folder: workspace });
+      if (payload.length) q.set('payload', JSON.stringify(payload));
+      return `${origin}/?${q.toString()}`;
+    },
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+        await new Promise((r) => child.once('exit', r));
+      }
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
