@@ -70,6 +70,10 @@ export async function pickScope(service: ContainerService, container: ContainerI
         ]
       : [];
     qp.items = [...extra, ...items];
+    // A typed PID makes its process (or thread) the one Enter picks.
+    const exact = pid ? qp.items.find((i) => i.process && i.label.startsWith(`${pid} `)) : undefined;
+    if (extra.length) qp.activeItems = [qp.items[0]];
+    else if (exact) qp.activeItems = [exact];
   });
   const chosen = await new Promise<ScopeItem | undefined>((resolve) => {
     qp.onDidAccept(() => resolve(qp.selectedItems[0]));

@@ -126,6 +126,7 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       counters(m.counters);
       break;
     case 'rows':
+      counters(m.counters);
       if (paused) {
         for (const r of m.rows) frozen.push(r);
         if (frozen.length > maxRows) frozen.splice(0, frozen.length - maxRows);

@@ -14,7 +14,7 @@ export interface Counters {
 
 export type ToView =
   | { type: 'init'; title: string; scope: string; maxRows: number; rows: Row[]; counters: Counters }
-  | { type: 'rows'; rows: Row[] }
+  | { type: 'rows'; rows: Row[]; counters: Counters }
   | { type: 'counters'; counters: Counters }
   | { type: 'cleared' };
 

@@ -83,7 +83,7 @@ export class LivePanel implements vscode.Disposable {
     if (!this.queue.length) return;
     const rows = this.queue;
     this.queue = [];
-    this.post({ type: 'rows', rows });
+    this.post({ type: 'rows', rows, counters: this.counters() });
   }
 
   private post(message: ToView): void {
