@@ -19,6 +19,10 @@ declare -A need=(
   [docker.io]=/usr/sbin/dockerd
   [busybox-static]=/bin/busybox
   [procps]=/usr/bin/ps
+  # the e2e tests: headless Chromium, and code-server's native build needs
+  [chromium]=/usr/bin/chromium
+  [libkrb5-dev]=/usr/include/krb5.h
+  [pkg-config]=/usr/bin/pkg-config
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -69,6 +69,7 @@ export async function startCodeServer(env: Record<string, string> = {}): Promise
       'update.mode': 'none',
       'workbench.enableExperiments': false,
       'window.commandCenter': false,
+      'git.openRepositoryInParentFolders': 'never',
     }),
   );
   const port = await freePort();
