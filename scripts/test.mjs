@@ -14,6 +14,9 @@ const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : [which];
 
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 
+// Tests run in Node (and the e2e suite in VS Code's extension host).
+const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline', logLevel: 'warning' };
+
 let failed = false;
 for (const suite of suites) {
   const dir = join(root, 'test', suite);
@@ -23,28 +26,18 @@ for (const suite of suites) {
   const out = join(root, 'out', suite);
   rmSync(out, { recursive: true, force: true });
   await esbuild.build({
+    ...bundle,
     entryPoints: entries,
     outdir: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: 'inline',
-    logLevel: 'warning',
     external: ['koffi', 'vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'playwright-core'],
     define: { __CT_REPO_ROOT__: JSON.stringify(root) },
   });
   if (suite === 'e2e') {
     // Runs inside VS Code's extension host: vscode is provided there.
     await esbuild.build({
+      ...bundle,
       entryPoints: [join(dir, 'suite', 'index.ts')],
       outfile: join(out, 'suite', 'index.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      sourcemap: 'inline',
-      logLevel: 'warning',
       external: ['vscode', 'koffi'],
     });
   }

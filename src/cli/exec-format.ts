@@ -1,6 +1,7 @@
 /** Column layout of exec events for the CLI's plain output. */
 import type { ExecEvent } from '../protocol';
-import { quoteArgs, row } from './format';
+import { row } from './format';
+import { execCommand } from '../gadgets/text';
 
 const COLUMNS: [string, number][] = [
   ['TIME', 12],
@@ -20,10 +21,9 @@ export function execHeader(): string {
 export function execLine(e: ExecEvent): string {
   const time = e.time.slice(11, 23);
   const ret = e.ret < 0 ? e.error ?? String(e.ret) : '0';
-  const args = quoteArgs(e.args.length ? e.args : [e.filename]) + (e.argsTruncated ? ' …' : '');
   const values: (string | number)[] = [time, e.pid, e.tid, e.hostPid, e.ppid, e.uid, e.comm, ret];
   return row(
     values.map((v, i) => [v, COLUMNS[i][1]]),
-    e.args[0] && e.filename !== e.args[0] && !e.filename.endsWith('/' + e.args[0]) ? `${args}  [${e.filename}]` : args,
+    execCommand(e),
   );
 }

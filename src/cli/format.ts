@@ -15,8 +15,3 @@ export function table(headers: string[], rows: (string | number)[][], maxLast = 
 export function row(cols: [string | number, number][], rest: string): string {
   return cols.map(([v, w]) => String(v).padEnd(w)).join(' ') + ' ' + rest;
 }
-
-/** Shell-like quoting of an argv for display. */
-export function quoteArgs(args: string[]): string {
-  return args.map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? JSON.stringify(a) : a)).join(' ');
-}

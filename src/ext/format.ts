@@ -1,25 +1,8 @@
 /** How events read in the output channel and the live view. */
 import type { TraceEvent } from '../protocol';
+import { details } from '../gadgets/text';
 
-function quote(args: string[]): string {
-  return args.map((a) => (a === '' || /[\s"'\\$`]/.test(a) ? JSON.stringify(a) : a)).join(' ');
-}
-
-/** The kind-specific part of an event, one line. */
-export function details(e: TraceEvent): string {
-  switch (e.gadget) {
-    case 'exec': {
-      const args = quote(e.args.length ? e.args : [e.filename]) + (e.argsTruncated ? ' …' : '');
-      const shown = e.args[0] && e.filename !== e.args[0] && !e.filename.endsWith('/' + e.args[0]) ? `${args}  [${e.filename}]` : args;
-      return e.ret < 0 ? `${shown}  → ${e.error ?? e.ret}` : shown;
-    }
-  }
-}
-
-/** Whether the event reports a failure (shown in the error colour). */
-export function failed(e: TraceEvent): boolean {
-  return e.gadget === 'exec' && e.ret < 0;
-}
+export { details, failed } from '../gadgets/text';
 
 /** HH:MM:SS.mmm of an RFC 3339 time, in local time. */
 export function clock(time: string): string {
