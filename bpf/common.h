@@ -27,6 +27,10 @@ const volatile __u32 targ_tgid = 0;   /* host-level tgid; 0 = any process */
 const volatile __u32 targ_tid = 0;    /* host-level tid; 0 = any thread */
 const volatile bool targ_follow = false; /* also descendants of targ_tgid */
 
+/* Put an event struct into the object's BTF (so user space can check its
+ * decoder against it) when no map or global uses it otherwise. */
+#define CT_BTF_TYPE(name) const struct name *const ct_btf_##name __attribute__((unused)) = 0
+
 /* Ring buffer shared by a gadget's programs. User space sizes it before load
  * and reads it by polling the mmap'ed pages, so producers never wake it. */
 struct {
@@ -113,6 +117,51 @@ static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids 
 		ids->host_pid = tgid;
 	}
 	return true;
+}
+
+/* Fill an event header for the current task (already known to be in scope). */
+static __always_inline void ct_fill_hdr(struct ct_hdr *h, const struct ct_ids *ids)
+{
+	h->ts_ns = bpf_ktime_get_ns();
+	h->ids = *ids;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* PIDs of any task at the container's level (0 when outside) and host level. */
+static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *ids)
+{
+	ids->tid = ct_tid_at(t, targ_level, targ_pidns_ino);
+	ids->pid = ct_tgid_at(t, targ_level, targ_pidns_ino);
+	if (host_level) {
+		ids->host_tid = ct_tid_at(t, host_level, 0);
+		ids->host_pid = ct_tgid_at(t, host_level, 0);
+	} else {
+		ids->host_tid = BPF_CORE_READ(t, pid);
+		ids->host_pid = BPF_CORE_READ(t, tgid);
+	}
+}
+
+/* Whether any task (not only the current one) is in the target scope. */
+static __always_inline bool ct_task_in_scope(struct task_struct *t, struct ct_ids *ids)
+{
+	ct_task_ids(t, ids);
+	if (!ids->tid)
+		return false;
+	if (targ_tid && BPF_CORE_READ(t, pid) != targ_tid)
+		return false;
+	if (targ_tgid) {
+		__u32 tgid = BPF_CORE_READ(t, tgid);
+		if (tgid != targ_tgid && (!targ_follow || !bpf_map_lookup_elem(&followed, &tgid)))
+			return false;
+	}
+	return true;
+}
+
+/* Submit a fixed-size event, counting a full ring buffer as a drop. */
+static __always_inline void ct_submit(void *e, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, e, size, BPF_RB_NO_WAKEUP))
+		ct_count(CT_STAT_RB_FULL);
 }
 
 /* Parent process at the container's level (0 when the parent is outside the

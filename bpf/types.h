@@ -22,4 +22,11 @@ struct ct_ids {
 	__u32 host_tid; /* thread id on the host */
 };
 
+/* Start of every event except exec's: when, who (both PID levels), comm. */
+struct ct_hdr {
+	__u64 ts_ns;           /* CLOCK_MONOTONIC */
+	struct ct_ids ids;
+	char comm[CT_TASK_COMM_LEN];
+};
+
 #endif

@@ -7,10 +7,10 @@ import { parseArgs } from 'node:util';
 import { createRuntimes, findRunningContainer, RuntimeError } from '../runtime';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { checkSystem } from '../engine/check';
-import { ErrorCode, GADGETS, type TraceEvent, type TraceEndedParams } from '../protocol';
+import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type TraceEndedParams } from '../protocol';
 import { VERSION } from '../version';
 import { table } from './format';
-import { execHeader, execLine } from './exec-format';
+import { header, line } from './event-format';
 
 class UsageError extends Error {}
 
@@ -24,7 +24,8 @@ Usage:
   container-trace check [--json]                     what this host supports, with fixes
   container-trace helper                             JSON-RPC helper on stdio (used by the extension)
 
-Trace kinds: ${GADGETS.join(', ')}
+Trace kinds:
+${GADGETS.map((g) => `  ${g.padEnd(10)} ${GADGET_INFO[g].what}`).join('\n')}
 PIDs are the ones seen inside the container (as its \`ps\` shows them).
 Options: --docker-host <url> (default: $DOCKER_HOST or unix:///var/run/docker.sock)`;
 
@@ -153,7 +154,7 @@ async function trace(argv: string[]): Promise<void> {
   const engine = new TraceEngine(createRuntimes({ dockerHost: values['docker-host'] }), log);
   const json = !!values.json;
   const write = (batch: TraceEvent[]) => {
-    const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => execLine(e)).join('\n');
+    const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e)).join('\n');
     process.stdout.write(text + '\n');
   };
   const started = Date.now();
@@ -173,7 +174,7 @@ async function trace(argv: string[]): Promise<void> {
         const target = result.target ? `, ${result.target.tid !== undefined ? 'thread ' + result.target.tid : 'PID ' + result.target.pid} (host ${result.target.hostTid ?? result.target.hostPid}, ${result.target.comm})` : '';
         if (verbose) process.stderr.write(`tracing ${kind} in ${result.container.name}${target}${values.follow ? ' and descendants' : ''}\n`);
         process.stderr.write('ready\n');
-        if (!json) process.stdout.write(execHeader() + '\n');
+        if (!json) process.stdout.write(header(kind as GadgetName) + '\n');
         const stop = (why: string) => {
           stopping ??= why;
           try {

@@ -8,7 +8,7 @@ import { BpfObject } from '../bpf/object';
 import { RingBufferReader } from '../bpf/ringbuf';
 import { gadgets, WallClock, type DecodeContext } from '../gadgets';
 import type { EndReason, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
-import { bpfObjectDir, pidNamespaceOf } from './system';
+import { bpfObjectDir, pidNamespaceOf, tracepointExists } from './system';
 import type { ResolvedTrace } from './resolve';
 
 /** Where a session's output goes (the helper's connection, the CLI's stdout). */
@@ -67,9 +67,12 @@ export class TraceSession {
   ) {
     const gadget = gadgets[trace.gadget];
     this.ctx = { container: { id: trace.container.id, name: trace.container.name }, clock: new WallClock() };
+    // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
+    const skip = (gadget.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program);
     this.obj = BpfObject.load(path.join(bpfObjectDir(), gadget.object), {
       rodata: trace.knobs,
       maxEntries: { events: trace.bufferBytes },
+      skip,
     });
     try {
       for (const hostPid of trace.followSeed) this.obj.addU32Key('followed', hostPid);

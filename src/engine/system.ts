@@ -29,6 +29,11 @@ export function bpffsMounted(): boolean {
   return mounted('bpf', BPFFS);
 }
 
+/** Whether tracefs lists a tracepoint such as syscalls/sys_enter_open. */
+export function tracepointExists(name: string): boolean {
+  return fs.existsSync(path.join(TRACEFS, 'events', name)) || fs.existsSync(path.join('/sys/kernel/debug/tracing/events', name));
+}
+
 /** Mount tracefs and bpffs where missing (needs root), saying so. */
 export function prepareHost(log: Logger): void {
   // Deferred import: callers that only read facts never load native code.

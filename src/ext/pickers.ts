@@ -2,12 +2,9 @@
 import * as vscode from 'vscode';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
-import { GADGETS, type GadgetName, type TraceScope } from '../protocol';
+import { GADGETS, GADGET_INFO, type GadgetName, type TraceScope } from '../protocol';
 import type { ContainerService } from './containers';
 
-const KIND_INFO: Record<GadgetName, { icon: string; what: string }> = {
-  exec: { icon: 'rocket', what: 'programs started (execve), failed ones too' },
-};
 
 export async function pickContainer(service: ContainerService): Promise<ContainerInfo | undefined> {
   const running = await service.running();
@@ -90,7 +87,7 @@ export async function pickKind(scope: TraceScope | undefined): Promise<{ gadget:
   type KindItem = vscode.QuickPickItem & { gadget: GadgetName; follow: boolean };
   const items: KindItem[] = [];
   for (const g of GADGETS) {
-    const info = KIND_INFO[g];
+    const info = GADGET_INFO[g];
     if (scope?.pid !== undefined) {
       items.push({ label: `$(${info.icon}) ${g}`, description: 'this process and its descendants', detail: info.what, gadget: g, follow: true });
       items.push({ label: `$(${info.icon}) ${g}`, description: 'this process only', detail: info.what, gadget: g, follow: false });

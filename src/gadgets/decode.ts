@@ -1,6 +1,6 @@
 /** Helpers shared by event decoders: C strings, clocks, errno names. */
 import { constants } from 'node:os';
-import type { ContainerLabel } from '../protocol';
+import type { ContainerLabel, EventBase, GadgetName } from '../protocol';
 
 /** A NUL-terminated string inside `bytes[start, start+max)`. */
 export function cstring(bytes: Buffer, start: number, max: number): string {
@@ -47,6 +47,41 @@ export class WallClock {
     const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
     return new Date(Number(seconds) * 1000).toISOString().slice(0, 19) + '.' + frac + 'Z';
   }
+}
+
+/** struct ct_hdr (bpf/types.h): the start of every event but exec's. */
+export const HDR_LAYOUT = { ts_ns: 0, ids: 8, comm: 24 } as const;
+export const HDR_SIZE = 40;
+
+/** Byte offsets of an event struct; a test checks them against the object's BTF. */
+export interface Layout {
+  struct: string;
+  fields: Record<string, number>;
+}
+
+/** The common fields from a struct ct_hdr at `at`. */
+export function decodeHeader<G extends GadgetName>(gadget: G, dv: DataView, bytes: Buffer, at: number, ctx: DecodeContext): EventBase & { gadget: G } {
+  return {
+    gadget,
+    time: ctx.clock.format(dv.getBigUint64(at + HDR_LAYOUT.ts_ns, true)),
+    container: ctx.container,
+    pid: dv.getUint32(at + HDR_LAYOUT.ids, true),
+    tid: dv.getUint32(at + HDR_LAYOUT.ids + 4, true),
+    hostPid: dv.getUint32(at + HDR_LAYOUT.ids + 8, true),
+    hostTid: dv.getUint32(at + HDR_LAYOUT.ids + 12, true),
+    comm: cstring(bytes, at + HDR_LAYOUT.comm, 16),
+  };
+}
+
+const signalNames = new Map<number, string>();
+for (const [name, value] of Object.entries(constants.signals)) {
+  if (!signalNames.has(value) && name !== 'SIGIOT' && name !== 'SIGPOLL' && name !== 'SIGUNUSED') signalNames.set(value, name);
+}
+
+/** SIGKILL for 9; SIGRTMIN+n for real-time signals. */
+export function signalName(sig: number): string {
+  if (sig >= 34 && sig <= 64) return sig === 34 ? 'SIGRTMIN' : `SIGRTMIN+${sig - 34}`;
+  return signalNames.get(sig) ?? `signal ${sig}`;
 }
 
 export interface DecodeContext {

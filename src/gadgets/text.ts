@@ -12,15 +12,40 @@ export function execCommand(e: ExecEvent): string {
   return e.args[0] && e.filename !== e.args[0] && !e.filename.endsWith('/' + e.args[0]) ? `${args}  [${e.filename}]` : args;
 }
 
+function pid(p: number, host: number): string {
+  return p ? `${p}` : `host ${host}`;
+}
+
 /** The kind-specific part of an event, one line. */
 export function details(e: TraceEvent): string {
   switch (e.gadget) {
     case 'exec':
       return e.ret < 0 ? `${execCommand(e)}  → ${e.error ?? e.ret}` : execCommand(e);
+    case 'exit': {
+      const how = e.signal ? `killed by ${e.signal}${e.coreDumped ? ' (core dumped)' : ''}` : `exit ${e.exitCode}`;
+      return `${e.thread ? 'thread' : 'process'} ${how} after ${e.lifetimeMs} ms`;
+    }
+    case 'open': {
+      const result = e.errno ? `→ ${e.errno}` : `→ fd ${e.fd}`;
+      return `${e.path}${e.pathTruncated ? '…' : ''}  ${e.flags.join('|')}${e.mode ? ` ${e.mode}` : ''}  ${result}`;
+    }
+    case 'signal':
+      return e.phase === 'generated'
+        ? `${e.sig} → ${pid(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`
+        : `${e.sig} delivered (${e.code}): ${e.result}`;
   }
 }
 
 /** Whether the event reports a failure. */
 export function failed(e: TraceEvent): boolean {
-  return e.gadget === 'exec' && e.ret < 0;
+  switch (e.gadget) {
+    case 'exec':
+      return e.ret < 0;
+    case 'open':
+      return e.errno !== undefined;
+    case 'exit':
+      return e.signal !== null || (e.exitCode ?? 0) !== 0;
+    case 'signal':
+      return false;
+  }
 }

@@ -5,8 +5,16 @@
  * `pid` is the process (thread group), `tid` the thread.
  */
 
-export type GadgetName = 'exec';
-export const GADGETS: readonly GadgetName[] = ['exec'];
+export type GadgetName = 'exec' | 'exit' | 'open' | 'signal';
+export const GADGETS: readonly GadgetName[] = ['exec', 'exit', 'open', 'signal'];
+
+/** What each kind shows, in a few words (CLI help, pickers). */
+export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
+  exec: { what: 'programs started (execve/execveat), failed ones too', icon: 'rocket' },
+  exit: { what: 'process and thread exits: exit code or signal, lifetime', icon: 'debug-stop' },
+  open: { what: 'files opened: path, flags, fd or errno (failures kept first)', icon: 'file' },
+  signal: { what: 'signals generated (sender → target) and delivered', icon: 'zap' },
+};
 
 export interface ContainerLabel {
   id: string;
@@ -43,4 +51,54 @@ export interface ExecEvent extends EventBase {
   error?: string;
 }
 
-export type TraceEvent = ExecEvent;
+export interface ExitEvent extends EventBase {
+  gadget: 'exit';
+  /** exit(n) status; null when a signal ended it. */
+  exitCode: number | null;
+  /** The signal that ended it (e.g. SIGKILL), or null. */
+  signal: string | null;
+  coreDumped: boolean;
+  lifetimeMs: number;
+  /** A thread exited; the process lives on. */
+  thread: boolean;
+  ppid: number;
+  hostPpid: number;
+}
+
+export interface OpenEvent extends EventBase {
+  gadget: 'open';
+  /** As the caller passed it (relative to dirfd when not absolute). */
+  path: string;
+  pathTruncated: boolean;
+  /** O_* names, e.g. ["O_WRONLY", "O_CREAT", "O_CLOEXEC"]. */
+  flags: string[];
+  /** Octal, e.g. "0644"; only with O_CREAT or O_TMPFILE, else null. */
+  mode: string | null;
+  /** Set on success. */
+  fd?: number;
+  /** errno name on failure, e.g. ENOENT. */
+  errno?: string;
+  dirfd: number | 'AT_FDCWD';
+  syscall: 'open' | 'openat' | 'openat2';
+}
+
+export interface SignalEvent extends EventBase {
+  gadget: 'signal';
+  /** generated: pid/tid… are the sender's; delivered: the receiving thread's. */
+  phase: 'generated' | 'delivered';
+  /** e.g. SIGUSR1, SIGRTMIN+3 */
+  sig: string;
+  /** Target at the container's level; 0 when it is outside the container. */
+  targetPid: number;
+  targetTid: number;
+  targetHostPid: number;
+  targetHostTid: number;
+  /** generated: delivered | ignored | already-pending | overflow | lost-info; delivered: default | ignore | handler */
+  result: string;
+  /** si_code, e.g. SI_USER (kill), SI_TKILL, SI_KERNEL */
+  code: string;
+  /** The sender is outside the traced scope (e.g. docker kill from the host). */
+  senderOutside: boolean;
+}
+
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent;

@@ -46,7 +46,7 @@ describe('helper (integration)', { skip }, () => {
     assert.equal(result.pidNamespaceLevel, 1);
     assert.ok(ourPrograms().length > before.length, 'programs attached while tracing');
     docker('exec', A, 'sh', '-c', '/bin/echo via-helper');
-    await waitFor('the exec event', () => events.find((e) => e.args.includes('via-helper')));
+    await waitFor('the exec event', () => events.find((e) => e.gadget === 'exec' && e.args.includes('via-helper')));
     await waitFor('a stats notification', () => stats.length > 0);
     assert.equal(stats[0].sessionId, result.sessionId);
     const counters = await helper.connection.sendRequest(TraceStop, { sessionId: result.sessionId });

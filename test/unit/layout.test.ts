@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
 import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec';
-import { WallClock } from '../../src/gadgets/decode';
+import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/gadgets/decode';
+import { gadgets } from '../../src/gadgets';
 import { BPF_DIR } from '../support/paths';
 
 const EXEC_OBJ = path.join(BPF_DIR, 'exec.bpf.o');
@@ -35,6 +36,19 @@ test('exec decoder offsets match struct exec_event in exec.bpf.o', () => {
     );
   });
 });
+
+for (const g of Object.values(gadgets)) {
+  test(`${g.name} decoder offsets match struct ${g.layout.struct} in ${g.object}`, () => {
+    withObjectBtf(path.join(BPF_DIR, g.object), (btf) => {
+      const members = structMembers(btf, g.layout.struct);
+      assert.deepEqual(Object.fromEntries(members.map((m) => [m.name, m.offset])), g.layout.fields, `update src/gadgets/${g.name}.ts to match bpf/${g.name}.h`);
+      if (g.name !== 'exec') {
+        assert.deepEqual(Object.fromEntries(structMembers(btf, 'ct_hdr').map((m) => [m.name, m.offset])), HDR_LAYOUT);
+        assert.equal(members[0].size, HDR_SIZE, 'struct ct_hdr comes first');
+      }
+    });
+  });
+}
 
 test('a record laid out by BTF offsets decodes to the right event', () => {
   withObjectBtf(EXEC_OBJ, (btf) => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, ResponseError, RequestType } from 'vscode-jsonrpc/node';
 import { serveHelper } from '../../src/helper/server';
-import { ErrorCode, Initialize, PROTOCOL_VERSION, TraceEvents, TraceStart, TraceStop, type ExecEvent } from '../../src/protocol';
+import { ErrorCode, GADGETS, Initialize, PROTOCOL_VERSION, TraceEvents, TraceStart, TraceStop, type ExecEvent } from '../../src/protocol';
 
 function pair() {
   const toServer = new PassThrough();
@@ -45,7 +45,7 @@ describe('helper protocol', () => {
     const r = await client.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: 'unit', version: '1' } });
     assert.equal(r.protocolVersion, PROTOCOL_VERSION);
     assert.equal(r.pid, process.pid);
-    assert.deepEqual(r.gadgets, ['exec']);
+    assert.deepEqual(r.gadgets, [...GADGETS]);
     assert.ok(r.limits.maxSessions > 0 && r.limits.maxEventsPerBatch > 0 && r.limits.maxQueuedBytes > 0);
     assert.ok(logs.some((l) => /client unit connected/.test(l)));
   });

@@ -1,0 +1,22 @@
+/* signal gadget: signals generated (sender → target) and delivered. */
+#ifndef CT_SIGNAL_H
+#define CT_SIGNAL_H
+
+#include "types.h"
+
+#define SIGNAL_GENERATED 0
+#define SIGNAL_DELIVERED 1
+
+struct signal_event {
+	struct ct_hdr hdr;     /* the sender (generated) or the receiver (delivered) */
+	struct ct_ids target;  /* container-level ids are 0 when outside the container */
+	__s32 sig;
+	__s32 code;            /* si_code: SI_USER, SI_KERNEL, ... */
+	__s32 result;          /* generated: TRACE_SIGNAL_* */
+	__u32 phase;           /* SIGNAL_GENERATED or SIGNAL_DELIVERED */
+	__u32 sender_in_scope;
+	__u32 pad;
+	__u64 handler;         /* delivered: 0 default, 1 ignore, else a handler */
+};
+
+#endif
