@@ -118,7 +118,7 @@ export function routeLibbpfLog(sink: (level: 'warn' | 'info' | 'debug', line: st
   const n = lib();
   logSink = sink;
   if (printCb) return;
-  const buf = Buffer.alloc(4096);
+  const buf = Buffer.alloc(256 << 10); // verifier logs arrive as one message
   printCb = koffi.register((level: number, fmt: string, ap: Ptr) => {
     const len = n.vsnprintf(buf, buf.length, fmt, ap);
     const text = buf.subarray(0, Math.max(0, Math.min(len, buf.length - 1))).toString('utf8').trimEnd();

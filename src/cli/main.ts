@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createRuntimes, findRunningContainer, RuntimeError } from '../runtime';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { checkSystem } from '../engine/check';
-import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type TraceEndedParams } from '../protocol';
+import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
 import { VERSION } from '../version';
 import { table } from './format';
 import { header, line } from './event-format';
@@ -21,6 +21,7 @@ Usage:
   container-trace ps <container> [--json]            its processes: PID inside, host PID, NSpid
   container-trace trace <kind> --container <name|id> [--pid <pid>] [--follow] [--tid <tid>]
                   [--duration <seconds>] [--json]    stream events (root)
+                  open: [--failed]                   only failed opens
   container-trace check [--json]                     what this host supports, with fixes
   container-trace helper                             JSON-RPC helper on stdio (used by the extension)
 
@@ -124,6 +125,7 @@ async function trace(argv: string[]): Promise<void> {
     json: { type: 'boolean' },
     'buffer-bytes': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
+    failed: { type: 'boolean' },
   });
   const kind = positionals[0];
   if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${GADGETS.join(', ')}): container-trace trace exec --container <name>`);
@@ -167,6 +169,7 @@ async function trace(argv: string[]): Promise<void> {
           container: values.container as string,
           scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
           bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
+          options: traceOptions(kind, values),
         },
         { events: (_id, batch) => write(batch), stats: () => undefined, ended: resolve, backlog: () => process.stdout.writableLength },
       )
@@ -200,6 +203,14 @@ async function trace(argv: string[]): Promise<void> {
       `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}\n`,
   );
   process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
+}
+
+/** Kind-specific flags → protocol options (the engine refuses misplaced ones). */
+function traceOptions(kind: string, values: Values): TraceOptions | undefined {
+  const options: TraceOptions = {};
+  if (values.failed !== undefined) options.failedOnly = !!values.failed;
+  if (Object.keys(options).length && kind !== 'open') throw new UsageError('--failed only goes with trace open');
+  return Object.keys(options).length ? options : undefined;
 }
 
 async function check(argv: string[]): Promise<void> {

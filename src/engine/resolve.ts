@@ -57,6 +57,7 @@ export async function resolveTrace(
   }
   const follow = !!scope.follow && target !== undefined;
   knobs.targ_follow = follow;
+  Object.assign(knobs, gadgetKnobs(params, container.hostPid));
   return {
     gadget: params.gadget,
     container,
@@ -69,4 +70,29 @@ export async function resolveTrace(
     bufferBytes: params.bufferBytes,
     table,
   };
+}
+
+/** Knobs only some kinds have. */
+function gadgetKnobs(params: TraceStartParams, hostPid: number): Record<string, Knob> {
+  switch (params.gadget) {
+    case 'open':
+      return { failed_only: !!params.options?.failedOnly };
+    case 'tcp': {
+      // The container's own network namespace scopes its sockets, also in
+      // softirq context; a container on the host's network has none.
+      const own = namespaceInode('self', 'net');
+      const theirs = namespaceInode(hostPid, 'net');
+      return { targ_netns_ino: theirs !== undefined && theirs !== own ? theirs : 0 };
+    }
+    default:
+      return {};
+  }
+}
+
+function namespaceInode(pid: number | 'self', ns: string): number | undefined {
+  try {
+    return Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${ns}`))?.[1]);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 /** Checks of requests from outside (CLI flags, helper messages): hostile until proven otherwise. */
-import { GADGETS, type TraceStartParams } from '../protocol';
+import { GADGETS, type GadgetName, type TraceOptions, type TraceStartParams } from '../protocol';
 
 export class InvalidParamsError extends Error {}
 
@@ -22,7 +22,7 @@ function keysOnly(obj: object, allowed: string[], where: string): void {
 export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'gadget' | 'container' | 'bufferBytes'>> & TraceStartParams {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('trace/start: params must be an object');
   const p = raw as Record<string, unknown>;
-  keysOnly(p, ['gadget', 'container', 'scope', 'bufferBytes'], 'trace/start');
+  keysOnly(p, ['gadget', 'container', 'scope', 'bufferBytes', 'options'], 'trace/start');
   if (typeof p.gadget !== 'string' || !(GADGETS as readonly string[]).includes(p.gadget)) {
     throw new InvalidParamsError(`unknown trace kind "${String(p.gadget)}"; choose one of: ${GADGETS.join(', ')}`);
   }
@@ -41,6 +41,7 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
     }
     out.bufferBytes = b as number;
   }
+  if (p.options !== undefined) out.options = validateOptions(out.gadget, p.options);
   if (p.scope !== undefined) {
     if (typeof p.scope !== 'object' || p.scope === null || Array.isArray(p.scope)) throw new InvalidParamsError('scope must be an object');
     const s = p.scope as Record<string, unknown>;
@@ -53,4 +54,28 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
     out.scope = { pid: s.pid as number | undefined, tid: s.tid as number | undefined, follow: s.follow as boolean | undefined };
   }
   return out;
+}
+
+/** Which options each trace kind takes, and their checks. */
+const OPTION_CHECKS: Partial<Record<GadgetName, Record<string, (v: unknown) => string | undefined>>> = {
+  open: {
+    failedOnly: (v) => (typeof v === 'boolean' ? undefined : 'failedOnly must be true or false'),
+  },
+};
+
+function validateOptions(gadget: GadgetName, raw: unknown): TraceOptions {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('options must be an object');
+  const checks = OPTION_CHECKS[gadget] ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const check = checks[k];
+    if (!check) {
+      const known = Object.keys(checks);
+      throw new InvalidParamsError(`${gadget} takes no option "${k}"${known.length ? `; its options: ${known.join(', ')}` : ''}`);
+    }
+    const problem = check(v);
+    if (problem) throw new InvalidParamsError(problem);
+    out[k] = v;
+  }
+  return out as TraceOptions;
 }

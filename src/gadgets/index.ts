@@ -5,6 +5,7 @@ import { decodeExec, EXEC_LAYOUT } from './exec';
 import { decodeExit, EXIT_LAYOUT } from './exit';
 import { decodeOpen, OPEN_LAYOUT } from './open';
 import { decodeSignal, SIGNAL_LAYOUT } from './signal';
+import { decodeTcp, TCP_LAYOUT } from './tcp';
 
 export type Decoder = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => TraceEvent;
 
@@ -48,6 +49,12 @@ export const gadgets: Record<GadgetName, Gadget> = {
     object: 'signal.bpf.o',
     layout: SIGNAL_LAYOUT,
     decode: decodeSignal,
+  },
+  tcp: {
+    name: 'tcp',
+    object: 'tcp.bpf.o',
+    layout: TCP_LAYOUT,
+    decode: decodeTcp,
   },
 };
 

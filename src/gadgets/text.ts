@@ -33,6 +33,15 @@ export function details(e: TraceEvent): string {
       return e.phase === 'generated'
         ? `${e.sig} → ${pid(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`
         : `${e.sig} delivered (${e.code}): ${e.result}`;
+    case 'tcp': {
+      const addr = (a: string, p: number) => (e.family === 'IPv6' ? `[${a}]:${p}` : `${a}:${p}`);
+      const extra = [
+        e.durationMs !== null ? `${e.durationMs} ms` : '',
+        e.bytesSent !== null ? `sent ${e.bytesSent} B, received ${e.bytesReceived} B` : '',
+        e.attributed === 'none' ? 'no process (softirq)' : '',
+      ].filter(Boolean);
+      return `${addr(e.saddr, e.sport)} → ${addr(e.daddr, e.dport)}  ${e.oldState} → ${e.state}${extra.length ? `  (${extra.join(', ')})` : ''}`;
+    }
   }
 }
 
@@ -46,6 +55,7 @@ export function failed(e: TraceEvent): boolean {
     case 'exit':
       return e.signal !== null || (e.exitCode ?? 0) !== 0;
     case 'signal':
+    case 'tcp':
       return false;
   }
 }

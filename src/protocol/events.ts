@@ -5,8 +5,8 @@
  * `pid` is the process (thread group), `tid` the thread.
  */
 
-export type GadgetName = 'exec' | 'exit' | 'open' | 'signal';
-export const GADGETS: readonly GadgetName[] = ['exec', 'exit', 'open', 'signal'];
+export type GadgetName = 'exec' | 'exit' | 'open' | 'signal' | 'tcp';
+export const GADGETS: readonly GadgetName[] = ['exec', 'exit', 'open', 'signal', 'tcp'];
 
 /** What each kind shows, in a few words (CLI help, pickers). */
 export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
@@ -14,6 +14,7 @@ export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
   exit: { what: 'process and thread exits: exit code or signal, lifetime', icon: 'debug-stop' },
   open: { what: 'files opened: path, flags, fd or errno (failures kept first)', icon: 'file' },
   signal: { what: 'signals generated (sender → target) and delivered', icon: 'zap' },
+  tcp: { what: 'TCP connects, accepts, closes: addresses, ports, states, lifetime, bytes', icon: 'plug' },
 };
 
 export interface ContainerLabel {
@@ -101,4 +102,23 @@ export interface SignalEvent extends EventBase {
   senderOutside: boolean;
 }
 
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent;
+export interface TcpEvent extends EventBase {
+  gadget: 'tcp';
+  family: 'IPv4' | 'IPv6';
+  saddr: string;
+  sport: number;
+  daddr: string;
+  dport: number;
+  /** New state, e.g. SYN_SENT, ESTABLISHED, CLOSE */
+  state: string;
+  oldState: string;
+  /** Since the first state seen for this socket; null when it was not seen. */
+  durationMs: number | null;
+  /** At CLOSE; null before. */
+  bytesSent: number | null;
+  bytesReceived: number | null;
+  /** How pid/comm were found: the task itself, the socket's recorded owner, or not at all (softirq). */
+  attributed: 'task' | 'owner' | 'none';
+}
+
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent;

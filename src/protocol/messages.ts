@@ -39,6 +39,12 @@ export interface TraceScope {
   tid?: number;
 }
 
+/** Options of some trace kinds; others refuse them. */
+export interface TraceOptions {
+  /** open: only failed opens. */
+  failedOnly?: boolean;
+}
+
 export interface TraceStartParams {
   gadget: GadgetName;
   /** Container name, id or id prefix. */
@@ -46,6 +52,7 @@ export interface TraceStartParams {
   scope?: TraceScope;
   /** Ring buffer bytes (power of two, 64 KiB – 256 MiB). */
   bufferBytes?: number;
+  options?: TraceOptions;
 }
 
 export interface TraceTarget {

@@ -1,0 +1,47 @@
+/** tcp gadget: decoder for `struct tcp_event` (bpf/tcp.h). */
+import type { TcpEvent } from '../protocol';
+import { decodeHeader, type DecodeContext, type Layout } from './decode';
+
+export const TCP_LAYOUT = {
+  struct: 'tcp_event',
+  fields: { hdr: 0, duration_ns: 40, bytes_sent: 48, bytes_received: 56, saddr: 64, daddr: 80, family: 96, sport: 98, dport: 100, attributed: 102, oldstate: 104, newstate: 108 },
+} satisfies Layout;
+
+const F = TCP_LAYOUT.fields;
+const STATES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV'];
+const AF_INET6 = 10;
+const CLOSE = 7;
+
+export function tcpState(n: number): string {
+  return STATES[n] ?? `state ${n}`;
+}
+
+/** Dotted quad, or compressed IPv6 (with ::ffff:a.b.c.d kept readable). */
+export function ipString(bytes: Buffer, at: number, v6: boolean): string {
+  if (!v6) return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(at + i).toString(16));
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+}
+
+export function decodeTcp(dv: DataView, bytes: Buffer, at: number, _len: number, ctx: DecodeContext): TcpEvent {
+  const v6 = dv.getUint16(at + F.family, true) === AF_INET6;
+  const newstate = dv.getInt32(at + F.newstate, true);
+  const closed = newstate === CLOSE;
+  const duration = Number(dv.getBigUint64(at + F.duration_ns, true));
+  const attributed = dv.getUint16(at + F.attributed, true);
+  return {
+    ...decodeHeader('tcp', dv, bytes, at, ctx),
+    family: v6 ? 'IPv6' : 'IPv4',
+    saddr: ipString(bytes, at + F.saddr, v6),
+    sport: dv.getUint16(at + F.sport, true),
+    daddr: ipString(bytes, at + F.daddr, v6),
+    dport: dv.getUint16(at + F.dport, true),
+    state: tcpState(newstate),
+    oldState: tcpState(dv.getInt32(at + F.oldstate, true)),
+    durationMs: duration ? Math.round(duration / 1e4) / 100 : null,
+    bytesSent: closed ? Number(dv.getBigUint64(at + F.bytes_sent, true)) : null,
+    bytesReceived: closed ? Number(dv.getBigUint64(at + F.bytes_received, true)) : null,
+    attributed: attributed === 1 ? 'task' : attributed === 2 ? 'owner' : 'none',
+  };
+}
