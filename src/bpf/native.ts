@@ -27,6 +27,9 @@ function declare() {
     progAttach: libbpf.func('bpf_link *bpf_program__attach(const bpf_program *prog)'),
     progFd: libbpf.func('int bpf_program__fd(const bpf_program *prog)'),
     linkDestroy: libbpf.func('int bpf_link__destroy(bpf_link *link)'),
+    attachUprobe: libbpf.func(
+      'bpf_link *bpf_program__attach_uprobe(const bpf_program *prog, bool retprobe, int pid, const char *binary_path, size_t func_offset)',
+    ),
     // maps
     mapName: libbpf.func('const char *bpf_map__name(const bpf_map *map)'),
     mapFd: libbpf.func('int bpf_map__fd(const bpf_map *map)'),
@@ -40,6 +43,11 @@ function declare() {
     mapUpdate: libbpf.func(
       'int bpf_map__update_elem(const bpf_map *map, const void *key, size_t key_sz, const void *value, size_t value_sz, uint64_t flags)',
     ),
+    mapNextKey: libbpf.func('int bpf_map__get_next_key(const bpf_map *map, const void *cur_key, _Out_ uint8_t *next_key, size_t key_sz)'),
+    mapLookupAndDelete: libbpf.func(
+      'int bpf_map__lookup_and_delete_elem(const bpf_map *map, const void *key, size_t key_sz, _Out_ uint8_t *value, size_t value_sz, uint64_t flags)',
+    ),
+    mapDelete: libbpf.func('int bpf_map__delete_elem(const bpf_map *map, const void *key, size_t key_sz, uint64_t flags)'),
     numPossibleCpus: libbpf.func('int libbpf_num_possible_cpus(void)'),
     probeMapType: libbpf.func('int libbpf_probe_bpf_map_type(int map_type, const void *opts)'),
     probeProgType: libbpf.func('int libbpf_probe_bpf_prog_type(int prog_type, const void *opts)'),

@@ -111,6 +111,47 @@ export class BpfObject {
     }
   }
 
+  /** Attach one program as a uprobe (or uretprobe) at a file offset; pid -1: every process. */
+  attachUprobe(progName: string, retprobe: boolean, pid: number, file: string, offset: number): void {
+    const prog = this.programs.get(progName);
+    if (!prog) throw new BpfError(`no program ${progName} in ${this.path}`);
+    const link = lib().attachUprobe(prog as never, retprobe, pid, file, offset);
+    if (isNull(link)) {
+      const err = lastErrno();
+      throw new BpfError(`cannot attach a ${retprobe ? 'uretprobe' : 'uprobe'} to ${file} at offset 0x${offset.toString(16)}: ${errnoMessage(err)}`, err);
+    }
+    this.links.push(link);
+  }
+
+  /**
+   * Every entry of a hash map, each removed as it is read (entries added
+   * meanwhile stay for the next read). At most the map's size.
+   */
+  drainHash(name: string, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[] {
+    const n = lib();
+    const map = this.mapPtr(name);
+    const keys: Buffer[] = [];
+    const max = n.mapMaxEntries(map as never);
+    let cur: Buffer | null = null;
+    for (;;) {
+      const next = Buffer.alloc(keySize);
+      if (n.mapNextKey(map as never, cur, next, keySize) < 0 || keys.length >= max) break;
+      keys.push(next);
+      cur = next;
+    }
+    const out: { key: Buffer; value: Buffer }[] = [];
+    for (const key of keys) {
+      const value = Buffer.alloc(valueSize);
+      if (n.mapLookupAndDelete(map as never, key, keySize, value, valueSize, 0n) === 0) out.push({ key, value });
+      else if (n.mapLookup(map as never, key, keySize, value, valueSize, 0n) === 0) {
+        // Kernels before 5.14 cannot look up and delete hash entries at once.
+        n.mapDelete(map as never, key, keySize, 0n);
+        out.push({ key, value });
+      }
+    }
+    return out;
+  }
+
   private mapPtr(name: string): Ptr {
     const m = this.maps.get(name);
     if (!m) throw new BpfError(`no map ${name} in ${this.path}`);

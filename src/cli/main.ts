@@ -22,6 +22,8 @@ Usage:
   container-trace trace <kind> --container <name|id> [--pid <pid>] [--follow] [--tid <tid>]
                   [--duration <seconds>] [--json]    stream events (root)
                   open: [--failed]                   only failed opens
+                  syscalls: [--interval <s>] [--top <n>]   report period, entries per report
+                  uprobe: --target <path|library> --function <symbol>
   container-trace check [--json]                     what this host supports, with fixes
   container-trace helper                             JSON-RPC helper on stdio (used by the extension)
 
@@ -126,6 +128,10 @@ async function trace(argv: string[]): Promise<void> {
     'buffer-bytes': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
     failed: { type: 'boolean' },
+    interval: { type: 'string' },
+    top: { type: 'string' },
+    target: { type: 'string' },
+    function: { type: 'string' },
   });
   const kind = positionals[0];
   if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${GADGETS.join(', ')}): container-trace trace exec --container <name>`);
@@ -208,8 +214,32 @@ async function trace(argv: string[]): Promise<void> {
 /** Kind-specific flags → protocol options (the engine refuses misplaced ones). */
 function traceOptions(kind: string, values: Values): TraceOptions | undefined {
   const options: TraceOptions = {};
-  if (values.failed !== undefined) options.failedOnly = !!values.failed;
-  if (Object.keys(options).length && kind !== 'open') throw new UsageError('--failed only goes with trace open');
+  const only = (flag: string, k: string) => {
+    if (kind !== k) throw new UsageError(`--${flag} only goes with trace ${k}`);
+  };
+  if (values.failed !== undefined) {
+    only('failed', 'open');
+    options.failedOnly = !!values.failed;
+  }
+  if (values.interval !== undefined) {
+    only('interval', 'syscalls');
+    const s = Number(values.interval);
+    if (!Number.isFinite(s) || s < 0.1 || s > 60) throw new UsageError('--interval must be 0.1 to 60 seconds');
+    options.intervalMs = Math.round(s * 1000);
+  }
+  if (values.top !== undefined) {
+    only('top', 'syscalls');
+    options.top = intFlag(values.top, 'top', 100);
+  }
+  for (const f of ['target', 'function'] as const) {
+    if (values[f] !== undefined) {
+      only(f, 'uprobe');
+      options[f] = String(values[f]);
+    }
+  }
+  if (kind === 'uprobe' && (!options.target || !options.function)) {
+    throw new UsageError('trace uprobe needs --target <path-in-container or library, e.g. libc> and --function <symbol>');
+  }
   return Object.keys(options).length ? options : undefined;
 }
 

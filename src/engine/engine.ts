@@ -10,6 +10,8 @@ import { resolveTrace } from './resolve';
 import { DEFAULT_LIMITS, TraceSession, type SessionLimits, type SessionSink } from './session';
 import { prepareHost, type Logger } from './system';
 import { InvalidParamsError, validateStart } from './validate';
+import { UprobeTargetError } from '../uprobe/target';
+import { ElfError } from '../uprobe/elf';
 
 export class TraceError extends Error {
   constructor(
@@ -26,7 +28,7 @@ export const MAX_SESSIONS = 16;
 export function classify(err: unknown): TraceError {
   if (err instanceof TraceError) return err;
   const message = (err as Error)?.message ?? String(err);
-  if (err instanceof InvalidParamsError) return new TraceError(message, ErrorCode.InvalidParams);
+  if (err instanceof InvalidParamsError || err instanceof UprobeTargetError || err instanceof ElfError) return new TraceError(message, ErrorCode.InvalidParams);
   if (err instanceof UnknownPidError) return new TraceError(message, ErrorCode.UnknownPid);
   if (err instanceof ContainerGoneError) return new TraceError(message, ErrorCode.ContainerNotRunning);
   if (err instanceof RuntimeError) {

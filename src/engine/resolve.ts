@@ -11,6 +11,7 @@ import { PidTable } from '../proc/translate';
 import type { GadgetName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
 import { kernelDev } from './system';
+import { resolveUprobeTarget, type UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
   gadget: GadgetName;
@@ -24,6 +25,11 @@ export interface ResolvedTrace {
   knobs: Record<string, Knob>;
   bufferBytes: number;
   table: PidTable;
+  /** uprobe: the resolved file and function. */
+  uprobe?: UprobeTarget;
+  /** syscalls: report period and size. */
+  intervalMs: number;
+  top: number;
 }
 
 export async function resolveTrace(
@@ -69,6 +75,10 @@ export async function resolveTrace(
     knobs,
     bufferBytes: params.bufferBytes,
     table,
+    // Through the traced process's own root and maps (its libc), else init's.
+    uprobe: params.gadget === 'uprobe' ? resolveUprobeTarget(target?.hostPid ?? container.hostPid, params.options!.target!, params.options!.function!) : undefined,
+    intervalMs: params.options?.intervalMs ?? 1000,
+    top: params.options?.top ?? 20,
   };
 }
 

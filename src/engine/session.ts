@@ -66,17 +66,27 @@ export class TraceSession {
     private readonly onEnd: (id: string) => void,
   ) {
     const gadget = gadgets[trace.gadget];
-    this.ctx = { container: { id: trace.container.id, name: trace.container.name }, clock: new WallClock() };
+    this.ctx = {
+      container: { id: trace.container.id, name: trace.container.name },
+      clock: new WallClock(),
+      uprobe: trace.uprobe && { path: trace.uprobe.path, function: trace.uprobe.function },
+    };
     // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
     const skip = (gadget.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program);
     this.obj = BpfObject.load(path.join(bpfObjectDir(), gadget.object), {
       rodata: trace.knobs,
-      maxEntries: { events: trace.bufferBytes },
+      // Kinds that report from maps need almost no ring buffer.
+      maxEntries: { events: gadget.collect ? 64 << 10 : trace.bufferBytes },
       skip,
     });
     try {
       for (const hostPid of trace.followSeed) this.obj.addU32Key('followed', hostPid);
-      this.obj.attachAll();
+      if (gadget.attach) {
+        const pid = trace.target && !trace.follow ? trace.target.hostPid : -1;
+        gadget.attach(this.obj, { pid, uprobe: trace.uprobe });
+      } else {
+        this.obj.attachAll();
+      }
       this.reader = new RingBufferReader(this.obj.mapFd('events'), this.obj.mapMaxEntries('events'));
     } catch (err) {
       this.obj.destroy();
@@ -86,6 +96,20 @@ export class TraceSession {
     this.schedulePoll(this.limits.pollIntervalMs);
     this.timers.push(setInterval(() => this.sendStats(), this.limits.statsIntervalMs));
     this.timers.push(setInterval(() => this.watch(), this.limits.watchIntervalMs));
+    if (gadget.collect) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
+  }
+
+  private lastCollect = Date.now();
+
+  /** Reports read from maps (syscalls), delivered like ring buffer events. */
+  private collect(): void {
+    const collect = gadgets[this.trace.gadget].collect;
+    if (!collect) return;
+    const now = Date.now();
+    const intervalMs = now - this.lastCollect; // the last report covers less
+    this.lastCollect = now;
+    for (const e of collect(this.obj, this.ctx, { intervalMs, top: this.trace.top })) this.batch.push(e);
+    this.flush();
   }
 
   /** Add processes forked between the scan and the attach (follow scope). */
@@ -174,6 +198,7 @@ export class TraceSession {
     if (this.ended) return this.counters();
     try {
       this.drain(this.reader.size / 8); // at most one buffer's worth
+      this.collect();
       this.finalKernel = this.kernelDrops();
     } catch {
       /* ending anyway */

@@ -87,4 +87,6 @@ export function signalName(sig: number): string {
 export interface DecodeContext {
   container: ContainerLabel;
   clock: WallClock;
+  /** uprobe: what was attached. */
+  uprobe?: { path: string; function: string };
 }

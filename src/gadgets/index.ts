@@ -6,6 +6,10 @@ import { decodeExit, EXIT_LAYOUT } from './exit';
 import { decodeOpen, OPEN_LAYOUT } from './open';
 import { decodeSignal, SIGNAL_LAYOUT } from './signal';
 import { decodeTcp, TCP_LAYOUT } from './tcp';
+import { decodeProctree, PROCTREE_LAYOUT } from './proctree';
+import { decodeUprobe, UPROBE_LAYOUT } from './uprobe';
+import { decodeSyscallsEntry, syscallsReport, SYSCALLS_KEY_SIZE, SYSCALLS_LAYOUT, SYSCALLS_VALUE_SIZE } from './syscalls';
+import type { BpfObject } from '../bpf/object';
 
 export type Decoder = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => TraceEvent;
 
@@ -17,6 +21,17 @@ export interface Gadget {
   decode: Decoder;
   /** Programs attached only where their tracepoint exists (e.g. open(2) on x86 only). */
   optional?: { program: string; tracepoint: string }[];
+  /** Attaches its programs itself (default: each program by its section name). */
+  attach?: (obj: BpfObject, spec: AttachSpec) => void;
+  /** Periodic reports read from maps (default: none; events come from the ring buffer). */
+  collect?: (obj: BpfObject, ctx: DecodeContext, options: { intervalMs: number; top: number }) => TraceEvent[];
+}
+
+/** What a uprobe attaches to. */
+export interface AttachSpec {
+  /** Host PID to attach to, or -1 for every process (the scope filter in BPF). */
+  pid: number;
+  uprobe?: { hostPath: string; offset: number };
 }
 
 export const gadgets: Record<GadgetName, Gadget> = {
@@ -55,6 +70,35 @@ export const gadgets: Record<GadgetName, Gadget> = {
     object: 'tcp.bpf.o',
     layout: TCP_LAYOUT,
     decode: decodeTcp,
+  },
+  syscalls: {
+    name: 'syscalls',
+    object: 'syscalls.bpf.o',
+    layout: SYSCALLS_LAYOUT,
+    decode: () => {
+      throw new Error('syscalls sends no ring buffer events');
+    },
+    collect: (obj, ctx, { intervalMs, top }) => {
+      const entries = obj.drainHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE).map(({ key, value }) => decodeSyscallsEntry(key, value));
+      return [syscallsReport(entries, intervalMs, top, ctx)];
+    },
+  },
+  uprobe: {
+    name: 'uprobe',
+    object: 'uprobe.bpf.o',
+    layout: UPROBE_LAYOUT,
+    decode: decodeUprobe,
+    attach: (obj, spec) => {
+      if (!spec.uprobe) throw new Error('uprobe needs a target and a function');
+      obj.attachUprobe('uprobe_entry', false, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+      obj.attachUprobe('uprobe_return', true, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+    },
+  },
+  proctree: {
+    name: 'proctree',
+    object: 'proctree.bpf.o',
+    layout: PROCTREE_LAYOUT,
+    decode: decodeProctree,
   },
 };
 

@@ -12,6 +12,11 @@ export function execCommand(e: ExecEvent): string {
   return e.args[0] && e.filename !== e.args[0] && !e.filename.endsWith('/' + e.args[0]) ? `${args}  [${e.filename}]` : args;
 }
 
+/** Nanoseconds, readably. */
+export function micro(ns: number): string {
+  return ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns} ns`;
+}
+
 function pid(p: number, host: number): string {
   return p ? `${p}` : `host ${host}`;
 }
@@ -42,6 +47,17 @@ export function details(e: TraceEvent): string {
       ].filter(Boolean);
       return `${addr(e.saddr, e.sport)} → ${addr(e.daddr, e.dport)}  ${e.oldState} → ${e.state}${extra.length ? `  (${extra.join(', ')})` : ''}`;
     }
+    case 'syscalls':
+      return (
+        `${e.totalCalls} calls in ${e.interval} ms` +
+        (e.top.length ? ': ' + e.top.slice(0, 5).map((t) => `${t.syscall} ×${t.count} (${t.comm} ${t.pid || 'host ' + t.hostPid}, p99 ${micro(t.latencyNs.p99)})`).join(', ') : '')
+      );
+    case 'uprobe':
+      return `${e.function}(${e.args.slice(0, 3).join(', ')}, …) = ${e.ret}  ${micro(e.latencyNs)}  [call ${e.calls}]`;
+    case 'proctree':
+      if (e.kind === 'fork') return `fork → child ${e.childPid || 'host ' + e.childHostPid}`;
+      if (e.kind === 'exec') return `exec ${e.filename}`;
+      return `exit ${e.signal ? `by ${e.signal}` : e.exitCode}`;
   }
 }
 
@@ -54,8 +70,9 @@ export function failed(e: TraceEvent): boolean {
       return e.errno !== undefined;
     case 'exit':
       return e.signal !== null || (e.exitCode ?? 0) !== 0;
-    case 'signal':
-    case 'tcp':
+    case 'proctree':
+      return e.kind === 'exit' && (e.signal !== null || (e.exitCode ?? 0) !== 0);
+    default:
       return false;
   }
 }

@@ -5,8 +5,8 @@
  * `pid` is the process (thread group), `tid` the thread.
  */
 
-export type GadgetName = 'exec' | 'exit' | 'open' | 'signal' | 'tcp';
-export const GADGETS: readonly GadgetName[] = ['exec', 'exit', 'open', 'signal', 'tcp'];
+export type GadgetName = 'exec' | 'exit' | 'open' | 'signal' | 'tcp' | 'syscalls' | 'uprobe' | 'proctree';
+export const GADGETS: readonly GadgetName[] = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree'];
 
 /** What each kind shows, in a few words (CLI help, pickers). */
 export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
@@ -15,6 +15,9 @@ export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
   open: { what: 'files opened: path, flags, fd or errno (failures kept first)', icon: 'file' },
   signal: { what: 'signals generated (sender → target) and delivered', icon: 'zap' },
   tcp: { what: 'TCP connects, accepts, closes: addresses, ports, states, lifetime, bytes', icon: 'plug' },
+  syscalls: { what: 'syscall counts and latency per process, aggregated in the kernel', icon: 'graph' },
+  uprobe: { what: 'calls of a function in a binary or library: arguments, result, latency', icon: 'symbol-method' },
+  proctree: { what: 'fork, exec and exit: who started whom', icon: 'type-hierarchy' },
 };
 
 export interface ContainerLabel {
@@ -121,4 +124,65 @@ export interface TcpEvent extends EventBase {
   attributed: 'task' | 'owner' | 'none';
 }
 
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent;
+export interface LatencySummary {
+  total: number;
+  avg: number;
+  max: number;
+  /** From the log2 histogram: the upper bound of the bucket holding the percentile. */
+  p50: number;
+  p99: number;
+  /** [upper bound in ns, count] for each non-empty bucket. */
+  histogram: [number, number][];
+}
+
+export interface SyscallsEntry {
+  pid: number;
+  hostPid: number;
+  comm: string;
+  syscall: string;
+  count: number;
+  errors: number;
+  latencyNs: LatencySummary;
+}
+
+/** One report per interval; pid/tid/hostPid/hostTid are 0 (it covers many). */
+export interface SyscallsEvent extends EventBase {
+  gadget: 'syscalls';
+  /** Milliseconds covered by this report. */
+  interval: number;
+  /** Calls in the interval, all processes and syscalls. */
+  totalCalls: number;
+  /** The busiest (process, syscall) pairs, by count. */
+  top: SyscallsEntry[];
+}
+
+export interface UprobeEvent extends EventBase {
+  gadget: 'uprobe';
+  /** Path inside the container. */
+  target: string;
+  function: string;
+  /** Calls in scope since the trace began (exact, counted in the kernel). */
+  calls: number;
+  /** This call's duration, entry to return. */
+  latencyNs: number;
+  /** First six integer arguments (numbers, or decimal strings beyond 2^53). */
+  args: (number | string)[];
+  ret: number | string;
+}
+
+export interface ProctreeEvent extends EventBase {
+  gadget: 'proctree';
+  kind: 'fork' | 'exec' | 'exit';
+  ppid: number;
+  hostPpid: number;
+  /** fork: the new process. */
+  childPid?: number;
+  childHostPid?: number;
+  /** exec: the program. */
+  filename?: string;
+  /** exit */
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent;

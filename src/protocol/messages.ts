@@ -43,6 +43,14 @@ export interface TraceScope {
 export interface TraceOptions {
   /** open: only failed opens. */
   failedOnly?: boolean;
+  /** syscalls: report every this many milliseconds (100–60000, default 1000). */
+  intervalMs?: number;
+  /** syscalls: entries per report (1–100, default 20). */
+  top?: number;
+  /** uprobe: a path inside the container, or a library or program name (libc, nginx). */
+  target?: string;
+  /** uprobe: the function's symbol. */
+  function?: string;
 }
 
 export interface TraceStartParams {

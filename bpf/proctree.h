@@ -1,0 +1,22 @@
+/* proctree gadget: fork, exec and exit of processes, to draw who started whom. */
+#ifndef CT_PROCTREE_H
+#define CT_PROCTREE_H
+
+#include "types.h"
+
+#define PROCTREE_FORK 0
+#define PROCTREE_EXEC 1
+#define PROCTREE_EXIT 2
+#define PROCTREE_FILENAME_LEN 256
+
+struct proctree_event {
+	struct ct_hdr hdr;       /* fork: the parent; exec, exit: the process */
+	struct ct_ids child;     /* fork: the new process */
+	__u32 kind;              /* PROCTREE_* */
+	__u32 ppid;              /* parent in the container, 0 if outside */
+	__u32 host_ppid;
+	__u32 exit_code;         /* exit: raw wait status */
+	char filename[PROCTREE_FILENAME_LEN]; /* exec: the program */
+};
+
+#endif

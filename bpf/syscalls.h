@@ -1,0 +1,26 @@
+/* syscalls gadget: per process and syscall, counts and a latency histogram
+ * aggregated in the kernel; user space reads and empties the map each
+ * interval. */
+#ifndef CT_SYSCALLS_H
+#define CT_SYSCALLS_H
+
+#include "types.h"
+
+#define SYSCALLS_HIST_SLOTS 32 /* log2(ns): slot i counts latencies in [2^i, 2^(i+1)) */
+
+struct syscalls_key {
+	__u32 host_pid; /* tgid on the host */
+	__u32 nr;       /* syscall number */
+};
+
+struct syscalls_stats {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u32 pid;      /* tgid in the container */
+	__u32 errors;   /* calls that returned < 0 */
+	char comm[CT_TASK_COMM_LEN];
+	__u32 hist[SYSCALLS_HIST_SLOTS];
+};
+
+#endif

@@ -1,0 +1,33 @@
+/** proctree gadget: decoder for `struct proctree_event` (bpf/proctree.h). */
+import type { ProctreeEvent } from '../protocol';
+import { cstring, decodeHeader, signalName, type DecodeContext, type Layout } from './decode';
+
+export const PROCTREE_LAYOUT = {
+  struct: 'proctree_event',
+  fields: { hdr: 0, child: 40, kind: 56, ppid: 60, host_ppid: 64, exit_code: 68, filename: 72 },
+} satisfies Layout;
+
+const F = PROCTREE_LAYOUT.fields;
+const KINDS = ['fork', 'exec', 'exit'] as const;
+
+export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): ProctreeEvent {
+  const kind = KINDS[dv.getUint32(at + F.kind, true)] ?? 'exec';
+  const e: ProctreeEvent = {
+    ...decodeHeader('proctree', dv, bytes, at, ctx),
+    kind,
+    ppid: dv.getUint32(at + F.ppid, true),
+    hostPpid: dv.getUint32(at + F.host_ppid, true),
+  };
+  if (kind === 'fork') {
+    e.childPid = dv.getUint32(at + F.child, true);
+    e.childHostPid = dv.getUint32(at + F.child + 8, true);
+  } else if (kind === 'exec') {
+    e.filename = cstring(bytes, at + F.filename, Math.min(256, len - F.filename));
+  } else {
+    const status = dv.getUint32(at + F.exit_code, true);
+    const sig = status & 0x7f;
+    e.exitCode = sig ? null : (status >> 8) & 0xff;
+    e.signal = sig ? signalName(sig) : null;
+  }
+  return e;
+}

@@ -1,0 +1,121 @@
+/**
+ * Where a uprobe goes: a path inside the container or a library name,
+ * resolved through /proc/<host-pid>/root (symlinks resolved inside the
+ * container, never against the host's root) and the process's own maps, so
+ * `libc` finds the container's libc, not the host's.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { closeMatches, readElfFunctions } from './elf';
+
+export class UprobeTargetError extends Error {}
+
+export interface UprobeTarget {
+  /** Path as seen inside the container. */
+  path: string;
+  /** The same file as the helper reaches it: /proc/<pid>/root/<path>. */
+  hostPath: string;
+  function: string;
+  /** File offset of the function. */
+  offset: number;
+}
+
+const MAX_LINKS = 40;
+
+/** Resolve `p` (absolute, inside the container) to a real path inside it. */
+export function resolveInContainer(root: string, p: string): string {
+  if (!p.startsWith('/')) throw new UprobeTargetError(`${p}: give an absolute path inside the container, or a library name such as libc`);
+  let parts = p.split('/').filter(Boolean);
+  const done: string[] = [];
+  for (let hops = 0; parts.length; ) {
+    const part = parts.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      done.pop(); // never above the container's root
+      continue;
+    }
+    const here = path.join(root, ...done, part);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(here);
+    } catch {
+      throw new UprobeTargetError(`no file ${p} in the container`);
+    }
+    if (st.isSymbolicLink()) {
+      if (++hops > MAX_LINKS) throw new UprobeTargetError(`${p}: too many symbolic links`);
+      const link = fs.readlinkSync(here);
+      if (link.startsWith('/')) done.length = 0;
+      parts = [...link.split('/').filter(Boolean), ...parts];
+      continue;
+    }
+    done.push(part);
+  }
+  return '/' + done.join('/');
+}
+
+/** Library or program files a process maps (paths inside its container). */
+function mappedFiles(hostPid: number): string[] {
+  try {
+    const files = new Set<string>();
+    for (const line of fs.readFileSync(`/proc/${hostPid}/maps`, 'utf8').split('\n')) {
+      const p = line.split(/\s+/).slice(5).join(' ');
+      if (p.startsWith('/') && !p.endsWith(' (deleted)')) files.add(p);
+    }
+    return [...files];
+  } catch {
+    return [];
+  }
+}
+
+const LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/usr/local/lib'];
+const BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+function matchesLibrary(file: string, name: string): boolean {
+  const base = path.basename(file);
+  const lib = name.startsWith('lib') ? name : `lib${name}`;
+  return base === name || base.startsWith(`${name}.so`) || base.startsWith(`${lib}.so`) || base.startsWith(`${lib}-`);
+}
+
+/** The file a target names, as a path inside the container. */
+function findFile(root: string, hostPid: number, target: string): string {
+  if (target.includes('/')) return resolveInContainer(root, target);
+  const mapped = mappedFiles(hostPid);
+  const inMaps = mapped.find((f) => matchesLibrary(f, target));
+  if (inMaps) return inMaps;
+  for (const dir of [...LIB_DIRS, ...BIN_DIRS]) {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(path.join(root, resolveInContainer(root, dir)));
+    } catch {
+      continue;
+    }
+    const hit = entries.find((e) => (BIN_DIRS.includes(dir) ? e === target : matchesLibrary(e, target)));
+    if (hit) return resolveInContainer(root, path.join(dir, hit));
+  }
+  const libs = mapped.filter((f) => /\.so/.test(f)).map((f) => path.basename(f));
+  throw new UprobeTargetError(
+    `no library or program "${target}" in the container` + (libs.length ? `; the process maps ${libs.slice(0, 8).join(', ')}` : '') + '; or give a path inside the container',
+  );
+}
+
+export function resolveUprobeTarget(hostPid: number, target: string, fn: string): UprobeTarget {
+  const root = `/proc/${hostPid}/root`;
+  const inContainer = findFile(root, hostPid, target);
+  const hostPath = path.join(root, inContainer);
+  const elf = readElfFunctions(hostPath, inContainer);
+  const sym = elf.functions.get(fn);
+  if (!sym) {
+    if (!elf.hasSymtab && !elf.hasDynsym) {
+      throw new UprobeTargetError(`${inContainer} is stripped (no symbol table): uprobes need symbols; use a build with symbols`);
+    }
+    const close = closeMatches(fn, elf.functions.keys());
+    throw new UprobeTargetError(
+      `no function "${fn}" in ${inContainer}` +
+        (close.length ? `; close matches: ${close.join(', ')}` : '') +
+        (!elf.hasSymtab ? ' (only its dynamic symbols are there: the binary is stripped of local symbols)' : ''),
+    );
+  }
+  const offset = elf.fileOffset(sym.address);
+  if (offset === undefined) throw new UprobeTargetError(`${fn} in ${inContainer} is not in a loaded segment`);
+  return { path: inContainer, hostPath, function: fn, offset: Number(offset) };
+}
