@@ -95,10 +95,17 @@ export class BpfObject {
     }
   }
 
-  /** Attach every loaded program by its section name; all or nothing. */
-  attachAll(): void {
+  /**
+   * Attach every loaded program by its section name (but `except`), all or
+   * nothing. Programs on one tracepoint run in attach order, so the follow
+   * set's bookkeeping (ct_follow_*) goes last: a gadget's own exit program
+   * must see a process as followed before it is forgotten.
+   */
+  attachAll(except: string[] = []): void {
     const n = lib();
-    for (const [name, prog] of this.programs) {
+    const order = [...this.programs].sort(([a], [b]) => Number(a.startsWith('ct_follow_')) - Number(b.startsWith('ct_follow_')));
+    for (const [name, prog] of order) {
+      if (except.includes(name)) continue;
       if (n.progFd(prog as never) < 0) continue; // not loaded (skipped)
       const link = n.progAttach(prog as never);
       if (isNull(link)) {

@@ -82,11 +82,12 @@ export class TraceSession {
     try {
       for (const hostPid of trace.followSeed) this.obj.addU32Key('followed', hostPid);
       if (gadget.attach) {
+        // The kernel filters by PID where one process is traced; otherwise
+        // every process mapping the file fires and the BPF scope filter decides.
         const pid = trace.target && !trace.follow ? trace.target.hostPid : -1;
-        gadget.attach(this.obj, { pid, uprobe: trace.uprobe });
-      } else {
-        this.obj.attachAll();
+        gadget.attach.run(this.obj, { pid, uprobe: trace.uprobe });
       }
+      this.obj.attachAll(gadget.attach?.programs);
       this.reader = new RingBufferReader(this.obj.mapFd('events'), this.obj.mapMaxEntries('events'));
     } catch (err) {
       this.obj.destroy();

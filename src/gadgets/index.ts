@@ -21,8 +21,8 @@ export interface Gadget {
   decode: Decoder;
   /** Programs attached only where their tracepoint exists (e.g. open(2) on x86 only). */
   optional?: { program: string; tracepoint: string }[];
-  /** Attaches its programs itself (default: each program by its section name). */
-  attach?: (obj: BpfObject, spec: AttachSpec) => void;
+  /** Attaches these programs itself (the others attach by their section name). */
+  attach?: { programs: string[]; run: (obj: BpfObject, spec: AttachSpec) => void };
   /** Periodic reports read from maps (default: none; events come from the ring buffer). */
   collect?: (obj: BpfObject, ctx: DecodeContext, options: { intervalMs: number; top: number }) => TraceEvent[];
 }
@@ -88,10 +88,13 @@ export const gadgets: Record<GadgetName, Gadget> = {
     object: 'uprobe.bpf.o',
     layout: UPROBE_LAYOUT,
     decode: decodeUprobe,
-    attach: (obj, spec) => {
-      if (!spec.uprobe) throw new Error('uprobe needs a target and a function');
-      obj.attachUprobe('uprobe_entry', false, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
-      obj.attachUprobe('uprobe_return', true, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+    attach: {
+      programs: ['uprobe_entry', 'uprobe_return'],
+      run: (obj, spec) => {
+        if (!spec.uprobe) throw new Error('uprobe needs a target and a function');
+        obj.attachUprobe('uprobe_entry', false, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+        obj.attachUprobe('uprobe_return', true, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+      },
     },
   },
   proctree: {

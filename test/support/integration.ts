@@ -144,3 +144,19 @@ export function ourPrograms(): number[] {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** The symbol-rich test workload (test/fixtures/ct-target.c), built static so any image runs it. */
+export function targetBinary(): string {
+  const src = path.join(REPO, 'test', 'fixtures', 'ct-target.c');
+  const out = path.join(REPO, 'build', 'ct-target');
+  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    execFileSync('gcc', ['-static', '-O1', '-g', '-pthread', '-o', out, src], { stdio: 'inherit' });
+  }
+  return out;
+}
+
+/** Copy the workload into a container as /bin/ct-target. */
+export function installTarget(container: string): void {
+  docker('cp', targetBinary(), `${container}:/bin/ct-target`);
+}
