@@ -39,8 +39,7 @@ static __always_inline __u32 log2_slot(__u64 v)
 	return r < SYSCALLS_HIST_SLOTS ? r : SYSCALLS_HIST_SLOTS - 1;
 }
 
-SEC("raw_tp/sys_enter")
-int BPF_PROG(syscalls_enter, struct pt_regs *regs, long id)
+static __always_inline int on_enter(long id)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct ct_ids ids = {};
@@ -51,8 +50,7 @@ int BPF_PROG(syscalls_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("raw_tp/sys_exit")
-int BPF_PROG(syscalls_exit, struct pt_regs *regs, long ret)
+static __always_inline int on_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
@@ -86,4 +84,30 @@ int BPF_PROG(syscalls_exit, struct pt_regs *regs, long ret)
 	__u32 slot = log2_slot(lat);
 	__sync_fetch_and_add(&v->hist[slot & (SYSCALLS_HIST_SLOTS - 1)], 1);
 	return 0;
+}
+
+/* Raw tracepoints where the kernel has them (cheaper); plain tracepoints
+ * otherwise. User space loads one pair. */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(syscalls_enter, struct pt_regs *regs, long id)
+{
+	return on_enter(id);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(syscalls_exit, struct pt_regs *regs, long ret)
+{
+	return on_exit(ret);
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int syscalls_enter_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(ctx->id);
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int syscalls_exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
 }

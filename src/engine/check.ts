@@ -18,28 +18,43 @@ export interface CheckItem {
 }
 
 const BPF_MAP_TYPE_RINGBUF = 27;
-export const ATTACH_TYPES = ['tracepoint', 'raw_tp', 'tp_btf', 'kprobe', 'fentry'] as const;
+export const ATTACH_TYPES = ['tracepoint', 'raw_tp', 'tp_btf', 'kprobe', 'fentry', 'uprobe'] as const;
 export type AttachType = (typeof ATTACH_TYPES)[number];
+const PROGRAM_PROBED = ['tracepoint', 'raw_tp', 'tp_btf', 'kprobe', 'fentry'] as const;
 
-/** Load and attach each probe program alone (root only). */
-export function probeAttachTypes(): Map<AttachType, string | true> {
+const probed = new Map<AttachType, string | true>();
+
+/**
+ * What the kernel offers, per attach type: true, or why not. Program types
+ * are learned by loading and attaching a trivial program alone (root only);
+ * results are kept for the life of the process.
+ */
+export function probeAttachTypes(kinds: readonly AttachType[] = ATTACH_TYPES): Map<AttachType, string | true> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { BpfObject } = require('../bpf/object') as typeof import('../bpf/object');
-  const results = new Map<AttachType, string | true>();
   const file = path.join(bpfObjectDir(), 'probe.bpf.o');
-  for (const kind of ATTACH_TYPES) {
+  // Diagnostic switch: treat these attach types as missing (as on a kernel
+  // without them), e.g. CONTAINER_TRACE_AVOID_ATTACH=raw_tp.
+  const avoided = (process.env.CONTAINER_TRACE_AVOID_ATTACH ?? '').split(',').filter(Boolean);
+  for (const kind of kinds) {
+    if (avoided.includes(kind)) probed.set(kind, 'avoided by CONTAINER_TRACE_AVOID_ATTACH');
+    if (probed.has(kind)) continue;
+    if (kind === 'uprobe') {
+      probed.set(kind, fs.existsSync('/sys/bus/event_source/devices/uprobe') || 'no uprobe event source (CONFIG_UPROBE_EVENTS)');
+      continue;
+    }
     let obj: import('../bpf/object').BpfObject | undefined;
     try {
-      obj = BpfObject.load(file, { skip: ATTACH_TYPES.filter((k) => k !== kind).map((k) => `probe_${k}`) });
+      obj = BpfObject.load(file, { skip: PROGRAM_PROBED.filter((k) => k !== kind).map((k) => `probe_${k}`) });
       obj.attachAll();
-      results.set(kind, true);
+      probed.set(kind, true);
     } catch (err) {
-      results.set(kind, (err as Error).message);
+      probed.set(kind, (err as Error).message);
     } finally {
       obj?.destroy();
     }
   }
-  return results;
+  return new Map(kinds.map((k) => [k, probed.get(k)!]));
 }
 
 function lockdown(): string | undefined {
@@ -125,8 +140,9 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
       tracepoint: 'mount tracefs; tracepoints are needed by every trace kind',
       raw_tp: 'raw tracepoints need a kernel ≥ 4.17',
       tp_btf: 'BTF tracepoints need a kernel ≥ 5.5 with BTF',
-      kprobe: 'this kernel has no kprobes (CONFIG_KPROBES); trace kinds fall back to tracepoints',
-      fentry: 'fentry needs CONFIG_DEBUG_INFO_BTF and BPF trampolines; trace kinds fall back to tracepoints',
+      kprobe: 'this kernel has no kprobes (CONFIG_KPROBES); no trace kind needs them',
+      fentry: 'fentry needs CONFIG_DEBUG_INFO_BTF and BPF trampolines; no trace kind needs it',
+      uprobe: 'the uprobe trace kind needs CONFIG_UPROBE_EVENTS',
     };
     try {
       for (const [kind, result] of probeAttachTypes()) {

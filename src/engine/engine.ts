@@ -7,6 +7,18 @@ import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
 import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
+import { probeAttachTypes, type AttachType } from './check';
+import { gadgets } from '../gadgets';
+import type { GadgetName } from '../protocol';
+
+const ATTACH_NAMES: Record<AttachType, string> = {
+  tracepoint: 'tracepoints',
+  raw_tp: 'raw tracepoints',
+  tp_btf: 'BTF tracepoints',
+  kprobe: 'kprobes',
+  fentry: 'fentry',
+  uprobe: 'uprobes',
+};
 import { DEFAULT_LIMITS, TraceSession, type SessionLimits, type SessionSink } from './session';
 import { prepareHost, type Logger } from './system';
 import { InvalidParamsError, validateStart } from './validate';
@@ -62,7 +74,9 @@ export class TraceEngine {
         prepareHost(this.log);
         this.prepared = true;
       }
+      const skip = this.attachPlan(params.gadget);
       const trace = await resolveTrace(this.runtimes, params);
+      trace.skipPrograms = skip;
       const id = randomUUID();
       const session = new TraceSession(id, trace, sink, this.limits, (done) => this.sessions.delete(done));
       this.sessions.set(id, session);
@@ -86,6 +100,30 @@ export class TraceEngine {
     } catch (err) {
       throw classify(err);
     }
+  }
+
+  /**
+   * Programs not to load for a kind on this kernel: the variants it does not
+   * use. A kind whose needs the kernel lacks cannot run, and says why.
+   */
+  private attachPlan(kind: GadgetName): string[] {
+    const gadget = gadgets[kind];
+    const variants = gadget.variants ?? [];
+    const offered = probeAttachTypes([...new Set([...gadget.needs, ...variants.map((v) => v.type)])]);
+    for (const need of gadget.needs) {
+      const why = offered.get(need);
+      if (why !== true) {
+        throw new TraceError(`the ${kind} trace needs ${ATTACH_NAMES[need]}, which this kernel does not offer (${why}); see \`container-trace check\``, ErrorCode.BpfFailure);
+      }
+    }
+    if (!variants.length) return [];
+    const chosen = variants.find((v) => offered.get(v.type) === true);
+    if (!chosen) {
+      const names = variants.map((v) => ATTACH_NAMES[v.type]).join(' or ');
+      throw new TraceError(`the ${kind} trace needs ${names}, which this kernel does not offer; see \`container-trace check\``, ErrorCode.BpfFailure);
+    }
+    this.log('debug', `${kind}: attaching with ${ATTACH_NAMES[chosen.type]}`);
+    return variants.filter((v) => v !== chosen).flatMap((v) => v.programs);
   }
 
   stop(sessionId: unknown, reason: EndReason = 'stopped'): TraceCounters {

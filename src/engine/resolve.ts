@@ -30,6 +30,8 @@ export interface ResolvedTrace {
   /** syscalls: report period and size. */
   intervalMs: number;
   top: number;
+  /** Programs of the object not to load on this kernel (unused variants). */
+  skipPrograms?: string[];
 }
 
 export async function resolveTrace(

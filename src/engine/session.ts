@@ -72,7 +72,10 @@ export class TraceSession {
       uprobe: trace.uprobe && { path: trace.uprobe.path, function: trace.uprobe.function },
     };
     // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
-    const skip = (gadget.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program);
+    const skip = [
+      ...(trace.skipPrograms ?? []),
+      ...(gadget.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program),
+    ];
     this.obj = BpfObject.load(path.join(bpfObjectDir(), gadget.object), {
       rodata: trace.knobs,
       // Kinds that report from maps need almost no ring buffer.

@@ -10,6 +10,7 @@ import { decodeProctree, PROCTREE_LAYOUT } from './proctree';
 import { decodeUprobe, UPROBE_LAYOUT } from './uprobe';
 import { decodeSyscallsEntry, syscallsReport, SYSCALLS_KEY_SIZE, SYSCALLS_LAYOUT, SYSCALLS_VALUE_SIZE } from './syscalls';
 import type { BpfObject } from '../bpf/object';
+import type { AttachType } from '../engine/check';
 
 export type Decoder = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => TraceEvent;
 
@@ -21,6 +22,10 @@ export interface Gadget {
   decode: Decoder;
   /** Programs attached only where their tracepoint exists (e.g. open(2) on x86 only). */
   optional?: { program: string; tracepoint: string }[];
+  /** Attach types it cannot do without. */
+  needs: AttachType[];
+  /** Alternatives: the first whose attach type the kernel offers is used, the others' programs are not loaded. */
+  variants?: { type: AttachType; programs: string[] }[];
   /** Attaches these programs itself (the others attach by their section name). */
   attach?: { programs: string[]; run: (obj: BpfObject, spec: AttachSpec) => void };
   /** Periodic reports read from maps (default: none; events come from the ring buffer). */
@@ -38,18 +43,21 @@ export const gadgets: Record<GadgetName, Gadget> = {
   exec: {
     name: 'exec',
     object: 'exec.bpf.o',
+    needs: ['tracepoint'],
     layout: EXEC_LAYOUT,
     decode: decodeExec,
   },
   exit: {
     name: 'exit',
     object: 'exit.bpf.o',
+    needs: ['tracepoint'],
     layout: EXIT_LAYOUT,
     decode: decodeExit,
   },
   open: {
     name: 'open',
     object: 'open.bpf.o',
+    needs: ['tracepoint'],
     layout: OPEN_LAYOUT,
     decode: decodeOpen,
     optional: [
@@ -62,19 +70,26 @@ export const gadgets: Record<GadgetName, Gadget> = {
   signal: {
     name: 'signal',
     object: 'signal.bpf.o',
+    needs: ['raw_tp'],
     layout: SIGNAL_LAYOUT,
     decode: decodeSignal,
   },
   tcp: {
     name: 'tcp',
     object: 'tcp.bpf.o',
+    needs: ['tracepoint'],
     layout: TCP_LAYOUT,
     decode: decodeTcp,
   },
   syscalls: {
     name: 'syscalls',
     object: 'syscalls.bpf.o',
+    needs: [],
     layout: SYSCALLS_LAYOUT,
+    variants: [
+      { type: 'raw_tp', programs: ['syscalls_enter', 'syscalls_exit'] },
+      { type: 'tracepoint', programs: ['syscalls_enter_tp', 'syscalls_exit_tp'] },
+    ],
     decode: () => {
       throw new Error('syscalls sends no ring buffer events');
     },
@@ -86,6 +101,7 @@ export const gadgets: Record<GadgetName, Gadget> = {
   uprobe: {
     name: 'uprobe',
     object: 'uprobe.bpf.o',
+    needs: ['uprobe', 'tracepoint'],
     layout: UPROBE_LAYOUT,
     decode: decodeUprobe,
     attach: {
@@ -100,6 +116,7 @@ export const gadgets: Record<GadgetName, Gadget> = {
   proctree: {
     name: 'proctree',
     object: 'proctree.bpf.o',
+    needs: ['raw_tp', 'tracepoint'],
     layout: PROCTREE_LAYOUT,
     decode: decodeProctree,
   },

@@ -4,7 +4,9 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, docker, installTarget, removeContainers, runContainer, skipReason, sleep, traceCli, waitFor } from '../support/integration';
+import { cli, docker, installTarget, removeContainers, runContainer, skipReason, sleep, traceCli, traceCliWith, waitFor } from '../support/integration';
+import { spawnSync } from 'node:child_process';
+import { CLI } from '../support/paths';
 
 const skip = skipReason();
 const C = `ct-it-work-${process.pid}`;
@@ -19,9 +21,13 @@ function ps(container: string): Proc[] {
 
 /** Start ct-target in the container, waiting for /tmp/ct-go; returns its process. */
 async function startTarget(container: string, mode: string, n: number): Promise<Proc> {
-  docker('exec', container, 'rm', '-f', '/tmp/ct-go');
+  // Earlier instances wait in pause(): end them so ps finds the new one.
+  docker('exec', container, 'sh', '-c', 'pkill ct-target; rm -f /tmp/ct-go; true');
+  const before = new Set(ps(container).map((p) => p.hostPid));
   docker('exec', '-d', container, '/bin/ct-target', mode, String(n));
-  return waitFor(`ct-target ${mode}`, () => ps(container).find((p) => p.cmdline[0] === '/bin/ct-target' && p.cmdline[1] === mode && p.cmdline[2] === String(n) && (mode !== 'threads' || p.threads.length === 2)));
+  return waitFor(`ct-target ${mode}`, () =>
+    ps(container).find((p) => !before.has(p.hostPid) && p.cmdline[0] === '/bin/ct-target' && p.cmdline[1] === mode && (mode !== 'threads' || p.threads.length === 2)),
+  );
 }
 
 async function traceWhile(args: string[], go: () => void, done: (e: Ev[]) => unknown): Promise<Ev[]> {
@@ -95,9 +101,10 @@ describe('workload kinds (integration)', { skip }, () => {
     assert.match(missing.stderr, /no library or program "libnope" in the container/);
   });
 
-  test('syscalls: the count is at least the number of calls the program made', async () => {
+  for (const avoid of ['', 'raw_tp']) {
+  test(`syscalls${avoid ? ' on plain tracepoints (no raw tracepoints)' : ''}: the count is at least the number of calls the program made`, async () => {
     const p = await startTarget(C, 'getppid', 5000);
-    const t = traceCli('syscalls', '--container', C, '--interval', '0.5');
+    const t = traceCliWith({ CONTAINER_TRACE_AVOID_ATTACH: avoid }, 'syscalls', '--container', C, '--interval', '0.5', '--verbose');
     await t.ready;
     docker('exec', C, 'touch', '/tmp/ct-go');
     const seen = () =>
@@ -105,7 +112,9 @@ describe('workload kinds (integration)', { skip }, () => {
         .flatMap((r) => r.top)
         .filter((x) => x.pid === p.pid && x.syscall === 'getppid')
         .reduce((n, x) => n + x.count, 0);
-    await waitFor('5000 getppid calls', () => seen() >= 5000);
+    await waitFor('5000 getppid calls', () => seen() >= 5000).catch((e) => {
+      throw new Error(`${e.message}; pid ${p.pid}; reports: ${JSON.stringify(t.events.map((r) => (r.top as Ev[]).slice(0, 3)))}`.slice(0, 3000));
+    });
     await t.stop();
     assert.ok(seen() >= 5000 && seen() < 5100, `${seen()} getppid calls`);
     const report = t.events.find((r) => (r.top as { syscall: string }[]).some((x) => x.syscall === 'getppid')) as Ev & { top: Ev[] };
@@ -115,6 +124,17 @@ describe('workload kinds (integration)', { skip }, () => {
     const lat = entry.latencyNs as { p50: number; p99: number; max: number; total: number; histogram: [number, number][] };
     assert.ok(lat.p50 > 0 && lat.p50 <= lat.p99 && lat.total > 0);
     assert.equal(lat.histogram.reduce((n, [, c]) => n + c, 0), entry.count);
+    assert.match(t.stderr(), avoid ? /attaching with tracepoints/ : /attaching with raw tracepoints/);
+  });
+  }
+
+  test('a kind whose attach type the kernel lacks says why', () => {
+    const r = spawnSync(process.execPath, [CLI, 'trace', 'signal', '--container', C], {
+      encoding: 'utf8',
+      env: { ...process.env, CONTAINER_TRACE_AVOID_ATTACH: 'raw_tp' },
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /the signal trace needs raw tracepoints, which this kernel does not offer \(avoided by CONTAINER_TRACE_AVOID_ATTACH\); see `container-trace check`/);
   });
 
   test('proctree: fork, exec and exit of the target and its descendants', async () => {

@@ -81,7 +81,12 @@ export interface TraceRun {
 
 /** `container-trace trace … --json` in the background, events parsed as they come. */
 export function traceCli(...args: string[]): TraceRun {
-  const child = spawn(process.execPath, [CLI, 'trace', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return traceCliWith({}, ...args);
+}
+
+/** traceCli with extra environment variables. */
+export function traceCliWith(env: Record<string, string>, ...args: string[]): TraceRun {
+  const child = spawn(process.execPath, [CLI, 'trace', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const events: Record<string, unknown>[] = [];
   let out = '';
   let err = '';
