@@ -1,10 +1,10 @@
 /** Every command, registered in one place; each one small. */
 import * as vscode from 'vscode';
-import type { GadgetName, TraceStartParams } from '../protocol';
+import type { GadgetName, TraceOptions, TraceStartParams } from '../protocol';
 import type { ContainerService } from './containers';
 import type { HelperClient } from './helper';
 import type { SessionManager, TraceSessionModel } from './sessions';
-import { pickContainer, pickKind, pickScope } from './pickers';
+import { pickContainer, pickKind, pickScope, pickUprobe, type KindChoice } from './pickers';
 import { ContainerItem, ProcessItem, ThreadItem } from './views/containers-tree';
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
@@ -16,6 +16,7 @@ export interface TraceArgs {
   tid?: number;
   follow?: boolean;
   gadget?: GadgetName;
+  options?: TraceOptions;
   /** Do not open the live view. */
   background?: boolean;
 }
@@ -55,10 +56,12 @@ export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSes
   if (arg && typeof arg === 'object' && 'container' in arg && typeof (arg as TraceArgs).container === 'string') {
     const a = arg as TraceArgs;
     const scope = a.tid !== undefined ? { tid: a.tid } : a.pid !== undefined ? { pid: a.pid, follow: a.follow } : undefined;
-    const kind = a.gadget ? { gadget: a.gadget, follow: !!a.follow } : await pickKind(scope);
+    const kind = a.gadget ? { gadget: a.gadget, follow: !!a.follow, options: a.options } : await pickKind(scope);
     if (!kind) return undefined;
     if (scope?.pid !== undefined) scope.follow = kind.follow;
-    return start(s, { gadget: kind.gadget, container: a.container, scope }, a.background);
+    const options = await kindOptions(s, kind, a.container, scope);
+    if (options === null) return undefined;
+    return start(s, { gadget: kind.gadget, container: a.container, scope, options }, a.background);
   }
   let container = arg instanceof ContainerItem ? arg.container : undefined;
   let scope: TraceStartParams['scope'];
@@ -79,7 +82,25 @@ export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSes
   const kind = await pickKind(scope);
   if (!kind) return undefined;
   if (scope?.pid !== undefined) scope = { ...scope, follow: kind.follow };
-  return start(s, { gadget: kind.gadget, container: container.id, scope });
+  const options = await kindOptions(s, kind, container.id, scope);
+  if (options === null) return undefined;
+  return start(s, { gadget: kind.gadget, container: container.id, scope, options });
+}
+
+/** The options a kind needs (uprobe asks for its target); null when cancelled. */
+async function kindOptions(s: Services, kind: KindChoice, container: string, scope: TraceStartParams['scope']): Promise<TraceOptions | undefined | null> {
+  if (kind.gadget !== 'uprobe' || (kind.options?.target && kind.options.function)) return kind.options;
+  const info = await s.containers.find(container);
+  let hostPid = info?.hostPid;
+  if (info && (scope?.pid !== undefined || scope?.tid !== undefined)) {
+    try {
+      const procs = s.containers.processes(info).processes;
+      hostPid = procs.find((p) => p.pid === scope.pid || p.threads.some((t) => t.tid === scope.tid))?.hostPid ?? hostPid;
+    } catch {
+      /* the container is gone: the helper will say so */
+    }
+  }
+  return (await pickUprobe(hostPid)) ?? null;
 }
 
 async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
@@ -87,7 +108,9 @@ async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionM
   if (!container) return undefined;
   const kind = await pickKind(undefined);
   if (!kind) return undefined;
-  return start(s, { gadget: kind.gadget, container: container.id });
+  const options = await kindOptions(s, kind, container.id, undefined);
+  if (options === null) return undefined;
+  return start(s, { gadget: kind.gadget, container: container.id, options });
 }
 
 async function stopTrace(s: Services, arg?: unknown): Promise<void> {

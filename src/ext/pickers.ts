@@ -1,8 +1,9 @@
 /** The quick picks of "Trace process in container": container → process or typed PID → kind. */
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
-import { GADGETS, GADGET_INFO, type GadgetName, type TraceScope } from '../protocol';
+import { GADGETS, GADGET_INFO, type GadgetName, type TraceOptions, type TraceScope } from '../protocol';
 import type { ContainerService } from './containers';
 
 
@@ -82,19 +83,61 @@ export async function pickScope(service: ContainerService, container: ContainerI
   return chosen.scope === 'all' ? {} : { scope: chosen.scope, process: chosen.process };
 }
 
+export interface KindChoice {
+  gadget: GadgetName;
+  follow: boolean;
+  options?: TraceOptions;
+}
+
 /** What to trace; for a process, with or without its descendants. */
-export async function pickKind(scope: TraceScope | undefined): Promise<{ gadget: GadgetName; follow: boolean } | undefined> {
-  type KindItem = vscode.QuickPickItem & { gadget: GadgetName; follow: boolean };
+export async function pickKind(scope: TraceScope | undefined): Promise<KindChoice | undefined> {
+  type KindItem = vscode.QuickPickItem & KindChoice;
   const items: KindItem[] = [];
+  const who = scope?.tid !== undefined ? 'this thread' : 'all processes';
   for (const g of GADGETS) {
     const info = GADGET_INFO[g];
+    const base = { label: `$(${info.icon}) ${g}`, detail: info.what, gadget: g };
     if (scope?.pid !== undefined) {
-      items.push({ label: `$(${info.icon}) ${g}`, description: 'this process and its descendants', detail: info.what, gadget: g, follow: true });
-      items.push({ label: `$(${info.icon}) ${g}`, description: 'this process only', detail: info.what, gadget: g, follow: false });
+      items.push({ ...base, description: 'this process and its descendants', follow: true });
+      items.push({ ...base, description: 'this process only', follow: false });
     } else {
-      items.push({ label: `$(${info.icon}) ${g}`, description: scope?.tid !== undefined ? 'this thread' : 'all processes', detail: info.what, gadget: g, follow: false });
+      items.push({ ...base, description: who, follow: false });
+    }
+    if (g === 'open') {
+      items.push({ ...base, label: `$(${info.icon}) open — failed only`, description: scope?.pid !== undefined ? 'this process and its descendants' : who, follow: scope?.pid !== undefined, options: { failedOnly: true } });
     }
   }
   const pick = await vscode.window.showQuickPick(items, { title: 'Trace: what to watch', placeHolder: 'Trace kind', matchOnDetail: true });
-  return pick && { gadget: pick.gadget, follow: pick.follow };
+  return pick && { gadget: pick.gadget, follow: pick.follow, options: pick.options };
+}
+
+/** uprobe: which function in which file, suggesting the process's libraries. */
+export async function pickUprobe(hostPid: number | undefined): Promise<TraceOptions | undefined> {
+  const libs = new Set<string>();
+  if (hostPid) {
+    try {
+      for (const line of fs.readFileSync(`/proc/${hostPid}/maps`, 'utf8').split('\n')) {
+        const file = line.split(/\s+/).slice(5).join(' ');
+        if (file.startsWith('/') && !file.endsWith(' (deleted)')) libs.add(file);
+      }
+    } catch {
+      /* not readable without root: typing works anyway */
+    }
+  }
+  const target = await new Promise<string | undefined>((resolve) => {
+    const qp = vscode.window.createQuickPick();
+    qp.title = 'uprobe: the binary or library (inside the container)';
+    qp.placeholder = 'A path inside the container, or a library name such as libc';
+    qp.items = [...libs].map((l) => ({ label: l }));
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined)));
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  if (!target) return undefined;
+  const fn = await vscode.window.showInputBox({
+    title: `uprobe: the function in ${target}`,
+    prompt: 'The symbol name, e.g. malloc',
+    validateInput: (v) => (/^[A-Za-z_][\w.$@]{0,255}$/.test(v.trim()) ? undefined : 'a symbol name: letters, digits, _ . $ @'),
+  });
+  return fn ? { target, function: fn.trim() } : undefined;
 }

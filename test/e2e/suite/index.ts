@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import type { ContainerTraceApi } from '../../../src/extension';
 import type { ContainerItem, ProcessItem, RuntimeItem } from '../../../src/ext/views/containers-tree';
 import type { TraceSessionModel } from '../../../src/ext/sessions';
-import type { ExecEvent } from '../../../src/protocol';
+import type { ExecEvent, OpenEvent } from '../../../src/protocol';
 
 const CONTAINER = process.env.CT_E2E_CONTAINER!;
 const RESULTS = process.env.CT_E2E_RESULTS!;
@@ -83,6 +83,24 @@ export async function run(): Promise<void> {
         await waitFor('the session to end', () => session!.state === 'ended');
         assert.equal(session!.endReason, 'stopped');
         await waitFor('the programs to be detached', () => ourPrograms().filter((id) => !before.includes(id)).length === 0, 5000);
+      },
+    ],
+    [
+      'other kinds run through the same command, with their options (open, failed only)',
+      async () => {
+        const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', {
+          container: CONTAINER,
+          gadget: 'open',
+          options: { failedOnly: true },
+          background: true,
+        })) as TraceSessionModel;
+        assert.equal(s.state, 'running');
+        execFileSync('docker', ['exec', CONTAINER, 'sh', '-c', 'cat /etc/passwd >/dev/null; cat /no/such/e2e-file 2>/dev/null; true']);
+        const ev = (await waitFor('the failed open', () => s.rows.find((e) => e.gadget === 'open' && e.path === '/no/such/e2e-file'))) as OpenEvent;
+        assert.equal(ev.errno, 'ENOENT');
+        assert.ok(s.rows.every((e) => e.gadget === 'open' && e.errno !== undefined), 'failed opens only');
+        await vscode.commands.executeCommand('containerTrace.stopTrace', s.key);
+        await waitFor('the session to end', () => s.state === 'ended');
       },
     ],
     [
