@@ -59,18 +59,34 @@ export interface Layout {
   fields: Record<string, number>;
 }
 
-/** The common fields from a struct ct_hdr at `at`. */
-export function decodeHeader<G extends GadgetName>(gadget: G, dv: DataView, bytes: Buffer, at: number, ctx: DecodeContext): EventBase & { gadget: G } {
+/**
+ * The common fields: a struct ct_hdr at `at`, or (exec) the same fields at
+ * other offsets.
+ */
+export function decodeHeader<G extends GadgetName>(
+  gadget: G,
+  dv: DataView,
+  bytes: Buffer,
+  at: number,
+  ctx: DecodeContext,
+  offsets: { ts_ns: number; ids: number; comm: number } = HDR_LAYOUT,
+): EventBase & { gadget: G } {
   return {
     gadget,
-    time: ctx.clock.format(dv.getBigUint64(at + HDR_LAYOUT.ts_ns, true)),
+    time: ctx.clock.format(dv.getBigUint64(at + offsets.ts_ns, true)),
     container: ctx.container,
-    pid: dv.getUint32(at + HDR_LAYOUT.ids, true),
-    tid: dv.getUint32(at + HDR_LAYOUT.ids + 4, true),
-    hostPid: dv.getUint32(at + HDR_LAYOUT.ids + 8, true),
-    hostTid: dv.getUint32(at + HDR_LAYOUT.ids + 12, true),
-    comm: cstring(bytes, at + HDR_LAYOUT.comm, 16),
+    pid: dv.getUint32(at + offsets.ids, true),
+    tid: dv.getUint32(at + offsets.ids + 4, true),
+    hostPid: dv.getUint32(at + offsets.ids + 8, true),
+    hostTid: dv.getUint32(at + offsets.ids + 12, true),
+    comm: cstring(bytes, at + offsets.comm, 16),
   };
+}
+
+/** A raw wait status (task->exit_code): exit code, or the signal that ended it. */
+export function waitStatus(status: number): { exitCode: number | null; signal: string | null; coreDumped: boolean } {
+  const sig = status & 0x7f;
+  return { exitCode: sig ? null : (status >> 8) & 0xff, signal: sig ? signalName(sig) : null, coreDumped: (status & 0x80) !== 0 };
 }
 
 const signalNames = new Map<number, string>();

@@ -1,6 +1,6 @@
 /** exec gadget: decoder for `struct exec_event` (bpf/exec.h). */
 import type { ExecEvent } from '../protocol';
-import { cstring, cstrings, errnoName, type DecodeContext } from './decode';
+import { cstring, cstrings, decodeHeader, errnoName, type DecodeContext } from './decode';
 
 /** Byte offsets in struct exec_event; checked against the object's BTF by a test. */
 export const EXEC_LAYOUT = {
@@ -32,18 +32,11 @@ export function decodeExec(dv: DataView, bytes: Buffer, at: number, len: number,
   const ret = dv.getInt32(at + F.ret, true);
   const argsSize = Math.min(dv.getUint32(at + F.args_size, true), len - F.args, EXEC_LAYOUT.argsLen);
   const event: ExecEvent = {
-    gadget: 'exec',
-    time: ctx.clock.format(dv.getBigUint64(at + F.ts_ns, true)),
-    container: ctx.container,
-    pid: dv.getUint32(at + F.ids, true),
-    tid: dv.getUint32(at + F.ids + 4, true),
-    hostPid: dv.getUint32(at + F.ids + 8, true),
-    hostTid: dv.getUint32(at + F.ids + 12, true),
+    ...decodeHeader('exec', dv, bytes, at, ctx, F),
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),
     uid: dv.getUint32(at + F.uid, true),
     gid: dv.getUint32(at + F.gid, true),
-    comm: cstring(bytes, at + F.comm, EXEC_LAYOUT.commLen),
     filename: cstring(bytes, at + F.filename, EXEC_LAYOUT.filenameLen),
     args: argsSize > 0 ? cstrings(bytes, at + F.args, argsSize) : [],
     argsTruncated: (dv.getUint32(at + F.flags, true) & ARGS_TRUNCATED) !== 0,

@@ -1,6 +1,6 @@
 /** exit gadget: decoder for `struct exit_event` (bpf/exit.h). */
 import type { ExitEvent } from '../protocol';
-import { decodeHeader, signalName, type DecodeContext, type Layout } from './decode';
+import { decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
 
 export const EXIT_LAYOUT = {
   struct: 'exit_event',
@@ -10,13 +10,9 @@ export const EXIT_LAYOUT = {
 const F = EXIT_LAYOUT.fields;
 
 export function decodeExit(dv: DataView, bytes: Buffer, at: number, _len: number, ctx: DecodeContext): ExitEvent {
-  const status = dv.getUint32(at + F.exit_code, true);
-  const sig = status & 0x7f;
   return {
     ...decodeHeader('exit', dv, bytes, at, ctx),
-    exitCode: sig ? null : (status >> 8) & 0xff,
-    signal: sig ? signalName(sig) : null,
-    coreDumped: (status & 0x80) !== 0,
+    ...waitStatus(dv.getUint32(at + F.exit_code, true)),
     lifetimeMs: Math.round(Number(dv.getBigUint64(at + F.lifetime_ns, true)) / 1e4) / 100,
     thread: dv.getUint8(at + F.thread) !== 0,
     ppid: dv.getUint32(at + F.ppid, true),

@@ -1,6 +1,6 @@
 /** proctree gadget: decoder for `struct proctree_event` (bpf/proctree.h). */
 import type { ProctreeEvent } from '../protocol';
-import { cstring, decodeHeader, signalName, type DecodeContext, type Layout } from './decode';
+import { cstring, decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
@@ -24,10 +24,9 @@ export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: num
   } else if (kind === 'exec') {
     e.filename = cstring(bytes, at + F.filename, Math.min(256, len - F.filename));
   } else {
-    const status = dv.getUint32(at + F.exit_code, true);
-    const sig = status & 0x7f;
-    e.exitCode = sig ? null : (status >> 8) & 0xff;
-    e.signal = sig ? signalName(sig) : null;
+    const { exitCode, signal } = waitStatus(dv.getUint32(at + F.exit_code, true));
+    e.exitCode = exitCode;
+    e.signal = signal;
   }
   return e;
 }
