@@ -26,6 +26,7 @@ import { TraceEngine, TraceError, MAX_SESSIONS } from '../engine/engine';
 import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
 import type { Logger } from '../engine/system';
 import { VERSION } from '../version';
+import { MessageSizeLimit } from './limit';
 
 const PR_SET_PDEATHSIG = 1;
 const SIGTERM = 15;
@@ -51,12 +52,25 @@ export function serveHelper(
   options: HelperOptions = {},
   stderr: (line: string) => void = (line) => process.stderr.write(line + '\n'),
 ): HelperServer {
-  const connection = createMessageConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  // Oversized messages are skipped before the JSON-RPC reader sees them.
+  const limited = input.pipe(new MessageSizeLimit((reason) => log('warn', `refused: ${reason}`)));
+  limited.on('error', (err) => {
+    log('error', `closing the connection: ${err.message}`);
+    engine.stopAll('error', 'the client broke the protocol');
+    connected = false;
+    connection.dispose();
+  });
+  const connection = createMessageConnection(new StreamMessageReader(limited), new StreamMessageWriter(output));
   let connected = true;
   const log: Logger = (level, message) => {
     if (level === 'debug' && !options.verbose) return;
     stderr(`[helper ${level}] ${message}`);
-    if (connected) connection.sendNotification(HelperLog, { level, message }).catch(() => undefined);
+    if (!connected) return;
+    try {
+      connection.sendNotification(HelperLog, { level, message }).catch(() => undefined);
+    } catch {
+      connected = false; // closed underneath us
+    }
   };
 
   import('../bpf/native')

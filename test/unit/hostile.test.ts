@@ -1,0 +1,100 @@
+/**
+ * The helper runs as root: hostile, malformed, oversized and out-of-schema
+ * messages get errors, the helper stays up, and no trace starts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, RequestType } from 'vscode-jsonrpc/node';
+import { serveHelper } from '../../src/helper/server';
+import { MessageSizeLimit } from '../../src/helper/limit';
+import { Initialize, PROTOCOL_VERSION } from '../../src/protocol';
+
+function helper() {
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const logs: string[] = [];
+  const server = serveHelper(toServer, toClient, {}, (l) => logs.push(l));
+  const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  client.listen();
+  const init = () => client.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: 'fuzz', version: '1' } });
+  return { server, client, toServer, logs, init, dispose: () => (client.dispose(), server.close('done')) };
+}
+
+const METHODS = ['initialize', 'trace/start', 'trace/stop', 'shutdown', 'bpf/load', 'trace/events', '$/cancelRequest', '__proto__', 'constructor'];
+
+test('random requests get a response and start nothing; the helper stays up', async () => {
+  const h = helper();
+  await h.init();
+  const json = fc.jsonValue({ maxDepth: 4 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...METHODS),
+      fc.oneof(
+        json,
+        fc.record({ gadget: fc.oneof(fc.constantFrom('exec', 'open', 'uprobe', 'nope'), json), container: fc.oneof(fc.string(), json), scope: json, options: json, bufferBytes: json }, { requiredKeys: [] }),
+      ),
+      async (method, params) => {
+        const type = new RequestType<unknown, unknown, void>(method);
+        try {
+          await Promise.race([
+            h.client.sendRequest(type, params),
+            new Promise((_, reject) => setTimeout(() => reject(new Error(`no response to ${method}`)), 2000)),
+          ]);
+        } catch (err) {
+          // Error responses are the point; a missing response is not.
+          assert.doesNotMatch(String((err as Error).message), /^no response/);
+        }
+        assert.equal(h.server.engine.size, 0, 'no trace started');
+      },
+    ),
+    { numRuns: 300 },
+  );
+  const again = await h.init();
+  assert.equal(again.protocolVersion, PROTOCOL_VERSION, 'still answering');
+  h.dispose();
+});
+
+test('an oversized message is dropped unread and the next one is served', async () => {
+  const h = helper();
+  const big = JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'initialize', params: { pad: 'x'.repeat(2 << 20) } });
+  h.toServer.write(`Content-Length: ${Buffer.byteLength(big)}\r\n\r\n${big}`);
+  const r = await h.init();
+  assert.equal(r.protocolVersion, PROTOCOL_VERSION);
+  assert.ok(h.logs.some((l) => /refused: a message of \d+ bytes was dropped \(limit 1048576\)/.test(l)), h.logs.join('\n'));
+  h.dispose();
+});
+
+test('malformed frames: bad JSON gets a parse error; a header without length closes the connection', async () => {
+  const h = helper();
+  await h.init();
+  const bad = '{"jsonrpc":"2.0","id":1,"method":';
+  h.toServer.write(`Content-Length: ${bad.length}\r\n\r\n${bad}`);
+  const r = await h.init();
+  assert.equal(r.protocolVersion, PROTOCOL_VERSION, 'still up after bad JSON');
+  h.toServer.write('Content-Type: nothing\r\n\r\n{}');
+  await new Promise((res) => setTimeout(res, 100));
+  assert.ok(h.logs.some((l) => /closing the connection: message header without Content-Length/.test(l)), h.logs.join('\n'));
+  h.dispose();
+});
+
+test('the size guard passes messages split at any byte unchanged', async () => {
+  const bodies = ['{"a":1}', 'x'.repeat(5000), '{"b":"ü"}'];
+  const wire = Buffer.from(bodies.map((b) => `Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`).join(''));
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 10 }), async (cuts) => {
+      const guard = new MessageSizeLimit(() => undefined, 4096);
+      const out: Buffer[] = [];
+      guard.on('data', (d: Buffer) => out.push(d));
+      const points = [0, ...[...new Set(cuts)].sort((a, b) => a - b), wire.length];
+      for (let i = 1; i < points.length; i++) guard.write(wire.subarray(points[i - 1], points[i]));
+      guard.end();
+      await new Promise((r) => guard.on('end', r));
+      const text = Buffer.concat(out).toString();
+      assert.ok(text.includes(bodies[0]) && text.includes(bodies[2]));
+      assert.ok(!text.includes('x'.repeat(5000)), 'the oversized one is dropped');
+    }),
+    { numRuns: 200 },
+  );
+});
