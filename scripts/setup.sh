@@ -23,6 +23,11 @@ declare -A need=(
   [chromium]=/usr/bin/chromium
   [libkrb5-dev]=/usr/include/krb5.h
   [pkg-config]=/usr/bin/pkg-config
+  # elevation: the helper starts through pkexec or sudo; tests use both
+  [sudo]=/usr/bin/sudo
+  [pkexec]=/usr/bin/pkexec
+  [polkitd]=/usr/lib/polkit-1/polkitd
+  [dbus]=/usr/bin/dbus-daemon
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -32,6 +32,10 @@ for (const suite of suites) {
     external: ['koffi', 'vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'playwright-core'],
     define: { __CT_REPO_ROOT__: JSON.stringify(root) },
   });
+  if (suite === 'integration') {
+    // Run by the privilege tests as an unprivileged user.
+    await esbuild.build({ ...bundle, entryPoints: [join(root, 'test', 'support', 'sudo-client.ts')], outfile: join(out, 'sudo-client.js'), external: ['koffi'] });
+  }
   if (suite === 'e2e') {
     // Runs inside VS Code's extension host: vscode is provided there.
     await esbuild.build({

@@ -11,6 +11,13 @@ import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type
 import { VERSION } from '../version';
 import { table } from './format';
 import { header, line } from './event-format';
+import { engineBackend, helperBackend } from './backend';
+import { ELEVATION_MODES, ElevationError, nodeBinary, onPath, type ElevationMode } from '../client/elevation';
+import { HelperStartError } from '../client/helper-process';
+import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../client/install';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 class UsageError extends Error {}
 
@@ -25,12 +32,15 @@ Usage:
                   syscalls: [--interval <s>] [--top <n>]   report period, entries per report
                   uprobe: --target <path|library> --function <symbol>
   container-trace check [--json]                     what this host supports, with fixes
+  container-trace install-helper [--elevate <mode>]  install the helper root-owned, with a polkit action
+  container-trace uninstall-helper
   container-trace helper                             JSON-RPC helper on stdio (used by the extension)
 
 Trace kinds:
 ${GADGETS.map((g) => `  ${g.padEnd(10)} ${GADGET_INFO[g].what}`).join('\n')}
 PIDs are the ones seen inside the container (as its \`ps\` shows them).
-Options: --docker-host <url> (default: $DOCKER_HOST or unix:///var/run/docker.sock)`;
+Options: --docker-host <url> (default: $DOCKER_HOST or unix:///var/run/docker.sock)
+         --elevate auto|pkexec|sudo|none  how a non-root trace starts the helper (default auto)`;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`container-trace: ${message}\n`);
@@ -128,6 +138,7 @@ async function trace(argv: string[]): Promise<void> {
     'buffer-bytes': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
     failed: { type: 'boolean' },
+    elevate: { type: 'string' },
     interval: { type: 'string' },
     top: { type: 'string' },
     target: { type: 'string' },
@@ -146,20 +157,14 @@ async function trace(argv: string[]): Promise<void> {
     duration = Number(values.duration);
     if (!Number.isFinite(duration) || duration <= 0 || duration > 31 * 86400) throw new UsageError(`--duration must be a number of seconds, not "${values.duration}"`);
   }
-  if (process.getuid?.() !== 0) {
-    fail('tracing needs root (it loads BPF programs): run it with sudo, e.g. sudo npx container-trace trace ' + argv.join(' '), 1);
-  }
-
-  // Only now load the engine (and native code).
-  const { TraceEngine } = await import('../engine/engine');
-  const { routeLibbpfLog } = await import('../bpf/native');
   const verbose = !!values.verbose;
   const log = (level: string, message: string) => {
     if (verbose || level === 'error' || level === 'warn') process.stderr.write(`${level}: ${message}\n`);
   };
-  // libbpf's own lines (verifier logs, …) only with --verbose: errors say what failed.
-  routeLibbpfLog((level, line) => (verbose && level !== 'debug' ? log('warn', `libbpf: ${line}`) : undefined));
-  const engine = new TraceEngine(createRuntimes({ dockerHost: values['docker-host'] }), log);
+  const elevate = elevationFlag(values.elevate);
+  // Root traces in this process; anyone else through the helper, elevated.
+  const backend =
+    process.getuid?.() === 0 ? await engineBackend(values['docker-host'], verbose, log) : await helperBackend(elevate, values['docker-host'], verbose, log);
   const json = !!values.json;
   const write = (batch: TraceEvent[]) => {
     const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e)).join('\n');
@@ -167,17 +172,26 @@ async function trace(argv: string[]): Promise<void> {
   };
   const started = Date.now();
   let stopping: string | undefined;
+  let last: TraceEndedParams | undefined;
+  let received = 0;
   const done = new Promise<TraceEndedParams>((resolve) => {
-    void engine
+    void backend
       .start(
         {
-          gadget: kind,
+          gadget: kind as GadgetName,
           container: values.container as string,
           scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
           bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
           options: traceOptions(kind, values),
         },
-        { events: (_id, batch) => write(batch), stats: () => undefined, ended: resolve, backlog: () => process.stdout.writableLength },
+        (batch) => {
+          received += batch.length;
+          write(batch);
+        },
+        (ended) => {
+          last ??= ended.sessionId ? ended : { ...ended, received };
+          resolve(last);
+        },
       )
       .then((result) => {
         const target = result.target ? `, ${result.target.tid !== undefined ? 'thread ' + result.target.tid : 'PID ' + result.target.pid} (host ${result.target.hostTid ?? result.target.hostPid}, ${result.target.comm})` : '';
@@ -186,11 +200,7 @@ async function trace(argv: string[]): Promise<void> {
         if (!json) process.stdout.write(header(kind as GadgetName) + '\n');
         const stop = (why: string) => {
           stopping ??= why;
-          try {
-            engine.stop(result.sessionId);
-          } catch {
-            /* already ended */
-          }
+          backend.stop(result.sessionId);
         };
         if (duration !== undefined) setTimeout(() => stop(`${duration}s elapsed`), duration * 1000);
         process.on('SIGINT', () => stop('interrupted'));
@@ -203,12 +213,45 @@ async function trace(argv: string[]): Promise<void> {
       });
   });
   const ended = await done;
+  backend.close();
   const why = ended.reason === 'stopped' ? stopping ?? 'stopped' : ended.message ?? ended.reason;
   process.stderr.write(
     `summary: ${ended.received} events received, ${ended.dropped} dropped (kernel ${ended.droppedKernel}, transport ${ended.droppedTransport}) ` +
       `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}\n`,
   );
   process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
+}
+
+function elevationFlag(v: unknown): ElevationMode {
+  if (v === undefined) return 'auto';
+  if (!ELEVATION_MODES.includes(v as ElevationMode)) throw new UsageError(`--elevate must be one of ${ELEVATION_MODES.join(', ')}`);
+  return v as ElevationMode;
+}
+
+/** install-helper / uninstall-helper: as root, or re-run elevated. */
+async function installCommand(argv: string[], remove: boolean): Promise<void> {
+  const { values } = parse(argv, { elevate: { type: 'string' } });
+  const mode = elevationFlag(values.elevate);
+  const command = remove ? 'uninstall-helper' : 'install-helper';
+  if (process.getuid?.() !== 0) {
+    if (mode === 'none') fail(`${command} needs root`, 1);
+    const tool = mode === 'pkexec' || (mode === 'auto' && !onPath('sudo')) ? onPath('pkexec') : onPath('sudo');
+    if (!tool) fail(`${command} needs root, and neither sudo nor pkexec is installed: run it as root`, 1);
+    process.stderr.write(`running ${command} as root with ${path.basename(tool)}\n`);
+    const r = spawnSync(tool, [...(tool.endsWith('sudo') ? ['--'] : []), nodeBinary(), __filename, command], { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  }
+  if (remove) {
+    uninstallHelper();
+    process.stdout.write(`removed ${INSTALL_DIR} and ${POLKIT_POLICY}\n`);
+    return;
+  }
+  const packageRoot = path.dirname(path.dirname(__filename));
+  const manifest = installHelper({ packageRoot, node: process.execPath, version: VERSION });
+  process.stdout.write(
+    `installed the helper ${manifest.version} in ${INSTALL_DIR} (${Object.keys(manifest.files).length} files, SHA-256 manifest)\n` +
+      `launcher: ${LAUNCHER}\npolkit action: ${POLKIT_ACTION}${fs.existsSync(POLKIT_POLICY) ? ` (${POLKIT_POLICY})` : ' (polkit is not installed: not written)'}\n`,
+  );
 }
 
 /** Kind-specific flags → protocol options (the engine refuses misplaced ones). */
@@ -275,6 +318,10 @@ export async function main(argv: string[]): Promise<void> {
         return await trace(rest);
       case 'check':
         return await check(rest);
+      case 'install-helper':
+        return await installCommand(rest, false);
+      case 'uninstall-helper':
+        return await installCommand(rest, true);
       case 'helper': {
         const { values } = parse(rest, { verbose: { type: 'boolean' } });
         const { runHelper } = await import('../helper/server');
@@ -296,6 +343,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof UsageError) fail(err.message, 2);
     if (err instanceof ContainerGoneError) fail(err.message, 2);
+    if (err instanceof ElevationError || err instanceof HelperStartError) fail(err.message, 1);
     if (err instanceof RuntimeError) fail(err.message, /no container|not running|matches|is not a container/.test(err.message) ? 2 : 1);
     fail((err as Error).message, 1);
   }

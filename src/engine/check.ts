@@ -7,6 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerRuntime } from '../runtime';
 import { bpffsMounted, bpfObjectDir, tracefsMounted } from './system';
+import { INSTALL_DIR, LAUNCHER, verifyInstalled } from '../client/install';
+import { onPath } from '../client/elevation';
+import { VERSION } from '../version';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unknown';
 
@@ -159,6 +162,32 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
   } else {
     items.push({ name: 'attach types', status: 'unknown', detail: 'probing needs root, libbpf and tracefs' });
   }
+  const installed = verifyInstalled(VERSION);
+  items.push({
+    name: 'helper',
+    status: installed.state === 'ok' ? 'ok' : installed.state === 'tampered' ? 'fail' : 'warn',
+    detail:
+      installed.state === 'ok'
+        ? `installed and verified (${installed.version}) in ${INSTALL_DIR}`
+        : installed.state === 'missing'
+          ? 'not installed: traces run the helper from the package itself as root'
+          : installed.state === 'outdated'
+            ? `installed ${installed.version}, this is ${installed.wanted}`
+            : `installed but tampered with: ${installed.detail}; it will not run`,
+    fix: 'container-trace install-helper (installs it root-owned, with a SHA-256 manifest and a polkit action)',
+  });
+  items.push({
+    name: 'polkit (pkexec)',
+    status: onPath('pkexec') ? 'ok' : 'warn',
+    detail: onPath('pkexec') ? `pkexec at ${onPath('pkexec')}${process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? '' : '; no desktop session here, so no agent to ask'}` : 'pkexec is not installed',
+    fix: 'apt-get install pkexec polkitd (desktops), or use sudo',
+  });
+  items.push({
+    name: 'sudo',
+    status: onPath('sudo') ? 'ok' : 'warn',
+    detail: onPath('sudo') ? `sudo at ${onPath('sudo')}` : 'sudo is not installed',
+    fix: 'apt-get install sudo; allow the helper without a password: "<user> ALL=(root) NOPASSWD: ' + LAUNCHER + '"',
+  });
   for (const rt of runtimes) {
     const s = await rt.status();
     items.push({

@@ -27,6 +27,8 @@ import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
 import type { Logger } from '../engine/system';
 import { VERSION } from '../version';
 import { MessageSizeLimit } from './limit';
+import { READY_BANNER } from '../client/helper-process';
+import { INSTALL_DIR, verifyInstalled } from '../client/install';
 
 const PR_SET_PDEATHSIG = 1;
 const SIGTERM = 15;
@@ -147,7 +149,17 @@ export function runHelper(options: HelperOptions = {}): void {
   // Nothing but protocol may reach stdout.
   const toStderr = (...args: unknown[]) => process.stderr.write(format(...args) + '\n');
   console.log = console.info = console.debug = console.warn = toStderr;
+  // Installed (root-owned) helper: refuse to run if a file changed.
+  if (__dirname.startsWith(INSTALL_DIR + '/')) {
+    const state = verifyInstalled(VERSION);
+    if (state.state !== 'ok') {
+      const why = state.state === 'tampered' ? `tampered with: ${state.detail}` : state.state;
+      process.stderr.write(`[helper error] the installed helper is ${why}; refusing to run. Reinstall it: container-trace install-helper\n`);
+      process.exit(3);
+    }
+  }
   const server = serveHelper(process.stdin, process.stdout, options);
+  process.stderr.write(`${READY_BANNER} (pid ${process.pid}, version ${VERSION})\n`);
 
   let exiting = false;
   const exit = (code: number, why: string) => {

@@ -1,0 +1,65 @@
+/**
+ * Where the CLI's traces run: in this process when it is root (the engine
+ * itself), else in the helper started elevated, as its JSON-RPC client.
+ */
+import { createRuntimes } from '../runtime';
+import { TraceEnded, TraceEvents, TraceStart, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
+import { planHelper, onPath, ElevationError, type ElevationMode } from '../client/elevation';
+import { startHelper } from '../client/helper-process';
+import { LAUNCHER } from '../client/install';
+import { VERSION } from '../version';
+
+export interface TraceBackend {
+  start(params: TraceStartParams, onEvents: (batch: TraceEvent[]) => void, onEnded: (e: TraceEndedParams) => void): Promise<TraceStartResult>;
+  stop(sessionId: string): void;
+  close(): void;
+}
+
+type Log = (level: string, message: string) => void;
+
+export async function engineBackend(dockerHost: string | undefined, verbose: boolean, log: Log): Promise<TraceBackend> {
+  const { TraceEngine } = await import('../engine/engine');
+  const { routeLibbpfLog } = await import('../bpf/native');
+  // libbpf's own lines (verifier logs, …) only with --verbose: errors say what failed.
+  routeLibbpfLog((level, line) => (verbose && level !== 'debug' ? log('warn', `libbpf: ${line}`) : undefined));
+  const engine = new TraceEngine(createRuntimes({ dockerHost }), log);
+  return {
+    start: (params, onEvents, onEnded) =>
+      engine.start(params, { events: (_id, batch) => onEvents(batch), stats: () => undefined, ended: onEnded, backlog: () => process.stdout.writableLength }),
+    stop: (id) => {
+      try {
+        engine.stop(id);
+      } catch {
+        /* already ended */
+      }
+    },
+    close: () => engine.stopAll(),
+  };
+}
+
+export async function helperBackend(mode: ElevationMode, dockerHost: string | undefined, verbose: boolean, log: Log): Promise<TraceBackend> {
+  let plan = planHelper({ mode, cliPath: __filename, version: VERSION, helperArgs: dockerHost ? ['--docker-host', dockerHost] : [] });
+  if (plan.needsPassword) {
+    // On a terminal sudo asks itself (on the tty, not on our stdin pipe).
+    if (!process.stdin.isTTY) {
+      throw new ElevationError(
+        `sudo needs a password and there is no terminal to ask it on: allow "${plan.installed ? LAUNCHER : 'the helper'}" in sudoers without a password, use --elevate pkexec, or run as root`,
+      );
+    }
+    plan = { ...plan, argv: [onPath('sudo')!, '--', ...plan.argv.slice(plan.argv.indexOf('--') + 1)], needsPassword: false };
+  }
+  log('info', `starting the helper ${plan.how}`);
+  const h = await startHelper(plan, { client: { name: 'cli', version: VERSION }, onStderr: (l) => verbose && process.stderr.write(`${l}\n`) });
+  return {
+    async start(params, onEvents, onEnded) {
+      h.connection.onNotification(TraceEvents, (p) => onEvents(p.events));
+      h.connection.onNotification(TraceEnded, (p) => onEnded(p));
+      void h.exited.then(({ code, signal }) =>
+        onEnded({ sessionId: '', reason: 'error', message: `the helper exited (${signal ?? `code ${code}`})`, received: 0, dropped: 0, droppedKernel: 0, droppedTransport: 0 }),
+      );
+      return h.connection.sendRequest(TraceStart, params);
+    },
+    stop: (id) => void h.connection.sendRequest(TraceStop, { sessionId: id }).catch(() => undefined),
+    close: () => h.child.stdin?.end(),
+  };
+}

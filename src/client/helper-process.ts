@@ -1,0 +1,89 @@
+/**
+ * Start the helper (as a plan says), hand sudo its password on stdin when
+ * asked (never a command line, never stored), and initialize the protocol.
+ * Plain Node: the CLI and the extension both use it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { Initialize, PROTOCOL_VERSION, type InitializeResult } from '../protocol';
+import type { HelperPlan } from './elevation';
+
+/** The helper writes this line on stderr once it serves (after its own checks). */
+export const READY_BANNER = 'container-trace helper ready';
+
+export interface HelperProcess {
+  child: ChildProcess;
+  connection: MessageConnection;
+  info: InitializeResult;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface StartOptions {
+  password?: string;
+  client: { name: string; version: string };
+  /** Each stderr line of the helper (and of sudo/pkexec). */
+  onStderr?: (line: string) => void;
+  timeoutMs?: number;
+}
+
+export class HelperStartError extends Error {}
+
+export async function startHelper(plan: HelperPlan, o: StartOptions): Promise<HelperProcess> {
+  if (plan.needsPassword && o.password === undefined) throw new HelperStartError('sudo needs a password for the helper');
+  const child = spawn(plan.argv[0], plan.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const spawnError = new Promise<never>((_, reject) => child.on('error', (err) => reject(new HelperStartError(`cannot run ${plan.argv[0]}: ${err.message}`))));
+  spawnError.catch(() => undefined);
+  let tail = '';
+  let pending = '';
+  let ready!: () => void;
+  let refused!: (err: Error) => void;
+  const readyP = new Promise<void>((r, reject) => {
+    ready = r;
+    refused = reject;
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    pending += d.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      tail = (tail + line + '\n').slice(-2000);
+      if (line.includes(READY_BANNER)) ready();
+      // sudo would ask again, reading our protocol as a password: stop now.
+      if (/Sorry, try again|incorrect password attempt/i.test(line)) {
+        child.kill('SIGTERM');
+        refused(new HelperStartError('sudo: the password was not accepted'));
+      }
+      o.onStderr?.(line);
+    }
+  });
+  const died = exited.then(({ code, signal }) => {
+    const last = tail.trim().split('\n').filter(Boolean).pop() ?? '';
+    if (/incorrect password|try again|Sorry/i.test(tail)) throw new HelperStartError('sudo: the password was not accepted');
+    if (/Not authorized|dismissed|No authentication agent|Request dismissed/i.test(tail)) throw new HelperStartError(`pkexec: ${last}`);
+    throw new HelperStartError(`the helper exited before it was ready (${signal ?? `code ${code}`}): ${last}`);
+  });
+  died.catch(() => undefined);
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new HelperStartError('the helper did not start in time (an authentication prompt left unanswered?)')), o.timeoutMs ?? 120_000).unref(),
+  );
+  try {
+    if (plan.needsPassword) {
+      // sudo -S reads the password line byte by byte; what follows is ours.
+      child.stdin!.write(`${o.password}\n`);
+    }
+    await Promise.race([readyP, died, spawnError, timeout]);
+    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.listen();
+    const info = await Promise.race([
+      connection.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: o.client }),
+      died,
+      timeout,
+    ]);
+    return { child, connection, info, exited };
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw err;
+  }
+}
