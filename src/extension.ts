@@ -16,10 +16,11 @@ export interface ContainerTraceApi {
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
-  const helper = new HelperClient(path.join(context.extensionPath, 'dist', 'cli.js'));
+  const cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
+  const helper = new HelperClient(cliPath);
   const containers = new ContainerService((line) => helper.log.warn(line));
   const sessions = new SessionManager(helper, () => helper.log.show());
-  const services: Services = { extensionUri: context.extensionUri, containers, helper, sessions };
+  const services: Services = { extensionUri: context.extensionUri, cliPath, containers, helper, sessions };
   const containersTree = new ContainersTreeProvider(containers);
   const tracesTree = new TracesTreeProvider(sessions);
   context.subscriptions.push(

@@ -61,6 +61,19 @@ export interface PlanOptions {
   ignoreInstalled?: boolean;
 }
 
+/** Any command as root (the installer): root directly, pkexec, sudo -n, else sudo -S. */
+export function planElevated(argv: string[], mode: ElevationMode): { argv: string[]; needsPassword: boolean; how: string } {
+  if (process.getuid?.() === 0) return { argv, needsPassword: false, how: 'directly (already root)' };
+  const pkexec = onPath('pkexec');
+  const sudo = onPath('sudo');
+  if (pkexec && (mode === 'pkexec' || (mode === 'auto' && polkitAgentLikely()))) return { argv: [pkexec, ...argv], needsPassword: false, how: 'with pkexec' };
+  if (sudo && mode !== 'pkexec' && mode !== 'none') {
+    if (spawnSync(sudo, ['-n', '-l', ...argv], { stdio: 'ignore', timeout: 5000 }).status === 0) return { argv: [sudo, '-n', '--', ...argv], needsPassword: false, how: 'with sudo -n' };
+    return { argv: [sudo, '-S', '-p', '', '--', ...argv], needsPassword: true, how: 'with sudo -S' };
+  }
+  throw new ElevationError('this needs root, and neither pkexec (with a polkit agent) nor sudo can provide it here: run it as root');
+}
+
 export function planHelper(o: PlanOptions): HelperPlan {
   const install = o.ignoreInstalled ? ({ state: 'missing' } as InstallState) : verifyInstalled(o.version);
   if (install.state === 'tampered') {

@@ -8,6 +8,7 @@ import { pickContainer, pickKind, pickScope, pickUprobe, type KindChoice } from 
 import { ContainerItem, ProcessItem, ThreadItem } from './views/containers-tree';
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
+import { installHelper, showCheck } from './system';
 
 /** Arguments scripts and tests may pass instead of tree items. */
 export interface TraceArgs {
@@ -23,6 +24,7 @@ export interface TraceArgs {
 
 export interface Services {
   extensionUri: vscode.Uri;
+  cliPath: string;
   containers: ContainerService;
   helper: HelperClient;
   sessions: SessionManager;
@@ -153,6 +155,9 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
       copy(item instanceof ProcessItem ? item.process.pid : item instanceof ThreadItem ? item.thread.tid : undefined, 'PID'),
     ),
     r('containerTrace.showHelperLog', () => s.helper.log.show()),
+    r('containerTrace.installHelper', () => installHelper(s.cliPath, s.helper.log)),
+    r('containerTrace.checkSystem', () => showCheck(s.cliPath)),
+    r('containerTrace.openDockerSetting', () => vscode.commands.executeCommand('workbench.action.openSettings', 'containerTrace.dockerHost')),
     r('containerTrace.openLiveView', (arg?: unknown) => {
       const session = sessionOf(s, arg);
       if (session) LivePanel.show(s.extensionUri, s.sessions, session);

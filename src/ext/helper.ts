@@ -4,14 +4,12 @@
  * and on deactivate. Its stderr and helper/log lines go to a log channel.
  */
 import * as vscode from 'vscode';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { ChildProcess } from 'node:child_process';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { planHelper, type HelperPlan } from '../client/elevation';
+import { startHelper } from '../client/helper-process';
 import {
   HelperLog,
-  Initialize,
-  PROTOCOL_VERSION,
   Shutdown,
   TraceEnded,
   TraceEvents,
@@ -33,27 +31,6 @@ export interface HelperExit {
   signal: NodeJS.Signals | null;
   /** False when it died on its own. */
   expected: boolean;
-}
-
-function onPath(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const p = path.join(dir, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
-
-/** A Node binary for the helper: ours when the host is plain Node, else one on PATH. */
-function nodeBinary(): string {
-  if (!process.versions.electron) return process.execPath;
-  const node = onPath('node');
-  if (!node) throw new Error('no Node.js runtime found for the helper: install node (it must be on PATH)');
-  return node;
 }
 
 export class HelperClient implements vscode.Disposable {
@@ -84,32 +61,32 @@ export class HelperClient implements vscode.Disposable {
     return this.info?.pid;
   }
 
-  /** How to start the helper here, and why (logged). */
-  private command(): { argv: string[]; how: string } {
-    const node = nodeBinary();
-    const helper = [node, this.cliPath, 'helper'];
+  /** Plan the start; ask what the user must answer (password, running uninstalled files as root). */
+  private async plan(): Promise<HelperPlan | undefined> {
     const dockerHost = settings().dockerHost;
-    if (dockerHost) helper.push('--docker-host', dockerHost);
-    const mode = settings().elevation;
-    if (process.getuid?.() === 0) return { argv: helper, how: 'directly (already root)' };
-    if (mode === 'none') return { argv: helper, how: 'directly as the current user (containerTrace.elevation = none)' };
-    const skipped: string[] = [];
-    if (mode === 'auto' || mode === 'sudo') {
-      const sudo = onPath('sudo');
-      if (sudo && spawnSync(sudo, ['-n', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0) {
-        return { argv: [sudo, '-n', '--', ...helper], how: 'with sudo -n (no password needed)' };
+    const plan = planHelper({
+      mode: settings().elevation,
+      cliPath: this.cliPath,
+      version: VERSION,
+      helperArgs: dockerHost ? ['--docker-host', dockerHost] : [],
+    });
+    if (!plan.installed && process.getuid?.() !== 0 && settings().elevation !== 'none') {
+      const pick = await vscode.window.showWarningMessage(
+        'Container Trace: the helper is not installed.',
+        {
+          modal: true,
+          detail: `To trace, this will run as root:\n${plan.argv.join(' ')}\n\nThese files belong to your user. Installing the helper copies them root-owned (with a checked manifest), so that nothing user-writable runs as root.`,
+        },
+        'Install Helper',
+        'Run Once',
+      );
+      if (pick === 'Install Helper') {
+        await vscode.commands.executeCommand('containerTrace.installHelper');
+        return this.plan();
       }
-      skipped.push(sudo ? 'sudo needs a password' : 'sudo is not installed');
+      if (pick !== 'Run Once') return undefined;
     }
-    if (mode === 'auto' || mode === 'pkexec') {
-      const pkexec = onPath('pkexec');
-      if (pkexec) return { argv: [pkexec, ...helper], how: `with pkexec${skipped.length ? ` (${skipped.join('; ')})` : ''}` };
-      skipped.push('pkexec is not installed');
-    }
-    throw new Error(
-      `The trace helper needs root and cannot get it: ${skipped.join('; ')}. ` +
-        'Install pkexec (polkit), allow sudo without a password for it, or run VS Code’s server as root.',
-    );
+    return plan;
   }
 
   /** The initialized connection, starting the helper if needed. */
@@ -121,18 +98,24 @@ export class HelperClient implements vscode.Disposable {
   }
 
   private async start(): Promise<MessageConnection> {
-    const { argv, how } = this.command();
-    this.log.info(`starting the helper ${how}: ${argv.join(' ')}`);
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child = child;
+    const plan = await this.plan();
+    if (!plan) throw new Error('the helper was not started');
+    this.log.info(`starting the helper ${plan.how}: ${plan.argv.join(' ')}`);
+    let password: string | undefined;
+    if (plan.needsPassword) {
+      password = await vscode.window.showInputBox({
+        title: 'Container Trace: sudo password',
+        prompt: `sudo needs your password to start the trace helper as root (${plan.installed ? 'the installed helper' : 'not installed'}). It is used once and not stored.`,
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (password === undefined) throw new Error('no password given: the helper was not started');
+    }
     this.stopping = false;
-    let stderrTail = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      const text = d.toString();
-      stderrTail = (stderrTail + text).slice(-2000);
-      for (const line of text.split('\n')) if (line.trim()) this.log.trace(line);
-    });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const h = await startHelper(plan, { password, client: { name: 'vscode', version: VERSION }, onStderr: (line) => this.log.trace(line) });
+    password = undefined;
+    const { child, connection } = h;
+    this.child = child;
     connection.onNotification(TraceEvents, (p) => this.events.fire(p));
     connection.onNotification(TraceStats, (p) => this.stats.fire(p));
     connection.onNotification(TraceEnded, (p) => this.ended.fire(p));
@@ -141,28 +124,19 @@ export class HelperClient implements vscode.Disposable {
       write.call(this.log, p.message);
     });
     connection.onError(([err]) => this.log.warn(`protocol: ${err.message}`));
-    child.on('error', (err) => this.log.error(`cannot start the helper: ${err.message}`));
-    const exit = new Promise<never>((_, reject) => {
-      child.on('exit', (code, signal) => {
-        const expected = this.stopping;
-        this.log[expected ? 'info' : 'error'](`helper exited (${signal ?? `code ${code}`})`);
-        if (this.child === child) {
-          this.child = undefined;
-          this.connection = undefined;
-          this.info = undefined;
-        }
-        connection.dispose();
-        this.exited.fire({ code, signal, expected });
-        reject(new Error(`the helper exited before it was ready (${signal ?? `code ${code}`}): ${stderrTail.trim().split('\n').pop() ?? ''}`));
-      });
+    void h.exited.then(({ code, signal }) => {
+      const expected = this.stopping;
+      this.log[expected ? 'info' : 'error'](`helper exited (${signal ?? `code ${code}`})`);
+      if (this.child === child) {
+        this.child = undefined;
+        this.connection = undefined;
+        this.info = undefined;
+      }
+      connection.dispose();
+      this.exited.fire({ code, signal, expected });
     });
-    exit.catch(() => undefined);
-    connection.listen();
-    this.info = await Promise.race([
-      connection.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: 'vscode', version: VERSION } }),
-      exit,
-    ]);
-    this.log.info(`helper ${this.info.helperVersion} ready (pid ${this.info.pid}, uid ${this.info.uid})`);
+    this.info = h.info;
+    this.log.info(`helper ${h.info.helperVersion} ready (pid ${h.info.pid}, uid ${h.info.uid})`);
     this.connection = connection;
     return connection;
   }

@@ -104,6 +104,19 @@ export async function run(): Promise<void> {
       },
     ],
     [
+      '"Install Helper" installs it root-owned and "Check System" reports it verified',
+      async () => {
+        const ok = await vscode.commands.executeCommand('containerTrace.installHelper');
+        assert.equal(ok, true);
+        const items = (await vscode.commands.executeCommand('containerTrace.checkSystem')) as { name: string; status: string; detail: string }[];
+        const helperItem = items.find((i) => i.name === 'helper')!;
+        assert.equal(helperItem.status, 'ok', helperItem.detail);
+        assert.match(helperItem.detail, /installed and verified/);
+        assert.equal(items.find((i) => i.name === 'runtime: docker')?.status, 'ok');
+        assert.equal(items.find((i) => i.name === 'BTF')?.status, 'ok');
+      },
+    ],
+    [
       'a helper that dies ends its sessions with an error',
       async () => {
         const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'exec', background: true })) as TraceSessionModel;
