@@ -38,10 +38,10 @@ for (const suite of suites) {
   }
   if (suite === 'e2e') {
     // Runs inside VS Code's extension host: vscode is provided there.
-    await esbuild.build({
+    for (const suiteDir of ['suite', 'user-suite']) await esbuild.build({
       ...bundle,
-      entryPoints: [join(dir, 'suite', 'index.ts')],
-      outfile: join(out, 'suite', 'index.js'),
+      entryPoints: [join(dir, suiteDir, 'index.ts')],
+      outfile: join(out, suiteDir, 'index.js'),
       external: ['vscode', 'koffi'],
     });
   }

@@ -3,7 +3,7 @@
  * host, as Remote-SSH uses) on loopback, isolated config/data dirs, opened in
  * headless Debian Chromium through playwright-core.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -51,8 +51,21 @@ export function codeServerBinary(): string {
   return execFileSync('bash', [path.join(REPO, 'scripts', 'code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
-export async function startCodeServer(env: Record<string, string> = {}): Promise<CodeServer> {
-  const bin = codeServerBinary();
+/** `dir` if `user` can read it, else a readable copy under /tmp (the repository may sit in /root). */
+export function readableBy(user: string, dir: string): string {
+  const probe = spawnSync('runuser', ['-u', user, '--', 'test', '-r', path.join(dir, '.')]);
+  if (probe.status === 0) return dir;
+  const copy = path.join('/tmp', `ct-readable-${path.basename(dir)}-${process.pid}`);
+  if (!fs.existsSync(copy)) {
+    execFileSync('cp', ['-a', dir, copy]);
+    execFileSync('chmod', ['-R', 'a+rX', copy]);
+  }
+  return copy;
+}
+
+export async function startCodeServer(env: Record<string, string> = {}, as?: string): Promise<CodeServer> {
+  let bin = codeServerBinary();
+  if (as) bin = path.join(readableBy(as, path.dirname(path.dirname(path.dirname(bin)))), 'node_modules', '.bin', 'code-server');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-vscode-'));
   const userData = path.join(home, 'user-data');
   const workspace = path.join(home, 'workspace');
@@ -72,11 +85,14 @@ export async function startCodeServer(env: Record<string, string> = {}): Promise
       'git.openRepositoryInParentFolders': 'never',
     }),
   );
+  if (as) execFileSync('chown', ['-R', `${as}:`, home]);
   const port = await freePort();
   let log = '';
+  // As another user: runuser, so that the process has that user's groups.
   const child = spawn(
-    bin,
+    as ? 'runuser' : bin,
     [
+      ...(as ? ['-u', as, '--', bin] : []),
       '--bind-addr', `127.0.0.1:${port}`,
       '--auth', 'none',
       '--disable-telemetry',
@@ -87,7 +103,7 @@ export async function startCodeServer(env: Record<string, string> = {}): Promise
       workspace,
     ],
     {
-      env: { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), ...env },
+      env: { ...process.env, HOME: as ? home : process.env.HOME, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },

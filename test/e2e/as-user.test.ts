@@ -1,0 +1,61 @@
+/**
+ * The extension in a VS Code that runs as an unprivileged user (ct-nopw:
+ * sudoers allows the installed launcher without a password): it elevates
+ * its helper and traces, and the helper runs as root.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
+import { cli, removeContainers, runContainer, skipReason } from '../support/integration';
+import { REPO } from '../support/paths';
+
+const skip = skipReason() ?? (fs.existsSync(CHROMIUM) ? undefined : 'chromium is not installed');
+if (skip && process.env.CI) throw new Error(`e2e prerequisites missing under CI: ${skip}`);
+const USER = 'ct-nopw';
+const CONTAINER = `ct-e2e-user-${process.pid}`;
+const results = `/tmp/ct-e2e-user-results-${process.pid}.txt`;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let ext = '';
+
+before(async () => {
+  if (skip) return;
+  assert.equal(cli('install-helper').code, 0);
+  execFileSync('bash', [path.join(REPO, 'scripts', 'privilege-fixtures.sh')], { stdio: 'inherit' });
+  runContainer(CONTAINER, 'while :; do /bin/echo user-marker; sleep 0.3; done');
+  // The extension and its tests, where the user can read them.
+  ext = fs.mkdtempSync('/tmp/ct-ext-');
+  for (const p of ['package.json', 'dist/extension.js', 'dist/cli.js', 'media', 'out/e2e/user-suite/index.js']) {
+    fs.cpSync(path.join(REPO, p), path.join(ext, p), { recursive: true });
+  }
+  execFileSync('chmod', ['-R', 'a+rX', ext]);
+  fs.writeFileSync(results, '');
+  execFileSync('chown', [`${USER}:`, results]);
+  server = await startCodeServer({ CT_E2E_CONTAINER: CONTAINER, CT_E2E_RESULTS: results }, USER);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  removeContainers(CONTAINER);
+  if (ext) fs.rmSync(ext, { recursive: true, force: true });
+});
+
+test('as an unprivileged user, the extension elevates its helper and traces', { skip, timeout: 240_000 }, async () => {
+  const page = await browser!.newPage();
+  const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+  await page.goto(server!.url({ extensionDevelopmentPath: ext, extensionTestsPath: path.join(ext, 'out', 'e2e', 'user-suite', 'index.js') }));
+  const code = await Promise.race([
+    exit,
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result:\n${server!.log().slice(-3000)}`)), 200_000).unref()),
+  ]);
+  const report = fs.readFileSync(results, 'utf8');
+  console.log(report);
+  assert.equal(code, 0, report);
+  assert.match(report, /^ok - as uid \d+, the extension started the helper \(uid 0\)/m);
+});
