@@ -59,3 +59,34 @@ test('as an unprivileged user, the extension elevates its helper and traces', { 
   assert.equal(code, 0, report);
   assert.match(report, /^ok - as uid \d+, the extension started the helper \(uid 0\)/m);
 });
+
+test('as a user whose sudo needs a password, the password box starts the helper and events arrive', { skip, timeout: 240_000 }, async () => {
+  const pwServer = await startCodeServer({}, 'ct-pw');
+  const page = await browser!.newPage({ viewport: { width: 1400, height: 850 } });
+  try {
+    await page.goto(pwServer.url({ extensionDevelopmentPath: ext }));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Container Trace: Trace All Processes in Container', { delay: 10 });
+    const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: /Container Trace: Trace All Processes in Container/ }).first();
+    await entry.waitFor();
+    await entry.click();
+    const title = (t: RegExp) => page.locator('.quick-input-widget .quick-input-title', { hasText: t }).waitFor({ timeout: 30_000 });
+    await title(/pick a container/);
+    await page.keyboard.type(CONTAINER, { delay: 10 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    await title(/what to watch/);
+    await page.keyboard.press('Enter'); // exec
+    await title(/sudo password/);
+    assert.equal(await page.locator('.quick-input-widget input[type="password"]').count(), 1, 'a password box, not plain text');
+    await page.keyboard.type('ct-pw-secret', { delay: 10 });
+    await page.keyboard.press('Enter');
+    const live = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await live.locator('.row', { hasText: 'user-marker' }).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(REPO, 'test-artifacts', 'as-user-password.png') });
+  } finally {
+    await page.close();
+    await pwServer.stop();
+  }
+});
