@@ -1,6 +1,6 @@
 /** The quick picks of "Trace process in container": container → process or typed PID → kind. */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
+import { mappedFiles } from '../uprobe/target';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
 import { GADGETS, GADGET_INFO, type GadgetName, type TraceOptions, type TraceScope } from '../protocol';
@@ -113,22 +113,13 @@ export async function pickKind(scope: TraceScope | undefined): Promise<KindChoic
 
 /** uprobe: which function in which file, suggesting the process's libraries. */
 export async function pickUprobe(hostPid: number | undefined): Promise<TraceOptions | undefined> {
-  const libs = new Set<string>();
-  if (hostPid) {
-    try {
-      for (const line of fs.readFileSync(`/proc/${hostPid}/maps`, 'utf8').split('\n')) {
-        const file = line.split(/\s+/).slice(5).join(' ');
-        if (file.startsWith('/') && !file.endsWith(' (deleted)')) libs.add(file);
-      }
-    } catch {
-      /* not readable without root: typing works anyway */
-    }
-  }
+  // Not readable without root (other users' processes): typing works anyway.
+  const libs = hostPid ? mappedFiles(hostPid) : [];
   const target = await new Promise<string | undefined>((resolve) => {
     const qp = vscode.window.createQuickPick();
     qp.title = 'uprobe: the binary or library (inside the container)';
     qp.placeholder = 'A path inside the container, or a library name such as libc';
-    qp.items = [...libs].map((l) => ({ label: l }));
+    qp.items = libs.map((l) => ({ label: l }));
     qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined)));
     qp.onDidHide(() => resolve(undefined));
     qp.show();

@@ -54,7 +54,7 @@ export function resolveInContainer(root: string, p: string): string {
 }
 
 /** Library or program files a process maps (paths inside its container). */
-function mappedFiles(hostPid: number): string[] {
+export function mappedFiles(hostPid: number): string[] {
   try {
     const files = new Set<string>();
     for (const line of fs.readFileSync(`/proc/${hostPid}/maps`, 'utf8').split('\n')) {

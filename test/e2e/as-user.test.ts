@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
+import { CHROMIUM, CHROMIUM_ARGS, runExtensionTests, startCodeServer, type CodeServer } from '../support/code-server';
 import { cli, removeContainers, runContainer, skipReason } from '../support/integration';
 import { REPO } from '../support/paths';
 
@@ -47,15 +47,7 @@ after(async () => {
 });
 
 test('as an unprivileged user, the extension elevates its helper and traces', { skip, timeout: 240_000 }, async () => {
-  const page = await browser!.newPage();
-  const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
-  await page.goto(server!.url({ extensionDevelopmentPath: ext, extensionTestsPath: path.join(ext, 'out', 'e2e', 'user-suite', 'index.js') }));
-  const code = await Promise.race([
-    exit,
-    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result:\n${server!.log().slice(-3000)}`)), 200_000).unref()),
-  ]);
-  const report = fs.readFileSync(results, 'utf8');
-  console.log(report);
+  const { code, report } = await runExtensionTests(server!, browser!, ext, path.join(ext, 'out', 'e2e', 'user-suite', 'index.js'), results);
   assert.equal(code, 0, report);
   assert.match(report, /^ok - as uid \d+, the extension started the helper \(uid 0\)/m);
 });

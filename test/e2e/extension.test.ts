@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
+import { CHROMIUM, CHROMIUM_ARGS, runExtensionTests, startCodeServer, type CodeServer } from '../support/code-server';
 import { removeContainers, runContainer, skipReason } from '../support/integration';
 import { REPO } from '../support/paths';
 
@@ -34,15 +34,7 @@ after(async () => {
 });
 
 test('extension tests pass in the real VS Code extension host', { skip, timeout: 240_000 }, async () => {
-  const page = await browser!.newPage();
-  const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
-  await page.goto(server!.url({ extensionDevelopmentPath: REPO, extensionTestsPath: path.join(REPO, 'out', 'e2e', 'suite', 'index.js') }));
-  const code = await Promise.race([
-    exit,
-    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result from the extension host:\n${server!.log().slice(-3000)}`)), 200_000).unref()),
-  ]);
-  const report = fs.existsSync(results) ? fs.readFileSync(results, 'utf8') : '(no report)';
-  console.log(report);
+  const { code, report } = await runExtensionTests(server!, browser!, REPO, path.join(REPO, 'out', 'e2e', 'suite', 'index.js'), results);
   assert.equal(code, 0, report);
   assert.match(report, /^ok - /m);
   assert.doesNotMatch(report, /^not ok/m);

@@ -145,3 +145,28 @@ export async function startCodeServer(env: Record<string, string> = {}, as?: str
     },
   };
 }
+
+/**
+ * Open the workbench with an extension and its tests (extensionTestsPath):
+ * the workbench calls codeAutomationExit with the runner's result. Returns
+ * the exit code and the report the suite wrote.
+ */
+export async function runExtensionTests(
+  server: CodeServer,
+  browser: import('playwright-core').Browser,
+  extensionPath: string,
+  testsPath: string,
+  reportFile: string,
+): Promise<{ code: number; report: string }> {
+  const page = await browser.newPage();
+  const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+  await page.goto(server.url({ extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath }));
+  const code = await Promise.race([
+    exit,
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result from the extension host:\n${server.log().slice(-3000)}`)), 200_000).unref()),
+  ]);
+  const report = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(no report)';
+  console.log(report);
+  await page.close();
+  return { code, report };
+}

@@ -4,28 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, RequestType } from 'vscode-jsonrpc/node';
-import { serveHelper } from '../../src/helper/server';
+import { RequestType } from 'vscode-jsonrpc/node';
+import { helperPair } from '../support/helper-pair';
 import { MessageSizeLimit } from '../../src/helper/limit';
-import { Initialize, PROTOCOL_VERSION } from '../../src/protocol';
-
-function helper() {
-  const toServer = new PassThrough();
-  const toClient = new PassThrough();
-  const logs: string[] = [];
-  const server = serveHelper(toServer, toClient, {}, (l) => logs.push(l));
-  const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  client.listen();
-  const init = () => client.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: 'fuzz', version: '1' } });
-  return { server, client, toServer, logs, init, dispose: () => (client.dispose(), server.close('done')) };
-}
+import { PROTOCOL_VERSION } from '../../src/protocol';
 
 const METHODS = ['initialize', 'trace/start', 'trace/stop', 'shutdown', 'bpf/load', 'trace/events', '$/cancelRequest', '__proto__', 'constructor'];
 
 test('random requests get a response and start nothing; the helper stays up', async () => {
-  const h = helper();
+  const h = helperPair();
   await h.init();
   const json = fc.jsonValue({ maxDepth: 4 });
   await fc.assert(
@@ -57,7 +45,7 @@ test('random requests get a response and start nothing; the helper stays up', as
 });
 
 test('an oversized message is dropped unread and the next one is served', async () => {
-  const h = helper();
+  const h = helperPair();
   const big = JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'initialize', params: { pad: 'x'.repeat(2 << 20) } });
   h.toServer.write(`Content-Length: ${Buffer.byteLength(big)}\r\n\r\n${big}`);
   const r = await h.init();
@@ -67,7 +55,7 @@ test('an oversized message is dropped unread and the next one is served', async 
 });
 
 test('malformed frames: bad JSON gets a parse error; a header without length closes the connection', async () => {
-  const h = helper();
+  const h = helperPair();
   await h.init();
   const bad = '{"jsonrpc":"2.0","id":1,"method":';
   h.toServer.write(`Content-Length: ${bad.length}\r\n\r\n${bad}`);

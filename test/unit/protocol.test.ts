@@ -3,18 +3,8 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, ResponseError, RequestType } from 'vscode-jsonrpc/node';
-import { serveHelper } from '../../src/helper/server';
+import { helperPair } from '../support/helper-pair';
 import { ErrorCode, GADGETS, Initialize, PROTOCOL_VERSION, TraceEvents, TraceStart, TraceStop, type ExecEvent } from '../../src/protocol';
-
-function pair() {
-  const toServer = new PassThrough();
-  const toClient = new PassThrough();
-  const logs: string[] = [];
-  const server = serveHelper(toServer, toClient, {}, (l) => logs.push(l));
-  const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  client.listen();
-  return { server, client, logs, dispose: () => (client.dispose(), server.close('test done')) };
-}
 
 async function rpcError(p: Promise<unknown>): Promise<ResponseError<unknown>> {
   try {
@@ -27,7 +17,7 @@ async function rpcError(p: Promise<unknown>): Promise<ResponseError<unknown>> {
 }
 
 describe('helper protocol', () => {
-  const { client, logs, dispose } = pair();
+  const { client, logs, dispose } = helperPair();
   after(dispose);
 
   test('requests before initialize are refused', async () => {
