@@ -51,11 +51,6 @@ export class RingBufferReader {
     this.bytes = Buffer.from(producer);
   }
 
-  /** Bytes written by the kernel and not yet consumed. */
-  pending(): number {
-    return Number(Atomics.load(this.producerPos, 0) - Atomics.load(this.consumerPos, 0));
-  }
-
   /**
    * Hand up to `maxRecords` committed records to `onRecord`, then release
    * their space to the kernel. Returns how many records were handed over;

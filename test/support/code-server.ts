@@ -52,7 +52,7 @@ export function codeServerBinary(): string {
 }
 
 /** `dir` if `user` can read it, else a readable copy under /tmp (the repository may sit in /root). */
-export function readableBy(user: string, dir: string): string {
+function readableBy(user: string, dir: string): string {
   const probe = spawnSync('runuser', ['-u', user, '--', 'test', '-r', path.join(dir, '.')]);
   if (probe.status === 0) return dir;
   const copy = path.join('/tmp', `ct-readable-${path.basename(dir)}-${process.pid}`);
