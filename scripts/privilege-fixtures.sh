@@ -24,7 +24,26 @@ polkit.addRule(function (action, subject) {
   if (action.id == "io.containertrace.helper" && subject.user == "ct-polkit") return polkit.Result.YES;
 });
 RULES
+# The system bus and polkitd. A machine restored from a snapshot can keep
+# /run/dbus/system_bus_socket and /run/dbus/pid with no daemon behind them,
+# so liveness is asked of the bus itself, never read from the files.
+bus_alive() {
+  dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetId >/dev/null 2>&1
+}
+polkit_alive() {
+  dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner \
+    string:org.freedesktop.PolicyKit1 >/dev/null 2>&1
+}
 mkdir -p /run/dbus
-[ -S /run/dbus/system_bus_socket ] || dbus-daemon --system --fork
-pgrep -x polkitd >/dev/null || (setsid /usr/lib/polkit-1/polkitd --no-debug >/var/log/container-trace-polkitd.log 2>&1 &)
-for _ in $(seq 1 50); do busctl status org.freedesktop.PolicyKit1 >/dev/null 2>&1 && break; sleep 0.1; done
+if ! bus_alive; then
+  rm -f /run/dbus/system_bus_socket /run/dbus/pid
+  dbus-daemon --system --fork
+  for _ in $(seq 1 50); do bus_alive && break; sleep 0.1; done
+  bus_alive || { echo "privilege-fixtures: the system D-Bus did not start" >&2; exit 1; }
+fi
+if ! polkit_alive; then
+  pkill -x polkitd 2>/dev/null || true
+  (setsid /usr/lib/polkit-1/polkitd --no-debug >/var/log/container-trace-polkitd.log 2>&1 &)
+  for _ in $(seq 1 100); do polkit_alive && break; sleep 0.1; done
+  polkit_alive || { echo "privilege-fixtures: polkitd did not register on the system bus; see /var/log/container-trace-polkitd.log" >&2; exit 1; }
+fi
