@@ -1,6 +1,6 @@
 /** exec gadget: decoder for `struct exec_event` (bpf/exec.h). */
 import type { ExecEvent } from '../protocol';
-import { cstring, cstrings, decodeHeader, errnoName, type DecodeContext } from './decode';
+import { withFields, cstring, cstrings, decodeHeader, errnoName, type DecodeContext } from './decode';
 
 /** Byte offsets in struct exec_event; checked against the object's BTF by a test. */
 export const EXEC_LAYOUT = {
@@ -31,8 +31,7 @@ const ARGS_TRUNCATED = 1;
 export function decodeExec(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): ExecEvent {
   const ret = dv.getInt32(at + F.ret, true);
   const argsSize = Math.min(dv.getUint32(at + F.args_size, true), len - F.args, EXEC_LAYOUT.argsLen);
-  const event: ExecEvent = {
-    ...decodeHeader('exec', dv, bytes, at, ctx, F),
+  return withFields<ExecEvent>(decodeHeader('exec', dv, bytes, at, ctx, F), {
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),
     uid: dv.getUint32(at + F.uid, true),
@@ -41,7 +40,6 @@ export function decodeExec(dv: DataView, bytes: Buffer, at: number, len: number,
     args: argsSize > 0 ? cstrings(bytes, at + F.args, argsSize) : [],
     argsTruncated: (dv.getUint32(at + F.flags, true) & ARGS_TRUNCATED) !== 0,
     ret,
-  };
-  if (ret < 0) event.error = errnoName(ret);
-  return event;
+    error: ret < 0 ? errnoName(ret) : undefined,
+  });
 }

@@ -1,6 +1,6 @@
 /** exit gadget: decoder for `struct exit_event` (bpf/exit.h). */
 import type { ExitEvent } from '../protocol';
-import { decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
+import { withFields, decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
 
 export const EXIT_LAYOUT = {
   struct: 'exit_event',
@@ -10,12 +10,14 @@ export const EXIT_LAYOUT = {
 const F = EXIT_LAYOUT.fields;
 
 export function decodeExit(dv: DataView, bytes: Buffer, at: number, _len: number, ctx: DecodeContext): ExitEvent {
-  return {
-    ...decodeHeader('exit', dv, bytes, at, ctx),
-    ...waitStatus(dv.getUint32(at + F.exit_code, true)),
+  const { exitCode, signal, coreDumped } = waitStatus(dv.getUint32(at + F.exit_code, true));
+  return withFields<ExitEvent>(decodeHeader('exit', dv, bytes, at, ctx), {
+    exitCode,
+    signal,
+    coreDumped,
     lifetimeMs: Math.round(Number(dv.getBigUint64(at + F.lifetime_ns, true)) / 1e4) / 100,
     thread: dv.getUint8(at + F.thread) !== 0,
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),
-  };
+  });
 }

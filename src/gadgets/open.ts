@@ -1,6 +1,6 @@
 /** open gadget: decoder for `struct open_event` (bpf/open.h). */
 import type { OpenEvent } from '../protocol';
-import { cstring, decodeHeader, errnoName, type DecodeContext, type Layout } from './decode';
+import { withFields, cstring, decodeHeader, errnoName, type DecodeContext, type Layout } from './decode';
 
 export const OPEN_LAYOUT = {
   struct: 'open_event',
@@ -33,8 +33,19 @@ const FLAG_BITS: [string, number][] = [
   ['__O_TMPFILE', 0o20000000],
 ];
 
-/** O_* names of an open flags word. */
+const flagCache = new Map<number, string[]>();
+
+/** O_* names of an open flags word (the same few words recur: cached, bounded). */
 export function openFlags(flags: number): string[] {
+  let names = flagCache.get(flags);
+  if (!names) {
+    names = flagNames(flags);
+    if (flagCache.size < 1024) flagCache.set(flags, names);
+  }
+  return names;
+}
+
+function flagNames(flags: number): string[] {
   const names = [['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_ACCMODE'][flags & 3]];
   let rest = flags & ~3;
   if ((rest & 0o20200000) === 0o20200000) {
@@ -60,16 +71,15 @@ export function decodeOpen(dv: DataView, bytes: Buffer, at: number, _len: number
   const flags = Number(dv.getBigUint64(at + F.flags, true) & 0xffffffffn);
   const dirfd = dv.getInt32(at + F.dirfd, true);
   const withMode = (flags & 0o100) !== 0 || (flags & 0o20200000) === 0o20200000;
-  const event: OpenEvent = {
-    ...decodeHeader('open', dv, bytes, at, ctx),
+  return withFields<OpenEvent>(decodeHeader('open', dv, bytes, at, ctx), {
     path: dv.getUint32(at + F.eflags, true) & 2 ? '(not readable at entry)' : cstring(bytes, at + F.path, PATH_LEN),
     pathTruncated: (dv.getUint32(at + F.eflags, true) & 1) !== 0,
     flags: openFlags(flags),
     mode: withMode ? '0' + (dv.getUint32(at + F.mode, true) & 0o7777).toString(8).padStart(3, '0') : null,
     dirfd: dirfd === AT_FDCWD ? 'AT_FDCWD' : dirfd,
     syscall: SYSCALLS[dv.getUint32(at + F.syscall, true)] ?? 'openat',
-  };
-  if (ret < 0) event.errno = errnoName(ret);
-  else event.fd = ret;
-  return event;
+    // Both keys always (one hidden class); JSON leaves out the undefined one.
+    fd: ret < 0 ? undefined : ret,
+    errno: ret < 0 ? errnoName(ret) : undefined,
+  });
 }

@@ -1,6 +1,6 @@
 /** proctree gadget: decoder for `struct proctree_event` (bpf/proctree.h). */
 import type { ProctreeEvent } from '../protocol';
-import { cstring, decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
+import { withFields, cstring, decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
@@ -12,12 +12,11 @@ const KINDS = ['fork', 'exec', 'exit'] as const;
 
 export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): ProctreeEvent {
   const kind = KINDS[dv.getUint32(at + F.kind, true)] ?? 'exec';
-  const e: ProctreeEvent = {
-    ...decodeHeader('proctree', dv, bytes, at, ctx),
+  const e: ProctreeEvent = withFields<ProctreeEvent>(decodeHeader('proctree', dv, bytes, at, ctx), {
     kind,
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),
-  };
+  });
   if (kind === 'fork') {
     e.childPid = dv.getUint32(at + F.child, true);
     e.childHostPid = dv.getUint32(at + F.child + 8, true);

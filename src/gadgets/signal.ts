@@ -1,6 +1,6 @@
 /** signal gadget: decoder for `struct signal_event` (bpf/signal.h). */
 import type { SignalEvent } from '../protocol';
-import { decodeHeader, signalName, type DecodeContext, type Layout } from './decode';
+import { withFields, decodeHeader, signalName, type DecodeContext, type Layout } from './decode';
 
 export const SIGNAL_LAYOUT = {
   struct: 'signal_event',
@@ -40,8 +40,7 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
   const delivered = dv.getUint32(at + F.phase, true) === 1;
   const sig = signalName(dv.getInt32(at + F.sig, true));
   const handler = dv.getBigUint64(at + F.handler, true);
-  return {
-    ...decodeHeader('signal', dv, bytes, at, ctx),
+  return withFields<SignalEvent>(decodeHeader('signal', dv, bytes, at, ctx), {
     phase: delivered ? 'delivered' : 'generated',
     sig,
     targetPid: dv.getUint32(at + F.target, true),
@@ -51,5 +50,5 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
     result: delivered ? (handler === 0n ? 'default' : handler === 1n ? 'ignore' : 'handler') : RESULTS[dv.getInt32(at + F.result, true)] ?? 'unknown',
     code: codeName(sig, dv.getInt32(at + F.code, true)),
     senderOutside: dv.getUint32(at + F.sender_in_scope, true) === 0,
-  };
+  });
 }

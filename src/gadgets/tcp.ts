@@ -1,6 +1,6 @@
 /** tcp gadget: decoder for `struct tcp_event` (bpf/tcp.h). */
 import type { TcpEvent } from '../protocol';
-import { decodeHeader, type DecodeContext, type Layout } from './decode';
+import { withFields, decodeHeader, type DecodeContext, type Layout } from './decode';
 
 export const TCP_LAYOUT = {
   struct: 'tcp_event',
@@ -30,8 +30,7 @@ export function decodeTcp(dv: DataView, bytes: Buffer, at: number, _len: number,
   const closed = newstate === CLOSE;
   const duration = Number(dv.getBigUint64(at + F.duration_ns, true));
   const attributed = dv.getUint16(at + F.attributed, true);
-  return {
-    ...decodeHeader('tcp', dv, bytes, at, ctx),
+  return withFields<TcpEvent>(decodeHeader('tcp', dv, bytes, at, ctx), {
     family: v6 ? 'IPv6' : 'IPv4',
     saddr: ipString(bytes, at + F.saddr, v6),
     sport: dv.getUint16(at + F.sport, true),
@@ -43,5 +42,5 @@ export function decodeTcp(dv: DataView, bytes: Buffer, at: number, _len: number,
     bytesSent: closed ? Number(dv.getBigUint64(at + F.bytes_sent, true)) : null,
     bytesReceived: closed ? Number(dv.getBigUint64(at + F.bytes_received, true)) : null,
     attributed: attributed === 1 ? 'task' : attributed === 2 ? 'owner' : 'none',
-  };
+  });
 }

@@ -1,6 +1,6 @@
 /** uprobe gadget: decoder for `struct uprobe_event` (bpf/uprobe.h). */
 import type { UprobeEvent } from '../protocol';
-import { decodeHeader, type DecodeContext, type Layout } from './decode';
+import { withFields, decodeHeader, type DecodeContext, type Layout } from './decode';
 
 export const UPROBE_LAYOUT = {
   struct: 'uprobe_event',
@@ -18,13 +18,12 @@ function int64(v: bigint): number | string {
 export function decodeUprobe(dv: DataView, bytes: Buffer, at: number, _len: number, ctx: DecodeContext): UprobeEvent {
   const args: (number | string)[] = [];
   for (let i = 0; i < 6; i++) args.push(int64(dv.getBigUint64(at + F.args + 8 * i, true)));
-  return {
-    ...decodeHeader('uprobe', dv, bytes, at, ctx),
+  return withFields<UprobeEvent>(decodeHeader('uprobe', dv, bytes, at, ctx), {
     target: ctx.uprobe?.path ?? '',
     function: ctx.uprobe?.function ?? '',
     calls: Number(dv.getBigUint64(at + F.calls, true)),
     latencyNs: Number(dv.getBigUint64(at + F.latency_ns, true)),
     args,
     ret: int64(dv.getBigUint64(at + F.ret, true)),
-  };
+  });
 }
