@@ -70,15 +70,19 @@ export class TraceEngine {
       if (this.sessions.size >= MAX_SESSIONS) {
         throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
       }
+      const phases = new PhaseTimer();
       if (!this.prepared) {
         prepareHost(this.log);
         this.prepared = true;
       }
       const skip = this.attachPlan(params.gadget);
+      phases.mark('host checks');
       const trace = await resolveTrace(this.runtimes, params);
       trace.skipPrograms = skip;
+      phases.mark('container and PIDs');
       const id = randomUUID();
       const session = new TraceSession(id, trace, sink, this.limits, (done) => this.sessions.delete(done));
+      phases.mark('BPF load and attach');
       this.sessions.set(id, session);
       let followed = trace.followSeed.length;
       if (trace.follow) {
@@ -90,6 +94,7 @@ export class TraceEngine {
       }
       const what = trace.target ? `${trace.target.tid !== undefined ? 'thread' : 'process'} ${trace.target.tid ?? trace.target.pid} (${trace.target.comm})` : 'all processes';
       this.log('info', `trace ${id.slice(0, 8)}: ${trace.gadget} in ${trace.container.name}, ${what}${trace.follow ? ' and descendants' : ''}`);
+      this.log('debug', `trace ${id.slice(0, 8)}: ready in ${phases.summary()}`);
       return {
         sessionId: id,
         container: { id: trace.container.id, name: trace.container.name, hostPid: trace.container.hostPid, image: trace.container.image },
@@ -141,5 +146,22 @@ export class TraceEngine {
         this.log('error', `ending trace ${s.id}: ${(err as Error).message}`);
       }
     }
+  }
+}
+
+/** Wall time of the steps of a start, for the debug log ("12 ms: host checks 1 ms, ..."). */
+class PhaseTimer {
+  private readonly start = performance.now();
+  private last = this.start;
+  private readonly parts: string[] = [];
+
+  mark(what: string): void {
+    const now = performance.now();
+    this.parts.push(`${what} ${(now - this.last).toFixed(1)} ms`);
+    this.last = now;
+  }
+
+  summary(): string {
+    return `${(this.last - this.start).toFixed(1)} ms (${this.parts.join(', ')})`;
   }
 }
