@@ -28,6 +28,15 @@ const PROGRAM_PROBED = ['tracepoint', 'raw_tp', 'tp_btf', 'kprobe', 'fentry'] as
 const probed = new Map<AttachType, string | true>();
 
 /**
+ * Diagnostic switch: attach types treated as missing (as on a kernel
+ * without them), e.g. CONTAINER_TRACE_AVOID_ATTACH=raw_tp. Why, or undefined.
+ */
+export function attachAvoided(kind: AttachType): string | undefined {
+  const avoided = (process.env.CONTAINER_TRACE_AVOID_ATTACH ?? '').split(',');
+  return avoided.includes(kind) ? 'avoided by CONTAINER_TRACE_AVOID_ATTACH' : undefined;
+}
+
+/**
  * What the kernel offers, per attach type: true, or why not. Program types
  * are learned by loading and attaching a trivial program alone (root only);
  * results are kept for the life of the process.
@@ -36,11 +45,9 @@ export function probeAttachTypes(kinds: readonly AttachType[] = ATTACH_TYPES): M
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { BpfObject } = require('../bpf/object') as typeof import('../bpf/object');
   const file = path.join(bpfObjectDir(), 'probe.bpf.o');
-  // Diagnostic switch: treat these attach types as missing (as on a kernel
-  // without them), e.g. CONTAINER_TRACE_AVOID_ATTACH=raw_tp.
-  const avoided = (process.env.CONTAINER_TRACE_AVOID_ATTACH ?? '').split(',').filter(Boolean);
   for (const kind of kinds) {
-    if (avoided.includes(kind)) probed.set(kind, 'avoided by CONTAINER_TRACE_AVOID_ATTACH');
+    const avoided = attachAvoided(kind);
+    if (avoided) probed.set(kind, avoided);
     if (probed.has(kind)) continue;
     if (kind === 'uprobe') {
       probed.set(kind, fs.existsSync('/sys/bus/event_source/devices/uprobe') || 'no uprobe event source (CONFIG_UPROBE_EVENTS)');

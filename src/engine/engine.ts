@@ -7,7 +7,7 @@ import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
 import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
-import { probeAttachTypes, type AttachType } from './check';
+import { attachAvoided, probeAttachTypes, type AttachType } from './check';
 import { gadgets } from '../gadgets';
 import type { GadgetName } from '../protocol';
 
@@ -81,7 +81,13 @@ export class TraceEngine {
       trace.skipPrograms = skip;
       phases.mark('container and PIDs');
       const id = randomUUID();
-      const session = new TraceSession(id, trace, sink, this.limits, (done) => this.sessions.delete(done));
+      let session: TraceSession;
+      try {
+        session = new TraceSession(id, trace, sink, this.limits, (done) => this.sessions.delete(done));
+      } catch (err) {
+        this.requireNeeds(trace.gadget);
+        throw err;
+      }
       phases.mark('BPF load and attach');
       this.sessions.set(id, session);
       let followed = trace.followSeed.length;
@@ -109,19 +115,18 @@ export class TraceEngine {
 
   /**
    * Programs not to load for a kind on this kernel: the variants it does not
-   * use. A kind whose needs the kernel lacks cannot run, and says why.
+   * use (probed). Its needs are not probed here: loading tells, and a failed
+   * load is explained by requireNeeds.
    */
   private attachPlan(kind: GadgetName): string[] {
     const gadget = gadgets[kind];
-    const variants = gadget.variants ?? [];
-    const offered = probeAttachTypes([...new Set([...gadget.needs, ...variants.map((v) => v.type)])]);
     for (const need of gadget.needs) {
-      const why = offered.get(need);
-      if (why !== true) {
-        throw new TraceError(`the ${kind} trace needs ${ATTACH_NAMES[need]}, which this kernel does not offer (${why}); see \`container-trace check\``, ErrorCode.BpfFailure);
-      }
+      const avoided = attachAvoided(need);
+      if (avoided) this.missing(kind, need, avoided);
     }
+    const variants = gadget.variants ?? [];
     if (!variants.length) return [];
+    const offered = probeAttachTypes([...new Set(variants.map((v) => v.type))]);
     const chosen = variants.find((v) => offered.get(v.type) === true);
     if (!chosen) {
       const names = variants.map((v) => ATTACH_NAMES[v.type]).join(' or ');
@@ -129,6 +134,16 @@ export class TraceEngine {
     }
     this.log('debug', `${kind}: attaching with ${ATTACH_NAMES[chosen.type]}`);
     return variants.filter((v) => v !== chosen).flatMap((v) => v.programs);
+  }
+
+  /** After a failed load or attach: a need the kernel lacks is the reason. */
+  private requireNeeds(kind: GadgetName): void {
+    const offered = probeAttachTypes(gadgets[kind].needs);
+    for (const [need, why] of offered) if (why !== true) this.missing(kind, need, why);
+  }
+
+  private missing(kind: GadgetName, need: AttachType, why: string): never {
+    throw new TraceError(`the ${kind} trace needs ${ATTACH_NAMES[need]}, which this kernel does not offer (${why}); see \`container-trace check\``, ErrorCode.BpfFailure);
   }
 
   stop(sessionId: unknown, reason: EndReason = 'stopped'): TraceCounters {

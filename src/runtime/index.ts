@@ -20,6 +20,11 @@ export function createRuntimes(settings: RuntimeSettings = {}): ContainerRuntime
  */
 export async function findContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
   if (!/^[\w.\-/:]{1,256}$/.test(ref)) throw new RuntimeError(`"${ref}" is not a container name or id`);
+  // Fast path: one inspect per runtime. Listing (an inspect per running
+  // container) is only for what an inspect cannot settle and for the errors.
+  const direct = await Promise.all(runtimes.map((rt) => rt.inspect(ref).catch(() => undefined)));
+  const hits = direct.filter((c): c is ContainerInfo => !!c && (c.id === ref || c.name === ref || (ref.length >= 3 && c.id.startsWith(ref))));
+  if (hits.length === 1 && direct.filter(Boolean).length === 1) return hits[0];
   const found: ContainerInfo[] = [];
   const errors: string[] = [];
   let listed: ContainerInfo[] = [];
