@@ -27,13 +27,12 @@ export class SessionOutput implements vscode.Disposable {
     return Math.max(1, Math.floor((this.maxLinesPerSecond() * FLUSH_MS) / 1000));
   }
 
-  append(lines: string[]): void {
-    const room = this.budget * 2 - this.pending.length;
-    if (lines.length > room) {
-      this.skipped += lines.length - Math.max(0, room);
-      lines = lines.slice(0, Math.max(0, room));
-    }
-    for (const l of lines) this.pending.push(l);
+  /** Items become lines (by `format`) only as far as the limit lets them in: floods cost a count, not a format. */
+  append<T>(items: readonly T[], format: (item: T) => string): void {
+    const room = Math.max(0, this.budget * 2 - this.pending.length);
+    const take = Math.min(items.length, room);
+    this.skipped += items.length - take;
+    for (let i = 0; i < take; i++) this.pending.push(format(items[i]));
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 

@@ -62,7 +62,7 @@ export class TraceSessionModel {
       this.rows.splice(0, extra);
       this.evicted += extra;
     }
-    this.output.append(events.map(outputLine));
+    this.output.append(events, outputLine);
     this.eventsEmitter.fire(events);
   }
 

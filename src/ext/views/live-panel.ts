@@ -57,7 +57,7 @@ export class LivePanel implements vscode.Disposable {
     this.subs.push(
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((m: FromView) => this.receive(m)),
-      session.onEvents((events) => this.enqueue(events.map(row))),
+      session.onEvents((events) => this.enqueue(events)),
       manager.onDidChange((s) => {
         if (s === this.session || s === undefined) this.post({ type: 'counters', counters: this.counters() });
       }),
@@ -70,10 +70,11 @@ export class LivePanel implements vscode.Disposable {
     return { received: s.received, dropped: s.dropped, rate: s.rate, state: s.state, ended };
   }
 
-  private enqueue(rows: Row[]): void {
+  private enqueue(events: TraceEvent[]): void {
     if (!this.ready) return; // init sends the buffer
-    for (const r of rows) this.queue.push(r);
     const max = settings().maxRows;
+    // Only what the view can keep becomes a row; under a flood the rest is counted, not formatted.
+    for (let i = Math.max(0, events.length - max); i < events.length; i++) this.queue.push(row(events[i]));
     if (this.queue.length > max) this.queue.splice(0, this.queue.length - max);
     this.timer ??= setTimeout(() => this.flush(), POST_MS);
   }
