@@ -22,6 +22,8 @@ export class TraceSessionModel {
   endReason: EndReason | undefined;
   endMessage: string | undefined;
   received = 0;
+  /** What the helper said it sent, when the trace ended (equals `received` unless events were lost on the way). */
+  helperReceived: number | undefined;
   dropped = 0;
   rate = 0;
   readonly startedAt = Date.now();
@@ -101,6 +103,7 @@ export class SessionManager implements vscode.Disposable {
         const s = this.byHelperId(p.sessionId);
         if (!s) return;
         s.dropped = p.dropped;
+        s.helperReceived = p.received;
         this.end(s, p.reason, p.message);
       }),
       helper.onExit((exit) => {

@@ -157,8 +157,10 @@ export async function runExtensionTests(
   extensionPath: string,
   testsPath: string,
   reportFile: string,
+  onPage?: (page: import('playwright-core').Page) => void,
 ): Promise<{ code: number; report: string }> {
   const page = await browser.newPage();
+  onPage?.(page);
   const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
   await page.goto(server.url({ extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath }));
   const code = await Promise.race([

@@ -1,0 +1,83 @@
+/**
+ * UI cost, measured inside the real VS Code extension host (code-server):
+ * an open trace with its live view and output channel, fed by a load
+ * generator at several rates. Per rate: events the extension counted
+ * against what the helper sent, drops, and the extension host's event-loop
+ * delay (how responsive the window's extensions stay). Writes JSON to
+ * CT_BENCH_RESULTS. Timing only; nothing here passes or fails a test.
+ */
+import * as vscode from 'vscode';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ContainerTraceApi } from '../../../src/extension';
+import type { TraceSessionModel } from '../../../src/ext/sessions';
+
+const CONTAINER = process.env.CT_BENCH_CONTAINER!;
+const RESULTS = process.env.CT_BENCH_RESULTS!;
+const RATES = JSON.parse(process.env.CT_BENCH_RATES ?? '[10000,50000,100000]') as number[];
+const SECONDS = Number(process.env.CT_BENCH_SECONDS ?? 3);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function generate(n: number, rate: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    execFile('docker', ['exec', CONTAINER, '/bin/ct-target', 'open', String(n), String(rate)], (err, out) =>
+      err ? reject(err) : resolve(Number(/ops\/s (\d+)/.exec(out)?.[1] ?? 0)),
+    ),
+  );
+}
+
+async function waitFor(what: string, fn: () => boolean, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export async function run(): Promise<void> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'container-trace')!;
+  const { services } = (await ext.activate()) as ContainerTraceApi;
+  const out: unknown[] = [];
+  try {
+    for (const rate of RATES) {
+      const session = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'open' })) as TraceSessionModel;
+      await sleep(2000); // the live view loads
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const made = rate * SECONDS;
+      const t0 = Date.now();
+      const startedAt = t0;
+      const ops = await generate(made, rate);
+      // Until the counts settle: what arrived late is still counted.
+      let last = -1;
+      while (session.received !== last) {
+        last = session.received;
+        await sleep(300);
+      }
+      delay.disable();
+      const busyMs = Date.now() - t0;
+      await vscode.commands.executeCommand('containerTrace.stopTrace', session.key);
+      await waitFor('the trace to end', () => session.state === 'ended');
+      out.push({
+        rate,
+        generatorOps: ops,
+        made,
+        received: session.received,
+        helperSent: session.helperReceived ?? null,
+        dropped: session.dropped,
+        exact: session.helperReceived === session.received,
+        loopDelayP50Ms: delay.percentile(50) / 1e6,
+        loopDelayP99Ms: delay.percentile(99) / 1e6,
+        loopDelayMaxMs: delay.max / 1e6,
+        busyMs,
+        startedAt,
+        endedAt: Date.now(),
+      });
+      services.sessions.clear(session);
+    }
+  } finally {
+    await services.sessions.stopAll();
+    fs.writeFileSync(RESULTS, JSON.stringify(out));
+  }
+}
