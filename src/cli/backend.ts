@@ -17,6 +17,23 @@ export interface TraceBackend {
 
 type Log = (level: string, message: string) => void;
 
+/** Events written to stdout that it has not taken yet (a file or terminal takes them at once). */
+const stdoutBacklog = { events: 0, watching: false };
+
+/** Write a batch to stdout, keeping stdoutBacklog; the engine drops (and counts) batches while it is high. */
+export function writeBatch(text: string, events: number): void {
+  if (!process.stdout.write(text)) {
+    stdoutBacklog.events += events;
+    if (!stdoutBacklog.watching) {
+      stdoutBacklog.watching = true;
+      process.stdout.once('drain', () => {
+        stdoutBacklog.events = 0;
+        stdoutBacklog.watching = false;
+      });
+    }
+  }
+}
+
 export async function engineBackend(dockerHost: string | undefined, verbose: boolean, log: Log): Promise<TraceBackend> {
   const { TraceEngine } = await import('../engine/engine');
   const { routeLibbpfLog } = await import('../bpf/native');
@@ -25,7 +42,7 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
   const engine = new TraceEngine(createRuntimes({ dockerHost }), log);
   return {
     start: (params, onEvents, onEnded) =>
-      engine.start(params, { events: (_id, batch) => onEvents(batch), stats: () => undefined, ended: onEnded, backlog: () => process.stdout.writableLength }),
+      engine.start(params, { events: (_id, batch) => onEvents(batch), stats: () => undefined, ended: onEnded, backlog: () => stdoutBacklog.events }),
     stop: (id) => {
       try {
         engine.stop(id);

@@ -11,7 +11,7 @@ import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type
 import { VERSION } from '../version';
 import { table } from './format';
 import { header, line } from './event-format';
-import { engineBackend, helperBackend } from './backend';
+import { engineBackend, helperBackend, writeBatch } from './backend';
 import { ELEVATION_MODES, ElevationError, nodeBinary, onPath, type ElevationMode } from '../client/elevation';
 import { HelperStartError } from '../client/helper-process';
 import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../client/install';
@@ -168,7 +168,7 @@ async function trace(argv: string[]): Promise<void> {
   const json = !!values.json;
   const write = (batch: TraceEvent[]) => {
     const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e)).join('\n');
-    process.stdout.write(text + '\n');
+    writeBatch(text + '\n', batch.length);
   };
   const started = Date.now();
   let stopping: string | undefined;

@@ -16,13 +16,13 @@ export interface SessionSink {
   events(sessionId: string, batch: TraceEvent[]): void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;
-  /** Bytes already queued to the client; batches are dropped above maxQueuedBytes. */
+  /** Events handed over but not yet written out to the client; batches are dropped (and counted) above maxQueuedEvents. */
   backlog?(): number;
 }
 
 export interface SessionLimits {
   maxEventsPerBatch: number;
-  maxQueuedBytes: number;
+  maxQueuedEvents: number;
   /** Records consumed per poll tick before yielding to the event loop. */
   maxRecordsPerTick: number;
   pollIntervalMs: number;
@@ -32,7 +32,7 @@ export interface SessionLimits {
 
 export const DEFAULT_LIMITS: SessionLimits = {
   maxEventsPerBatch: 1024,
-  maxQueuedBytes: 16 << 20,
+  maxQueuedEvents: 65_536,
   maxRecordsPerTick: 4096,
   pollIntervalMs: 20,
   statsIntervalMs: 1000,
@@ -146,7 +146,7 @@ export class TraceSession {
     if (!this.batch.length) return;
     const batch = this.batch;
     this.batch = [];
-    if ((this.sink.backlog?.() ?? 0) > this.limits.maxQueuedBytes) {
+    if ((this.sink.backlog?.() ?? 0) > this.limits.maxQueuedEvents) {
       this.droppedTransport += batch.length;
       return;
     }

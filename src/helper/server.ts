@@ -82,13 +82,21 @@ export function serveHelper(
   const limits: HelperLimits = {
     maxSessions: MAX_SESSIONS,
     maxEventsPerBatch: DEFAULT_LIMITS.maxEventsPerBatch,
-    maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
+    maxQueuedEvents: DEFAULT_LIMITS.maxQueuedEvents,
   };
+  // The JSON-RPC writer queues messages as objects until the pipe takes
+  // them (output.writableLength does not see them): count them here, so a
+  // slow client costs counted drops, not helper memory.
+  let queued = 0;
   const sink: SessionSink = {
-    events: (sessionId, events) => void connection.sendNotification(TraceEvents, { sessionId, events }).catch(() => undefined),
+    events: (sessionId, events) => {
+      queued += events.length;
+      const written = () => void (queued -= events.length);
+      connection.sendNotification(TraceEvents, { sessionId, events }).then(written, written);
+    },
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
     ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
-    backlog: () => output.writableLength,
+    backlog: () => queued,
   };
 
   let initialized = false;

@@ -25,8 +25,8 @@ export interface InitializeResult {
 export interface HelperLimits {
   maxSessions: number;
   maxEventsPerBatch: number;
-  /** Bytes of encoded events queued to the client before events are dropped. */
-  maxQueuedBytes: number;
+  /** Events queued to the client (sent, not yet written out) before further batches are dropped and counted. */
+  maxQueuedEvents: number;
 }
 
 /** Which tasks of the container to trace; container-level PIDs. */
