@@ -146,8 +146,8 @@ for (const [name, t] of Object.entries(tools)) {
   const r = [];
   const first = [];
   for (let i = 0; i < RUNS; i++) {
-    const p = startTool(t);
-    r.push(await p.until(() => t.ready.test(p.text())));
+    const p = await startReady(t);
+    r.push(p.readyMs);
     first.push(await Promise.race([firstEvent(p.lines), sleep(10_000).then(() => NaN)]));
     p.child.kill('SIGINT');
     await p.exited;
@@ -188,17 +188,36 @@ log(`open workload alone: ${baseline} ops/s`);
 const cliOpen = { cmd: process.execPath, args: [CLI, 'trace', 'open', '--container', C, '--json', '--buffer-bytes', String(64 << 20)], ready: /^ready$/m };
 const btOpen = bpftrace && { cmd: bpftrace, args: ['-e', `tracepoint:syscalls:sys_exit_openat /cgroup == cgroupid("${cg}")/ { printf("%d %d\\n", pid, args->ret); }`], ready: /Attaching/ };
 
-/** One tool on one load; counts from the tool's own summary where it gives one. */
-async function runTool(name, t, op, made, rate, isEvent) {
+/** A tool started and attached. */
+async function startReady(t) {
   const p = startTool(t);
-  await p.until(() => t.ready.test(p.text()));
-  const pid = p.child.pid;
+  p.readyMs = await p.until(() => t.ready.test(p.text()));
+  return p;
+}
+
+/** The load run while a tracer (process `pid`) is attached: generator ops/s, the tracer's CPU % and peak RSS. */
+async function loadWith(pid, op, made, rate) {
   const c0 = cpuTicks(pid);
   const w0 = performance.now();
   const ops = await workload(op, made, rate || undefined);
   await sleep(500);
   const cpu = ((cpuTicks(pid) - c0) / TICK / ((performance.now() - w0) / 1000)) * 100;
-  const rss = peakRssMb(pid);
+  return { ops, cpu, rss: peakRssMb(pid) };
+}
+
+/** Generator ops/s with tool `t` attached (the overhead tables). */
+async function opsWith(t, op, n) {
+  const p = await startReady(t);
+  const ops = await workload(op, n);
+  p.child.kill('SIGINT');
+  await p.exited;
+  return ops;
+}
+
+/** One tool on one load; counts from the tool's own summary where it gives one. */
+async function runTool(name, t, op, made, rate, isEvent) {
+  const p = await startReady(t);
+  const { ops, cpu, rss } = await loadWith(p.child.pid, op, made, rate);
   p.child.kill('SIGINT');
   await p.exited;
   const m = /summary: (\d+) events received, (\d+) dropped/.exec(p.text());
@@ -214,12 +233,7 @@ async function runTool(name, t, op, made, rate, isEvent) {
 async function runHelper(op, gadget, made, rate) {
   const h = await startHelper();
   const tr = await h.trace(gadget, { bufferBytes: 64 << 20 });
-  const c0 = cpuTicks(h.child.pid);
-  const w0 = performance.now();
-  const ops = await workload(op, made, rate || undefined);
-  await sleep(500);
-  const cpu = ((cpuTicks(h.child.pid) - c0) / TICK / ((performance.now() - w0) / 1000)) * 100;
-  const rss = peakRssMb(h.child.pid);
+  const { ops, cpu, rss } = await loadWith(h.child.pid, op, made, rate);
   const ended = await tr.stop();
   await h.close();
   const intoHelper = ended.received + ended.droppedTransport;
@@ -270,23 +284,11 @@ const sysTools = {
   ...(bpftrace ? { bpftrace: { cmd: bpftrace, args: ['-e', `tracepoint:raw_syscalls:sys_enter /cgroup == cgroupid("${cg}")/ { @[args->id] = count(); }`], ready: /Attaching/ } } : {}),
 };
 const syscallOverhead = { none: sysBaseline };
-for (const [name, t] of Object.entries(sysTools)) {
-  const p = startTool(t);
-  await p.until(() => t.ready.test(p.text()));
-  syscallOverhead[name] = await workload('syscall', S);
-  p.child.kill('SIGINT');
-  await p.exited;
-}
+for (const [name, t] of Object.entries(sysTools)) syscallOverhead[name] = await opsWith(t, 'syscall', S);
 log(`syscall overhead: ${JSON.stringify(syscallOverhead)}`);
 
 const overhead = { none: baseline };
-for (const [name, t] of Object.entries({ 'container-trace (CLI, JSON lines)': cliOpen, ...(btOpen ? { bpftrace: btOpen } : {}) })) {
-  const p = startTool(t);
-  await p.until(() => t.ready.test(p.text()));
-  overhead[name] = await workload('open', N);
-  p.child.kill('SIGINT');
-  await p.exited;
-}
+for (const [name, t] of Object.entries({ 'container-trace (CLI, JSON lines)': cliOpen, ...(btOpen ? { bpftrace: btOpen } : {}) })) overhead[name] = await opsWith(t, 'open', N);
 {
   const h = await startHelper();
   const tr = await h.trace('open', { bufferBytes: 64 << 20 });
