@@ -14,6 +14,9 @@ export function createRuntimes(settings: RuntimeSettings = {}): ContainerRuntime
   return [new DockerRuntime(settings.dockerHost)];
 }
 
+const isExact = (c: ContainerInfo, ref: string) => c.id === ref || c.name === ref;
+const isPrefix = (c: ContainerInfo, ref: string) => ref.length >= 3 && c.id.startsWith(ref);
+
 /**
  * The container `ref` names (full id, id prefix or name) in any reachable
  * runtime. Unknown and ambiguous references are errors that list choices.
@@ -23,7 +26,7 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
   // Fast path: one inspect per runtime. Listing (an inspect per running
   // container) is only for what an inspect cannot settle and for the errors.
   const direct = await Promise.all(runtimes.map((rt) => rt.inspect(ref).catch(() => undefined)));
-  const hits = direct.filter((c): c is ContainerInfo => !!c && (c.id === ref || c.name === ref || (ref.length >= 3 && c.id.startsWith(ref))));
+  const hits = direct.filter((c): c is ContainerInfo => !!c && (isExact(c, ref) || isPrefix(c, ref)));
   if (hits.length === 1 && direct.filter(Boolean).length === 1) return hits[0];
   const found: ContainerInfo[] = [];
   const errors: string[] = [];
@@ -32,8 +35,8 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
     try {
       const all = await rt.list();
       listed = listed.concat(all);
-      const exact = all.filter((c) => c.id === ref || c.name === ref);
-      found.push(...(exact.length ? exact : all.filter((c) => ref.length >= 3 && c.id.startsWith(ref))));
+      const exact = all.filter((c) => isExact(c, ref));
+      found.push(...(exact.length ? exact : all.filter((c) => isPrefix(c, ref))));
     } catch (err) {
       errors.push((err as Error).message);
     }
