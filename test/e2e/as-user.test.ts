@@ -58,6 +58,9 @@ test('as a user whose sudo needs a password, the password box starts the helper 
   try {
     await page.goto(pwServer.url({ extensionDevelopmentPath: ext }));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The palette lists only commands registered when it opens: wait until
+    // the extension's contributions are in (its activity-bar entry shows).
+    await page.locator('.activitybar [aria-label^="Container Trace"]').first().waitFor({ timeout: 60_000 });
     await page.keyboard.press('F1');
     await page.keyboard.type('Container Trace: Trace All Processes in Container', { delay: 10 });
     const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: /Container Trace: Trace All Processes in Container/ }).first();
