@@ -4,7 +4,7 @@
  * (arguments, unknown or stopped container, unknown PID).
  */
 import { parseArgs } from 'node:util';
-import { createRuntimes, findRunningContainer, RuntimeError } from '../runtime';
+import { createRuntimes, findRunningContainer, listAll, RuntimeError } from '../runtime';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { checkSystem } from '../engine/check';
 import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
@@ -73,27 +73,21 @@ function intFlag(value: unknown, name: string, max = 4_194_304): number | undefi
 
 async function list(argv: string[]): Promise<void> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
-  const runtimes = createRuntimes({ dockerHost: values['docker-host'] });
-  const all = [];
-  const errors: string[] = [];
-  for (const rt of runtimes) {
-    try {
-      all.push(...(await rt.list()));
-    } catch (err) {
-      errors.push((err as Error).message);
-    }
-  }
+  const listings = await listAll(createRuntimes({ dockerHost: values['docker-host'] }));
+  const all = listings.flatMap((l) => l.containers);
+  const errors = listings.filter((l) => l.error).map((l) => `${l.runtime.kind}${l.runtime.node ? ` in ${l.runtime.node.name}` : ''} (${l.runtime.endpoint}): ${l.error}`);
   if (errors.length && !all.length) fail(errors.join('; '), 1);
   if (values.json) {
     process.stdout.write(JSON.stringify(all, null, 2) + '\n');
-    return;
+  } else {
+    process.stdout.write(
+      table(
+        ['RUNTIME', 'NAMESPACE', 'POD', 'NAME', 'ID', 'STATE', 'HOSTPID', 'IMAGE', 'NODE'],
+        all.map((c) => [c.runtime, c.namespace ?? '-', c.pod ?? '-', c.name, c.id.slice(0, 12), c.state, c.hostPid || '-', c.image, c.node?.name ?? '-']),
+      ) + '\n',
+    );
   }
-  process.stdout.write(
-    table(
-      ['NAME', 'ID', 'STATE', 'HOSTPID', 'RUNTIME', 'IMAGE'],
-      all.map((c) => [c.name, c.id.slice(0, 12), c.state, c.hostPid || '-', c.runtime, c.image]),
-    ) + '\n',
-  );
+  for (const e of errors) process.stderr.write(`note: not listed: ${e}\n`);
 }
 
 async function ps(argv: string[]): Promise<void> {

@@ -1,7 +1,9 @@
-/** Docker (and Podman's Docker-compatible API) through dockerode. */
+/** Docker (and Podman's Docker-compatible API, rootful or a user's rootless one) through dockerode. */
 import Docker from 'dockerode';
-import type { ContainerChange, ContainerInfo, ContainerRuntime, ContainerState, Disposable, RuntimeKind, RuntimeStatus } from './types';
+import type { ContainerChange, ContainerInfo, ContainerRuntime, ContainerState, Disposable, HostContainer, RuntimeKind, RuntimeStatus } from './types';
 import { RuntimeError } from './types';
+import { NodePids } from './nested';
+import { ownedBy } from './owner';
 
 const STATES: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
 
@@ -21,24 +23,44 @@ function options(endpoint: string): Docker.DockerOptions {
   return { host: url.hostname, port: Number(url.port) || 2375, protocol: url.protocol === 'https:' ? 'https' : 'http' };
 }
 
+export interface DockerRuntimeOptions {
+  kind?: RuntimeKind;
+  /** A user's own socket (rootless Podman): only containers whose init that user owns are believed. */
+  ownerUid?: number;
+  /** The container this daemon runs in (docker-in-docker): its PIDs are the node's. */
+  node?: HostContainer;
+}
+
 export class DockerRuntime implements ContainerRuntime {
   readonly endpoint: string;
+  readonly kind: RuntimeKind;
+  readonly node?: HostContainer;
   private readonly docker: Docker;
+  private readonly ownerUid?: number;
+  private readonly pids?: NodePids;
 
-  constructor(
-    endpoint?: string,
-    readonly kind: RuntimeKind = 'docker',
-  ) {
+  constructor(endpoint?: string, opts: DockerRuntimeOptions = {}) {
     this.endpoint = dockerEndpoint(endpoint);
+    this.kind = opts.kind ?? 'docker';
+    this.ownerUid = opts.ownerUid;
+    this.node = opts.node;
+    if (opts.node) this.pids = new NodePids(opts.node);
     this.docker = new Docker(options(this.endpoint));
+  }
+
+  /** The host PID of what the daemon calls `pid`, if it may be believed. */
+  private hostPid(pid: number | undefined): number {
+    if (!pid) return 0;
+    const host = this.pids ? this.pids.toHost(pid) ?? 0 : pid;
+    return this.ownerUid === undefined || ownedBy(host, this.ownerUid) ? host : 0;
   }
 
   async status(): Promise<RuntimeStatus> {
     try {
       const v = await this.docker.version();
-      return { kind: this.kind, endpoint: this.endpoint, reachable: true, version: v.Version };
+      return { kind: this.kind, endpoint: this.endpoint, reachable: true, version: v.Version, node: this.node };
     } catch (err) {
-      return { kind: this.kind, endpoint: this.endpoint, reachable: false, error: this.explain(err) };
+      return { kind: this.kind, endpoint: this.endpoint, reachable: false, error: this.explain(err), node: this.node };
     }
   }
 
@@ -69,6 +91,7 @@ export class DockerRuntime implements ContainerRuntime {
           hostPid: 0,
           labels: c.Labels ?? {},
           created: c.Created,
+          node: this.node,
         };
         if (info.state === 'running' || info.state === 'paused') {
           info.hostPid = (await this.inspect(c.Id))?.hostPid ?? 0;
@@ -92,9 +115,10 @@ export class DockerRuntime implements ContainerRuntime {
       name: c.Name.replace(/^\//, ''),
       image: c.Config?.Image ?? c.Image,
       state: state(c.State?.Status),
-      hostPid: c.State?.Pid ?? 0,
+      hostPid: this.hostPid(c.State?.Pid),
       labels: c.Config?.Labels ?? {},
       created: Math.floor(Date.parse(c.Created) / 1000),
+      node: this.node,
     };
   }
 

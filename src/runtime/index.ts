@@ -1,52 +1,127 @@
-/** The runtimes this host may have, and finding one container among them. */
+/** The runtimes this host has, nested ones included, and finding containers among them. */
+import * as fs from 'node:fs';
 import { DockerRuntime } from './docker';
+import { ContainerdRuntime } from './containerd';
+import { CriRuntime } from './cri';
+import { PodmanCliRuntime, userById } from './podman-cli';
+import { nestedSockets } from './nested';
+import { SOCKETS, callerUid, isSocket, rootlessPodmanSocket, rootlessSocketUsers, socketOwnedBy } from './sockets';
+export { SOCKETS, callerUid } from './sockets';
 import type { ContainerInfo, ContainerRuntime } from './types';
-import { RuntimeError } from './types';
+import { AmbiguousContainerError, RuntimeError } from './types';
 
 export * from './types';
 export { DockerRuntime } from './docker';
+export { ContainerdRuntime } from './containerd';
+export { CriRuntime } from './cri';
+export { describeContainer, matchContainers, parseContainerRef, type ContainerRef } from './match';
+import { describeContainer, matchContainers, parseContainerRef } from './match';
 
 export interface RuntimeSettings {
+  /** Docker endpoint (client side only: the root side reads fixed sockets). */
   dockerHost?: string;
+  /** Root side: only fixed sockets, and the rootless Podman of these users. */
+  rootSide?: boolean;
 }
 
+const PODMAN_BIN = '/usr/bin/podman';
+
+/** The top-level runtimes: Docker always (its status says when it is missing), the others where their socket exists. */
 export function createRuntimes(settings: RuntimeSettings = {}): ContainerRuntime[] {
-  return [new DockerRuntime(settings.dockerHost)];
-}
-
-const isExact = (c: ContainerInfo, ref: string) => c.id === ref || c.name === ref;
-const isPrefix = (c: ContainerInfo, ref: string) => ref.length >= 3 && c.id.startsWith(ref);
-
-/**
- * The container `ref` names (full id, id prefix or name) in any reachable
- * runtime. Unknown and ambiguous references are errors that list choices.
- */
-export async function findContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
-  if (!/^[\w.\-/:]{1,256}$/.test(ref)) throw new RuntimeError(`"${ref}" is not a container name or id`);
-  // Fast path: one inspect per runtime. Listing (an inspect per running
-  // container) is only for what an inspect cannot settle and for the errors.
-  const direct = await Promise.all(runtimes.map((rt) => rt.inspect(ref).catch(() => undefined)));
-  const hits = direct.filter((c): c is ContainerInfo => !!c && (isExact(c, ref) || isPrefix(c, ref)));
-  if (hits.length === 1 && direct.filter(Boolean).length === 1) return hits[0];
-  const found: ContainerInfo[] = [];
-  const errors: string[] = [];
-  let listed: ContainerInfo[] = [];
-  for (const rt of runtimes) {
-    try {
-      const all = await rt.list();
-      listed = listed.concat(all);
-      const exact = all.filter((c) => isExact(c, ref));
-      found.push(...(exact.length ? exact : all.filter((c) => isPrefix(c, ref))));
-    } catch (err) {
-      errors.push((err as Error).message);
+  const root = process.getuid?.() === 0;
+  const out: ContainerRuntime[] = [new DockerRuntime(settings.rootSide ? SOCKETS.docker : settings.dockerHost)];
+  if (isSocket(SOCKETS.podman)) out.push(new DockerRuntime(SOCKETS.podman, { kind: 'podman' }));
+  // Rootless Podman: the reader's own; as root, every user's API socket and the caller's.
+  const users = new Set<number>(root ? rootlessSocketUsers() : []);
+  const me = root ? callerUid() : process.getuid?.();
+  for (const uid of users) out.push(new DockerRuntime(`unix://${rootlessPodmanSocket(uid)}`, { kind: 'podman-rootless', ownerUid: uid }));
+  if (me !== undefined && me !== 0 && !users.has(me)) {
+    if (socketOwnedBy(rootlessPodmanSocket(me), me)) out.push(new DockerRuntime(`unix://${rootlessPodmanSocket(me)}`, { kind: 'podman-rootless', ownerUid: me }));
+    else if (fs.existsSync(PODMAN_BIN)) {
+      const user = userById(me);
+      if (user) out.push(new PodmanCliRuntime(user, PODMAN_BIN));
     }
   }
+  if (isSocket(SOCKETS.containerd)) out.push(new ContainerdRuntime(SOCKETS.containerd), new CriRuntime(SOCKETS.containerd));
+  if (isSocket(SOCKETS.crio)) out.push(new CriRuntime(SOCKETS.crio));
+  return out;
+}
+
+/**
+ * Runtimes inside running containers (kind nodes, docker-in-docker): found
+ * under /proc/<pid>/root, so only by root. `containers` are the top-level ones.
+ */
+export function nestedRuntimes(containers: ContainerInfo[]): ContainerRuntime[] {
+  if (process.getuid?.() !== 0) return [];
+  const out: ContainerRuntime[] = [];
+  for (const c of containers) {
+    for (const { kind, socket, node } of nestedSockets(c)) {
+      if (kind === 'containerd') out.push(new ContainerdRuntime(socket, node), new CriRuntime(socket, node));
+      else out.push(new DockerRuntime(`unix://${socket}`, { node }));
+    }
+  }
+  return out;
+}
+
+export interface Listing {
+  runtime: ContainerRuntime;
+  containers: ContainerInfo[];
+  error?: string;
+}
+
+/** Every runtime's containers, nested runtimes' after their node's; unreachable ones with their error. */
+export async function listAll(runtimes: ContainerRuntime[], nested = true): Promise<Listing[]> {
+  const top = await Promise.all(runtimes.map((rt) => listOne(rt)));
+  if (!nested) return top;
+  const inner = nestedRuntimes(top.flatMap((l) => l.containers));
+  const deeper = await Promise.all(inner.map((rt) => listOne(rt)));
+  // A node's containerd and CRI on the same socket: only list what answers.
+  return [...top, ...deeper.filter((l) => !l.error || l.runtime.kind !== 'cri')];
+}
+
+async function listOne(runtime: ContainerRuntime): Promise<Listing> {
+  try {
+    return { runtime, containers: await runtime.list() };
+  } catch (err) {
+    return { runtime, containers: [], error: (err as Error).message };
+  }
+}
+
+const REF = /^[\w.\-/:]{1,512}$/;
+
+/**
+ * The container `ref` names in any reachable runtime: a name, an id prefix,
+ * `pod/container`, `namespace/pod/container` (containerd: `namespace/name`),
+ * each optionally with `runtime:` in front. Unknown and ambiguous references
+ * are errors that list the choices.
+ */
+export async function findContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
+  if (!REF.test(ref)) throw new RuntimeError(`"${ref}" is not a container reference (name, id, pod/container, namespace/pod/container, runtime:…)`);
+  const parsed = parseContainerRef(ref);
+  // Fast path for a plain name or id: an inspect for each Docker-API runtime
+  // (no listing, which inspects every container), a listing of the others.
+  // Containers of nested runtimes are then not consulted: a name taken at
+  // the top level shadows theirs (name them with runtime: or pod/).
+  if (!parsed.runtime && parsed.parts.length === 1) {
+    const isApi = (rt: ContainerRuntime) => rt instanceof DockerRuntime && !rt.node;
+    const direct = await Promise.all(runtimes.filter(isApi).map((rt) => rt.inspect(ref).catch(() => undefined)));
+    const others = await Promise.all(runtimes.filter((rt) => !isApi(rt)).map((rt) => listOne(rt)));
+    const hits = matchContainers([...direct.filter((c): c is ContainerInfo => !!c), ...others.flatMap((l) => l.containers)], parsed);
+    if (hits.length === 1) return hits[0];
+  }
+  const listings = await listAll(runtimes);
+  const all = listings.flatMap((l) => l.containers);
+  const found = matchContainers(all, parsed);
   if (found.length === 1) return found[0];
   if (found.length > 1) {
-    throw new RuntimeError(`"${ref}" matches ${found.length} containers (${found.map((c) => `${c.name} ${c.id.slice(0, 12)}`).join(', ')}); give more of the id`);
+    throw new AmbiguousContainerError(
+      `"${ref}" matches ${found.length} containers: ${found.slice(0, 10).map(describeContainer).join('; ')} — name one of them (runtime:namespace/pod/container, or more of the id)`,
+      found,
+    );
   }
-  if (errors.length && !listed.length) throw new RuntimeError(errors.join('; '));
-  const running = listed.filter((c) => c.state === 'running').map((c) => c.name);
+  const errors = listings.filter((l) => l.error).map((l) => `${l.runtime.kind}: ${l.error}`);
+  if (errors.length && !all.length) throw new RuntimeError(errors.join('; '));
+  const running = all.filter((c) => c.state === 'running').map(describeContainer);
   throw new RuntimeError(
     `no container "${ref}"` + (running.length ? `; running: ${running.slice(0, 10).join(', ')}` : '; no container is running') + ' — see `container-trace list`',
   );
@@ -56,7 +131,7 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
 export async function findRunningContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
   const c = await findContainer(runtimes, ref);
   if (c.state !== 'running' || !c.hostPid) {
-    throw new RuntimeError(`container ${c.name} is ${c.state}, not running; start it first (docker start ${c.name})`);
+    throw new RuntimeError(`container ${describeContainer(c)} is ${c.state}, not running; start it first`);
   }
   return c;
 }

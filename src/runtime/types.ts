@@ -1,8 +1,20 @@
-/** The one interface every container runtime (Docker, Podman, CRI) implements. */
+/** The one interface every container runtime (Docker, Podman, containerd, CRI) implements. */
 
-export type RuntimeKind = 'docker' | 'podman' | 'cri';
+/** docker, podman (rootful), podman-rootless (a user's own), containerd (its API), cri (Kubernetes pods). */
+export type RuntimeKind = 'docker' | 'podman' | 'podman-rootless' | 'containerd' | 'cri';
+
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['docker', 'podman', 'podman-rootless', 'containerd', 'cri'];
 
 export type ContainerState = 'running' | 'paused' | 'restarting' | 'created' | 'exited' | 'dead' | 'removing' | 'unknown';
+
+/** The container a nested runtime runs in (a kind node, docker-in-docker). */
+export interface HostContainer {
+  runtime: RuntimeKind;
+  id: string;
+  name: string;
+  /** Host PID of the node container's init. */
+  hostPid: number;
+}
 
 export interface ContainerInfo {
   runtime: RuntimeKind;
@@ -15,6 +27,14 @@ export interface ContainerInfo {
   labels: Record<string, string>;
   /** Unix seconds. */
   created: number;
+  /** containerd namespace, or the pod's Kubernetes namespace (cri). */
+  namespace?: string;
+  /** Pod name (cri, or the io.kubernetes.pod.name label). */
+  pod?: string;
+  /** Pod sandbox id (cri). */
+  podId?: string;
+  /** Set when the runtime runs inside another container (its PIDs are one level deeper). */
+  node?: HostContainer;
 }
 
 export interface RuntimeStatus {
@@ -24,6 +44,8 @@ export interface RuntimeStatus {
   version?: string;
   /** Why it cannot be reached, and what to do. */
   error?: string;
+  /** Set for a runtime found inside a container. */
+  node?: HostContainer;
 }
 
 export interface ContainerChange {
@@ -40,6 +62,8 @@ export interface Disposable {
 export interface ContainerRuntime {
   readonly kind: RuntimeKind;
   readonly endpoint: string;
+  /** The container this runtime runs in, when nested. */
+  readonly node?: HostContainer;
   status(): Promise<RuntimeStatus>;
   /** Every container, running or not. */
   list(): Promise<ContainerInfo[]>;
@@ -50,3 +74,40 @@ export interface ContainerRuntime {
 }
 
 export class RuntimeError extends Error {}
+
+/** A reference that names more than one container: the choices are listed. */
+export class AmbiguousContainerError extends RuntimeError {
+  constructor(
+    message: string,
+    readonly matches: ContainerInfo[],
+  ) {
+    super(message);
+  }
+}
+
+/** Polling watcher for runtimes without an event stream the client reads: a change in the listing fires. */
+export function pollWatch(runtime: ContainerRuntime, onChange: (change: ContainerChange) => void, onError?: (err: Error) => void, everyMs = 3000): Disposable {
+  let last: Map<string, string> | undefined;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = new Map((await runtime.list()).map((c) => [c.id, `${c.state}:${c.hostPid}`]));
+      if (last) {
+        for (const [id, s] of now) if (last.get(id) !== s) onChange({ runtime: runtime.kind, id, action: last.has(id) ? 'update' : 'create' });
+        for (const id of last.keys()) if (!now.has(id)) onChange({ runtime: runtime.kind, id, action: 'destroy' });
+      }
+      last = now;
+    } catch (err) {
+      if (last?.size !== 0) onError?.(err as Error);
+      last = new Map();
+    } finally {
+      busy = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), everyMs);
+  timer.unref?.();
+  return { dispose: () => clearInterval(timer) };
+}

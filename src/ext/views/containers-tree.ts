@@ -8,7 +8,7 @@ import type { ProcessInfo, ThreadInfo } from '../../proc/container';
 import type { ContainerService } from '../containers';
 import { pidNamespaceOf } from '../../engine/system';
 
-const RUNTIME_NAMES = { docker: 'Docker', podman: 'Podman', cri: 'Kubernetes (CRI)' } as const;
+const RUNTIME_NAMES = { docker: 'Docker', podman: 'Podman', 'podman-rootless': 'Podman (rootless)', containerd: 'containerd', cri: 'Kubernetes (CRI)' } as const;
 
 export class RuntimeItem extends vscode.TreeItem {
   constructor(readonly status: RuntimeStatus) {

@@ -1,0 +1,121 @@
+/**
+ * Kubernetes pods through CRI (runtime.v1.RuntimeService on containerd's or
+ * CRI-O's socket): pods with their namespace and name, their containers, PIDs
+ * from ContainerStatus verbose info. Pod sandboxes (pause) are not shown.
+ */
+import { GrpcSocket, explainGrpc } from './grpc';
+import { pollWatch, RuntimeError, type ContainerChange, type ContainerInfo, type ContainerRuntime, type ContainerState, type Disposable, type HostContainer, type RuntimeStatus } from './types';
+import { NodePids } from './nested';
+
+const RS = 'runtime.v1.RuntimeService';
+/** runtime.v1 ContainerState: CREATED, RUNNING, EXITED, UNKNOWN. */
+const STATES: ContainerState[] = ['created', 'running', 'exited', 'unknown'];
+
+interface CriPod {
+  id: string;
+  metadata?: { name: string; uid: string; namespace: string };
+  state: number;
+  labels: Record<string, string>;
+}
+interface CriContainer {
+  id: string;
+  pod_sandbox_id: string;
+  metadata?: { name: string; attempt: number };
+  image?: { image: string };
+  image_ref: string;
+  state: number;
+  created_at: number;
+  labels: Record<string, string>;
+}
+
+export class CriRuntime implements ContainerRuntime {
+  readonly kind = 'cri' as const;
+  readonly endpoint: string;
+  private readonly grpc: GrpcSocket;
+  private readonly pids?: NodePids;
+  private runtimeName = 'CRI';
+
+  constructor(
+    readonly socketPath: string,
+    readonly node?: HostContainer,
+  ) {
+    this.endpoint = `unix://${socketPath}`;
+    this.grpc = new GrpcSocket(socketPath);
+    if (node) this.pids = new NodePids(node);
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    try {
+      const v = await this.grpc.call<{ runtime_name: string; runtime_version: string }>(RS, 'Version', { version: 'v1' });
+      this.runtimeName = v.runtime_name;
+      return { kind: this.kind, endpoint: this.endpoint, reachable: true, version: `${v.runtime_name} ${v.runtime_version}`, node: this.node };
+    } catch (err) {
+      return { kind: this.kind, endpoint: this.endpoint, reachable: false, error: explainGrpc('CRI', this.socketPath, err).message, node: this.node };
+    }
+  }
+
+  async list(): Promise<ContainerInfo[]> {
+    try {
+      const [{ items }, { containers }] = await Promise.all([
+        this.grpc.call<{ items: CriPod[] }>(RS, 'ListPodSandbox', {}),
+        this.grpc.call<{ containers: CriContainer[] }>(RS, 'ListContainers', {}),
+      ]);
+      const pods = new Map(items.map((p) => [p.id, p]));
+      return await Promise.all(containers.map((c) => this.info(c, pods.get(c.pod_sandbox_id))));
+    } catch (err) {
+      if (err instanceof RuntimeError) throw err;
+      throw explainGrpc('CRI', this.socketPath, err);
+    }
+  }
+
+  private async info(c: CriContainer, pod: CriPod | undefined): Promise<ContainerInfo> {
+    const state = STATES[c.state] ?? 'unknown';
+    let hostPid = 0;
+    if (state === 'running') {
+      const pid = await this.pidOf(c.id);
+      hostPid = pid ? (this.pids ? this.pids.toHost(pid) ?? 0 : pid) : 0;
+    }
+    return {
+      runtime: this.kind,
+      id: c.id,
+      name: c.metadata?.name || c.labels['io.kubernetes.container.name'] || c.id.slice(0, 12),
+      image: c.image?.image || c.image_ref,
+      state,
+      hostPid,
+      labels: { ...(pod?.labels ?? {}), ...c.labels },
+      created: Math.floor(Number(c.created_at) / 1e9),
+      namespace: pod?.metadata?.namespace || c.labels['io.kubernetes.pod.namespace'],
+      pod: pod?.metadata?.name || c.labels['io.kubernetes.pod.name'],
+      podId: c.pod_sandbox_id,
+      node: this.node,
+    };
+  }
+
+  /** The container's init PID (in the runtime's PID namespace) from the verbose status. */
+  private async pidOf(id: string): Promise<number | undefined> {
+    const r = await this.grpc.call<{ info: Record<string, string> }>(RS, 'ContainerStatus', { container_id: id, verbose: true });
+    try {
+      const pid = (JSON.parse(r.info?.info ?? '{}') as { pid?: unknown }).pid;
+      return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async inspect(ref: string): Promise<ContainerInfo | undefined> {
+    return (await this.list()).find((c) => c.id === ref);
+  }
+
+  watch(onChange: (change: ContainerChange) => void, onError?: (err: Error) => void): Disposable {
+    return pollWatch(this, onChange, onError);
+  }
+
+  /** What answers on the socket (containerd, cri-o), known after status(). */
+  get name(): string {
+    return this.runtimeName;
+  }
+
+  close(): void {
+    this.grpc.close();
+  }
+}

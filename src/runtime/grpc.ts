@@ -1,0 +1,77 @@
+/** gRPC clients of containerd and CRI over a unix socket, from the definitions in ./proto. */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as protobuf from 'protobufjs';
+import { RUNTIME_PROTO } from './proto';
+import { RuntimeError } from './types';
+
+let definition: grpc.GrpcObject | undefined;
+
+/** The parsed services (once per process). */
+function services(): grpc.GrpcObject {
+  if (definition) return definition;
+  const root = new protobuf.Root();
+  for (const part of RUNTIME_PROTO.split(/^(?=package )/m).filter((p) => p.trim())) {
+    protobuf.parse('syntax = "proto3";\n' + part, root, { keepCase: true });
+  }
+  const pkg = protoLoader.fromJSON(root.toJSON(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
+  definition = grpc.loadPackageDefinition(pkg);
+  return definition;
+}
+
+type Call<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyClient = grpc.Client & Record<string, Call<any, any>>;
+
+/** One service client per socket and service name, closed by close(). */
+export class GrpcSocket {
+  private readonly clients = new Map<string, AnyClient>();
+
+  constructor(
+    readonly socketPath: string,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  private client(service: string): AnyClient {
+    let c = this.clients.get(service);
+    if (!c) {
+      const Ctor = service.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], services()) as typeof grpc.Client;
+      // grpc-js speaks HTTP/2 to the socket; :authority "localhost" as containerd's clients send it.
+      c = new Ctor(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), {
+        'grpc.default_authority': 'localhost',
+        'grpc.max_receive_message_length': 64 << 20,
+      }) as AnyClient;
+      this.clients.set(service, c);
+    }
+    return c;
+  }
+
+  /** One unary call; `namespace` goes in the containerd-namespace header. */
+  call<Res>(service: string, method: string, request: object, namespace?: string): Promise<Res> {
+    const md = new grpc.Metadata();
+    if (namespace) md.set('containerd-namespace', namespace);
+    const client = this.client(service);
+    return new Promise<Res>((resolve, reject) => {
+      client[method](request, md, { deadline: Date.now() + this.timeoutMs }, (err: grpc.ServiceError | null, res: Res) =>
+        err ? reject(err) : resolve(res),
+      );
+    });
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** A gRPC failure as a runtime error that says what to do. */
+export function explainGrpc(what: string, socketPath: string, err: unknown): RuntimeError {
+  const e = err as grpc.ServiceError & { code?: number };
+  const details = e.details || e.message || String(err);
+  if (/ENOENT|No such file/.test(details)) return new RuntimeError(`no ${what} socket at ${socketPath}: is it running?`);
+  if (/EACCES|permission denied/i.test(details)) return new RuntimeError(`permission denied on ${socketPath}: ${what} is read by root (the helper lists it)`);
+  if (/ECONNREFUSED/.test(details)) return new RuntimeError(`${socketPath} refused the connection: is ${what} running?`);
+  if (e.code === grpc.status.UNIMPLEMENTED) return new RuntimeError(`${socketPath} does not serve the ${what} API (${details})`);
+  if (e.code === grpc.status.DEADLINE_EXCEEDED) return new RuntimeError(`${what} at ${socketPath} did not answer in time`);
+  return new RuntimeError(`${what} at ${socketPath}: ${details}`);
+}

@@ -1,0 +1,47 @@
+/**
+ * Container references: `[runtime:]name|id-prefix`, `[runtime:]pod/container`,
+ * `[runtime:]namespace/pod/container` (containerd: `namespace/name`). The one
+ * matcher the CLI, the helper and the extension use.
+ */
+import { RUNTIME_KINDS, type ContainerInfo, type RuntimeKind } from './types';
+
+export interface ContainerRef {
+  runtime?: RuntimeKind;
+  parts: string[];
+}
+
+export function parseContainerRef(ref: string): ContainerRef {
+  const colon = ref.indexOf(':');
+  const head = colon > 0 ? ref.slice(0, colon) : '';
+  const runtime = (RUNTIME_KINDS as readonly string[]).includes(head) ? (head as RuntimeKind) : undefined;
+  const rest = runtime ? ref.slice(colon + 1) : ref;
+  return { runtime, parts: rest.split('/').filter((p) => p.length > 0) };
+}
+
+const isIdPrefix = (c: ContainerInfo, s: string) => s.length >= 3 && c.id.startsWith(s);
+const named = (c: ContainerInfo, s: string) => c.name === s || c.id === s;
+
+/** The containers a reference names: exact names or ids first, else id prefixes. */
+export function matchContainers(all: ContainerInfo[], ref: ContainerRef): ContainerInfo[] {
+  const pool = ref.runtime ? all.filter((c) => c.runtime === ref.runtime) : all;
+  const [a, b, c] = ref.parts;
+  switch (ref.parts.length) {
+    case 1: {
+      const exact = pool.filter((x) => named(x, a));
+      return exact.length ? exact : pool.filter((x) => isIdPrefix(x, a));
+    }
+    case 2:
+      // pod/container, or a containerd namespace/name
+      return pool.filter((x) => (x.pod === a || (!x.pod && x.namespace === a)) && named(x, b));
+    case 3:
+      return pool.filter((x) => x.namespace === a && x.pod === b && named(x, c));
+    default:
+      return [];
+  }
+}
+
+/** `cri:shop/web-1/nginx (3f2a1b…)`: what a user types to name exactly this one. */
+export function describeContainer(c: ContainerInfo): string {
+  const path = [c.namespace, c.pod, c.name].filter(Boolean).join('/');
+  return `${c.runtime}:${path} (${c.id.slice(0, 12)})${c.node ? ` in ${c.node.name}` : ''}`;
+}
