@@ -26,6 +26,12 @@ const volatile __u32 host_level = 0;
 const volatile __u32 targ_tgid = 0;   /* host-level tgid; 0 = any process */
 const volatile __u32 targ_tid = 0;    /* host-level tid; 0 = any thread */
 const volatile bool targ_follow = false; /* also descendants of targ_tgid */
+/* Selector traces: the containers' PID namespaces are the keys of scope_ns
+ * (user space adds and removes them as containers come and go), not
+ * targ_pidns_ino. */
+const volatile bool targ_multi = false;
+/* Deepest level a selector looks for its namespaces at (host, node, pod, ...). */
+#define CT_MAX_SCOPE_DEPTH 8
 
 /* Put an event struct into the object's BTF (so user space can check its
  * decoder against it) when no map or global uses it otherwise. */
@@ -54,6 +60,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } followed SEC(".maps");
+
+/* Inodes of the PID namespaces a selector trace covers (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_SCOPE_NS);
+	__type(key, __u32);
+	__type(value, __u8);
+} scope_ns SEC(".maps");
 
 static __always_inline void ct_count(__u32 idx)
 {
@@ -92,7 +106,56 @@ static __always_inline __u32 ct_tgid_at(struct task_struct *t, __u32 level, __u3
 	return ct_nr_at(BPF_CORE_READ(t, group_leader, thread_pid), level, ino);
 }
 
-/* Fill the four PIDs of the current task; false when the task is out of scope.
+/* The level and inode of the namespace a task is traced in: the target's,
+ * or (selector) the outermost of its namespaces that is in scope_ns. */
+static __always_inline bool ct_locate(struct task_struct *t, __u32 *level, __u32 *ino)
+{
+	if (!targ_multi) {
+		*level = targ_level;
+		*ino = targ_pidns_ino;
+		return true; /* ct_nr_at checks the namespace */
+	}
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	if (!pid)
+		return false;
+	__u32 deepest = BPF_CORE_READ(pid, level);
+	for (__u32 l = 1; l <= CT_MAX_SCOPE_DEPTH; l++) {
+		if (l > deepest)
+			break;
+		if (l <= host_level)
+			continue;
+		__u32 inum = BPF_CORE_READ(ct_upid(pid, l), ns, ns.inum);
+		if (bpf_map_lookup_elem(&scope_ns, &inum)) {
+			*level = l;
+			*ino = inum;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* PIDs of any task at its container's level (0 when outside) and host level. */
+static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *ids)
+{
+	__u32 level = 0, ino = 0;
+	if (ct_locate(t, &level, &ino)) {
+		ids->tid = ct_tid_at(t, level, ino);
+		ids->pid = ct_tgid_at(t, level, ino);
+	} else {
+		ids->tid = ids->pid = 0;
+	}
+	ids->pidns = ids->tid ? ino : 0;
+	ids->level = level;
+	if (host_level) {
+		ids->host_tid = ct_tid_at(t, host_level, 0);
+		ids->host_pid = ct_tgid_at(t, host_level, 0);
+	} else {
+		ids->host_tid = BPF_CORE_READ(t, pid);
+		ids->host_pid = BPF_CORE_READ(t, tgid);
+	}
+}
+
+/* Fill the PIDs of the current task; false when the task is out of scope.
  * Cheap checks first: host tgid/tid, follow map, then the namespace walk. */
 static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids *ids)
 {
@@ -105,10 +168,15 @@ static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids 
 		if (!targ_follow || !bpf_map_lookup_elem(&followed, &tgid))
 			return false;
 	}
-	ids->tid = ct_tid_at(task, targ_level, targ_pidns_ino);
+	__u32 level, ino;
+	if (!ct_locate(task, &level, &ino))
+		return false;
+	ids->tid = ct_tid_at(task, level, ino);
 	if (!ids->tid)
 		return false;
-	ids->pid = ct_tgid_at(task, targ_level, targ_pidns_ino);
+	ids->pid = ct_tgid_at(task, level, ino);
+	ids->pidns = ino;
+	ids->level = level;
 	if (host_level) {
 		ids->host_tid = ct_tid_at(task, host_level, 0);
 		ids->host_pid = ct_tgid_at(task, host_level, 0);
@@ -125,20 +193,6 @@ static __always_inline void ct_fill_hdr(struct ct_hdr *h, const struct ct_ids *i
 	h->ts_ns = bpf_ktime_get_ns();
 	h->ids = *ids;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
-}
-
-/* PIDs of any task at the container's level (0 when outside) and host level. */
-static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *ids)
-{
-	ids->tid = ct_tid_at(t, targ_level, targ_pidns_ino);
-	ids->pid = ct_tgid_at(t, targ_level, targ_pidns_ino);
-	if (host_level) {
-		ids->host_tid = ct_tid_at(t, host_level, 0);
-		ids->host_pid = ct_tgid_at(t, host_level, 0);
-	} else {
-		ids->host_tid = BPF_CORE_READ(t, pid);
-		ids->host_pid = BPF_CORE_READ(t, tgid);
-	}
 }
 
 /* Whether any task (not only the current one) is in the target scope. */
@@ -164,12 +218,13 @@ static __always_inline void ct_submit(void *e, __u64 size)
 		ct_count(CT_STAT_RB_FULL);
 }
 
-/* Parent process at the container's level (0 when the parent is outside the
- * container, as `ps` inside it shows) and at the host level. */
-static __always_inline void ct_parent(struct task_struct *task, __u32 *ppid, __u32 *host_ppid)
+/* Parent process at the level of the task's container (`ids`: the task's;
+ * 0 when the parent is outside the container, as `ps` inside it shows) and
+ * at the host level. */
+static __always_inline void ct_parent(struct task_struct *task, const struct ct_ids *ids, __u32 *ppid, __u32 *host_ppid)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
-	*ppid = ct_tgid_at(parent, targ_level, targ_pidns_ino);
+	*ppid = ids->pidns ? ct_tgid_at(parent, ids->level, ids->pidns) : 0;
 	*host_ppid = host_level ? ct_tgid_at(parent, host_level, 0) : BPF_CORE_READ(parent, tgid);
 }
 

@@ -102,16 +102,8 @@ static __always_inline int on_exit(long ret)
 
 	/* PIDs and comm after the exec; the parent may have changed too. */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	e->ids.tid = ct_tid_at(task, targ_level, targ_pidns_ino);
-	e->ids.pid = ct_tgid_at(task, targ_level, targ_pidns_ino);
-	if (host_level) {
-		e->ids.host_tid = ct_tid_at(task, host_level, 0);
-		e->ids.host_pid = ct_tgid_at(task, host_level, 0);
-	} else {
-		e->ids.host_tid = tid;
-		e->ids.host_pid = pid_tgid >> 32;
-	}
-	ct_parent(task, &e->ppid, &e->host_ppid);
+	ct_task_ids(task, &e->ids);
+	ct_parent(task, &e->ids, &e->ppid, &e->host_ppid);
 	e->ret = ret;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 

@@ -22,7 +22,7 @@ int exit_task(void *ctx)
 	/* live was decremented before this tracepoint: 0 means the last thread. */
 	e.group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 	e.thread = !e.group_dead;
-	ct_parent(task, &e.ppid, &e.host_ppid);
+	ct_parent(task, &ids, &e.ppid, &e.host_ppid);
 	ct_submit(&e, sizeof(e));
 	return 0;
 }

@@ -24,7 +24,7 @@ int BPF_PROG(proctree_fork, struct task_struct *parent, struct task_struct *chil
 	ct_fill_hdr(&e.hdr, &e.hdr.ids);
 	ct_task_ids(child, &e.child);
 	e.kind = PROCTREE_FORK;
-	ct_parent(parent, &e.ppid, &e.host_ppid);
+	ct_parent(parent, &e.hdr.ids, &e.ppid, &e.host_ppid);
 	ct_submit(&e, HEAD_SIZE);
 	return 0;
 }
@@ -38,7 +38,7 @@ int proctree_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	ct_fill_hdr(&e.hdr, &e.hdr.ids);
 	e.kind = PROCTREE_EXEC;
-	ct_parent(task, &e.ppid, &e.host_ppid);
+	ct_parent(task, &e.hdr.ids, &e.ppid, &e.host_ppid);
 	unsigned int loc = ctx->__data_loc_filename & 0xffff;
 	bpf_probe_read_kernel_str(e.filename, sizeof(e.filename), (void *)ctx + loc);
 	ct_submit(&e, sizeof(e));
@@ -56,7 +56,7 @@ int proctree_exit(void *ctx)
 		return 0;
 	ct_fill_hdr(&e.hdr, &e.hdr.ids);
 	e.kind = PROCTREE_EXIT;
-	ct_parent(task, &e.ppid, &e.host_ppid);
+	ct_parent(task, &e.hdr.ids, &e.ppid, &e.host_ppid);
 	e.exit_code = BPF_CORE_READ(task, exit_code);
 	ct_submit(&e, HEAD_SIZE);
 	return 0;

@@ -65,7 +65,9 @@ static __always_inline int on_exit(long ret)
 	if (!v) {
 		struct syscalls_stats init = {};
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-		init.pid = ct_tgid_at(task, targ_level, targ_pidns_ino);
+		struct ct_ids ids;
+		ct_task_ids(task, &ids);
+		init.pid = ids.pid;
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
 		if (bpf_map_update_elem(&syscalls, &key, &init, BPF_NOEXIST) == -E2BIG) {
 			ct_count(CT_STAT_PENDING_FULL);

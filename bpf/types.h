@@ -5,6 +5,7 @@
 
 #define CT_TASK_COMM_LEN 16
 #define CT_MAX_FOLLOWED 8192
+#define CT_MAX_SCOPE_NS 1024   /* PID namespaces a selector trace can hold */
 
 /* Indexes of the per-CPU `stats` map. */
 enum ct_stat {
@@ -14,12 +15,15 @@ enum ct_stat {
 	CT_STAT_MAX = 4,
 };
 
-/* PIDs of one task: at the container's namespace level and at host level. */
+/* PIDs of one task: at the container's namespace level and at host level,
+ * and which container's namespace that is (a selector traces several). */
 struct ct_ids {
 	__u32 pid;      /* tgid in the container */
 	__u32 tid;      /* thread id in the container */
 	__u32 host_pid; /* tgid on the host */
 	__u32 host_tid; /* thread id on the host */
+	__u32 pidns;    /* inode of the container's PID namespace; 0 when outside */
+	__u32 level;    /* level of that namespace */
 };
 
 /* Start of every event except exec's: when, who (both PID levels), comm. */

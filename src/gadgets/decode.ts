@@ -82,8 +82,8 @@ export class WallClock {
 }
 
 /** struct ct_hdr (bpf/types.h): the start of every event but exec's. */
-export const HDR_LAYOUT = { ts_ns: 0, ids: 8, comm: 24 } as const;
-export const HDR_SIZE = 40;
+export const HDR_LAYOUT = { ts_ns: 0, ids: 8, comm: 32 } as const;
+export const HDR_SIZE = 48;
 
 /** Byte offsets of an event struct; a test checks them against the object's BTF. */
 export interface Layout {
@@ -108,7 +108,7 @@ export function decodeHeader<G extends GadgetName>(
   return {
     gadget,
     time: ctx.clock.formatAt(dv, at + offsets.ts_ns),
-    container: ctx.container,
+    container: ctx.byPidns ? ctx.byPidns.get(dv.getUint32(at + offsets.ids + 16, true)) ?? ctx.container : ctx.container,
     pid: dv.getUint32(at + offsets.ids, true),
     tid: dv.getUint32(at + offsets.ids + 4, true),
     hostPid: dv.getUint32(at + offsets.ids + 8, true),
@@ -141,6 +141,8 @@ export function signalName(sig: number): string {
 
 export interface DecodeContext {
   container: ContainerLabel;
+  /** Selector traces: each traced container by the inode of its PID namespace (struct ct_ids.pidns). */
+  byPidns?: Map<number, ContainerLabel>;
   clock: WallClock;
   /** uprobe: what was attached. */
   uprobe?: { path: string; function: string };

@@ -4,7 +4,7 @@ import { withFields, decodeHeader, waitStatus, type DecodeContext, type Layout }
 
 export const EXIT_LAYOUT = {
   struct: 'exit_event',
-  fields: { hdr: 0, lifetime_ns: 40, exit_code: 48, ppid: 52, host_ppid: 56, thread: 60, group_dead: 61, pad: 62 },
+  fields: { hdr: 0, lifetime_ns: 48, exit_code: 56, ppid: 60, host_ppid: 64, thread: 68, group_dead: 69, pad: 70 },
 } satisfies Layout;
 
 const F = EXIT_LAYOUT.fields;

@@ -4,7 +4,7 @@ import { withFields, cstring, decodeHeader, errnoName, type DecodeContext, type 
 
 export const OPEN_LAYOUT = {
   struct: 'open_event',
-  fields: { hdr: 0, ret: 40, flags: 48, mode: 56, dirfd: 60, syscall: 64, eflags: 68, path: 72 },
+  fields: { hdr: 0, ret: 48, flags: 56, mode: 64, dirfd: 68, syscall: 72, eflags: 76, path: 80 },
 } satisfies Layout;
 
 const F = OPEN_LAYOUT.fields;

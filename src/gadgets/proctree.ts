@@ -4,7 +4,7 @@ import { withFields, cstring, decodeHeader, waitStatus, type DecodeContext, type
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
-  fields: { hdr: 0, child: 40, kind: 56, ppid: 60, host_ppid: 64, exit_code: 68, filename: 72 },
+  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, filename: 88 },
 } satisfies Layout;
 
 const F = PROCTREE_LAYOUT.fields;

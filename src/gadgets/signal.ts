@@ -4,7 +4,7 @@ import { withFields, decodeHeader, signalName, type DecodeContext, type Layout }
 
 export const SIGNAL_LAYOUT = {
   struct: 'signal_event',
-  fields: { hdr: 0, target: 40, sig: 56, code: 60, result: 64, phase: 68, sender_in_scope: 72, pad: 76, handler: 80 },
+  fields: { hdr: 0, target: 48, sig: 72, code: 76, result: 80, phase: 84, sender_in_scope: 88, pad: 92, handler: 96 },
 } satisfies Layout;
 
 const F = SIGNAL_LAYOUT.fields;

@@ -4,7 +4,7 @@ import { withFields, decodeHeader, type DecodeContext, type Layout } from './dec
 
 export const TCP_LAYOUT = {
   struct: 'tcp_event',
-  fields: { hdr: 0, duration_ns: 40, bytes_sent: 48, bytes_received: 56, saddr: 64, daddr: 80, family: 96, sport: 98, dport: 100, attributed: 102, oldstate: 104, newstate: 108 },
+  fields: { hdr: 0, duration_ns: 48, bytes_sent: 56, bytes_received: 64, saddr: 72, daddr: 88, family: 104, sport: 106, dport: 108, attributed: 110, oldstate: 112, newstate: 116 },
 } satisfies Layout;
 
 const F = TCP_LAYOUT.fields;

@@ -4,7 +4,7 @@ import { withFields, decodeHeader, type DecodeContext, type Layout } from './dec
 
 export const UPROBE_LAYOUT = {
   struct: 'uprobe_event',
-  fields: { hdr: 0, latency_ns: 40, calls: 48, args: 56, ret: 104 },
+  fields: { hdr: 0, latency_ns: 48, calls: 56, args: 64, ret: 112 },
 } satisfies Layout;
 
 const F = UPROBE_LAYOUT.fields;

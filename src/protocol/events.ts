@@ -23,6 +23,10 @@ export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
 export interface ContainerLabel {
   id: string;
   name: string;
+  /** Set for containers of a runtime other than Docker, and for pods. */
+  runtime?: string;
+  namespace?: string;
+  pod?: string;
 }
 
 export interface EventBase {

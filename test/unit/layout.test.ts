@@ -32,6 +32,8 @@ test('exec decoder offsets match struct exec_event in exec.bpf.o', () => {
         ['tid', 4, 4],
         ['host_pid', 8, 4],
         ['host_tid', 12, 4],
+        ['pidns', 16, 4],
+        ['level', 20, 4],
       ],
     );
   });
