@@ -192,6 +192,12 @@ export class BpfObject {
     return lib().mapUpdate(this.mapPtr(name) as never, k, 4, Buffer.from([1]), 1, 0n) === 0;
   }
 
+  deleteU32Key(name: string, key: number): boolean {
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(key);
+    return lib().mapDelete(this.mapPtr(name) as never, k, 4, 0n) === 0;
+  }
+
   get attachedLinks(): number {
     return this.links.length;
   }

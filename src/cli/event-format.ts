@@ -21,17 +21,22 @@ const EXEC: [string, number][] = [
   ['RET', 7],
 ];
 
-export function header(gadget: GadgetName): string {
-  return gadget === 'exec' ? row(EXEC, 'ARGS') : row(COMMON, 'DETAILS');
+const CONTAINER: [string, number] = ['CONTAINER', 24];
+
+/** `many`: a selector trace, whose lines start with the event's container (pod/name). */
+export function header(gadget: GadgetName, many = false): string {
+  const cols = gadget === 'exec' ? EXEC : COMMON;
+  return row(many ? [CONTAINER, ...cols] : cols, gadget === 'exec' ? 'ARGS' : 'DETAILS');
 }
 
-export function line(e: TraceEvent): string {
+export function line(e: TraceEvent, many = false): string {
   const time = e.time.slice(11, 23);
+  const lead: [string | number, number][] = many ? [[e.container.pod ? `${e.container.pod}/${e.container.name}` : e.container.name, CONTAINER[1]]] : [];
   if (e.gadget === 'exec') {
     const ret = e.ret < 0 ? e.error ?? String(e.ret) : '0';
     const values = [time, e.pid, e.tid, e.hostPid, e.ppid, e.uid, e.comm, ret];
-    return row(values.map((v, i) => [v, EXEC[i][1]]), execCommand(e));
+    return row([...lead, ...values.map((v, i): [string | number, number] => [v, EXEC[i][1]])], execCommand(e));
   }
   const values = [time, e.pid, e.tid, e.hostPid, e.comm];
-  return row(values.map((v, i) => [v, COMMON[i][1]]), details(e));
+  return row([...lead, ...values.map((v, i): [string | number, number] => [v, COMMON[i][1]])], details(e));
 }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createRuntimes, findRunningContainer, listAll, RuntimeError } from '../runtime';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { checkSystem } from '../engine/check';
-import { ErrorCode, GADGETS, GADGET_INFO, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
+import { ErrorCode, GADGETS, GADGET_INFO, type ContainerSelector, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
 import { VERSION } from '../version';
 import { table } from './format';
 import { header, line } from './event-format';
@@ -26,8 +26,13 @@ const USAGE = `container-trace ${VERSION} — see what a process inside a contai
 Usage:
   container-trace list [--json]                      containers of every reachable runtime
   container-trace ps <container> [--json]            its processes: PID inside, host PID, NSpid
-  container-trace trace <kind> --container <name|id> [--pid <pid>] [--follow] [--tid <tid>]
+  container-trace trace <kind> --container <ref> [--pid <pid>] [--follow] [--tid <tid>]
                   [--duration <seconds>] [--json]    stream events (root)
+                  <ref>: name, id prefix, pod/container, namespace/pod/container,
+                         any of them after runtime: (docker, podman, podman-rootless, containerd, cri)
+                  many containers instead of --container (those started later join):
+                  [--pod <pod>] [-l key=value,...] [-n <namespace>] [--names a,b] [--runtime <r>]
+                  [--compose-project <p>] [--compose-service <s>]
                   open: [--failed]                   only failed opens
                   syscalls: [--interval <s>] [--top <n>]   report period, entries per report
                   uprobe: --target <path|library> --function <symbol>
@@ -137,11 +142,20 @@ async function trace(argv: string[]): Promise<void> {
     top: { type: 'string' },
     target: { type: 'string' },
     function: { type: 'string' },
+    pod: { type: 'string' },
+    selector: { type: 'string', short: 'l' },
+    namespace: { type: 'string', short: 'n' },
+    names: { type: 'string' },
+    runtime: { type: 'string' },
+    'compose-project': { type: 'string' },
+    'compose-service': { type: 'string' },
   });
   const kind = positionals[0];
   if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${GADGETS.join(', ')}): container-trace trace exec --container <name>`);
   if (!(GADGETS as readonly string[]).includes(kind)) throw new UsageError(`unknown trace kind "${kind}"; choose one of: ${GADGETS.join(', ')}`);
-  if (!values.container) throw new UsageError('trace needs --container <name|id>');
+  const selector = selectorFlags(values);
+  if (selector && values.container) throw new UsageError('give --container, or selector flags (--pod, -l, -n, --names, --compose-project, --compose-service), not both');
+  if (!selector && !values.container) throw new UsageError('trace needs --container <name|id|pod/container|namespace/pod/container> or selector flags (--pod, -l app=web -n shop, --names, --compose-project)');
   const pid = intFlag(values.pid, 'pid');
   const tid = intFlag(values.tid, 'tid');
   if (values.follow && pid === undefined) throw new UsageError('--follow needs --pid <pid-in-container>');
@@ -161,7 +175,7 @@ async function trace(argv: string[]): Promise<void> {
     process.getuid?.() === 0 ? await engineBackend(values['docker-host'], verbose, log) : await helperBackend(elevate, values['docker-host'], verbose, log);
   const json = !!values.json;
   const write = (batch: TraceEvent[]) => {
-    const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e)).join('\n');
+    const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e, !!selector)).join('\n');
     writeBatch(text + '\n', batch.length);
   };
   const started = Date.now();
@@ -173,7 +187,8 @@ async function trace(argv: string[]): Promise<void> {
       .start(
         {
           gadget: kind as GadgetName,
-          container: values.container as string,
+          container: values.container === undefined ? undefined : qualifiedRef(values),
+          selector,
           scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
           bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
           options: traceOptions(kind, values),
@@ -190,8 +205,12 @@ async function trace(argv: string[]): Promise<void> {
       .then((result) => {
         const target = result.target ? `, ${result.target.tid !== undefined ? 'thread ' + result.target.tid : 'PID ' + result.target.pid} (host ${result.target.hostTid ?? result.target.hostPid}, ${result.target.comm})` : '';
         if (verbose) process.stderr.write(`tracing ${kind} in ${result.container.name}${target}${values.follow ? ' and descendants' : ''}\n`);
+        if (result.matched) {
+          const names = result.matched.map((m) => [m.namespace, m.pod, m.name].filter(Boolean).join('/'));
+          process.stderr.write(`tracing ${result.container.name}: ${names.length ? names.join(', ') : 'no container matches yet; waiting for one to start'}\n`);
+        }
         process.stderr.write('ready\n');
-        if (!json) process.stdout.write(header(kind as GadgetName) + '\n');
+        if (!json) process.stdout.write(header(kind as GadgetName, !!selector) + '\n');
         const stop = (why: string) => {
           stopping ??= why;
           backend.stop(result.sessionId);
@@ -246,6 +265,37 @@ async function installCommand(argv: string[], remove: boolean): Promise<void> {
     `installed the helper ${manifest.version} in ${INSTALL_DIR} (${Object.keys(manifest.files).length} files, SHA-256 manifest)\n` +
       `launcher: ${LAUNCHER}\npolkit action: ${POLKIT_ACTION}${fs.existsSync(POLKIT_POLICY) ? ` (${POLKIT_POLICY})` : ' (polkit is not installed: not written)'}\n`,
   );
+}
+
+/** --container with -n and --runtime in front: `-n shop --container web-1/nginx` is `shop/web-1/nginx`. */
+function qualifiedRef(values: Values): string {
+  let ref = String(values.container);
+  if (typeof values.namespace === 'string' && !ref.includes(':')) ref = `${values.namespace}/${ref}`;
+  if (typeof values.runtime === 'string' && !ref.includes(':')) ref = `${values.runtime}:${ref}`;
+  return ref;
+}
+
+/** --pod, -l k=v[,k=v], -n, --names a,b, --runtime, --compose-project/-service → a selector; undefined when none is given. */
+function selectorFlags(values: Values): ContainerSelector | undefined {
+  const sel: ContainerSelector = {};
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (str('pod')) sel.pod = str('pod');
+  if (str('namespace')) sel.namespace = str('namespace');
+  if (str('runtime')) sel.runtime = str('runtime');
+  if (str('compose-project')) sel.composeProject = str('compose-project');
+  if (str('compose-service')) sel.composeService = str('compose-service');
+  if (str('names')) sel.names = str('names')!.split(',').filter(Boolean);
+  if (str('selector')) {
+    sel.labels = {};
+    for (const pair of str('selector')!.split(',')) {
+      const m = /^([^=]+)=(.*)$/.exec(pair);
+      if (!m) throw new UsageError(`-l wants key=value[,key=value], not "${pair}"`);
+      sel.labels[m[1]] = m[2];
+    }
+  }
+  if (!Object.keys(sel).length) return undefined;
+  if (Object.keys(sel).every((k) => k === 'runtime' || k === 'namespace') && values.container) return undefined;
+  return sel;
 }
 
 /** Kind-specific flags → protocol options (the engine refuses misplaced ones). */

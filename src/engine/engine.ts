@@ -98,6 +98,14 @@ export class TraceEngine {
         session.follow(late);
         followed += late.length;
       }
+      if (trace.selector) {
+        const short = id.slice(0, 8);
+        const names = (ms: { container: { name: string } }[]) => ms.map((m) => m.container.name).join(', ');
+        session.onMembers = (joined, left) => {
+          if (joined.length) this.log('info', `trace ${short}: now also tracing ${names(joined)}`);
+          if (left.length) this.log('info', `trace ${short}: ${names(left)} left`);
+        };
+      }
       const what = trace.target ? `${trace.target.tid !== undefined ? 'thread' : 'process'} ${trace.target.tid ?? trace.target.pid} (${trace.target.comm})` : 'all processes';
       this.log('info', `trace ${id.slice(0, 8)}: ${trace.gadget} in ${trace.container.name}, ${what}${trace.follow ? ' and descendants' : ''}`);
       this.log('debug', `trace ${id.slice(0, 8)}: ready in ${phases.summary()}`);
@@ -107,6 +115,7 @@ export class TraceEngine {
         target: trace.target,
         pidNamespaceLevel: trace.level,
         followed: trace.follow ? followed : undefined,
+        matched: trace.selector ? session.matched.map((m) => m.label) : undefined,
       };
     } catch (err) {
       throw classify(err);

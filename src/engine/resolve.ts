@@ -5,12 +5,13 @@
  */
 import * as fs from 'node:fs';
 import type { ContainerInfo, ContainerRuntime } from '../runtime';
-import { findRunningContainer } from '../runtime';
+import { describeSelector, findRunningContainer, listAll, selectorMatches } from '../runtime';
+import { ProcFs } from '../proc/procfs';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
-import type { GadgetName, TraceStartParams, TraceTarget } from '../protocol';
+import type { ContainerLabel, ContainerSelector, GadgetName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
-import { kernelDev } from './system';
+import { kernelDev, pidNamespaceOf } from './system';
 import { resolveUprobeTarget, type UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
@@ -32,13 +33,44 @@ export interface ResolvedTrace {
   top: number;
   /** Programs of the object not to load on this kernel (unused variants). */
   skipPrograms?: string[];
+  /** Selector traces: what to match, the members at start, and a fresh match. */
+  selector?: { fields: ContainerSelector; members: SelectorMember[]; rematch: () => Promise<SelectorMember[]> };
+}
+
+/** One container of a selector trace. */
+export interface SelectorMember {
+  pidns: number;
+  container: ContainerInfo;
+  label: ContainerLabel;
+}
+
+/** How an event names its container: runtime, namespace and pod where there are. */
+export function containerLabel(c: ContainerInfo): ContainerLabel {
+  const label: ContainerLabel = { id: c.id, name: c.name };
+  if (c.runtime !== 'docker' || c.node) label.runtime = c.runtime;
+  if (c.namespace) label.namespace = c.namespace;
+  if (c.pod) label.pod = c.pod;
+  return label;
+}
+
+/** Every running container a selector matches now, with its PID namespace. */
+export async function matchSelector(runtimes: ContainerRuntime[], selector: ContainerSelector): Promise<SelectorMember[]> {
+  const listings = await listAll(runtimes);
+  const members: SelectorMember[] = [];
+  for (const c of listings.flatMap((l) => l.containers)) {
+    if (!selectorMatches(c, selector)) continue;
+    const pidns = pidNamespaceOf(c.hostPid);
+    if (pidns !== undefined && !members.some((m) => m.pidns === pidns)) members.push({ pidns, container: c, label: containerLabel(c) });
+  }
+  return members;
 }
 
 export async function resolveTrace(
   runtimes: ContainerRuntime[],
   params: TraceStartParams & { bufferBytes: number },
 ): Promise<ResolvedTrace> {
-  const container = await findRunningContainer(runtimes, params.container);
+  if (params.selector) return resolveSelector(runtimes, params, params.selector);
+  const container = await findRunningContainer(runtimes, params.container!);
   const scan = scanContainer(container);
   if (scan.pidns === undefined) {
     throw new ContainerGoneError(`cannot read the PID namespace of container ${container.name}: tracing needs root`);
@@ -81,6 +113,30 @@ export async function resolveTrace(
     uprobe: params.gadget === 'uprobe' ? resolveUprobeTarget(target?.hostPid ?? container.hostPid, params.options!.target!, params.options!.function!) : undefined,
     intervalMs: params.options?.intervalMs ?? 1000,
     top: params.options?.top ?? 20,
+  };
+}
+
+/** A selector trace: no single container; the kernel filters by the members' PID namespaces (scope_ns), kept up to date by `rematch`. */
+async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartParams & { bufferBytes: number }, selector: ContainerSelector): Promise<ResolvedTrace> {
+  if (process.getuid?.() !== 0) throw new ContainerGoneError('a selector trace reads the containers\' PID namespaces: it needs root');
+  const members = await matchSelector(runtimes, selector);
+  const container: ContainerInfo = { runtime: 'docker', id: 'selector', name: describeSelector(selector), image: '', state: 'running', hostPid: 0, labels: {}, created: 0 };
+  const hostLevel = new ProcFs().ownLevel();
+  const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_level: hostLevel, targ_follow: false };
+  if (params.gadget === 'open') knobs.failed_only = !!params.options?.failedOnly;
+  return {
+    gadget: params.gadget,
+    container,
+    pidns: 0,
+    level: 0,
+    follow: false,
+    followSeed: [],
+    knobs,
+    bufferBytes: params.bufferBytes,
+    table: new PidTable(container, { level: 0, absoluteLevel: 0, hostLevel, membership: 'pidns', processes: [] }),
+    intervalMs: 1000,
+    top: 20,
+    selector: { fields: selector, members, rematch: () => matchSelector(runtimes, selector) },
   };
 }
 

@@ -9,7 +9,7 @@ import { RingBufferReader } from '../bpf/ringbuf';
 import { gadgets, WallClock, type DecodeContext } from '../gadgets';
 import type { EndReason, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
 import { bpfObjectDir, pidNamespaceOf, tracepointExists } from './system';
-import type { ResolvedTrace } from './resolve';
+import { containerLabel, type ResolvedTrace, type SelectorMember } from './resolve';
 
 /** Where a session's output goes (the helper's connection, the CLI's stdout). */
 export interface SessionSink {
@@ -28,6 +28,8 @@ export interface SessionLimits {
   pollIntervalMs: number;
   statsIntervalMs: number;
   watchIntervalMs: number;
+  /** How often a selector trace looks for containers that started or stopped. */
+  selectorIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: SessionLimits = {
@@ -37,7 +39,11 @@ export const DEFAULT_LIMITS: SessionLimits = {
   pollIntervalMs: 20,
   statsIntervalMs: 1000,
   watchIntervalMs: 250,
+  selectorIntervalMs: 1000,
 };
+
+/** Containers one selector trace holds at once (CT_MAX_SCOPE_NS in bpf/types.h). */
+export const SCOPE_NS_MAX = 1024;
 
 // Indexes of the per-CPU stats map (bpf/types.h enum ct_stat).
 const STAT_RB_FULL = 0;
@@ -67,7 +73,8 @@ export class TraceSession {
   ) {
     const gadget = gadgets[trace.gadget];
     this.ctx = {
-      container: { id: trace.container.id, name: trace.container.name },
+      container: containerLabel(trace.container),
+      byPidns: trace.selector ? new Map() : undefined,
       clock: new WallClock(),
       uprobe: trace.uprobe && { path: trace.uprobe.path, function: trace.uprobe.function },
     };
@@ -84,6 +91,7 @@ export class TraceSession {
     });
     try {
       for (const hostPid of trace.followSeed) this.obj.addU32Key('followed', hostPid);
+      if (trace.selector) this.setMembers(trace.selector.members);
       if (gadget.attach) {
         // The kernel filters by PID where one process is traced; otherwise
         // every process mapping the file fires and the BPF scope filter decides.
@@ -101,7 +109,55 @@ export class TraceSession {
     this.timers.push(setInterval(() => this.sendStats(), this.limits.statsIntervalMs));
     this.timers.push(setInterval(() => this.watch(), this.limits.watchIntervalMs));
     if (gadget.collect) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
+    if (trace.selector) this.timers.push(setInterval(() => void this.rematch(), this.limits.selectorIntervalMs));
   }
+
+  private members = new Map<number, SelectorMember>();
+  private rematching = false;
+
+  /** Selector traces: the containers now traced. */
+  get matched(): SelectorMember[] {
+    return [...this.members.values()];
+  }
+
+  /**
+   * Selector traces: trace exactly these containers from now on. The kernel
+   * filter (scope_ns) and the event labels change together; a container that
+   * is gone leaves both.
+   */
+  setMembers(now: SelectorMember[]): { joined: SelectorMember[]; left: SelectorMember[] } {
+    const next = new Map(now.map((m) => [m.pidns, m]));
+    const joined = now.filter((m) => !this.members.has(m.pidns));
+    const left = [...this.members.values()].filter((m) => !next.has(m.pidns));
+    for (const m of joined) {
+      if (this.members.size >= SCOPE_NS_MAX) break;
+      this.ctx.byPidns!.set(m.pidns, m.label);
+      this.obj.addU32Key('scope_ns', m.pidns);
+      this.members.set(m.pidns, m);
+    }
+    for (const m of left) {
+      this.obj.deleteU32Key('scope_ns', m.pidns);
+      this.members.delete(m.pidns);
+      // The label stays for events still in the ring buffer.
+    }
+    return { joined, left };
+  }
+
+  private async rematch(): Promise<void> {
+    if (this.rematching || this.ended || !this.trace.selector) return;
+    this.rematching = true;
+    try {
+      const { joined, left } = this.setMembers(await this.trace.selector.rematch());
+      if (!this.ended && (joined.length || left.length)) this.onMembers?.(joined, left);
+    } catch {
+      /* a runtime did not answer this time: keep the members */
+    } finally {
+      this.rematching = false;
+    }
+  }
+
+  /** Told when containers join or leave a selector trace. */
+  onMembers?: (joined: SelectorMember[], left: SelectorMember[]) => void;
 
   private lastCollect = Date.now();
 
@@ -185,6 +241,7 @@ export class TraceSession {
 
   /** Ends the session when the container (or the traced process) is gone. */
   private watch(): void {
+    if (this.trace.selector) return; // containers come and go: see rematch
     const { container, target, pidns } = this.trace;
     if (pidNamespaceOf(container.hostPid) !== pidns) {
       this.end('container-exited', `container ${container.name} exited`);

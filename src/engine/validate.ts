@@ -1,5 +1,6 @@
 /** Checks of requests from outside (CLI flags, helper messages): hostile until proven otherwise. */
-import { GADGETS, type GadgetName, type TraceOptions, type TraceStartParams } from '../protocol';
+import { GADGETS, type ContainerSelector, type GadgetName, type TraceOptions, type TraceStartParams } from '../protocol';
+import { RUNTIME_KINDS } from '../runtime/types';
 
 export class InvalidParamsError extends Error {}
 
@@ -19,21 +20,27 @@ function keysOnly(obj: object, allowed: string[], where: string): void {
 }
 
 /** A normalized copy of trace/start parameters, or InvalidParamsError. */
-export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'gadget' | 'container' | 'bufferBytes'>> & TraceStartParams {
+export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'gadget' | 'bufferBytes'>> & TraceStartParams {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('trace/start: params must be an object');
   const p = raw as Record<string, unknown>;
-  keysOnly(p, ['gadget', 'container', 'scope', 'bufferBytes', 'options'], 'trace/start');
+  keysOnly(p, ['gadget', 'container', 'selector', 'scope', 'bufferBytes', 'options'], 'trace/start');
   if (typeof p.gadget !== 'string' || !(GADGETS as readonly string[]).includes(p.gadget)) {
     throw new InvalidParamsError(`unknown trace kind "${String(p.gadget)}"; choose one of: ${GADGETS.join(', ')}`);
   }
-  if (typeof p.container !== 'string' || !/^[\w.\-/:]{1,256}$/.test(p.container)) {
-    throw new InvalidParamsError('container must be a container name or id');
+  if ((p.container === undefined) === (p.selector === undefined)) throw new InvalidParamsError('give a container or a selector (one of them)');
+  if (p.container !== undefined && (typeof p.container !== 'string' || !/^[\w.\-/:]{1,512}$/.test(p.container))) {
+    throw new InvalidParamsError('container must be a container reference: name, id, pod/container, namespace/pod/container, runtime:…');
   }
   const out: ReturnType<typeof validateStart> = {
     gadget: p.gadget as TraceStartParams['gadget'],
-    container: p.container,
+    container: p.container as string | undefined,
     bufferBytes: DEFAULT_BUFFER_BYTES,
   };
+  if (p.selector !== undefined) {
+    out.selector = validateSelector(p.selector);
+    if (p.scope !== undefined) throw new InvalidParamsError('a selector traces every process of its containers: it takes no PID, thread or follow scope');
+    if (out.gadget === 'uprobe' || out.gadget === 'syscalls') throw new InvalidParamsError(`the ${out.gadget} trace runs on one container; name it with a container reference instead of a selector`);
+  }
   if (p.bufferBytes !== undefined) {
     const b = p.bufferBytes;
     if (!Number.isInteger(b) || (b as number) < MIN_BUFFER_BYTES || (b as number) > MAX_BUFFER_BYTES || ((b as number) & ((b as number) - 1)) !== 0) {
@@ -56,6 +63,44 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
     if (s.follow && s.tid !== undefined) throw new InvalidParamsError('follow and a thread (--tid) do not go together');
     out.scope = { pid: s.pid as number | undefined, tid: s.tid as number | undefined, follow: s.follow as boolean | undefined };
   }
+  return out;
+}
+
+const NAME = /^[\w.\-]{1,253}$/;
+const LABEL_KEY = /^[\w.\-/]{1,317}$/;
+const LABEL_VALUE = /^[\w.\-]{0,63}$/;
+
+/** A normalized selector, or InvalidParamsError: names and labels as Kubernetes and Docker allow them, bounded. */
+export function validateSelector(raw: unknown): ContainerSelector {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('selector must be an object');
+  const s = raw as Record<string, unknown>;
+  keysOnly(s, ['runtime', 'namespace', 'pod', 'labels', 'names', 'composeProject', 'composeService'], 'selector');
+  const out: ContainerSelector = {};
+  if (s.runtime !== undefined) {
+    if (typeof s.runtime !== 'string' || !(RUNTIME_KINDS as readonly string[]).includes(s.runtime)) throw new InvalidParamsError(`selector.runtime must be one of ${RUNTIME_KINDS.join(', ')}`);
+    out.runtime = s.runtime;
+  }
+  for (const k of ['namespace', 'pod', 'composeProject', 'composeService'] as const) {
+    if (s[k] === undefined) continue;
+    if (typeof s[k] !== 'string' || !NAME.test(s[k] as string)) throw new InvalidParamsError(`selector.${k} must be a name (letters, digits, . _ -)`);
+    out[k] = s[k] as string;
+  }
+  if (s.labels !== undefined) {
+    if (typeof s.labels !== 'object' || s.labels === null || Array.isArray(s.labels)) throw new InvalidParamsError('selector.labels must be an object of key: value');
+    const entries = Object.entries(s.labels as Record<string, unknown>);
+    if (entries.length > 16) throw new InvalidParamsError('selector.labels: at most 16 labels');
+    for (const [k, v] of entries) {
+      if (!LABEL_KEY.test(k) || typeof v !== 'string' || !LABEL_VALUE.test(v)) throw new InvalidParamsError(`selector.labels: "${k}" is not a label key with a label value`);
+    }
+    out.labels = Object.fromEntries(entries) as Record<string, string>;
+  }
+  if (s.names !== undefined) {
+    if (!Array.isArray(s.names) || s.names.length < 1 || s.names.length > 64 || !s.names.every((n) => typeof n === 'string' && NAME.test(n))) {
+      throw new InvalidParamsError('selector.names must be 1 to 64 container names');
+    }
+    out.names = [...(s.names as string[])];
+  }
+  if (!Object.keys(out).some((k) => k !== 'runtime')) throw new InvalidParamsError('a selector needs a namespace, pod, labels, names or a Compose project/service');
   return out;
 }
 

@@ -53,10 +53,32 @@ export interface TraceOptions {
   function?: string;
 }
 
+/**
+ * Many containers in one trace: every running container that matches all the
+ * given fields, including those that start while the trace runs.
+ */
+export interface ContainerSelector {
+  /** docker, podman, podman-rootless, containerd, cri. */
+  runtime?: string;
+  /** Kubernetes (or containerd) namespace. */
+  namespace?: string;
+  /** A pod: all its containers. */
+  pod?: string;
+  /** Labels every match carries (pod labels count for a pod's containers). */
+  labels?: Record<string, string>;
+  /** Container names (any of them). */
+  names?: string[];
+  /** Docker Compose project and service (com.docker.compose.* labels). */
+  composeProject?: string;
+  composeService?: string;
+}
+
 export interface TraceStartParams {
   gadget: GadgetName;
-  /** Container name, id or id prefix. */
-  container: string;
+  /** Container reference: name, id prefix, pod/container, namespace/pod/container, runtime:…; or give `selector`. */
+  container?: string;
+  /** Many containers, instead of `container`. */
+  selector?: ContainerSelector;
   scope?: TraceScope;
   /** Ring buffer bytes (power of two, 64 KiB – 256 MiB). */
   bufferBytes?: number;
@@ -73,7 +95,10 @@ export interface TraceTarget {
 
 export interface TraceStartResult {
   sessionId: string;
+  /** The container; for a selector, a label naming the selector (hostPid 0). */
   container: ContainerLabel & { hostPid: number; image: string };
+  /** Selector traces: the containers matched at start (more may join). */
+  matched?: ContainerLabel[];
   target?: TraceTarget;
   /** Level of the container's PID namespace, counted from the root. */
   pidNamespaceLevel: number;

@@ -14,7 +14,7 @@ export * from './types';
 export { DockerRuntime } from './docker';
 export { ContainerdRuntime } from './containerd';
 export { CriRuntime } from './cri';
-export { describeContainer, matchContainers, parseContainerRef, type ContainerRef } from './match';
+export { describeContainer, describeSelector, matchContainers, parseContainerRef, selectorMatches, type ContainerRef, type SelectorFields } from './match';
 import { describeContainer, matchContainers, parseContainerRef } from './match';
 
 export interface RuntimeSettings {

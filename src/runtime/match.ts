@@ -45,3 +45,40 @@ export function describeContainer(c: ContainerInfo): string {
   const path = [c.namespace, c.pod, c.name].filter(Boolean).join('/');
   return `${c.runtime}:${path} (${c.id.slice(0, 12)})${c.node ? ` in ${c.node.name}` : ''}`;
 }
+
+/** What a selector can ask of a container (the protocol's ContainerSelector). */
+export interface SelectorFields {
+  runtime?: string;
+  namespace?: string;
+  pod?: string;
+  labels?: Record<string, string>;
+  names?: string[];
+  composeProject?: string;
+  composeService?: string;
+}
+
+/** Whether a running container matches every field the selector gives. */
+export function selectorMatches(c: ContainerInfo, s: SelectorFields): boolean {
+  if (c.state !== 'running' || !c.hostPid) return false;
+  if (s.runtime && c.runtime !== s.runtime) return false;
+  if (s.namespace && c.namespace !== s.namespace) return false;
+  if (s.pod && c.pod !== s.pod) return false;
+  if (s.names && !s.names.includes(c.name)) return false;
+  if (s.composeProject && c.labels['com.docker.compose.project'] !== s.composeProject) return false;
+  if (s.composeService && c.labels['com.docker.compose.service'] !== s.composeService) return false;
+  for (const [k, v] of Object.entries(s.labels ?? {})) if (c.labels[k] !== v) return false;
+  return true;
+}
+
+/** `pods -l app=web -n shop`, as a user would read it. */
+export function describeSelector(s: SelectorFields): string {
+  const parts: string[] = [];
+  if (s.runtime) parts.push(`${s.runtime}:`);
+  if (s.namespace) parts.push(`-n ${s.namespace}`);
+  if (s.pod) parts.push(`pod ${s.pod}`);
+  if (s.labels && Object.keys(s.labels).length) parts.push(`-l ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',')}`);
+  if (s.names) parts.push(s.names.join(','));
+  if (s.composeProject) parts.push(`compose ${s.composeProject}${s.composeService ? `/${s.composeService}` : ''}`);
+  else if (s.composeService) parts.push(`compose service ${s.composeService}`);
+  return parts.join(' ');
+}
