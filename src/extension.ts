@@ -18,7 +18,7 @@ export interface ContainerTraceApi {
 export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
   const cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
   const helper = new HelperClient(cliPath);
-  const containers = new ContainerService((line) => helper.log.warn(line));
+  const containers = new ContainerService((line) => helper.log.warn(line), helper);
   const sessions = new SessionManager(helper, () => helper.log.show());
   const services: Services = { extensionUri: context.extensionUri, cliPath, containers, helper, sessions };
   const containersTree = new ContainersTreeProvider(containers);

@@ -1,11 +1,12 @@
 /** Every command, registered in one place; each one small. */
 import * as vscode from 'vscode';
-import type { GadgetName, TraceOptions, TraceStartParams } from '../protocol';
-import type { ContainerService } from './containers';
+import type { ContainerSelector, GadgetName, TraceOptions, TraceStartParams } from '../protocol';
+import { describeSelector } from '../runtime/match';
+import { containerRef, type ContainerService } from './containers';
 import type { HelperClient } from './helper';
 import type { SessionManager, TraceSessionModel } from './sessions';
 import { pickContainer, pickKind, pickScope, pickUprobe, type KindChoice } from './pickers';
-import { ContainerItem, ProcessItem, ThreadItem } from './views/containers-tree';
+import { ComposeItem, ContainerItem, PodItem, ProcessItem, ThreadItem } from './views/containers-tree';
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
 import { installHelper, showCheck } from './system';
@@ -39,7 +40,7 @@ function sessionOf(s: Services, arg: unknown): TraceSessionModel | undefined {
 async function start(s: Services, params: TraceStartParams, background = false): Promise<TraceSessionModel | undefined> {
   try {
     const session = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `Container Trace: starting ${params.gadget} in ${params.container}` },
+      { location: vscode.ProgressLocation.Window, title: `Container Trace: starting ${params.gadget} in ${params.container ?? describeSelector(params.selector ?? {})}` },
       () => s.sessions.start(params),
     );
     if (!background) {
@@ -84,9 +85,9 @@ export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSes
   const kind = await pickKind(scope);
   if (!kind) return undefined;
   if (scope?.pid !== undefined) scope = { ...scope, follow: kind.follow };
-  const options = await kindOptions(s, kind, container.id, scope);
+  const options = await kindOptions(s, kind, containerRef(container), scope);
   if (options === null) return undefined;
-  return start(s, { gadget: kind.gadget, container: container.id, scope, options });
+  return start(s, { gadget: kind.gadget, container: containerRef(container), scope, options });
 }
 
 /** The options a kind needs (uprobe asks for its target); null when cancelled. */
@@ -106,13 +107,24 @@ async function kindOptions(s: Services, kind: KindChoice, container: string, sco
 }
 
 async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
+  // A pod or a Compose project: every container in it, those started later too.
+  const selector = arg instanceof PodItem ? podSelector(arg) : arg instanceof ComposeItem ? { runtime: arg.listing.status.kind, composeProject: arg.project } : undefined;
+  if (selector) {
+    const kind = await pickKind(undefined, true);
+    if (!kind) return undefined;
+    return start(s, { gadget: kind.gadget, selector, options: kind.options });
+  }
   const container = arg instanceof ContainerItem ? arg.container : await pickContainer(s.containers);
   if (!container) return undefined;
   const kind = await pickKind(undefined);
   if (!kind) return undefined;
-  const options = await kindOptions(s, kind, container.id, undefined);
+  const options = await kindOptions(s, kind, containerRef(container), undefined);
   if (options === null) return undefined;
-  return start(s, { gadget: kind.gadget, container: container.id, options });
+  return start(s, { gadget: kind.gadget, container: containerRef(container), options });
+}
+
+function podSelector(item: PodItem): ContainerSelector {
+  return { runtime: item.listing.status.kind, ...(item.namespace ? { namespace: item.namespace } : {}), pod: item.pod };
 }
 
 async function stopTrace(s: Services, arg?: unknown): Promise<void> {
@@ -145,6 +157,14 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
     r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),
     r('containerTrace.stopAllTraces', () => s.sessions.stopAll()),
     r('containerTrace.refresh', refresh),
+    r('containerTrace.listWithHelper', async () => {
+      try {
+        await s.helper.ready();
+        s.containers.refresh();
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Container Trace: ${(err as Error).message}`);
+      }
+    }),
     r('containerTrace.copyHostPid', (item?: unknown) =>
       copy(
         item instanceof ProcessItem ? item.process.hostPid : item instanceof ThreadItem ? item.thread.hostTid : item instanceof ContainerItem ? item.container.hostPid : undefined,

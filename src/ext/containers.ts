@@ -1,16 +1,32 @@
 /**
- * Containers and their processes for the views and pickers: runtimes from
- * the settings, a cached listing, runtime events (debounced) as refreshes.
+ * Containers and their processes for the views and pickers: what the
+ * extension reads itself (its user's sockets), merged with what the helper
+ * lists from root-only sockets when it runs; a cached listing; runtime
+ * events and polling (debounced) as refreshes.
  */
 import * as vscode from 'vscode';
-import { createRuntimes, type ContainerInfo, type ContainerRuntime, type RuntimeStatus, type Disposable } from '../runtime';
+import { createRuntimes, listAll, type ContainerInfo, type ContainerRuntime, type RuntimeStatus, type Disposable } from '../runtime';
 import { scanContainer, type ContainerProcesses } from '../proc/container';
+import type { RuntimesListResult } from '../protocol';
 import { settings } from './settings';
 
 export interface RuntimeListing {
   status: RuntimeStatus;
   containers: ContainerInfo[];
+  /** Listed by the helper (root) rather than by the extension. */
+  viaHelper?: boolean;
+  /** Only root can read it, and the helper is not running: listing it starts the helper. */
+  needsHelper?: boolean;
 }
+
+/** What the service needs of the helper: whether it runs, and its read-only listing. */
+export interface HelperLister {
+  readonly running: boolean;
+  listRuntimes(): Promise<RuntimesListResult>;
+}
+
+const key = (s: RuntimeStatus) => `${s.kind}|${s.endpoint}|${s.node?.id ?? ''}`;
+const ROOT_ONLY = /permission denied|read by root|EACCES/i;
 
 export class ContainerService implements vscode.Disposable {
   private runtimes: ContainerRuntime[] = [];
@@ -20,8 +36,13 @@ export class ContainerService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private debounce: NodeJS.Timeout | undefined;
   private readonly configWatch: vscode.Disposable;
+  private readonly poll: NodeJS.Timeout;
+  private fingerprint = '';
 
-  constructor(private readonly log: (line: string) => void) {
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly helper?: HelperLister,
+  ) {
     this.configure();
     this.configWatch = vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('containerTrace.dockerHost')) {
@@ -29,6 +50,9 @@ export class ContainerService implements vscode.Disposable {
         this.refresh();
       }
     });
+    // What no event stream covers (the helper's listing, nested runtimes): a
+    // cheap look every few seconds, a refresh only when something changed.
+    this.poll = setInterval(() => void this.checkForChanges(), 5000);
   }
 
   private configure(): void {
@@ -37,7 +61,7 @@ export class ContainerService implements vscode.Disposable {
     this.watches = this.runtimes.map((rt) =>
       rt.watch(
         (change) => {
-          if (/^(start|die|destroy|create|pause|unpause|rename|kill|stop|restart)/.test(change.action)) this.refreshSoon();
+          if (/^(start|die|destroy|create|pause|unpause|rename|kill|stop|restart|update)/.test(change.action)) this.refreshSoon();
         },
         (err) => this.log(`${rt.kind} events: ${err.message}`),
       ),
@@ -54,22 +78,46 @@ export class ContainerService implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** Every runtime with its containers (cached until the next refresh). */
+  private async checkForChanges(): Promise<void> {
+    if (!this.listing) return; // nobody looked yet
+    const now = ContainerService.fingerprint(await this.read());
+    if (this.fingerprint && now !== this.fingerprint) this.refresh();
+    this.fingerprint = now;
+  }
+
+  private static fingerprint(listings: RuntimeListing[]): string {
+    return listings.map((l) => `${key(l.status)}:${l.status.reachable}:${l.containers.map((c) => `${c.id}/${c.state}/${c.hostPid}`).join(',')}`).join(';');
+  }
+
+  /** Every runtime with its containers (cached until the next refresh); nested runtimes carry status.node. */
   list(): Promise<RuntimeListing[]> {
-    this.listing ??= Promise.all(
-      this.runtimes.map(async (rt) => {
-        const status = await rt.status();
-        if (!status.reachable) return { status, containers: [] };
-        try {
-          const containers = await rt.list();
-          containers.sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running') || a.name.localeCompare(b.name));
-          return { status, containers };
-        } catch (err) {
-          return { status: { ...status, reachable: false, error: (err as Error).message }, containers: [] };
-        }
-      }),
-    );
+    this.listing ??= this.read().then((l) => {
+      this.fingerprint = ContainerService.fingerprint(l);
+      return l;
+    });
     return this.listing;
+  }
+
+  private async read(): Promise<RuntimeListing[]> {
+    const own: RuntimeListing[] = await Promise.all(
+      (await listAll(this.runtimes)).map(async (l) => ({
+        status: l.error ? { kind: l.runtime.kind, endpoint: l.runtime.endpoint, reachable: false, error: l.error, node: l.runtime.node } : await l.runtime.status(),
+        containers: l.containers,
+      })),
+    );
+    let merged = own;
+    if (process.getuid?.() !== 0) {
+      if (this.helper?.running) {
+        try {
+          merged = mergeListings(own, (await this.helper.listRuntimes()).listings);
+        } catch (err) {
+          this.log(`the helper could not list runtimes: ${(err as Error).message}`);
+        }
+      }
+      for (const l of merged) if (!l.status.reachable && !l.viaHelper && ROOT_ONLY.test(l.status.error ?? '')) l.needsHelper = true;
+    }
+    for (const l of merged) l.containers.sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running') || a.name.localeCompare(b.name));
+    return merged;
   }
 
   async running(): Promise<ContainerInfo[]> {
@@ -78,7 +126,10 @@ export class ContainerService implements vscode.Disposable {
 
   async find(ref: string): Promise<ContainerInfo | undefined> {
     const all = (await this.list()).flatMap((l) => l.containers);
-    return all.find((c) => c.id === ref || c.name === ref) ?? all.find((c) => ref.length >= 3 && c.id.startsWith(ref));
+    const colon = ref.indexOf(':');
+    const [runtime, id] = colon > 0 ? [ref.slice(0, colon), ref.slice(colon + 1)] : [undefined, ref];
+    const pool = runtime ? all.filter((c) => c.runtime === runtime) : all;
+    return pool.find((c) => c.id === id || c.name === id) ?? pool.find((c) => id.length >= 3 && c.id.startsWith(id));
   }
 
   /** Processes of a running container, read from /proc now. */
@@ -88,8 +139,25 @@ export class ContainerService implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.debounce);
+    clearInterval(this.poll);
     for (const w of this.watches) w.dispose();
     this.configWatch.dispose();
     this.changed.dispose();
   }
+}
+
+/** The reference the helper resolves to exactly this container. */
+export function containerRef(c: ContainerInfo): string {
+  return `${c.runtime}:${c.id}`;
+}
+
+/** Own listings, with what the helper could read where the extension could not, and what only the helper sees. */
+export function mergeListings(own: RuntimeListing[], fromHelper: RuntimeListing[]): RuntimeListing[] {
+  const out = own.map((l) => ({ ...l }));
+  for (const h of fromHelper) {
+    const at = out.findIndex((l) => key(l.status) === key(h.status));
+    if (at < 0) out.push({ ...h, viaHelper: true });
+    else if (!out[at].status.reachable && h.status.reachable) out[at] = { ...h, viaHelper: true };
+  }
+  return out;
 }

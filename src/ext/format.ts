@@ -11,11 +11,16 @@ export function clock(time: string): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-/** One aligned output-channel line: time, PID/TID in the container, host PID, comm, details. */
-export function outputLine(e: TraceEvent): string {
+/** One aligned output-channel line: time, PID/TID in the container, host PID, comm, details (`many`: a selector trace, which names each event's container). */
+export function outputLine(e: TraceEvent, many = false): string {
   const ids = e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
   const host = e.hostPid === e.hostTid ? String(e.hostPid) : `${e.hostPid}/${e.hostTid}`;
-  return `${clock(e.time)}  ${ids.padStart(7)}  host ${host.padEnd(8)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(5)} ${details(e)}`;
+  return `${clock(e.time)}  ${ids.padStart(7)}  host ${host.padEnd(8)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(5)} ${many ? where(e) : ''}${details(e)}`;
+}
+
+/** `[web-1/nginx] `: which container of a selector trace an event comes from. */
+export function where(e: TraceEvent): string {
+  return `[${e.container.pod ? `${e.container.pod}/` : ''}${e.container.name}] `;
 }
 
 export const OUTPUT_HEADER = `${'TIME'.padEnd(12)}  ${'PID'.padStart(7)}  ${'HOST PID'.padEnd(13)} ${'COMM'.padEnd(16)} ${'KIND'.padEnd(5)} DETAILS`;

@@ -16,6 +16,8 @@ import {
   TraceStart,
   TraceStats,
   TraceStop,
+  RuntimesList,
+  type RuntimesListResult,
   type InitializeResult,
   type TraceEndedParams,
   type TraceEventsParams,
@@ -144,6 +146,12 @@ export class HelperClient implements vscode.Disposable {
   async startTrace(params: TraceStartParams): Promise<TraceStartResult> {
     const c = await this.ready();
     return c.sendRequest(TraceStart, params);
+  }
+
+  /** The runtimes only root reads, listed by the running helper (never starts it). */
+  async listRuntimes(): Promise<RuntimesListResult> {
+    if (!this.connection || !this.running) throw new Error('the helper is not running');
+    return this.connection.sendRequest(RuntimesList);
   }
 
   async stopTrace(sessionId: string): Promise<void> {

@@ -19,7 +19,7 @@ export async function pickContainer(service: ContainerService): Promise<Containe
     running.map((c) => ({
       label: `$(vm-running) ${c.name}`,
       description: c.image,
-      detail: `${c.runtime} · ${c.id.slice(0, 12)} · host PID ${c.hostPid}`,
+      detail: `${c.runtime}${c.namespace ? ` · ${c.namespace}` : ''}${c.pod ? ` · pod ${c.pod}` : ''}${c.node ? ` · in ${c.node.name}` : ''} · ${c.id.slice(0, 12)} · host PID ${c.hostPid}`,
       container: c,
     })),
     { title: 'Trace: pick a container', placeHolder: 'Running containers', matchOnDescription: true, matchOnDetail: true },
@@ -90,11 +90,13 @@ export interface KindChoice {
 }
 
 /** What to trace; for a process, with or without its descendants. */
-export async function pickKind(scope: TraceScope | undefined): Promise<KindChoice | undefined> {
+/** `many`: a pod or Compose project (kinds bound to one container are left out). */
+export async function pickKind(scope: TraceScope | undefined, many = false): Promise<KindChoice | undefined> {
   type KindItem = vscode.QuickPickItem & KindChoice;
   const items: KindItem[] = [];
-  const who = scope?.tid !== undefined ? 'this thread' : 'all processes';
+  const who = scope?.tid !== undefined ? 'this thread' : many ? 'every container, those started later too' : 'all processes';
   for (const g of GADGETS) {
+    if (many && (g === 'uprobe' || g === 'syscalls')) continue;
     const info = GADGET_INFO[g];
     const base = { label: `$(${info.icon}) ${g}`, detail: info.what, gadget: g };
     if (scope?.pid !== undefined) {

@@ -64,7 +64,7 @@ export class TraceSessionModel {
       this.rows.splice(0, extra);
       this.evicted += extra;
     }
-    this.output.append(events, outputLine);
+    this.output.append(events, this.params.selector ? (e) => outputLine(e, true) : (e) => outputLine(e));
     this.eventsEmitter.fire(events);
   }
 
@@ -138,8 +138,14 @@ export class SessionManager implements vscode.Disposable {
       session.result = result;
       session.helperId = result.sessionId;
       session.state = 'running';
-      session.output.note(`Tracing ${params.gadget} in container ${result.container.name} (${result.container.id.slice(0, 12)}, ${result.container.image}): ${session.scopeText}.`);
-      session.output.note(`PIDs are the container's (PID namespace level ${result.pidNamespaceLevel}); host PIDs beside them.\n${OUTPUT_HEADER}`);
+      if (result.matched) {
+        const names = result.matched.map((m) => [m.namespace, m.pod, m.name].filter(Boolean).join('/'));
+        session.output.note(`Tracing ${params.gadget} in ${result.container.name}: ${names.join(', ') || 'no container yet'}; containers that start later join, those that stop leave.`);
+        session.output.note(`PIDs are each container's own; host PIDs beside them.\n${OUTPUT_HEADER}`);
+      } else {
+        session.output.note(`Tracing ${params.gadget} in container ${result.container.name} (${result.container.id.slice(0, 12)}, ${result.container.image}): ${session.scopeText}.`);
+        session.output.note(`PIDs are the container's (PID namespace level ${result.pidNamespaceLevel}); host PIDs beside them.\n${OUTPUT_HEADER}`);
+      }
       this.update(session);
       return session;
     } catch (err) {

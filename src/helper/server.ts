@@ -18,10 +18,13 @@ import {
   TraceStart,
   TraceStats,
   TraceStop,
+  RuntimesList,
+  MAX_LISTED_CONTAINERS,
+  type RuntimesListResult,
   type HelperLimits,
   type InitializeParams,
 } from '../protocol';
-import { createRuntimes } from '../runtime';
+import { createRuntimes, listAll } from '../runtime';
 import { TraceEngine, TraceError, MAX_SESSIONS } from '../engine/engine';
 import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
 import type { Logger } from '../engine/system';
@@ -126,6 +129,15 @@ export function serveHelper(
       return asResponseError(err);
     }
   });
+  connection.onRequest(RuntimesList, async () => {
+    const notReady = ready();
+    if (notReady) return notReady;
+    try {
+      return await listRuntimesAsRoot();
+    } catch (err) {
+      return asResponseError(err);
+    }
+  });
   connection.onRequest(TraceStop, (params) => {
     const notReady = ready();
     if (notReady) return notReady;
@@ -150,6 +162,25 @@ export function serveHelper(
       connection.dispose();
     },
   };
+}
+
+/**
+ * runtimes/list: what the root side reads from fixed, root-owned sockets
+ * (never a path a client names), nested runtimes included; bounded.
+ */
+export async function listRuntimesAsRoot(): Promise<RuntimesListResult> {
+  const listings = await listAll(createRuntimes({ rootSide: true }));
+  let left = MAX_LISTED_CONTAINERS;
+  let truncated = false;
+  const out = [];
+  for (const l of listings) {
+    const status = l.error ? { kind: l.runtime.kind, endpoint: l.runtime.endpoint, reachable: false, error: l.error, node: l.runtime.node } : await l.runtime.status();
+    const containers = l.containers.slice(0, Math.max(0, left));
+    truncated ||= containers.length < l.containers.length;
+    left -= containers.length;
+    out.push({ status, containers });
+  }
+  return { listings: out, truncated };
 }
 
 /** `container-trace helper`: serve on stdio and guard every exit path. */

@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ContainerLabel, GadgetName, TraceEvent } from './events';
+import type { ContainerInfo, RuntimeStatus } from '../runtime/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -158,7 +159,24 @@ export const ErrorCode = {
   UnknownSession: -32016,
 } as const;
 
+/** One runtime the helper reads (fixed, root-owned sockets only), with its containers or why it could not. */
+export interface RuntimeListing {
+  status: RuntimeStatus;
+  containers: ContainerInfo[];
+}
+
+export interface RuntimesListResult {
+  listings: RuntimeListing[];
+  /** More containers than MAX_LISTED_CONTAINERS: the rest were left out. */
+  truncated: boolean;
+}
+
+/** Containers one runtimes/list answer carries at most. */
+export const MAX_LISTED_CONTAINERS = 4096;
+
 export const Initialize = new RequestType<InitializeParams, InitializeResult, void>('initialize');
+/** Read-only: the containers of the runtimes whose sockets only root reads (containerd, CRI, other users' Podman). Takes no parameters. */
+export const RuntimesList = new RequestType0<RuntimesListResult, void>('runtimes/list');
 export const TraceStart = new RequestType<TraceStartParams, TraceStartResult, void>('trace/start');
 export const TraceStop = new RequestType<TraceStopParams, TraceCounters, void>('trace/stop');
 export const Shutdown = new RequestType0<void, void>('shutdown');

@@ -102,10 +102,11 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
   // (no listing, which inspects every container), a listing of the others.
   // Containers of nested runtimes are then not consulted: a name taken at
   // the top level shadows theirs (name them with runtime: or pod/).
-  if (!parsed.runtime && parsed.parts.length === 1) {
+  if (parsed.parts.length === 1) {
     const isApi = (rt: ContainerRuntime) => rt instanceof DockerRuntime && !rt.node;
-    const direct = await Promise.all(runtimes.filter(isApi).map((rt) => rt.inspect(ref).catch(() => undefined)));
-    const others = await Promise.all(runtimes.filter((rt) => !isApi(rt)).map((rt) => listOne(rt)));
+    const candidates = runtimes.filter((rt) => !parsed.runtime || rt.kind === parsed.runtime);
+    const direct = await Promise.all(candidates.filter(isApi).map((rt) => rt.inspect(parsed.parts[0]).catch(() => undefined)));
+    const others = await Promise.all(candidates.filter((rt) => !isApi(rt)).map((rt) => listOne(rt)));
     const hits = matchContainers([...direct.filter((c): c is ContainerInfo => !!c), ...others.flatMap((l) => l.containers)], parsed);
     if (hits.length === 1) return hits[0];
   }

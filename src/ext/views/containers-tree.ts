@@ -3,21 +3,75 @@
  * under their process. contextValue drives the menus (package.json).
  */
 import * as vscode from 'vscode';
-import type { ContainerInfo, RuntimeStatus } from '../../runtime';
+import type { ContainerInfo } from '../../runtime';
 import type { ProcessInfo, ThreadInfo } from '../../proc/container';
-import type { ContainerService } from '../containers';
+import type { ContainerService, RuntimeListing } from '../containers';
 import { pidNamespaceOf } from '../../engine/system';
 
 const RUNTIME_NAMES = { docker: 'Docker', podman: 'Podman', 'podman-rootless': 'Podman (rootless)', containerd: 'containerd', cri: 'Kubernetes (CRI)' } as const;
 
 export class RuntimeItem extends vscode.TreeItem {
-  constructor(readonly status: RuntimeStatus) {
+  constructor(readonly listing: RuntimeListing) {
+    const status = listing.status;
     super(RUNTIME_NAMES[status.kind], status.reachable ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    this.id = `runtime:${status.kind}`;
-    this.description = status.reachable ? `${status.version ?? ''} · ${status.endpoint}` : 'unreachable';
-    this.tooltip = status.reachable ? `${this.label} ${status.version} at ${status.endpoint}` : status.error;
-    this.iconPath = new vscode.ThemeIcon(status.reachable ? 'server-environment' : 'warning');
-    this.contextValue = status.reachable ? 'runtime' : 'runtime.unreachable';
+    this.id = `runtime:${status.kind}:${status.endpoint}:${status.node?.id ?? ''}`;
+    const via = listing.viaHelper ? ' · via helper' : '';
+    this.description = status.reachable
+      ? `${status.version ?? ''} · ${listing.containers.length} · ${status.endpoint}${via}`
+      : listing.needsHelper
+        ? 'needs root — click to list through the helper'
+        : `unreachable: ${status.error ?? ''}`;
+    this.tooltip = status.reachable ? `${this.label} ${status.version} at ${status.endpoint}${via}` : status.error;
+    this.iconPath = new vscode.ThemeIcon(status.reachable ? 'server-environment' : listing.needsHelper ? 'lock' : 'warning');
+    this.contextValue = status.reachable ? 'runtime' : listing.needsHelper ? 'runtime.needsHelper' : 'runtime.unreachable';
+    if (listing.needsHelper) this.command = { command: 'containerTrace.listWithHelper', title: 'List Through the Helper' };
+  }
+}
+
+/** A Kubernetes or containerd namespace. */
+export class NamespaceItem extends vscode.TreeItem {
+  constructor(
+    readonly listing: RuntimeListing,
+    readonly namespace: string,
+    readonly containers: ContainerInfo[],
+  ) {
+    super(namespace, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `namespace:${listing.status.kind}:${listing.status.endpoint}:${listing.status.node?.id ?? ''}:${namespace}`;
+    this.description = `namespace · ${containers.length}`;
+    this.iconPath = new vscode.ThemeIcon('symbol-namespace');
+    this.contextValue = 'namespace';
+  }
+}
+
+/** A pod (Kubernetes through CRI, or Podman's): tracing it traces all its containers. */
+export class PodItem extends vscode.TreeItem {
+  constructor(
+    readonly listing: RuntimeListing,
+    readonly namespace: string | undefined,
+    readonly pod: string,
+    readonly containers: ContainerInfo[],
+  ) {
+    super(pod, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `pod:${listing.status.kind}:${listing.status.node?.id ?? ''}:${namespace ?? ''}/${pod}`;
+    const running = containers.filter((c) => c.state === 'running').length;
+    this.description = `pod · ${running}/${containers.length} running`;
+    this.iconPath = new vscode.ThemeIcon('package');
+    this.contextValue = running ? 'pod' : 'pod.stopped';
+  }
+}
+
+/** A Docker Compose project (com.docker.compose.project): tracing it traces all its services. */
+export class ComposeItem extends vscode.TreeItem {
+  constructor(
+    readonly listing: RuntimeListing,
+    readonly project: string,
+    readonly containers: ContainerInfo[],
+  ) {
+    super(project, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `compose:${listing.status.kind}:${listing.status.endpoint}:${project}`;
+    this.description = `compose · ${containers.length}`;
+    this.iconPath = new vscode.ThemeIcon('layers');
+    this.contextValue = containers.some((c) => c.state === 'running') ? 'compose' : 'compose.stopped';
   }
 }
 
@@ -25,12 +79,14 @@ export class ContainerItem extends vscode.TreeItem {
   constructor(readonly container: ContainerInfo) {
     const running = container.state === 'running';
     super(container.name, running ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    this.id = `container:${container.id}`;
+    this.id = `container:${container.runtime}:${container.node?.id ?? ''}:${container.id}`;
     this.description = container.image;
     const ns = running ? pidNamespaceOf(container.hostPid) : undefined;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${container.name}** — ${container.state}\n\n`);
-    md.appendMarkdown(`| | |\n|---|---|\n| id | \`${container.id.slice(0, 12)}\` |\n| image | \`${container.image}\` |\n`);
+    md.appendMarkdown(`| | |\n|---|---|\n| runtime | ${container.runtime}${container.node ? ` in ${container.node.name}` : ''} |\n| id | \`${container.id.slice(0, 12)}\` |\n| image | \`${container.image}\` |\n`);
+    if (container.namespace) md.appendMarkdown(`| namespace | ${container.namespace} |\n`);
+    if (container.pod) md.appendMarkdown(`| pod | ${container.pod} |\n`);
     if (running) {
       md.appendMarkdown(`| host PID | ${container.hostPid} |\n| PID namespace | ${ns ? `pid:[${ns}]` : 'not readable without root'} |\n`);
     }
@@ -90,7 +146,24 @@ export class MessageItem extends vscode.TreeItem {
   }
 }
 
-export type ContainersNode = RuntimeItem | ContainerItem | ProcessItem | ThreadItem | MessageItem;
+export type ContainersNode = RuntimeItem | NamespaceItem | PodItem | ComposeItem | ContainerItem | ProcessItem | ThreadItem | MessageItem;
+
+/** Namespaces, then pods and Compose projects, then lone containers. */
+function groupContainers(listing: RuntimeListing, containers: ContainerInfo[], inNamespace?: string): ContainersNode[] {
+  const out: ContainersNode[] = [];
+  if (inNamespace === undefined) {
+    const namespaces = [...new Set(containers.map((c) => c.namespace).filter((n): n is string => !!n))].sort();
+    for (const ns of namespaces) out.push(new NamespaceItem(listing, ns, containers.filter((c) => c.namespace === ns)));
+    containers = containers.filter((c) => !c.namespace);
+  }
+  const pods = [...new Set(containers.map((c) => c.pod).filter((p): p is string => !!p))].sort();
+  for (const pod of pods) out.push(new PodItem(listing, inNamespace, pod, containers.filter((c) => c.pod === pod)));
+  const compose = (c: ContainerInfo) => c.labels['com.docker.compose.project'];
+  const projects = [...new Set(containers.filter((c) => !c.pod).map(compose).filter((p): p is string => !!p))].sort();
+  for (const p of projects) out.push(new ComposeItem(listing, p, containers.filter((c) => !c.pod && compose(c) === p)));
+  for (const c of containers) if (!c.pod && !compose(c)) out.push(new ContainerItem(c));
+  return out;
+}
 
 export class ContainersTreeProvider implements vscode.TreeDataProvider<ContainersNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ContainersNode | undefined>();
@@ -109,21 +182,22 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     if (!node) {
       const listings = await this.service.list();
       const reachable = listings.filter((l) => l.status.reachable);
-      const state = reachable.length === 0 ? 'unreachable' : reachable.every((l) => l.containers.length === 0) ? 'empty' : 'ok';
+      const state = reachable.length === 0 && !listings.some((l) => l.needsHelper) ? 'unreachable' : reachable.every((l) => l.containers.length === 0) && !listings.some((l) => l.needsHelper) ? 'empty' : 'ok';
       await vscode.commands.executeCommand('setContext', 'containerTrace.runtimeState', state);
-      return state === 'ok' ? listings.map((l) => new RuntimeItem(l.status)) : [];
+      return state === 'ok' ? listings.filter((l) => !l.status.node).map((l) => new RuntimeItem(l)) : [];
     }
-    if (node instanceof RuntimeItem) {
-      const listing = (await this.service.list()).find((l) => l.status.kind === node.status.kind);
-      return (listing?.containers ?? []).map((c) => new ContainerItem(c));
-    }
+    if (node instanceof RuntimeItem) return groupContainers(node.listing, node.listing.containers);
+    if (node instanceof NamespaceItem) return groupContainers(node.listing, node.containers, node.namespace);
+    if (node instanceof PodItem || node instanceof ComposeItem) return node.containers.map((c) => new ContainerItem(c));
     if (node instanceof ContainerItem) {
+      // A node (kind, docker-in-docker): its own runtimes first.
+      const nested = (await this.service.list()).filter((l) => l.status.node?.id === node.container.id).map((l) => new RuntimeItem(l));
       try {
         const { processes } = this.service.processes(node.container);
         const known = new Set(processes.map((p) => p.pid));
-        return this.processNodes(node.container, processes, processes.filter((p) => !p.ppid || !known.has(p.ppid)));
+        return [...nested, ...this.processNodes(node.container, processes, processes.filter((p) => !p.ppid || !known.has(p.ppid)))];
       } catch (err) {
-        return [new MessageItem((err as Error).message, 'warning')];
+        return [...nested, new MessageItem((err as Error).message, 'warning')];
       }
     }
     if (node instanceof ProcessItem) {

@@ -8,13 +8,13 @@ import * as fs from 'node:fs';
 import type { TraceEvent } from '../../protocol';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
-import { clock, details, failed } from '../format';
+import { clock, details, failed, where } from '../format';
 import { settings } from '../settings';
 
 const POST_MS = 100;
 
-function row(e: TraceEvent): Row {
-  return [clock(e.time), e.pid, e.tid, e.hostPid, e.comm, e.gadget, details(e), failed(e) ? 1 : 0];
+function row(e: TraceEvent, many: boolean): Row {
+  return [clock(e.time), e.pid, e.tid, e.hostPid, e.comm, e.gadget, (many ? where(e) : '') + details(e), failed(e) ? 1 : 0];
 }
 
 export class LivePanel implements vscode.Disposable {
@@ -74,7 +74,7 @@ export class LivePanel implements vscode.Disposable {
     if (!this.ready) return; // init sends the buffer
     const max = settings().maxRows;
     // Only what the view can keep becomes a row; under a flood the rest is counted, not formatted.
-    for (let i = Math.max(0, events.length - max); i < events.length; i++) this.queue.push(row(events[i]));
+    for (let i = Math.max(0, events.length - max); i < events.length; i++) this.queue.push(row(events[i], !!this.session.params.selector));
     if (this.queue.length > max) this.queue.splice(0, this.queue.length - max);
     this.timer ??= setTimeout(() => this.flush(), POST_MS);
   }
@@ -101,7 +101,7 @@ export class LivePanel implements vscode.Disposable {
           title: this.session.title,
           scope: this.session.scopeText,
           maxRows: settings().maxRows,
-          rows: this.session.rows.map(row),
+          rows: this.session.rows.map((e) => row(e, !!this.session.params.selector)),
           counters: this.counters(),
         });
         return;
