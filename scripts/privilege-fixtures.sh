@@ -5,8 +5,11 @@
 #   ct-nopw    sudoers: the launcher only, NOPASSWD
 #   ct-polkit  polkit rule: the helper's action, allowed
 #   ct-pw      sudoers: the launcher only, with a password (ct-pw-secret)
+#   ct-rl      sudoers: the launcher only, NOPASSWD; has rootless Podman
+#              containers (scripts/runtimes-setup.sh makes the user)
 set -euo pipefail
 launcher=/usr/local/lib/container-trace/helper/container-trace-helper
+id ct-rl >/dev/null 2>&1 || useradd --create-home --shell /bin/sh ct-rl
 for u in ct-nopw ct-polkit ct-pw; do
   id "$u" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$u"
   # docker group: the CLI lists containers as the user
@@ -16,6 +19,7 @@ echo 'ct-pw:ct-pw-secret' | chpasswd
 cat > /etc/sudoers.d/container-trace-tests <<SUDO
 ct-nopw ALL=(root) NOPASSWD: $launcher
 ct-pw ALL=(root) $launcher
+ct-rl ALL=(root) NOPASSWD: $launcher
 SUDO
 chmod 0440 /etc/sudoers.d/container-trace-tests
 mkdir -p /etc/polkit-1/rules.d

@@ -28,6 +28,11 @@ declare -A need=(
   [pkexec]=/usr/bin/pkexec
   [polkitd]=/usr/lib/polkit-1/polkitd
   [dbus]=/usr/bin/dbus-daemon
+  # the other runtimes: Podman (rootful and rootless), containerd comes with docker.io
+  [podman]=/usr/bin/podman
+  [uidmap]=/usr/bin/newuidmap
+  [slirp4netns]=/usr/bin/slirp4netns
+  [curl]=/usr/bin/curl
 )
 missing=()
 for pkg in "${!need[@]}"; do
@@ -63,4 +68,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 bash scripts/make-image.sh
+# Podman (rootful API, rootless user ct-rl), standalone containerd + CRI, their images.
+bash scripts/runtimes-setup.sh
 log "ready"

@@ -54,6 +54,21 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
   };
 }
 
+/** The helper started elevated (as a trace would start it), for one request; the caller closes it. */
+export async function startElevatedHelper(mode: ElevationMode, verbose: boolean, log: Log) {
+  let plan = planHelper({ mode, cliPath: __filename, version: VERSION, helperArgs: [] });
+  if (plan.needsPassword) {
+    if (!process.stdin.isTTY) {
+      throw new ElevationError(
+        `sudo needs a password and there is no terminal to ask it on: allow "${plan.installed ? LAUNCHER : 'the helper'}" in sudoers without a password, use --elevate pkexec, or run as root`,
+      );
+    }
+    plan = { ...plan, argv: [onPath('sudo')!, '--', ...plan.argv.slice(plan.argv.indexOf('--') + 1)], needsPassword: false };
+  }
+  log('info', `starting the helper ${plan.how}`);
+  return startHelper(plan, { client: { name: 'cli', version: VERSION }, onStderr: (l) => verbose && process.stderr.write(`${l}\n`) });
+}
+
 export async function helperBackend(mode: ElevationMode, dockerHost: string | undefined, verbose: boolean, log: Log): Promise<TraceBackend> {
   let plan = planHelper({ mode, cliPath: __filename, version: VERSION, helperArgs: dockerHost ? ['--docker-host', dockerHost] : [] });
   if (plan.needsPassword) {

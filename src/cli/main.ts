@@ -4,14 +4,14 @@
  * (arguments, unknown or stopped container, unknown PID).
  */
 import { parseArgs } from 'node:util';
-import { createRuntimes, findRunningContainer, listAll, RuntimeError } from '../runtime';
+import { createRuntimes, findRunningContainer, listAll, RuntimeError, type ContainerInfo } from '../runtime';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { checkSystem } from '../engine/check';
-import { ErrorCode, GADGETS, GADGET_INFO, type ContainerSelector, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
+import { ErrorCode, GADGETS, GADGET_INFO, MAX_LISTED_CONTAINERS, RuntimesList, type ContainerSelector, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
 import { VERSION } from '../version';
 import { table } from './format';
 import { header, line } from './event-format';
-import { engineBackend, helperBackend, writeBatch } from './backend';
+import { engineBackend, helperBackend, startElevatedHelper, writeBatch } from './backend';
 import { ELEVATION_MODES, ElevationError, nodeBinary, onPath, type ElevationMode } from '../client/elevation';
 import { HelperStartError } from '../client/helper-process';
 import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../client/install';
@@ -24,7 +24,8 @@ class UsageError extends Error {}
 const USAGE = `container-trace ${VERSION} — see what a process inside a container is doing
 
 Usage:
-  container-trace list [--json]                      containers of every reachable runtime
+  container-trace list [--json] [--helper]           containers of every reachable runtime (--helper: also
+                                                     those only root reads, through the elevated helper)
   container-trace ps <container> [--json]            its processes: PID inside, host PID, NSpid
   container-trace trace <kind> --container <ref> [--pid <pid>] [--follow] [--tid <tid>]
                   [--duration <seconds>] [--json]    stream events (root)
@@ -77,10 +78,30 @@ function intFlag(value: unknown, name: string, max = 4_194_304): number | undefi
 }
 
 async function list(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { json: { type: 'boolean' } });
-  const listings = await listAll(createRuntimes({ dockerHost: values['docker-host'] }));
+  const { values } = parse(argv, { json: { type: 'boolean' }, helper: { type: 'boolean' }, elevate: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } });
+  let listings: { kind: string; node?: string; endpoint: string; error?: string; containers: ContainerInfo[] }[] = (
+    await listAll(createRuntimes({ dockerHost: values['docker-host'] }))
+  ).map((l) => ({ kind: l.runtime.kind, node: l.runtime.node?.name, endpoint: l.runtime.endpoint, error: l.error, containers: l.containers }));
+  const rootOnly = (l: { error?: string }) => /read by root/.test(l.error ?? '');
+  if (values.helper && process.getuid?.() !== 0) {
+    // What only root reads, through the helper (its runtimes/list).
+    const h = await startElevatedHelper(elevationFlag(values.elevate), !!values.verbose, (level, m) => values.verbose && process.stderr.write(`${level}: ${m}\n`));
+    try {
+      const r = await h.connection.sendRequest(RuntimesList);
+      const seen = new Set(listings.filter((l) => !l.error).map((l) => `${l.kind}|${l.endpoint}|${l.node ?? ''}`));
+      listings = listings.filter((l) => !l.error);
+      for (const l of r.listings) {
+        const k = `${l.status.kind}|${l.status.endpoint}|${l.status.node?.name ?? ''}`;
+        if (!seen.has(k)) listings.push({ kind: l.status.kind, node: l.status.node?.name, endpoint: l.status.endpoint, error: l.status.reachable ? undefined : l.status.error, containers: l.containers });
+      }
+      if (r.truncated) process.stderr.write(`note: the helper lists at most ${MAX_LISTED_CONTAINERS} containers; the rest were left out\n`);
+    } finally {
+      h.child.stdin?.end();
+    }
+  }
   const all = listings.flatMap((l) => l.containers);
-  const errors = listings.filter((l) => l.error).map((l) => `${l.runtime.kind}${l.runtime.node ? ` in ${l.runtime.node.name}` : ''} (${l.runtime.endpoint}): ${l.error}`);
+  const errors = listings.filter((l) => l.error).map((l) => `${l.kind}${l.node ? ` in ${l.node}` : ''} (${l.endpoint}): ${l.error}`);
+  if (listings.some(rootOnly) && process.getuid?.() !== 0 && !values.helper) errors.push('runtimes only root reads: `container-trace list --helper` lists them through the helper');
   if (errors.length && !all.length) fail(errors.join('; '), 1);
   if (values.json) {
     process.stdout.write(JSON.stringify(all, null, 2) + '\n');

@@ -5,19 +5,13 @@
  * events and polling (debounced) as refreshes.
  */
 import * as vscode from 'vscode';
-import { createRuntimes, listAll, type ContainerInfo, type ContainerRuntime, type RuntimeStatus, type Disposable } from '../runtime';
+import { createRuntimes, listAll, type ContainerInfo, type ContainerRuntime, type Disposable } from '../runtime';
 import { scanContainer, type ContainerProcesses } from '../proc/container';
 import type { RuntimesListResult } from '../protocol';
 import { settings } from './settings';
+import { mergeListings, listingKey, type RuntimeListing } from './containers-merge';
 
-export interface RuntimeListing {
-  status: RuntimeStatus;
-  containers: ContainerInfo[];
-  /** Listed by the helper (root) rather than by the extension. */
-  viaHelper?: boolean;
-  /** Only root can read it, and the helper is not running: listing it starts the helper. */
-  needsHelper?: boolean;
-}
+export type { RuntimeListing } from './containers-merge';
 
 /** What the service needs of the helper: whether it runs, and its read-only listing. */
 export interface HelperLister {
@@ -25,7 +19,6 @@ export interface HelperLister {
   listRuntimes(): Promise<RuntimesListResult>;
 }
 
-const key = (s: RuntimeStatus) => `${s.kind}|${s.endpoint}|${s.node?.id ?? ''}`;
 const ROOT_ONLY = /permission denied|read by root|EACCES/i;
 
 export class ContainerService implements vscode.Disposable {
@@ -86,7 +79,7 @@ export class ContainerService implements vscode.Disposable {
   }
 
   private static fingerprint(listings: RuntimeListing[]): string {
-    return listings.map((l) => `${key(l.status)}:${l.status.reachable}:${l.containers.map((c) => `${c.id}/${c.state}/${c.hostPid}`).join(',')}`).join(';');
+    return listings.map((l) => `${listingKey(l.status)}:${l.status.reachable}:${l.containers.map((c) => `${c.id}/${c.state}/${c.hostPid}`).join(',')}`).join(';');
   }
 
   /** Every runtime with its containers (cached until the next refresh); nested runtimes carry status.node. */
@@ -149,15 +142,4 @@ export class ContainerService implements vscode.Disposable {
 /** The reference the helper resolves to exactly this container. */
 export function containerRef(c: ContainerInfo): string {
   return `${c.runtime}:${c.id}`;
-}
-
-/** Own listings, with what the helper could read where the extension could not, and what only the helper sees. */
-export function mergeListings(own: RuntimeListing[], fromHelper: RuntimeListing[]): RuntimeListing[] {
-  const out = own.map((l) => ({ ...l }));
-  for (const h of fromHelper) {
-    const at = out.findIndex((l) => key(l.status) === key(h.status));
-    if (at < 0) out.push({ ...h, viaHelper: true });
-    else if (!out[at].status.reachable && h.status.reachable) out[at] = { ...h, viaHelper: true };
-  }
-  return out;
 }

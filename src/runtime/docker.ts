@@ -67,7 +67,11 @@ export class DockerRuntime implements ContainerRuntime {
   private explain(err: unknown): string {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return `no ${this.kind} socket at ${this.endpoint}: is the daemon running? (start it, or set DOCKER_HOST)`;
-    if (e.code === 'EACCES') return `permission denied on ${this.endpoint}: add your user to the "docker" group, or run as root`;
+    if (e.code === 'EACCES') {
+      return this.kind === 'docker' && !this.node
+        ? `permission denied on ${this.endpoint}: add your user to the "docker" group, or run as root`
+        : `permission denied on ${this.endpoint}: it is read by root (the helper lists it)`;
+    }
     if (e.code === 'ECONNREFUSED') return `${this.endpoint} refused the connection: is the daemon running?`;
     return `${this.endpoint}: ${e.message}`;
   }
