@@ -60,7 +60,12 @@ export async function matchSelector(runtimes: ContainerRuntime[], selector: Cont
   for (const c of listings.flatMap((l) => l.containers)) {
     if (!selectorMatches(c, selector)) continue;
     const pidns = pidNamespaceOf(c.hostPid);
-    if (pidns !== undefined && !members.some((m) => m.pidns === pidns)) members.push({ pidns, container: c, label: containerLabel(c) });
+    if (pidns === undefined) continue;
+    const shared = members.find((m) => m.pidns === pidns);
+    // Containers sharing one PID namespace (a pod with shareProcessNamespace)
+    // cannot be told apart by it: their events name all of them.
+    if (shared) shared.label = { ...shared.label, name: `${shared.label.name},${c.name}` };
+    else members.push({ pidns, container: c, label: containerLabel(c) });
   }
   return members;
 }

@@ -70,15 +70,15 @@ export function selectorMatches(c: ContainerInfo, s: SelectorFields): boolean {
   return true;
 }
 
-/** `pods -l app=web -n shop`, as a user would read it. */
+/** `-n shop -l app=web`, `pod shop/web-1 (cri)`: a selector as a user would read it. */
 export function describeSelector(s: SelectorFields): string {
   const parts: string[] = [];
-  if (s.runtime) parts.push(`${s.runtime}:`);
-  if (s.namespace) parts.push(`-n ${s.namespace}`);
-  if (s.pod) parts.push(`pod ${s.pod}`);
+  if (s.pod) parts.push(`pod ${s.namespace ? `${s.namespace}/` : ''}${s.pod}`);
+  else if (s.namespace) parts.push(`-n ${s.namespace}`);
   if (s.labels && Object.keys(s.labels).length) parts.push(`-l ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',')}`);
   if (s.names) parts.push(s.names.join(','));
   if (s.composeProject) parts.push(`compose ${s.composeProject}${s.composeService ? `/${s.composeService}` : ''}`);
   else if (s.composeService) parts.push(`compose service ${s.composeService}`);
+  if (s.runtime) parts.push(`(${s.runtime})`);
   return parts.join(' ');
 }

@@ -230,6 +230,34 @@ describe('runtimes (integration)', { skip }, () => {
     assert.ok(t.events.every((e) => [a.name, `${TAG}-sel-b`].includes((e as Ev).container.pod ?? '')), 'every event names one of the two pods');
   });
 
+  test('a Compose project: --compose-project traces its services, not other containers', async () => {
+    const names = [`${TAG}-cp-web`, `${TAG}-cp-db`, `${TAG}-cp-other`];
+    const labels = (project: string, service: string) => ['--label', `com.docker.compose.project=${project}`, '--label', `com.docker.compose.service=${service}`];
+    try {
+      docker('run', '-d', '--network', 'none', '--label', 'container-trace.test=1', ...labels(`${TAG}-shop`, 'web'), '--name', names[0], IMAGE, 'sh', '-c', script('31.91'));
+      docker('run', '-d', '--network', 'none', '--label', 'container-trace.test=1', ...labels(`${TAG}-shop`, 'db'), '--name', names[1], IMAGE, 'sh', '-c', script('31.92'));
+      docker('run', '-d', '--network', 'none', '--label', 'container-trace.test=1', ...labels(`${TAG}-else`, 'web'), '--name', names[2], IMAGE, 'sh', '-c', script('31.93'));
+      const pids = names.map((n) => Number(docker('inspect', '-f', '{{.State.Pid}}', n)));
+      const t = traceCli('exec', '--compose-project', `${TAG}-shop`);
+      try {
+        await t.ready;
+        pids.forEach(go);
+        await waitFor('both services', () => ['31.91', '31.92'].every((m) => t.events.some((e) => (e as Ev).args?.[1] === m)) || undefined, 15_000);
+        await new Promise((r) => setTimeout(r, 1000));
+      } catch (err) {
+        t.child.kill('SIGKILL');
+        throw err;
+      }
+      assert.equal(await t.stop(), 0, t.stderr());
+      assert.ok(!t.events.some((e) => (e as Ev).args?.[1] === '31.93'), 'another project is not traced');
+      const byMarker = (m: string) => t.events.find((e) => (e as Ev).args?.[1] === m) as Ev;
+      assert.equal(byMarker('31.91').container.name, names[0]);
+      assert.equal(byMarker('31.92').container.name, names[1]);
+    } finally {
+      spawnSync('docker', ['rm', '-f', ...names], { stdio: 'ignore' });
+    }
+  });
+
   test('references: ambiguous names list the matches and exit 2; runtime: narrows', () => {
     // Two containers named the same in two runtimes.
     const name = `${TAG}-dup`;

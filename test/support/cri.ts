@@ -8,7 +8,10 @@ import { SOCKETS } from '../../src/runtime/sockets';
 
 const RS = 'runtime.v1.RuntimeService';
 export const CRI_IMAGE = 'docker.io/container-trace/busybox:latest';
-const NODE = 2; // NamespaceMode NODE
+// NamespaceMode: POD 0, CONTAINER 1, NODE 2. As the kubelet does: the node's
+// network (no CNI here), a PID namespace per container (no shareProcessNamespace).
+const NODE = 2;
+const CONTAINER = 1;
 
 export interface Pod {
   id: string;
@@ -30,7 +33,7 @@ export class CriClient {
       metadata,
       log_directory: `/tmp/ct-pods/${namespace}_${name}`,
       labels: { ...labels, 'container-trace.test': '1' },
-      linux: { security_context: { namespace_options: { network: NODE, pid: 0, ipc: 0 } } },
+      linux: { security_context: { namespace_options: { network: NODE, pid: CONTAINER, ipc: 0 } } },
     };
     const r = await this.grpc.call<{ pod_sandbox_id: string }>(RS, 'RunPodSandbox', { config });
     return { id: r.pod_sandbox_id, name, namespace, config };
@@ -44,6 +47,7 @@ export class CriClient {
       command: ['/bin/sh', '-c', script],
       labels: { 'io.kubernetes.container.name': name },
       log_path: `${name}.log`,
+      linux: { security_context: { namespace_options: { network: NODE, pid: CONTAINER, ipc: 0 } } },
     };
     const { container_id } = await this.grpc.call<{ container_id: string }>(RS, 'CreateContainer', { pod_sandbox_id: pod.id, config, sandbox_config: pod.config });
     await this.grpc.call(RS, 'StartContainer', { container_id });
