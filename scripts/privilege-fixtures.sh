@@ -17,9 +17,9 @@ for u in ct-nopw ct-polkit ct-pw; do
 done
 echo 'ct-pw:ct-pw-secret' | chpasswd
 cat > /etc/sudoers.d/container-trace-tests <<SUDO
-ct-nopw ALL=(root) NOPASSWD: $launcher
-ct-pw ALL=(root) $launcher
-ct-rl ALL=(root) NOPASSWD: $launcher
+ct-nopw ALL=(root) NOPASSWD: $launcher ""
+ct-pw ALL=(root) $launcher ""
+ct-rl ALL=(root) NOPASSWD: $launcher ""
 SUDO
 chmod 0440 /etc/sudoers.d/container-trace-tests
 mkdir -p /etc/polkit-1/rules.d

@@ -8,6 +8,7 @@ import { planHelper, onPath, ElevationError, type ElevationMode } from '../clien
 import { startHelper } from '../client/helper-process';
 import { LAUNCHER } from '../client/install';
 import { VERSION } from '../version';
+import { visible } from '../gadgets/text';
 
 export interface TraceBackend {
   start(params: TraceStartParams, onEvents: (batch: TraceEvent[]) => void, onEnded: (e: TraceEndedParams) => void): Promise<TraceStartResult>;
@@ -17,17 +18,17 @@ export interface TraceBackend {
 
 type Log = (level: string, message: string) => void;
 
-/** Events written to stdout that it has not taken yet (a file or terminal takes them at once). */
-const stdoutBacklog = { events: 0, watching: false };
+/** Bytes written to stdout that it has not taken yet (a file or terminal takes them at once). */
+const stdoutBacklog = { bytes: 0, watching: false };
 
 /** Write a batch to stdout, keeping stdoutBacklog; the engine drops (and counts) batches while it is high. */
-export function writeBatch(text: string, events: number): void {
+export function writeBatch(text: string): void {
   if (!process.stdout.write(text)) {
-    stdoutBacklog.events += events;
+    stdoutBacklog.bytes += text.length;
     if (!stdoutBacklog.watching) {
       stdoutBacklog.watching = true;
       process.stdout.once('drain', () => {
-        stdoutBacklog.events = 0;
+        stdoutBacklog.bytes = 0;
         stdoutBacklog.watching = false;
       });
     }
@@ -42,7 +43,7 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
   const engine = new TraceEngine(createRuntimes({ dockerHost }), log);
   return {
     start: (params, onEvents, onEnded) =>
-      engine.start(params, { events: (_id, batch) => onEvents(batch), stats: () => undefined, ended: onEnded, backlog: () => stdoutBacklog.events }),
+      engine.start(params, { events: (_id, batch) => onEvents(batch), stats: () => undefined, ended: onEnded, backlog: () => stdoutBacklog.bytes }),
     stop: (id) => {
       try {
         engine.stop(id);
@@ -55,8 +56,9 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
 }
 
 /** The helper started elevated (as a trace would start it), for one request; the caller closes it. */
-export async function startElevatedHelper(mode: ElevationMode, verbose: boolean, log: Log) {
-  let plan = planHelper({ mode, cliPath: __filename, version: VERSION, helperArgs: [] });
+export async function startElevatedHelper(mode: ElevationMode, verbose: boolean, log: Log, allowUninstalled = false) {
+  let plan = planHelper({ mode, cliPath: __filename, version: VERSION });
+  if (!plan.installed && process.getuid?.() !== 0 && mode !== 'none' && !allowUninstalled) await confirmUninstalled(plan.argv);
   if (plan.needsPassword) {
     if (!process.stdin.isTTY) {
       throw new ElevationError(
@@ -66,22 +68,29 @@ export async function startElevatedHelper(mode: ElevationMode, verbose: boolean,
     plan = { ...plan, argv: [onPath('sudo')!, '--', ...plan.argv.slice(plan.argv.indexOf('--') + 1)], needsPassword: false };
   }
   log('info', `starting the helper ${plan.how}`);
-  return startHelper(plan, { client: { name: 'cli', version: VERSION }, onStderr: (l) => verbose && process.stderr.write(`${l}\n`) });
+  return startHelper(plan, { client: { name: 'cli', version: VERSION }, onStderr: (l) => verbose && process.stderr.write(`${visible(l)}\n`) });
 }
 
-export async function helperBackend(mode: ElevationMode, dockerHost: string | undefined, verbose: boolean, log: Log): Promise<TraceBackend> {
-  let plan = planHelper({ mode, cliPath: __filename, version: VERSION, helperArgs: dockerHost ? ['--docker-host', dockerHost] : [] });
-  if (plan.needsPassword) {
-    // On a terminal sudo asks itself (on the tty, not on our stdin pipe).
-    if (!process.stdin.isTTY) {
-      throw new ElevationError(
-        `sudo needs a password and there is no terminal to ask it on: allow "${plan.installed ? LAUNCHER : 'the helper'}" in sudoers without a password, use --elevate pkexec, or run as root`,
-      );
-    }
-    plan = { ...plan, argv: [onPath('sudo')!, '--', ...plan.argv.slice(plan.argv.indexOf('--') + 1)], needsPassword: false };
+/**
+ * The helper is not installed: starting it would run files this user can
+ * change as root. Asked on a terminal; refused without one.
+ */
+async function confirmUninstalled(argv: string[]): Promise<void> {
+  const what = `the helper is not installed: this would run files your user can change as root (${argv.join(' ')})`;
+  const fix = 'install it first (container-trace install-helper), or pass --allow-uninstalled to run them anyway';
+  if (!process.stdin.isTTY || !process.stderr.isTTY) throw new ElevationError(`${what}; ${fix}`);
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`\x1b[1;31mWARNING\x1b[0m: ${what}.\nRun them as root anyway? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new ElevationError(`not started: ${fix}`);
+  } finally {
+    rl.close();
   }
-  log('info', `starting the helper ${plan.how}`);
-  const h = await startHelper(plan, { client: { name: 'cli', version: VERSION }, onStderr: (l) => verbose && process.stderr.write(`${l}\n`) });
+}
+
+export async function helperBackend(mode: ElevationMode, verbose: boolean, log: Log, allowUninstalled = false): Promise<TraceBackend> {
+  const h = await startElevatedHelper(mode, verbose, log, allowUninstalled);
   return {
     async start(params, onEvents, onEnded) {
       h.connection.onNotification(TraceEvents, (p) => onEvents(p.events));

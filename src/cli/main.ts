@@ -10,6 +10,7 @@ import { checkSystem } from '../engine/check';
 import { ErrorCode, GADGETS, GADGET_INFO, MAX_LISTED_CONTAINERS, RuntimesList, type ContainerSelector, type GadgetName, type TraceEvent, type TraceEndedParams, type TraceOptions } from '../protocol';
 import { VERSION } from '../version';
 import { table } from './format';
+import { visible } from '../gadgets/text';
 import { header, line } from './event-format';
 import { engineBackend, helperBackend, startElevatedHelper, writeBatch } from './backend';
 import { ELEVATION_MODES, ElevationError, nodeBinary, onPath, type ElevationMode } from '../client/elevation';
@@ -46,10 +47,11 @@ Trace kinds:
 ${GADGETS.map((g) => `  ${g.padEnd(10)} ${GADGET_INFO[g].what}`).join('\n')}
 PIDs are the ones seen inside the container (as its \`ps\` shows them).
 Options: --docker-host <url> (default: $DOCKER_HOST or unix:///var/run/docker.sock)
-         --elevate auto|pkexec|sudo|none  how a non-root trace starts the helper (default auto)`;
+         --elevate auto|pkexec|sudo|none  how a non-root trace starts the helper (default auto)
+         --allow-uninstalled  run a helper that is not installed (files your user can change) as root`;
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`container-trace: ${message}\n`);
+  process.stderr.write(`container-trace: ${visible(message)}\n`);
   process.exit(code);
 }
 
@@ -78,14 +80,14 @@ function intFlag(value: unknown, name: string, max = 4_194_304): number | undefi
 }
 
 async function list(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { json: { type: 'boolean' }, helper: { type: 'boolean' }, elevate: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } });
+  const { values } = parse(argv, { json: { type: 'boolean' }, helper: { type: 'boolean' }, elevate: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, 'allow-uninstalled': { type: 'boolean' } });
   let listings: { kind: string; node?: string; endpoint: string; error?: string; containers: ContainerInfo[] }[] = (
     await listAll(createRuntimes({ dockerHost: values['docker-host'] }))
   ).map((l) => ({ kind: l.runtime.kind, node: l.runtime.node?.name, endpoint: l.runtime.endpoint, error: l.error, containers: l.containers }));
   const rootOnly = (l: { error?: string }) => /read by root/.test(l.error ?? '');
   if (values.helper && process.getuid?.() !== 0) {
     // What only root reads, through the helper (its runtimes/list).
-    const h = await startElevatedHelper(elevationFlag(values.elevate), !!values.verbose, (level, m) => values.verbose && process.stderr.write(`${level}: ${m}\n`));
+    const h = await startElevatedHelper(elevationFlag(values.elevate), !!values.verbose, (level, m) => values.verbose && process.stderr.write(`${level}: ${m}\n`), !!values['allow-uninstalled']);
     try {
       const r = await h.connection.sendRequest(RuntimesList);
       const seen = new Set(listings.filter((l) => !l.error).map((l) => `${l.kind}|${l.endpoint}|${l.node ?? ''}`));
@@ -113,7 +115,7 @@ async function list(argv: string[]): Promise<void> {
       ) + '\n',
     );
   }
-  for (const e of errors) process.stderr.write(`note: not listed: ${e}\n`);
+  for (const e of errors) process.stderr.write(`note: not listed: ${visible(e)}\n`);
 }
 
 async function ps(argv: string[]): Promise<void> {
@@ -159,6 +161,7 @@ async function trace(argv: string[]): Promise<void> {
     verbose: { type: 'boolean', short: 'v' },
     failed: { type: 'boolean' },
     elevate: { type: 'string' },
+    'allow-uninstalled': { type: 'boolean' },
     interval: { type: 'string' },
     top: { type: 'string' },
     target: { type: 'string' },
@@ -188,16 +191,16 @@ async function trace(argv: string[]): Promise<void> {
   }
   const verbose = !!values.verbose;
   const log = (level: string, message: string) => {
-    if (verbose || level === 'error' || level === 'warn') process.stderr.write(`${level}: ${message}\n`);
+    if (verbose || level === 'error' || level === 'warn') process.stderr.write(`${level}: ${visible(message)}\n`);
   };
   const elevate = elevationFlag(values.elevate);
   // Root traces in this process; anyone else through the helper, elevated.
   const backend =
-    process.getuid?.() === 0 ? await engineBackend(values['docker-host'], verbose, log) : await helperBackend(elevate, values['docker-host'], verbose, log);
+    process.getuid?.() === 0 ? await engineBackend(values['docker-host'], verbose, log) : await helperBackend(elevate, verbose, log, !!values['allow-uninstalled']);
   const json = !!values.json;
   const write = (batch: TraceEvent[]) => {
     const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e, !!selector)).join('\n');
-    writeBatch(text + '\n', batch.length);
+    writeBatch(text + '\n');
   };
   const started = Date.now();
   let stopping: string | undefined;
@@ -225,10 +228,10 @@ async function trace(argv: string[]): Promise<void> {
       )
       .then((result) => {
         const target = result.target ? `, ${result.target.tid !== undefined ? 'thread ' + result.target.tid : 'PID ' + result.target.pid} (host ${result.target.hostTid ?? result.target.hostPid}, ${result.target.comm})` : '';
-        if (verbose) process.stderr.write(`tracing ${kind} in ${result.container.name}${target}${values.follow ? ' and descendants' : ''}\n`);
+        if (verbose) process.stderr.write(visible(`tracing ${kind} in ${result.container.name}${target}${values.follow ? ' and descendants' : ''}`) + '\n');
         if (result.matched) {
           const names = result.matched.map((m) => [m.namespace, m.pod, m.name].filter(Boolean).join('/'));
-          process.stderr.write(`tracing ${result.container.name}: ${names.length ? names.join(', ') : 'no container matches yet; waiting for one to start'}\n`);
+          process.stderr.write(visible(`tracing ${result.container.name}: ${names.length ? names.join(', ') : 'no container matches yet; waiting for one to start'}`) + '\n');
         }
         process.stderr.write('ready\n');
         if (!json) process.stdout.write(header(kind as GadgetName, !!selector) + '\n');
@@ -236,7 +239,7 @@ async function trace(argv: string[]): Promise<void> {
           stopping ??= why;
           backend.stop(result.sessionId);
         };
-        if (duration !== undefined) setTimeout(() => stop(`${duration}s elapsed`), duration * 1000);
+        if (duration !== undefined) after(duration * 1000, () => stop(`${duration}s elapsed`));
         process.on('SIGINT', () => stop('interrupted'));
         process.on('SIGTERM', () => stop('terminated'));
         process.stdout.on('error', () => stop('output closed'));
@@ -254,6 +257,13 @@ async function trace(argv: string[]): Promise<void> {
       `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}\n`,
   );
   process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
+}
+
+/** setTimeout for any delay: one timer holds at most 2^31-1 ms (24.8 days); longer ones are chained. */
+export function after(ms: number, fn: () => void): void {
+  const MAX = 2 ** 31 - 1;
+  if (ms > MAX) setTimeout(() => after(ms - MAX, fn), MAX);
+  else setTimeout(fn, ms);
 }
 
 function elevationFlag(v: unknown): ElevationMode {
@@ -389,8 +399,11 @@ export async function main(argv: string[]): Promise<void> {
         return await installCommand(rest, true);
       case 'helper': {
         const { values } = parse(rest, { verbose: { type: 'boolean' } });
+        if (values['docker-host'] !== undefined) {
+          throw new UsageError('the helper reads only fixed, root-owned runtime sockets; --docker-host is for the CLI run as your own user');
+        }
         const { runHelper } = await import('../helper/server');
-        return runHelper({ dockerHost: values['docker-host'], verbose: !!values.verbose });
+        return runHelper({ verbose: !!values.verbose });
       }
       case 'version':
       case '--version':

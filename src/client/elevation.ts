@@ -5,6 +5,7 @@
  * said, and each failure has a fix.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LAUNCHER, verifyInstalled, type InstallState } from './install';
@@ -18,6 +19,8 @@ export interface HelperPlan {
   how: string;
   /** sudo -S: the caller must supply the password. */
   needsPassword: boolean;
+  /** sudo -S: the prompt sudo prints on stderr when (and only when) it reads the password. */
+  sudoPrompt?: string;
   /** The installed, verified helper is used (else the user's own files run as root). */
   installed: boolean;
   install: InstallState;
@@ -56,22 +59,27 @@ export interface PlanOptions {
   /** dist/cli.js of this package (used when the helper is not installed). */
   cliPath: string;
   version: string;
-  helperArgs?: string[];
   /** Not the installed helper even when present (development). */
   ignoreInstalled?: boolean;
 }
 
 /** Any command as root (the installer): root directly, pkexec, sudo -n, else sudo -S. */
-export function planElevated(argv: string[], mode: ElevationMode): { argv: string[]; needsPassword: boolean; how: string } {
+export function planElevated(argv: string[], mode: ElevationMode): { argv: string[]; needsPassword: boolean; how: string; sudoPrompt?: string } {
   if (process.getuid?.() === 0) return { argv, needsPassword: false, how: 'directly (already root)' };
   const pkexec = onPath('pkexec');
   const sudo = onPath('sudo');
   if (pkexec && (mode === 'pkexec' || (mode === 'auto' && polkitAgentLikely()))) return { argv: [pkexec, ...argv], needsPassword: false, how: 'with pkexec' };
   if (sudo && mode !== 'pkexec' && mode !== 'none') {
     if (spawnSync(sudo, ['-n', '-l', ...argv], { stdio: 'ignore', timeout: 5000 }).status === 0) return { argv: [sudo, '-n', '--', ...argv], needsPassword: false, how: 'with sudo -n' };
-    return { argv: [sudo, '-S', '-p', '', '--', ...argv], needsPassword: true, how: 'with sudo -S' };
+    const prompt = sudoPrompt();
+    return { argv: [sudo, '-S', '-p', prompt, '--', ...argv], needsPassword: true, how: 'with sudo -S', sudoPrompt: prompt };
   }
   throw new ElevationError('this needs root, and neither pkexec (with a polkit agent) nor sudo can provide it here: run it as root');
+}
+
+/** A prompt no other output contains (no % escapes: sudo would expand them). */
+function sudoPrompt(): string {
+  return `[container-trace ${randomBytes(8).toString('hex')}] password:`;
 }
 
 export function planHelper(o: PlanOptions): HelperPlan {
@@ -81,7 +89,8 @@ export function planHelper(o: PlanOptions): HelperPlan {
   }
   const installed = install.state === 'ok';
   const program = installed ? [LAUNCHER] : [nodeBinary(), o.cliPath, 'helper'];
-  const argv = [...program, ...(o.helperArgs ?? [])];
+  // No arguments: sudoers can allow exactly the launcher ("" = no arguments).
+  const argv = [...program];
   const plan = (a: string[], how: string, needsPassword = false): HelperPlan => ({ argv: a, how, needsPassword, installed, install });
   const what = installed ? 'the installed helper' : `the helper from ${path.dirname(o.cliPath)} (not installed: run "container-trace install-helper" so that only root-owned files run as root)`;
 
@@ -101,7 +110,11 @@ export function planHelper(o: PlanOptions): HelperPlan {
     } else if (spawnSync(sudo, ['-n', '-l', ...argv], { stdio: 'ignore', timeout: 5000 }).status === 0) {
       return plan([sudo, '-n', '--', ...argv], `with sudo -n (no password needed)${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${what}`);
     } else {
-      return plan([sudo, '-S', '-p', '', '--', ...argv], `with sudo -S (the password is asked for)${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${what}`, true);
+      const prompt = sudoPrompt();
+      return {
+        ...plan([sudo, '-S', '-p', prompt, '--', ...argv], `with sudo -S (the password is asked for)${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${what}`, true),
+        sudoPrompt: prompt,
+      };
     }
   }
   throw new ElevationError(`cannot start the helper as root: ${skipped.join('; ')}. Install polkit (pkexec) or sudo, or run as root`);

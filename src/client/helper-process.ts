@@ -42,8 +42,16 @@ export async function startHelper(plan: HelperPlan, o: StartOptions): Promise<He
     ready = r;
     refused = reject;
   });
+  let passwordSent = false;
   child.stderr!.on('data', (d: Buffer) => {
     pending += d.toString();
+    // The password goes to sudo only when sudo itself asks (its own prompt):
+    // if it does not ask, what we would write would reach the helper.
+    if (plan.needsPassword && !passwordSent && plan.sudoPrompt && pending.includes(plan.sudoPrompt)) {
+      passwordSent = true;
+      pending = pending.replace(plan.sudoPrompt, '');
+      child.stdin!.write(`${o.password}\n`);
+    }
     let nl: number;
     while ((nl = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, nl);
@@ -69,10 +77,7 @@ export async function startHelper(plan: HelperPlan, o: StartOptions): Promise<He
     setTimeout(() => reject(new HelperStartError('the helper did not start in time (an authentication prompt left unanswered?)')), o.timeoutMs ?? 120_000).unref(),
   );
   try {
-    if (plan.needsPassword) {
-      // sudo -S reads the password line byte by byte; what follows is ours.
-      child.stdin!.write(`${o.password}\n`);
-    }
+    if (plan.needsPassword && !plan.sudoPrompt) throw new HelperStartError('sudo -S needs a prompt to answer');
     await Promise.race([readyP, died, spawnError, timeout]);
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     connection.listen();

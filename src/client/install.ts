@@ -13,6 +13,7 @@ export const LAUNCHER = path.join(INSTALL_DIR, 'container-trace-helper');
 export const POLKIT_ACTION = 'io.containertrace.helper';
 export const POLKIT_POLICY = `/usr/share/polkit-1/actions/${POLKIT_ACTION}.policy`;
 const MANIFEST = 'manifest.json';
+const CHECKSUMS = 'manifest.sha256';
 
 export interface Manifest {
   version: string;
@@ -37,7 +38,8 @@ function walk(dir: string, base = dir): string[] {
 }
 
 /** Check the installed copy: present, this version, every file as the manifest says, root-owned. */
-export function verifyInstalled(wanted: string, dir = INSTALL_DIR): InstallState {
+export function verifyInstalled(wanted: string, dir = INSTALL_DIR, opts: { hashes?: boolean } = {}): InstallState {
+  const hashes = opts.hashes ?? true;
   const manifestFile = path.join(dir, MANIFEST);
   if (!fs.existsSync(manifestFile)) return { state: 'missing' };
   let manifest: Manifest;
@@ -46,6 +48,8 @@ export function verifyInstalled(wanted: string, dir = INSTALL_DIR): InstallState
   } catch {
     return { state: 'tampered', detail: `${manifestFile} is not readable JSON` };
   }
+  const dirs = safeDirectories(dir, Object.keys(manifest.files));
+  if (dirs) return { state: 'tampered', detail: dirs };
   for (const [rel, hash] of Object.entries(manifest.files)) {
     const file = path.join(dir, rel);
     let st: fs.Stats;
@@ -55,12 +59,50 @@ export function verifyInstalled(wanted: string, dir = INSTALL_DIR): InstallState
       return { state: 'tampered', detail: `${rel} is missing` };
     }
     if (!st.isFile() || st.uid !== 0 || (st.mode & 0o022) !== 0) return { state: 'tampered', detail: `${rel} is not a root-owned file writable only by root` };
-    if (sha256(file) !== hash) return { state: 'tampered', detail: `${rel} does not match its SHA-256 in the manifest` };
+    if (hashes && sha256(file) !== hash) return { state: 'tampered', detail: `${rel} does not match its SHA-256 in the manifest` };
   }
-  const extra = walk(dir).filter((f) => f !== MANIFEST && !(f in manifest.files));
+  const extra = walk(dir).filter((f) => f !== MANIFEST && f !== CHECKSUMS && !(f in manifest.files));
   if (extra.length) return { state: 'tampered', detail: `unexpected files: ${extra.slice(0, 3).join(', ')}` };
   if (manifest.version !== wanted) return { state: 'outdated', version: manifest.version, wanted };
   return { state: 'ok', version: manifest.version };
+}
+
+/**
+ * Every directory from / down to each installed file: a real directory (no
+ * symlink), owned by root, writable by root only. A message when one is not.
+ */
+function safeDirectories(dir: string, files: string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const rel of [...files, '.']) {
+    for (let d = path.dirname(path.join(dir, rel)); !seen.has(d); d = path.dirname(d)) {
+      seen.add(d);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(d);
+      } catch {
+        return `${d} is missing`;
+      }
+      if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) return `${d} is not a root-owned directory writable only by root`;
+      if (d === '/') break;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The launcher sudoers and polkit allow: no arguments; every installed file
+ * checked against the manifest before any runs (node and koffi's native part
+ * included); node started with an empty environment and a fixed PATH (only
+ * who called, from sudo or pkexec, passes).
+ */
+export function launcherScript(dir: string, version: string): string {
+  return `#!/bin/sh
+# Container Trace helper (installed ${version}); started by pkexec or sudo. Takes no arguments.
+[ "$#" -eq 0 ] || { echo "[helper error] container-trace-helper takes no arguments" >&2; exit 2; }
+cd ${dir} || exit 3
+/usr/bin/sha256sum --quiet --strict --check ${CHECKSUMS} >&2 || { echo "[helper error] the installed helper is tampered with; refusing to run. Reinstall it: container-trace install-helper" >&2; exit 3; }
+exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CT_HASHES_CHECKED=1 \${SUDO_UID:+SUDO_UID=$SUDO_UID} \${PKEXEC_UID:+PKEXEC_UID=$PKEXEC_UID} ${dir}/node ${dir}/dist/cli.js helper
+`;
 }
 
 export interface InstallSource {
@@ -85,10 +127,7 @@ export function installHelper(src: InstallSource, dir = INSTALL_DIR): Manifest {
   copy(path.join(src.packageRoot, 'dist', 'cli.js'), 'dist/cli.js');
   copy(path.join(src.packageRoot, 'dist', 'bpf'), 'dist/bpf');
   for (const dep of ['koffi', '@koromix/koffi-linux-x64']) copy(path.join(src.packageRoot, 'node_modules', dep), path.join('node_modules', dep));
-  fs.writeFileSync(
-    path.join(stage, path.basename(LAUNCHER)),
-    `#!/bin/sh\n# Container Trace helper (installed ${src.version}); started by pkexec or sudo.\nexec ${dir}/node ${dir}/dist/cli.js helper "$@"\n`,
-  );
+  fs.writeFileSync(path.join(stage, path.basename(LAUNCHER)), launcherScript(dir, src.version));
   const files: Record<string, string> = {};
   for (const rel of walk(stage)) {
     const p = path.join(stage, rel);
@@ -102,6 +141,8 @@ export function installHelper(src: InstallSource, dir = INSTALL_DIR): Manifest {
   }
   const manifest: Manifest = { version: src.version, files };
   fs.writeFileSync(path.join(stage, MANIFEST), JSON.stringify(manifest, null, 2), { mode: 0o644 });
+  // The same hashes for sha256sum, which the launcher runs before any of these files.
+  fs.writeFileSync(path.join(stage, CHECKSUMS), Object.entries(files).map(([rel, h]) => `${h}  ${rel}\n`).join(''), { mode: 0o644 });
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
   const old = `${dir}.old-${process.pid}`;
   if (fs.existsSync(dir)) fs.renameSync(dir, old);

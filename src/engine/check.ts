@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ContainerRuntime } from '../runtime';
+import { developmentOverride } from './system';
 import { bpffsMounted, bpfObjectDir, tracefsMounted } from './system';
 import { INSTALL_DIR, LAUNCHER, verifyInstalled } from '../client/install';
 import { onPath } from '../client/elevation';
@@ -32,7 +33,7 @@ const probed = new Map<AttachType, string | true>();
  * without them), e.g. CONTAINER_TRACE_AVOID_ATTACH=raw_tp. Why, or undefined.
  */
 export function attachAvoided(kind: AttachType): string | undefined {
-  const avoided = (process.env.CONTAINER_TRACE_AVOID_ATTACH ?? '').split(',');
+  const avoided = (developmentOverride('CONTAINER_TRACE_AVOID_ATTACH') ?? '').split(',');
   return avoided.includes(kind) ? 'avoided by CONTAINER_TRACE_AVOID_ATTACH' : undefined;
 }
 

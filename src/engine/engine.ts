@@ -35,6 +35,8 @@ export class TraceError extends Error {
 }
 
 export const MAX_SESSIONS = 16;
+/** Ring-buffer memory all sessions may lock in the kernel together. */
+export const MAX_RING_BYTES = 512 << 20;
 
 /** Error → protocol error code, so clients can tell what went wrong. */
 export function classify(err: unknown): TraceError {
@@ -64,12 +66,38 @@ export class TraceEngine {
     return this.sessions.size;
   }
 
+  /** Sessions being started (between the checks and the registration) and their ring bytes. */
+  private starting = 0;
+  private startingBytes = 0;
+
+  private ringBytesInUse(): number {
+    let n = this.startingBytes;
+    for (const s of this.sessions.values()) n += s.ringBytes;
+    return n;
+  }
+
   async start(rawParams: unknown, sink: SessionSink): Promise<TraceStartResult> {
+    let reserved = 0;
+    let reservedSlot = false;
     try {
       const params = validateStart(rawParams);
-      if (this.sessions.size >= MAX_SESSIONS) {
+      // Reserve before the first await: pipelined requests see each other.
+      if (this.sessions.size + this.starting >= MAX_SESSIONS) {
         throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
       }
+      const ring = gadgets[params.gadget].collect ? 64 << 10 : params.bufferBytes;
+      const inUse = this.ringBytesInUse();
+      if (inUse + ring > MAX_RING_BYTES) {
+        const mib = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
+        throw new TraceError(
+          `not enough kernel memory for ring buffers: ${mib(inUse)} in use of ${mib(MAX_RING_BYTES)}, this trace asks ${mib(ring)}; stop a trace or ask a smaller buffer`,
+          ErrorCode.TooManySessions,
+        );
+      }
+      this.starting++;
+      reservedSlot = true;
+      this.startingBytes += ring;
+      reserved = ring;
       const phases = new PhaseTimer();
       if (!this.prepared) {
         prepareHost(this.log);
@@ -90,6 +118,10 @@ export class TraceEngine {
       }
       phases.mark('BPF load and attach');
       this.sessions.set(id, session);
+      this.starting--;
+      this.startingBytes -= reserved;
+      reservedSlot = false;
+      reserved = 0;
       let followed = trace.followSeed.length;
       if (trace.follow) {
         // Children forked between the scan and the attach: add them now.
@@ -119,6 +151,9 @@ export class TraceEngine {
       };
     } catch (err) {
       throw classify(err);
+    } finally {
+      if (reservedSlot) this.starting--;
+      this.startingBytes -= reserved;
     }
   }
 

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import type { ContainerInfo, ContainerRuntime } from '../runtime';
 import { describeSelector, findRunningContainer, listAll, selectorMatches } from '../runtime';
 import { ProcFs } from '../proc/procfs';
+import { verifyContainerProcess } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
 import type { ContainerLabel, ContainerSelector, GadgetName, TraceStartParams, TraceTarget } from '../protocol';
@@ -59,6 +60,11 @@ export async function matchSelector(runtimes: ContainerRuntime[], selector: Cont
   const members: SelectorMember[] = [];
   for (const c of listings.flatMap((l) => l.containers)) {
     if (!selectorMatches(c, selector)) continue;
+    try {
+      verifyContainerProcess(c);
+    } catch {
+      continue; // not one root may trace (see verifyContainerProcess)
+    }
     const pidns = pidNamespaceOf(c.hostPid);
     if (pidns === undefined) continue;
     const shared = members.find((m) => m.pidns === pidns);
@@ -76,6 +82,7 @@ export async function resolveTrace(
 ): Promise<ResolvedTrace> {
   if (params.selector) return resolveSelector(runtimes, params, params.selector);
   const container = await findRunningContainer(runtimes, params.container!);
+  verifyContainerProcess(container);
   const scan = scanContainer(container);
   if (scan.pidns === undefined) {
     throw new ContainerGoneError(`cannot read the PID namespace of container ${container.name}: tracing needs root`);

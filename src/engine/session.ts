@@ -13,16 +13,18 @@ import { containerLabel, type ResolvedTrace, type SelectorMember } from './resol
 
 /** Where a session's output goes (the helper's connection, the CLI's stdout). */
 export interface SessionSink {
-  events(sessionId: string, batch: TraceEvent[]): void;
+  /** `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
+  events(sessionId: string, batch: TraceEvent[], bytes: number): void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;
-  /** Events handed over but not yet written out to the client; batches are dropped (and counted) above maxQueuedEvents. */
+  /** Bytes handed over but not yet written out to the client; batches are dropped (and counted) above maxQueuedBytes. */
   backlog?(): number;
 }
 
 export interface SessionLimits {
   maxEventsPerBatch: number;
-  maxQueuedEvents: number;
+  /** Encoded bytes queued to the client before further batches are dropped (and counted). */
+  maxQueuedBytes: number;
   /** Records consumed per poll tick before yielding to the event loop. */
   maxRecordsPerTick: number;
   pollIntervalMs: number;
@@ -34,7 +36,7 @@ export interface SessionLimits {
 
 export const DEFAULT_LIMITS: SessionLimits = {
   maxEventsPerBatch: 1024,
-  maxQueuedEvents: 65_536,
+  maxQueuedBytes: 32 << 20,
   maxRecordsPerTick: 4096,
   pollIntervalMs: 20,
   statsIntervalMs: 1000,
@@ -44,6 +46,11 @@ export const DEFAULT_LIMITS: SessionLimits = {
 
 /** Containers one selector trace holds at once (CT_MAX_SCOPE_NS in bpf/types.h). */
 export const SCOPE_NS_MAX = 1024;
+
+/** JSON of an event: its fixed fields, names and a container label. */
+const EVENT_OVERHEAD = 512;
+/** An upper bound of an event's JSON from its record: every byte escaped at worst as \uXXXX would be 6×; strings are UTF-8 mostly, so 2× plus the fixed part. */
+const encodedBound = (recordBytes: number) => EVENT_OVERHEAD + 2 * recordBytes;
 
 // Indexes of the per-CPU stats map (bpf/types.h enum ct_stat).
 const STAT_RB_FULL = 0;
@@ -56,6 +63,7 @@ export class TraceSession {
   private readonly reader: RingBufferReader;
   private readonly ctx: DecodeContext;
   private batch: TraceEvent[] = [];
+  private batchBytes = 0;
   private received = 0;
   private droppedTransport = 0;
   private lastStatsReceived = 0;
@@ -63,6 +71,8 @@ export class TraceSession {
   private timers: NodeJS.Timeout[] = [];
   private pollTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private ended = false;
+  /** Ring buffer bytes this session holds in the kernel. */
+  readonly ringBytes: number;
 
   constructor(
     readonly id: string,
@@ -72,6 +82,7 @@ export class TraceSession {
     private readonly onEnd: (id: string) => void,
   ) {
     const gadget = gadgets[trace.gadget];
+    this.ringBytes = gadget.collect ? 64 << 10 : trace.bufferBytes;
     this.ctx = {
       container: containerLabel(trace.container),
       byPidns: trace.selector ? new Map() : undefined,
@@ -86,7 +97,7 @@ export class TraceSession {
     this.obj = BpfObject.load(path.join(bpfObjectDir(), gadget.object), {
       rodata: trace.knobs,
       // Kinds that report from maps need almost no ring buffer.
-      maxEntries: { events: gadget.collect ? 64 << 10 : trace.bufferBytes },
+      maxEntries: { events: this.ringBytes },
       skip,
     });
     try {
@@ -192,6 +203,7 @@ export class TraceSession {
     const gadget = gadgets[this.trace.gadget];
     const handed = this.reader.drain(max, (dv, bytes, at, len) => {
       this.batch.push(gadget.decode(dv, bytes, at, len, this.ctx));
+      this.batchBytes += encodedBound(len);
       if (this.batch.length >= this.limits.maxEventsPerBatch) this.flush();
     });
     this.flush();
@@ -201,13 +213,15 @@ export class TraceSession {
   private flush(): void {
     if (!this.batch.length) return;
     const batch = this.batch;
+    const bytes = this.batchBytes || batch.length * EVENT_OVERHEAD;
     this.batch = [];
-    if ((this.sink.backlog?.() ?? 0) > this.limits.maxQueuedEvents) {
+    this.batchBytes = 0;
+    if ((this.sink.backlog?.() ?? 0) + bytes > this.limits.maxQueuedBytes) {
       this.droppedTransport += batch.length;
       return;
     }
     this.received += batch.length;
-    this.sink.events(this.id, batch);
+    this.sink.events(this.id, batch, bytes);
   }
 
   counters(): TraceCounters {

@@ -1,6 +1,7 @@
 /** Host preparation and facts: tracefs/bpffs mounts, BPF object location. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { INSTALL_DIR } from '../client/install';
 
 export type Logger = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -52,7 +53,7 @@ export function prepareHost(log: Logger): void {
 
 /** Directory holding the compiled BPF objects (dist/bpf). */
 export function bpfObjectDir(): string {
-  const candidates = [process.env.CONTAINER_TRACE_BPF_DIR, path.join(__dirname, 'bpf')];
+  const candidates = [developmentOverride('CONTAINER_TRACE_BPF_DIR'), path.join(__dirname, 'bpf')];
   for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) candidates.push(path.join(dir, 'dist', 'bpf'));
   for (const c of candidates) {
     if (c && fs.existsSync(path.join(c, 'exec.bpf.o'))) return c;
@@ -76,4 +77,13 @@ export function kernelDev(stDev: number): bigint {
   const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
   const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
   return (major << 20n) | minor;
+}
+
+/**
+ * A CONTAINER_TRACE_* setting for development and tests; never honoured by
+ * the installed (root-owned) helper, whatever its environment says.
+ */
+export function developmentOverride(name: string): string | undefined {
+  if (__dirname.startsWith(INSTALL_DIR + '/')) return undefined;
+  return process.env[name];
 }

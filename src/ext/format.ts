@@ -1,8 +1,8 @@
 /** How events read in the output channel and the live view. */
 import type { TraceEvent } from '../protocol';
-import { details } from '../gadgets/text';
+import { details, visible } from '../gadgets/text';
 
-export { details, failed } from '../gadgets/text';
+export { details, failed, visible } from '../gadgets/text';
 
 /** HH:MM:SS.mmm of an RFC 3339 time, in local time. */
 export function clock(time: string): string {
@@ -13,6 +13,10 @@ export function clock(time: string): string {
 
 /** One aligned output-channel line: time, PID/TID in the container, host PID, comm, details (`many`: a selector trace, which names each event's container). */
 export function outputLine(e: TraceEvent, many = false): string {
+  return visible(rawLine(e, many));
+}
+
+function rawLine(e: TraceEvent, many: boolean): string {
   const ids = e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
   const host = e.hostPid === e.hostTid ? String(e.hostPid) : `${e.hostPid}/${e.hostTid}`;
   return `${clock(e.time)}  ${ids.padStart(7)}  host ${host.padEnd(8)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(5)} ${many ? where(e) : ''}${details(e)}`;

@@ -65,13 +65,9 @@ export class HelperClient implements vscode.Disposable {
 
   /** Plan the start; ask what the user must answer (password, running uninstalled files as root). */
   private async plan(): Promise<HelperPlan | undefined> {
-    const dockerHost = settings().dockerHost;
-    const plan = planHelper({
-      mode: settings().elevation,
-      cliPath: this.cliPath,
-      version: VERSION,
-      helperArgs: dockerHost ? ['--docker-host', dockerHost] : [],
-    });
+    // The helper reads fixed, root-owned sockets only: the Docker Host
+    // setting is the extension's own (listing), never passed to root.
+    const plan = planHelper({ mode: settings().elevation, cliPath: this.cliPath, version: VERSION });
     if (!plan.installed && process.getuid?.() !== 0 && settings().elevation !== 'none') {
       const pick = await vscode.window.showWarningMessage(
         'Container Trace: the helper is not installed.',

@@ -33,15 +33,22 @@ export async function installHelper(cliPath: string, log: vscode.LogOutputChanne
     new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(plan.argv[0], plan.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
       let output = '';
+      let answered = false;
       const take = (d: Buffer) => {
         output += d.toString();
+        // The password only when sudo itself asks for it (its own prompt).
+        if (!answered && plan.sudoPrompt && output.includes(plan.sudoPrompt)) {
+          answered = true;
+          output = output.replace(plan.sudoPrompt, '');
+          child.stdin.end(password !== undefined ? `${password}\n` : '');
+        }
         if (/Sorry, try again/.test(output)) child.kill('SIGTERM');
       };
       child.stdout.on('data', take);
       child.stderr.on('data', take);
       child.on('error', (err) => resolve({ code: -1, output: err.message }));
       child.on('exit', (code) => resolve({ code, output }));
-      child.stdin.end(password !== undefined ? `${password}\n` : '');
+      if (!plan.sudoPrompt) child.stdin.end();
     }),
   );
   password = undefined;

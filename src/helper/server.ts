@@ -25,7 +25,7 @@ import {
   type InitializeParams,
 } from '../protocol';
 import { createRuntimes, listAll } from '../runtime';
-import { TraceEngine, TraceError, MAX_SESSIONS } from '../engine/engine';
+import { TraceEngine, TraceError, MAX_RING_BYTES, MAX_SESSIONS } from '../engine/engine';
 import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
 import type { Logger } from '../engine/system';
 import { VERSION } from '../version';
@@ -37,8 +37,9 @@ const PR_SET_PDEATHSIG = 1;
 const SIGTERM = 15;
 
 export interface HelperOptions {
-  dockerHost?: string;
   verbose?: boolean;
+  /** The client broke the framing: the connection is closed; the process should go (runHelper exits). */
+  onFatal?: (why: string) => void;
 }
 
 export interface HelperServer {
@@ -64,6 +65,7 @@ export function serveHelper(
     engine.stopAll('error', 'the client broke the protocol');
     connected = false;
     connection.dispose();
+    options.onFatal?.(err.message);
   });
   const connection = createMessageConnection(new StreamMessageReader(limited), new StreamMessageWriter(output));
   let connected = true;
@@ -81,20 +83,22 @@ export function serveHelper(
   import('../bpf/native')
     .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`)))
     .catch(() => undefined);
-  const engine = new TraceEngine(createRuntimes({ dockerHost: options.dockerHost }), log);
+  // Root reads fixed, root-owned sockets only: nothing the client names.
+  const engine = new TraceEngine(createRuntimes({ rootSide: true }), log);
   const limits: HelperLimits = {
     maxSessions: MAX_SESSIONS,
     maxEventsPerBatch: DEFAULT_LIMITS.maxEventsPerBatch,
-    maxQueuedEvents: DEFAULT_LIMITS.maxQueuedEvents,
+    maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
+    maxRingBytes: MAX_RING_BYTES,
   };
   // The JSON-RPC writer queues messages as objects until the pipe takes
   // them (output.writableLength does not see them): count them here, so a
   // slow client costs counted drops, not helper memory.
   let queued = 0;
   const sink: SessionSink = {
-    events: (sessionId, events) => {
-      queued += events.length;
-      const written = () => void (queued -= events.length);
+    events: (sessionId, events, bytes) => {
+      queued += bytes;
+      const written = () => void (queued -= bytes);
       connection.sendNotification(TraceEvents, { sessionId, events }).then(written, written);
     },
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
@@ -190,25 +194,28 @@ export function runHelper(options: HelperOptions = {}): void {
   console.log = console.info = console.debug = console.warn = toStderr;
   // Installed (root-owned) helper: refuse to run if a file changed.
   if (__dirname.startsWith(INSTALL_DIR + '/')) {
-    const state = verifyInstalled(VERSION);
+    // Hashes were checked by the launcher (sha256sum) before node ran; owners,
+    // modes and the file list are checked again here, cheaply.
+    const state = verifyInstalled(VERSION, INSTALL_DIR, { hashes: process.env.CT_HASHES_CHECKED !== '1' });
     if (state.state !== 'ok') {
       const why = state.state === 'tampered' ? `tampered with: ${state.detail}` : state.state;
       process.stderr.write(`[helper error] the installed helper is ${why}; refusing to run. Reinstall it: container-trace install-helper\n`);
       process.exit(3);
     }
   }
-  const server = serveHelper(process.stdin, process.stdout, options);
+  // A malformed frame: no lingering as root.
+  const server = serveHelper(process.stdin, process.stdout, { ...options, onFatal: (why) => exit(2, `protocol broken: ${why}`) });
   process.stderr.write(`${READY_BANNER} (pid ${process.pid}, version ${VERSION})\n`);
 
   let exiting = false;
-  const exit = (code: number, why: string) => {
+  function exit(code: number, why: string) {
     if (exiting) return;
     exiting = true;
     server.close(why);
     // Let queued notifications (trace/ended) reach the client, then go.
     process.stdout.write('', () => process.exit(code));
     setTimeout(() => process.exit(code), 500).unref();
-  };
+  }
   process.stdin.on('end', () => exit(0, 'stdin closed'));
   process.stdin.on('close', () => exit(0, 'stdin closed'));
   process.stdout.on('error', () => exit(0, 'stdout closed'));

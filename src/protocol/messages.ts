@@ -26,8 +26,10 @@ export interface InitializeResult {
 export interface HelperLimits {
   maxSessions: number;
   maxEventsPerBatch: number;
-  /** Events queued to the client (sent, not yet written out) before further batches are dropped and counted. */
-  maxQueuedEvents: number;
+  /** Bytes queued to the client (sent, not yet written out) before further batches are dropped and counted. */
+  maxQueuedBytes: number;
+  /** Ring-buffer bytes all traces may hold in the kernel together. */
+  maxRingBytes: number;
 }
 
 /** Which tasks of the container to trace; container-level PIDs. */

@@ -5,7 +5,7 @@ import { ContainerdRuntime } from './containerd';
 import { CriRuntime } from './cri';
 import { PodmanCliRuntime, userById } from './podman-cli';
 import { nestedSockets } from './nested';
-import { SOCKETS, callerUid, isSocket, rootlessPodmanSocket, rootlessSocketUsers, socketOwnedBy } from './sockets';
+import { SOCKETS, callerUid, isSocket, rootOwnedSocket, rootlessPodmanSocket, rootlessSocketUsers, socketOwnedBy } from './sockets';
 export { SOCKETS, callerUid } from './sockets';
 import type { ContainerInfo, ContainerRuntime } from './types';
 import { AmbiguousContainerError, RuntimeError } from './types';
@@ -29,8 +29,12 @@ const PODMAN_BIN = '/usr/bin/podman';
 /** The top-level runtimes: Docker always (its status says when it is missing), the others where their socket exists. */
 export function createRuntimes(settings: RuntimeSettings = {}): ContainerRuntime[] {
   const root = process.getuid?.() === 0;
-  const out: ContainerRuntime[] = [new DockerRuntime(settings.rootSide ? SOCKETS.docker : settings.dockerHost)];
-  if (isSocket(SOCKETS.podman)) out.push(new DockerRuntime(SOCKETS.podman, { kind: 'podman' }));
+  // The root side believes only root-owned sockets in root-owned directories.
+  const trusted = (p: string) => !settings.rootSide || rootOwnedSocket(p).ok;
+  const out: ContainerRuntime[] = [];
+  if (!settings.rootSide) out.push(new DockerRuntime(settings.dockerHost));
+  else if (trusted(SOCKETS.docker) || !fs.existsSync(SOCKETS.docker)) out.push(new DockerRuntime(SOCKETS.docker));
+  if (isSocket(SOCKETS.podman) && trusted(SOCKETS.podman)) out.push(new DockerRuntime(SOCKETS.podman, { kind: 'podman' }));
   // Rootless Podman: the reader's own; as root, every user's API socket and the caller's.
   const users = new Set<number>(root ? rootlessSocketUsers() : []);
   const me = root ? callerUid() : process.getuid?.();
@@ -42,8 +46,8 @@ export function createRuntimes(settings: RuntimeSettings = {}): ContainerRuntime
       if (user) out.push(new PodmanCliRuntime(user, PODMAN_BIN));
     }
   }
-  if (isSocket(SOCKETS.containerd)) out.push(new ContainerdRuntime(SOCKETS.containerd), new CriRuntime(SOCKETS.containerd));
-  if (isSocket(SOCKETS.crio)) out.push(new CriRuntime(SOCKETS.crio));
+  if (isSocket(SOCKETS.containerd) && trusted(SOCKETS.containerd)) out.push(new ContainerdRuntime(SOCKETS.containerd), new CriRuntime(SOCKETS.containerd));
+  if (isSocket(SOCKETS.crio) && trusted(SOCKETS.crio)) out.push(new CriRuntime(SOCKETS.crio));
   return out;
 }
 

@@ -63,3 +63,29 @@ export function callerUid(env: NodeJS.ProcessEnv = process.env): number | undefi
   }
   return undefined;
 }
+
+/**
+ * Whether root may trust the socket at `p`: it and every directory on its
+ * real path are owned by root and not writable by group or others (a
+ * socket's own mode may let a group connect, as Docker's does).
+ */
+export function rootOwnedSocket(p: string): { ok: true } | { ok: false; why: string } {
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    return { ok: false, why: `no socket at ${p}` };
+  }
+  try {
+    const st = fs.lstatSync(real);
+    if (!st.isSocket() || st.uid !== 0) return { ok: false, why: `${real} is not a socket owned by root` };
+    for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
+      const d = fs.lstatSync(dir);
+      if (!d.isDirectory() || d.uid !== 0 || (d.mode & 0o022) !== 0) return { ok: false, why: `${dir} is not a root-owned directory that only root can write` };
+      if (dir === '/') break;
+    }
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, why: `${real}: ${(err as Error).message}` };
+  }
+}

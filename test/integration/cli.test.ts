@@ -26,8 +26,8 @@ describe('CLI (integration)', { skip }, () => {
     assert.equal(a.state, 'running');
     assert.equal(a.hostPid, Number(docker('inspect', '-f', '{{.State.Pid}}', A)));
     const plain = cli('list');
-    assert.match(plain.stdout, /^NAME\s+ID\s+STATE\s+HOSTPID/);
-    assert.match(plain.stdout, new RegExp(`^${A}\\s+[0-9a-f]{12}\\s+running\\s+${a.hostPid}`, 'm'));
+    assert.match(plain.stdout, /^RUNTIME\s+NAMESPACE\s+POD\s+NAME\s+ID\s+STATE\s+HOSTPID/);
+    assert.match(plain.stdout, new RegExp(`^docker\\s+-\\s+-\\s+${A}\\s+[0-9a-f]{12}\\s+running\\s+${a.hostPid}`, 'm'));
   });
 
   const errors: [string, string[], RegExp][] = [

@@ -121,9 +121,14 @@ describe('privilege (integration)', { skip }, () => {
       assert.ok(!fs.existsSync(INSTALLED));
       assert.match(cli('check').stdout, /! helper\s+not installed/);
       // ct-nopw may run only the installed launcher without a password.
+      // Without a terminal to ask on, user-writable files are not run as root.
       const r = spawnSync('runuser', ['-u', 'ct-nopw', '--', process.execPath, `${CLIENT}/cli.js`, 'trace', 'exec', '--container', C, '--elevate', 'sudo'], { encoding: 'utf8' });
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /sudo needs a password and there is no terminal to ask it on/);
+      assert.match(r.stderr, /the helper is not installed: this would run files your user can change as root \(.*cli\.js helper\); install it first/);
+      // Allowed anyway: sudoers allows only the installed launcher, so sudo wants a password.
+      const anyway = spawnSync('runuser', ['-u', 'ct-nopw', '--', process.execPath, `${CLIENT}/cli.js`, 'trace', 'exec', '--container', C, '--elevate', 'sudo', '--allow-uninstalled'], { encoding: 'utf8' });
+      assert.equal(anyway.status, 1);
+      assert.match(anyway.stderr, /sudo needs a password and there is no terminal to ask it on/);
     } finally {
       assert.equal(cli('install-helper').code, 0);
     }

@@ -8,13 +8,13 @@ import * as fs from 'node:fs';
 import type { TraceEvent } from '../../protocol';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
-import { clock, details, failed, where } from '../format';
+import { clock, details, failed, visible, where } from '../format';
 import { settings } from '../settings';
 
 const POST_MS = 100;
 
 function row(e: TraceEvent, many: boolean): Row {
-  return [clock(e.time), e.pid, e.tid, e.hostPid, e.comm, e.gadget, (many ? where(e) : '') + details(e), failed(e) ? 1 : 0];
+  return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0];
 }
 
 export class LivePanel implements vscode.Disposable {

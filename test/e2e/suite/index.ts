@@ -27,7 +27,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, ms = 15
 
 function ourPrograms(): number[] {
   const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { id: number; name?: string }[];
-  return progs.filter((p) => /^(exec_|ct_follow_)/.test(p.name ?? '')).map((p) => p.id);
+  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls_|uprobe_|proctree_|probe_|ct_follow_)/.test(p.name ?? '')).map((p) => p.id);
 }
 
 export async function run(): Promise<void> {
