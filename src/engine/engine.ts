@@ -115,6 +115,8 @@ export class TraceEngine {
       } catch (err) {
         this.requireNeeds(trace.gadget);
         throw err;
+      } finally {
+        trace.uprobe?.pinned.close();
       }
       phases.mark('BPF load and attach');
       this.sessions.set(id, session);

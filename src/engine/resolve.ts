@@ -13,7 +13,7 @@ import { PidTable } from '../proc/translate';
 import type { ContainerLabel, ContainerSelector, GadgetName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
 import { kernelDev, pidNamespaceOf } from './system';
-import { resolveUprobeTarget, type UprobeTarget } from '../uprobe/target';
+import { resolveUprobeTarget, UprobeTargetError, type UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
   gadget: GadgetName;
@@ -122,7 +122,7 @@ export async function resolveTrace(
     bufferBytes: params.bufferBytes,
     table,
     // Through the traced process's own root and maps (its libc), else init's.
-    uprobe: params.gadget === 'uprobe' ? resolveUprobeTarget(target?.hostPid ?? container.hostPid, params.options!.target!, params.options!.function!) : undefined,
+    uprobe: params.gadget === 'uprobe' ? uprobeTarget(target?.hostPid ?? container.hostPid, params.options!.target!, params.options!.function!, !!target && !follow) : undefined,
     intervalMs: params.options?.intervalMs ?? 1000,
     top: params.options?.top ?? 20,
   };
@@ -150,6 +150,18 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
     top: 20,
     selector: { fields: selector, members, rematch: () => matchSelector(runtimes, selector) },
   };
+}
+
+/** The uprobe's file and function; refused host-wide on a file that is also the host's. */
+function uprobeTarget(hostPid: number, target: string, fn: string, onePid: boolean): UprobeTarget {
+  const t = resolveUprobeTarget(hostPid, target, fn);
+  if (t.hostFile && !onePid) {
+    t.pinned.close();
+    throw new UprobeTargetError(
+      `${t.path} in the container is not the container's own file (mounted from the host, or the host's very file): a probe on it without a process would fire in every host process using it; trace one process (--pid)`,
+    );
+  }
+  return t;
 }
 
 /** Knobs only some kinds have. */

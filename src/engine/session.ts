@@ -114,6 +114,8 @@ export class TraceSession {
     } catch (err) {
       this.obj.destroy();
       throw err;
+    } finally {
+      trace.uprobe?.pinned.close(); // attached (by inode) or failed: the descriptor is done
     }
     cpuCount ??= Math.max(1, (require('../bpf/native') as typeof import('../bpf/native')).lib().numPossibleCpus());
     this.schedulePoll(this.limits.pollIntervalMs);

@@ -1,23 +1,28 @@
 /**
  * Where a uprobe goes: a path inside the container or a library name,
- * resolved through /proc/<host-pid>/root (symlinks resolved inside the
- * container, never against the host's root) and the process's own maps, so
- * `libc` finds the container's libc, not the host's.
+ * found through /proc/<host-pid>/root and the process's own maps (so `libc`
+ * finds the container's libc, not the host's), then opened confined to the
+ * container's root (./pinned) and read and attached through that descriptor.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { closeMatches, readElfFunctions } from './elf';
+import { isHostFile, openInContainer, type PinnedFile } from './pinned';
 
 export class UprobeTargetError extends Error {}
 
 export interface UprobeTarget {
   /** Path as seen inside the container. */
   path: string;
-  /** The same file as the helper reaches it: /proc/<pid>/root/<path>. */
+  /** The same file as the helper reaches it: its pinned descriptor, /proc/self/fd/N (open until attached). */
   hostPath: string;
   function: string;
   /** File offset of the function. */
   offset: number;
+  /** The open file; close it once attached. */
+  pinned: PinnedFile;
+  /** The container's file is the host's own (same inode): without a PID the probe would fire host-wide. */
+  hostFile: boolean;
 }
 
 const MAX_LINKS = 40;
@@ -78,7 +83,11 @@ function matchesLibrary(file: string, name: string): boolean {
 
 /** The file a target names, as a path inside the container. */
 function findFile(root: string, hostPid: number, target: string): string {
-  if (target.includes('/')) return resolveInContainer(root, target);
+  // A path: opened as it is, confined to the container's root (./pinned).
+  if (target.includes('/')) {
+    if (!target.startsWith('/')) throw new UprobeTargetError(`${target}: give an absolute path inside the container, or a library name such as libc`);
+    return target;
+  }
   const mapped = mappedFiles(hostPid);
   const inMaps = mapped.find((f) => matchesLibrary(f, target));
   if (inMaps) return inMaps;
@@ -101,7 +110,24 @@ function findFile(root: string, hostPid: number, target: string): string {
 export function resolveUprobeTarget(hostPid: number, target: string, fn: string): UprobeTarget {
   const root = `/proc/${hostPid}/root`;
   const inContainer = findFile(root, hostPid, target);
-  const hostPath = path.join(root, inContainer);
+  // Found by name; opened confined to the container's root, then read and
+  // attached through that one descriptor.
+  let pinned: PinnedFile;
+  try {
+    pinned = openInContainer(hostPid, inContainer);
+  } catch (err) {
+    throw new UprobeTargetError((err as Error).message);
+  }
+  try {
+    return { ...symbolIn(pinned, inContainer, fn), pinned, hostFile: isHostFile(pinned, hostPid) };
+  } catch (err) {
+    pinned.close();
+    throw err;
+  }
+}
+
+function symbolIn(pinned: PinnedFile, inContainer: string, fn: string): { path: string; hostPath: string; function: string; offset: number } {
+  const hostPath = pinned.procPath;
   const elf = readElfFunctions(hostPath, inContainer);
   const sym = elf.functions.get(fn);
   if (!sym) {

@@ -173,6 +173,29 @@ describe('hardening (integration)', { skip }, () => {
     assert.doesNotMatch(out, /[\x1b\x07\u202e]/);
   });
 
+  test("uprobes: a file that is the host's own (bind-mounted) is not probed host-wide; paths stay inside the container's root", async () => {
+    const libc = ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/lib/x86_64-linux-gnu/libc.so.6'].map((p) => fs.realpathSync(p)).find((p) => fs.existsSync(p))!;
+    const name = `ct-it-hard-lib-${process.pid}`;
+    runContainer(name, 'ln -s /etc/../../../../lib/libc.so.6 /tmp/up; ln -s /proc/self/root/etc/hostname /tmp/magic; while :; do sleep 0.5; done', ['-v', `${libc}:/lib/libc.so.6:ro`]);
+    try {
+      await waitFor('the links', () => fs.existsSync(`/proc/${hostPidOf(name)}/root/tmp/magic`) || undefined);
+      const wide = cli('trace', 'uprobe', '--container', name, '--target', '/lib/libc.so.6', '--function', 'malloc', '--duration', '1');
+      assert.equal(wide.code, 2, wide.stderr);
+      assert.match(wide.stderr, /is not the container's own file \(mounted from the host, or the host's very file\): a probe on it without a process would fire in every host process using it; trace one process \(--pid\)/);
+      const one = cli('trace', 'uprobe', '--container', name, '--pid', '1', '--target', '/lib/libc.so.6', '--function', 'malloc', '--duration', '1');
+      assert.equal(one.code, 0, one.stderr);
+      // ".." and absolute links resolve against the container's root: /tmp/up is its /lib/libc.so.6.
+      const up = cli('trace', 'uprobe', '--container', name, '--pid', '1', '--target', '/tmp/up', '--function', 'malloc', '--duration', '1');
+      assert.equal(up.code, 0, up.stderr);
+      // A magic link (/proc/self/root/…) is not followed out of the container.
+      const magic = cli('trace', 'uprobe', '--container', name, '--pid', '1', '--target', '/tmp/magic', '--function', 'malloc', '--duration', '1');
+      assert.equal(magic.code, 2, magic.stderr);
+      assert.match(magic.stderr, /no file \/tmp\/magic in the container \(no such file\)/);
+    } finally {
+      removeContainers(name);
+    }
+  });
+
   test('every kind is recognised by the leak check, and SIGKILL of the helper leaves none of them', async () => {
     const h = await startHelper();
     for (const gadget of ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'proctree'] as const) {

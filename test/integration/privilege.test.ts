@@ -107,12 +107,25 @@ describe('privilege (integration)', { skip }, () => {
       assert.match(r.stderr, /the installed helper is tampered with \(dist\/bpf\/exec\.bpf\.o does not match its SHA-256 in the manifest\); it will not run: reinstall it/);
       const direct = spawnSync(path.join(INSTALLED, 'container-trace-helper'), [], { encoding: 'utf8', input: '' });
       assert.equal(direct.status, 3);
-      assert.match(direct.stderr, /the installed helper is tampered with: .*refusing to run. Reinstall it/);
+      // The launcher checks every file with sha256sum before node (or any bundle code) runs.
+      assert.match(direct.stderr, /dist\/bpf\/exec\.bpf\.o: FAILED[\s\S]*the installed helper is tampered with; refusing to run. Reinstall it/);
       assert.match(cli('check').stdout, /✘ helper\s+installed but tampered with/);
     } finally {
       fs.writeFileSync(file, original);
     }
     assert.match(cli('check').stdout, /✔ helper\s+installed and verified/);
+    // The Node runtime itself: refused before it runs.
+    const node = path.join(INSTALLED, 'node');
+    const size = fs.statSync(node).size;
+    fs.appendFileSync(node, 'x');
+    try {
+      const direct = spawnSync(path.join(INSTALLED, 'container-trace-helper'), [], { encoding: 'utf8', input: '' });
+      assert.equal(direct.status, 3);
+      assert.match(direct.stderr, /^node: FAILED/m);
+      assert.doesNotMatch(direct.stderr, /container-trace helper ready/);
+    } finally {
+      fs.truncateSync(node, size);
+    }
   });
 
   test('an uninstalled helper is reported, not run', () => {
