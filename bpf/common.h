@@ -16,13 +16,15 @@
 
 /* Scope knobs. targ_pidns_ino: inode of the container's PID namespace
  * (nsfs has a single device, so the inode identifies it; dev is kept for
- * bpf_get_ns_current_pid_tgid users). targ_level: that namespace's level.
- * host_level: the level of the namespace the helper reports "host" PIDs in
- * (0 unless the helper itself runs inside a PID namespace). */
+ * bpf_get_ns_current_pid_tgid users). targ_level: that namespace's level
+ * counted from the helper's own. host_pidns_ino: the helper's own PID
+ * namespace, whose numbering "host" PIDs, knobs and map keys use (the root
+ * namespace on a real host; deeper when the helper runs in a namespace,
+ * whose procfs cannot tell its level: found here, once, from a task). */
 const volatile __u64 targ_pidns_dev = 0;
 const volatile __u32 targ_pidns_ino = 0;
 const volatile __u32 targ_level = 0;
-const volatile __u32 host_level = 0;
+const volatile __u32 host_pidns_ino = 0;
 const volatile __u32 targ_tgid = 0;   /* host-level tgid; 0 = any process */
 const volatile __u32 targ_tid = 0;    /* host-level tid; 0 = any thread */
 const volatile bool targ_follow = false; /* also descendants of targ_tgid */
@@ -83,6 +85,34 @@ static __always_inline struct upid *ct_upid(struct pid *pid, __u32 level)
 			       (level & (CT_MAX_PID_NS_LEVEL - 1)) * bpf_core_type_size(struct upid));
 }
 
+/* The helper's level, once found: 0 until then and on a real host. */
+__u32 ct_host_level = 0;
+bool ct_host_level_known = false;
+
+/* Level of host_pidns_ino among the current task's namespaces (found once,
+ * from the first task beneath it, then read from ct_host_level). */
+static __always_inline __u32 ct_find_host_level(void)
+{
+	if (!host_pidns_ino || ct_host_level_known)
+		return ct_host_level;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	if (!pid)
+		return 0;
+	__u32 deepest = BPF_CORE_READ(pid, level);
+	for (__u32 l = 0; l <= CT_MAX_SCOPE_DEPTH; l++) {
+		if (l > deepest)
+			break;
+		if (BPF_CORE_READ(ct_upid(pid, l), ns, ns.inum) == host_pidns_ino) {
+			ct_host_level = l;
+			ct_host_level_known = true;
+			return l;
+		}
+	}
+	return 0;
+}
+#define host_level (ct_find_host_level())
+
 /* PID of a struct pid in the namespace at `level`, if that namespace is the
  * target one (or any namespace when ino is 0); 0 when it is not visible there. */
 static __always_inline __u32 ct_nr_at(struct pid *pid, __u32 level, __u32 ino)
@@ -111,7 +141,7 @@ static __always_inline __u32 ct_tgid_at(struct task_struct *t, __u32 level, __u3
 static __always_inline bool ct_locate(struct task_struct *t, __u32 *level, __u32 *ino)
 {
 	if (!targ_multi) {
-		*level = targ_level;
+		*level = host_level + targ_level;
 		*ino = targ_pidns_ino;
 		return true; /* ct_nr_at checks the namespace */
 	}
@@ -155,12 +185,27 @@ static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *id
 	}
 }
 
+/* The current task's tgid and tid as the helper numbers them (host_level:
+ * 0 on a real host, deeper when the helper runs in a PID namespace). Every
+ * knob and map key that user space sets or reads uses this numbering. */
+static __always_inline void ct_self(struct task_struct *task, __u32 *tgid, __u32 *tid)
+{
+	if (!host_level) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		*tgid = pid_tgid >> 32;
+		*tid = (__u32)pid_tgid;
+	} else {
+		*tgid = ct_tgid_at(task, host_level, 0);
+		*tid = ct_tid_at(task, host_level, 0);
+	}
+}
+
 /* Fill the PIDs of the current task; false when the task is out of scope.
  * Cheap checks first: host tgid/tid, follow map, then the namespace walk. */
 static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids *ids)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	__u32 tgid, tid;
+	ct_self(task, &tgid, &tid);
 
 	if (targ_tid && tid != targ_tid)
 		return false;
@@ -177,13 +222,8 @@ static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids 
 	ids->pid = ct_tgid_at(task, level, ino);
 	ids->pidns = ino;
 	ids->level = level;
-	if (host_level) {
-		ids->host_tid = ct_tid_at(task, host_level, 0);
-		ids->host_pid = ct_tgid_at(task, host_level, 0);
-	} else {
-		ids->host_tid = tid;
-		ids->host_pid = tgid;
-	}
+	ids->host_tid = tid;
+	ids->host_pid = tgid;
 	return true;
 }
 
@@ -201,10 +241,10 @@ static __always_inline bool ct_task_in_scope(struct task_struct *t, struct ct_id
 	ct_task_ids(t, ids);
 	if (!ids->tid)
 		return false;
-	if (targ_tid && BPF_CORE_READ(t, pid) != targ_tid)
+	if (targ_tid && ids->host_tid != targ_tid)
 		return false;
 	if (targ_tgid) {
-		__u32 tgid = BPF_CORE_READ(t, tgid);
+		__u32 tgid = ids->host_pid;
 		if (tgid != targ_tgid && (!targ_follow || !bpf_map_lookup_elem(&followed, &tgid)))
 			return false;
 	}
@@ -228,21 +268,23 @@ static __always_inline void ct_parent(struct task_struct *task, const struct ct_
 	*host_ppid = host_level ? ct_tgid_at(parent, host_level, 0) : BPF_CORE_READ(parent, tgid);
 }
 
-/* Follow mode: children of followed processes are followed too. */
-SEC("tracepoint/sched/sched_process_fork")
-int ct_follow_fork(struct trace_event_raw_sched_process_fork *ctx)
+/* Follow mode: children of followed processes are followed too (a raw
+ * tracepoint: the child's task gives its PID in the helper's numbering). */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(ct_follow_fork, struct task_struct *parent, struct task_struct *child)
 {
 	if (!targ_follow)
 		return 0;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid, tid;
+	ct_self(parent, &tgid, &tid); /* the parent is the current task */
 	if (!bpf_map_lookup_elem(&followed, &tgid))
 		return 0;
-	/* child_pid is a thread id; for a new process it is also its tgid. New
-	 * threads get keys too (the tracepoint does not say which it is); each
-	 * is removed when that thread exits, so a reused tid is never followed. */
-	__u32 child = ctx->child_pid;
+	/* A thread id; for a new process also its tgid. New threads get keys
+	 * too; each is removed when that thread exits, so a reused tid is
+	 * never followed. */
+	__u32 key = host_level ? ct_tid_at(child, host_level, 0) : BPF_CORE_READ(child, pid);
 	__u8 one = 1;
-	if (bpf_map_update_elem(&followed, &child, &one, BPF_NOEXIST) == -E2BIG)
+	if (bpf_map_update_elem(&followed, &key, &one, BPF_NOEXIST) == -E2BIG)
 		ct_count(CT_STAT_FOLLOW_FULL);
 	return 0;
 }
@@ -254,9 +296,9 @@ int ct_follow_exit(void *ctx)
 {
 	if (!targ_follow)
 		return 0;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid, tid;
+	ct_self(task, &tgid, &tid);
 	if (tid != tgid)
 		bpf_map_delete_elem(&followed, &tid);
 	else if (BPF_CORE_READ(task, signal, live.counter) == 0)

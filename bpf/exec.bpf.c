@@ -54,7 +54,8 @@ static __always_inline int on_enter(const char *filename, const char *const *arg
 	if (!ct_in_scope(task, &ids))
 		return 0;
 
-	__u32 tid = ids.host_tid;
+	/* In-flight maps are keyed by the kernel's own tid (both ends see it). */
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&pending, &tid, &empty_event, BPF_NOEXIST)) {
 		ct_count(CT_STAT_PENDING_FULL);
 		return 0;

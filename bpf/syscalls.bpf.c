@@ -52,19 +52,19 @@ static __always_inline int on_enter(long id)
 
 static __always_inline int on_exit(long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid, tid;
+	ct_self(task, &tgid, &tid); /* the numbering on_enter stored it by */
 	struct start *s = bpf_map_lookup_elem(&starts, &tid);
 	if (!s)
 		return 0;
 	__u64 lat = bpf_ktime_get_ns() - s->ts;
-	struct syscalls_key key = { .host_pid = pid_tgid >> 32, .nr = s->nr };
+	struct syscalls_key key = { .host_pid = tgid, .nr = s->nr };
 	bpf_map_delete_elem(&starts, &tid);
 
 	struct syscalls_stats *v = bpf_map_lookup_elem(&syscalls, &key);
 	if (!v) {
 		struct syscalls_stats init = {};
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		struct ct_ids ids;
 		ct_task_ids(task, &ids);
 		init.pid = ids.pid;

@@ -52,7 +52,8 @@ int BPF_KPROBE(uprobe_entry)
 		.args = { PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
 			  PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx), PT_REGS_PARM6(ctx) },
 	};
-	bpf_map_update_elem(&entries, &ids.host_tid, &en, BPF_ANY);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(); /* the kernel's tid, as the return probe reads it */
+	bpf_map_update_elem(&entries, &tid, &en, BPF_ANY);
 	return 0;
 }
 

@@ -155,3 +155,4 @@ export function openat2(dirfd: number, file: string, flags: number, resolve: num
   const fd = Number(lib().syscall4(SYS_OPENAT2, 'int', dirfd, 'str', file, 'void *', how, 'size_t', 24));
   return fd < 0 ? -lastErrno() : fd;
 }
+

@@ -93,8 +93,8 @@ export async function resolveTrace(
   const knobs: Record<string, Knob> = {
     targ_pidns_dev: kernelDev(fs.statSync(`/proc/${container.hostPid}/ns/pid`).dev),
     targ_pidns_ino: scan.pidns,
-    targ_level: scan.absoluteLevel,
-    host_level: scan.hostLevel,
+    targ_level: scan.level, // from the helper's own level (the BPF side knows that one)
+    host_pidns_ino: namespaceInode('self', 'pid') ?? 0,
   };
   if (scope.tid !== undefined) {
     const task = table.task(scope.tid);
@@ -134,7 +134,7 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
   const members = await matchSelector(runtimes, selector);
   const container: ContainerInfo = { runtime: 'docker', id: 'selector', name: describeSelector(selector), image: '', state: 'running', hostPid: 0, labels: {}, created: 0 };
   const hostLevel = new ProcFs().ownLevel();
-  const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_level: hostLevel, targ_follow: false };
+  const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_pidns_ino: namespaceInode('self', 'pid') ?? 0, targ_follow: false };
   if (params.gadget === 'open') knobs.failed_only = !!params.options?.failedOnly;
   return {
     gadget: params.gadget,

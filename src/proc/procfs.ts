@@ -79,7 +79,11 @@ export class ProcFs {
     }
   }
 
-  /** Level of the reader's own PID namespace (0 on the host). */
+  /**
+   * Level of the reader's own PID namespace as its procfs shows it: 0 on the
+   * host, and also 0 in a namespace with its own procfs (NSpid starts at
+   * the procfs's level); the BPF side finds the true level (host_pidns_ino).
+   */
   ownLevel(): number {
     const self = this.status('self' as unknown as number);
     return self ? self.nspid.length - 1 : 0;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { TraceStart, TraceStop, type TraceStartResult } from '../../src/protocol';
 import { CLI } from '../support/paths';
 import { cli, docker, hostPidOf, ourPrograms, removeContainers, runContainer, skipReason, startHelper, traceCli, waitFor } from '../support/integration';
@@ -193,6 +194,56 @@ describe('hardening (integration)', { skip }, () => {
       assert.match(magic.stderr, /no file \/tmp\/magic in the container \(no such file\)/);
     } finally {
       removeContainers(name);
+    }
+  });
+
+  test('the helper inside a PID namespace: targets, follow and host PIDs all in its own numbering', async () => {
+    // The helper's namespace (unshare --pid --mount-proc), a "container"
+    // nested in it, and a runtime (a fake Docker API on a socket the root
+    // CLI is given) that names the container by its PID in the helper's view.
+    const dir = fs.mkdtempSync('/tmp/ct-pidns-');
+    const socket = path.join(dir, 'docker.sock');
+    const id = `ct-pidns-${process.pid}`;
+    const cg = `/sys/fs/cgroup/pids/${id}`;
+    const script = `
+      unshare --pid --fork sh -c 'while :; do sleep 0.3; done' &
+      outer=$!
+      for i in $(seq 50); do c=$(cat /proc/$outer/task/$outer/children 2>/dev/null); [ -n "$c" ] && break; sleep 0.05; done
+      mkdir -p ${cg} && echo $c > ${cg}/cgroup.procs
+      echo $c > ${dir}/pid
+      exec ${process.execPath} ${CLI} trace exec --container ${id} --docker-host unix://${socket} --pid 1 --follow --json --duration 4
+    `;
+    const server = http.createServer((req, res) => {
+      const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+      const inspect = { Id: id, Name: `/${id}`, Image: 'fake', Created: new Date().toISOString(), Config: { Image: 'fake', Labels: {} }, State: { Status: 'running', Pid: pid } };
+      res.setHeader('Content-Type', 'application/json');
+      if (/\/version$/.test(req.url ?? '')) return res.end(JSON.stringify({ Version: 'fake' }));
+      if (/\/containers\/json/.test(req.url ?? '')) return res.end(JSON.stringify([{ Id: id, Names: [`/${id}`], Image: 'fake', State: 'running', Labels: {}, Created: 0 }]));
+      if (/\/containers\/[^/]+\/json/.test(req.url ?? '')) return res.end(JSON.stringify(inspect));
+      res.statusCode = 404;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(socket, () => r()));
+    try {
+      const r = await new Promise<{ code: number; out: string; err: string }>((resolve) =>
+        execFile('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000 }, (err, out, errText) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, out, err: errText }),
+        ),
+      );
+      assert.equal(r.code, 0, r.err);
+      const events = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { pid: number; hostPid: number; ppid: number; hostPpid: number; args: string[] });
+      const sleeps = events.filter((e) => e.args[0] === 'sleep');
+      assert.ok(sleeps.length >= 5, `the followed children's execs arrive (${events.length} events)\n${r.err}`);
+      const containerInit = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+      for (const e of sleeps) {
+        assert.equal(e.ppid, 1, 'children of the container init, at the container level');
+        assert.equal(e.hostPpid, containerInit, "the parent's PID in the helper's own namespace");
+        assert.ok(e.hostPid < 1000, `host PIDs are the helper namespace's (small), not the machine's: ${e.hostPid}`);
+      }
+    } finally {
+      server.close();
+      spawnSync('sh', ['-c', `cat ${cg}/cgroup.procs | xargs -r kill -9; sleep 0.2; rmdir ${cg}`], { stdio: 'ignore' });
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
