@@ -74,6 +74,7 @@ export class TraceSessionModel {
   }
 
   dispose(): void {
+    this.rows = [];
     this.output.dispose();
     this.eventsEmitter.dispose();
   }
@@ -187,7 +188,19 @@ export class SessionManager implements vscode.Disposable {
     session.endReason = reason;
     session.endMessage = message;
     session.output.note(`Trace ended: ${reason}${message ? ` — ${message}` : ''}. ${session.received} events, ${session.dropped} dropped.`);
+    this.forgetOldEnded();
     this.update(session);
+  }
+
+  /** Ended sessions kept (with their rows and output channel); older ones are forgotten. */
+  static readonly MAX_ENDED = 10;
+
+  private forgetOldEnded(): void {
+    const ended = this.sessions.filter((s) => s.state === 'ended');
+    for (const old of ended.slice(SessionManager.MAX_ENDED)) {
+      this.sessions.splice(this.sessions.indexOf(old), 1);
+      old.dispose();
+    }
   }
 
   private update(session?: TraceSessionModel): void {

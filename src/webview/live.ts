@@ -15,7 +15,11 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 let rows: Row[] = [];
 let texts: string[] = [];
+// rows[head..] are shown; the older ones are cut off in bulk now and then
+// (no O(n) work per batch once at the cap).
+let head = 0;
 let visible: number[] | null = null; // indexes into rows when filtering
+let vhead = 0; // visible[vhead..] are the ones at or after head
 let maxRows = 50_000;
 let paused = false;
 let frozen: Row[] = []; // arrivals while paused
@@ -33,25 +37,38 @@ function text(r: Row): string {
 
 function add(batch: Row[]): void {
   for (const r of batch) {
+    const t = text(r);
+    if (visible && t.includes(filter)) visible.push(rows.length);
     rows.push(r);
-    texts.push(text(r));
+    texts.push(t);
   }
-  if (rows.length > maxRows) {
-    const extra = rows.length - maxRows;
-    rows.splice(0, extra);
-    texts.splice(0, extra);
+  if (rows.length - head > maxRows) head = rows.length - maxRows;
+  if (visible) while (vhead < visible.length && visible[vhead] < head) vhead++;
+  // Compact once an eighth of the cap is dead: amortized O(1) per row.
+  if (head > Math.max(1024, maxRows >> 3)) {
+    rows.splice(0, head);
+    texts.splice(0, head);
+    if (visible) visible = visible.slice(vhead).map((i) => i - head);
+    vhead = 0;
+    head = 0;
   }
-  refilter();
+  schedule();
 }
 
 function refilter(): void {
+  vhead = 0;
   if (!filter) {
     visible = null;
   } else {
     visible = [];
-    for (let i = 0; i < texts.length; i++) if (texts[i].includes(filter)) visible.push(i);
+    for (let i = head; i < texts.length; i++) if (texts[i].includes(filter)) visible.push(i);
   }
   schedule();
+}
+
+/** Rows shown now (filtered or not). */
+function shownCount(): number {
+  return visible ? visible.length - vhead : rows.length - head;
 }
 
 function schedule(): void {
@@ -69,14 +86,14 @@ function cell(textContent: string, cls?: string): HTMLSpanElement {
 
 function render(): void {
   scheduled = false;
-  const count = visible ? visible.length : rows.length;
+  const count = shownCount();
   spacer.style.height = `${count * ROW_HEIGHT}px`;
   if (stick) viewport.scrollTop = viewport.scrollHeight;
   const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(count, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
   const frag = document.createDocumentFragment();
   for (let i = first; i < last; i++) {
-    const r = rows[visible ? visible[i] : i];
+    const r = rows[visible ? visible[vhead + i] : head + i];
     const el = document.createElement('div');
     el.className = r[7] ? 'row failed' : 'row';
     el.setAttribute('role', 'row');
@@ -87,7 +104,7 @@ function render(): void {
   }
   container.replaceChildren(frag);
   $('shown').textContent = count.toLocaleString('en-US');
-  $('empty').hidden = count > 0 || rows.length > 0;
+  $('empty').hidden = count > 0 || rows.length - head > 0;
 }
 
 function counters(c: Counters): void {
@@ -122,6 +139,8 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       maxRows = m.maxRows;
       rows = [];
       texts = [];
+      head = 0;
+      refilter();
       add(m.rows);
       counters(m.counters);
       break;
@@ -141,6 +160,7 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
     case 'cleared':
       rows = [];
       texts = [];
+      head = 0;
       frozen = [];
       refilter();
       break;

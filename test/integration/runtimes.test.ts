@@ -258,6 +258,56 @@ describe('runtimes (integration)', { skip }, () => {
     }
   });
 
+  test('runtime daemons restarting during a trace (Podman API, containerd): the trace goes on, listing recovers', async () => {
+    const pm = `${TAG}-restart-pm`;
+    const ctr = `${TAG}-restart-ctr`;
+    sh('podman', ['run', '-d', '--network', 'none', '--name', pm, `localhost/${IMAGE}`, 'sh', '-c', 'while :; do sleep 0.3; done']);
+    sh('ctr', ['-n', 'default', 'run', '-d', `docker.io/${IMAGE}`, ctr, 'sh', '-c', 'while :; do sleep 0.3; done']);
+    const t1 = traceCli('exec', '--container', `podman:${pm}`);
+    const t2 = traceCli('exec', '--container', `default/${ctr}`);
+    try {
+      await Promise.all([t1.ready, t2.ready]);
+      // Stop both daemons; the containers (conmon, shims) and the traces live on.
+      spawnSync('pkill', ['-f', 'podman system service --time=0 unix:///run/podman/podman.sock']);
+      spawnSync('pkill', ['-f', 'containerd --config /etc/containerd/config.toml']);
+      await waitFor('both daemons gone', () => spawnSync('pgrep', ['-f', 'containerd --config /etc/containerd/config.toml']).status !== 0 || undefined);
+      const before = [t1.events.length, t2.events.length];
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.ok(t1.events.length > before[0] && t2.events.length > before[1], 'events keep coming while the daemons are down');
+      // The listing goes on without them (Docker is up), then recovers when they are back (as setup starts them).
+      const down = listed().map((c) => c.name);
+      assert.ok(!down.includes(ctr), 'containerd is down: its containers are not listed');
+      execFileSync('bash', [path.join(REPO, 'scripts', 'runtimes-setup.sh')], { stdio: 'ignore' });
+      const names = listed().map((c) => c.name);
+      assert.ok(names.includes(pm) && names.includes(ctr), names.join(', '));
+      assert.ok(t1.child.exitCode === null && t2.child.exitCode === null, 'the traces never ended');
+    } finally {
+      execFileSync('bash', [path.join(REPO, 'scripts', 'runtimes-setup.sh')], { stdio: 'ignore' }); // up again, whatever failed
+      t1.child.kill('SIGINT');
+      t2.child.kill('SIGINT');
+      await Promise.all([t1.exited, t2.exited]);
+      spawnSync('podman', ['rm', '-f', '-t', '0', pm], { stdio: 'ignore' });
+      spawnSync('ctr', ['-n', 'default', 'task', 'kill', '-s', 'KILL', ctr], { stdio: 'ignore' });
+      spawnSync('ctr', ['-n', 'default', 'task', 'rm', '-f', ctr], { stdio: 'ignore' });
+      spawnSync('ctr', ['-n', 'default', 'container', 'rm', ctr], { stdio: 'ignore' });
+    }
+  });
+
+  test('a container restarted mid-trace ends the trace with the reason (its PID namespace is a new one)', async () => {
+    const name = `${TAG}-restart`;
+    sh('podman', ['run', '-d', '--network', 'none', '--name', name, `localhost/${IMAGE}`, 'sh', '-c', 'while :; do sleep 0.3; done']);
+    const t = traceCli('exec', '--container', `podman:${name}`);
+    try {
+      await t.ready;
+      sh('podman', ['restart', '-t', '0', name]);
+      assert.equal(await t.exited, 0);
+      assert.match(t.stderr(), new RegExp(`ended: container-exited \\(container ${name} exited\\)`));
+    } finally {
+      t.child.kill('SIGKILL');
+      spawnSync('podman', ['rm', '-f', '-t', '0', name], { stdio: 'ignore' });
+    }
+  });
+
   test('references: ambiguous names list the matches and exit 2; runtime: narrows', () => {
     // Two containers named the same in two runtimes.
     const name = `${TAG}-dup`;
