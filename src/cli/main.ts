@@ -254,7 +254,8 @@ async function trace(argv: string[]): Promise<void> {
   const why = ended.reason === 'stopped' ? stopping ?? 'stopped' : ended.message ?? ended.reason;
   process.stderr.write(
     `summary: ${ended.received} events received, ${ended.dropped} dropped (kernel ${ended.droppedKernel}, transport ${ended.droppedTransport}) ` +
-      `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}\n`,
+      `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}` +
+      (ended.unfollowed ? `; ${ended.unfollowed} descendants not followed (follow map full)` : '') + '\n',
   );
   process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
 }

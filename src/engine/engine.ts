@@ -126,11 +126,17 @@ export class TraceEngine {
       reserved = 0;
       let followed = trace.followSeed.length;
       if (trace.follow) {
-        // Children forked between the scan and the attach: add them now.
-        const again = new PidTable(trace.container, scanContainer(trace.container)).descendants(trace.target!.hostPid);
-        const late = again.filter((h) => !trace.followSeed.includes(h));
-        session.follow(late);
-        followed += late.length;
+        // Children forked between the scan and the attach: add them now. The
+        // session is registered and running: a failed re-scan (the container
+        // just went) must not leave it behind an error.
+        try {
+          const again = new PidTable(trace.container, scanContainer(trace.container)).descendants(trace.target!.hostPid);
+          const late = again.filter((h) => !trace.followSeed.includes(h));
+          session.follow(late);
+          followed += late.length;
+        } catch (err) {
+          this.log('warn', `trace ${id.slice(0, 8)}: re-reading the followed processes failed (${(err as Error).message}); those forked during the start may be missed`);
+        }
       }
       if (trace.selector) {
         const short = id.slice(0, 8);

@@ -55,6 +55,7 @@ const encodedBound = (recordBytes: number) => EVENT_OVERHEAD + 2 * recordBytes;
 // Indexes of the per-CPU stats map (bpf/types.h enum ct_stat).
 const STAT_RB_FULL = 0;
 const STAT_PENDING_FULL = 1;
+const STAT_FOLLOW_FULL = 2;
 
 let cpuCount: number | undefined;
 
@@ -101,7 +102,7 @@ export class TraceSession {
       skip,
     });
     try {
-      for (const hostPid of trace.followSeed) this.obj.addU32Key('followed', hostPid);
+      this.follow(trace.followSeed);
       if (trace.selector) this.setMembers(trace.selector.members);
       if (gadget.attach) {
         // The kernel filters by PID where one process is traced; otherwise
@@ -187,8 +188,11 @@ export class TraceSession {
 
   /** Add processes forked between the scan and the attach (follow scope). */
   follow(hostPids: number[]): void {
-    for (const h of hostPids) this.obj.addU32Key('followed', h);
+    // The map holds CT_MAX_FOLLOWED tasks: what does not fit is counted, not lost silently.
+    for (const h of hostPids) if (!this.obj.addU32Key('followed', h)) this.unfollowedSeed++;
   }
+
+  private unfollowedSeed = 0;
 
   private schedulePoll(delay: number): void {
     if (this.ended) return;
@@ -234,15 +238,17 @@ export class TraceSession {
       droppedKernel,
       droppedTransport: this.droppedTransport,
       dropped: droppedKernel + Number(kernel.pendingFull) + this.droppedTransport,
+      ...(this.trace.follow ? { unfollowed: Number(kernel.followFull) + this.unfollowedSeed } : {}),
     };
   }
 
-  private finalKernel = { rbFull: 0n, pendingFull: 0n };
+  private finalKernel = { rbFull: 0n, pendingFull: 0n, followFull: 0n };
 
   private kernelDrops() {
     return {
       rbFull: this.obj.percpuSum('stats', STAT_RB_FULL, cpuCount!),
       pendingFull: this.obj.percpuSum('stats', STAT_PENDING_FULL, cpuCount!),
+      followFull: this.obj.percpuSum('stats', STAT_FOLLOW_FULL, cpuCount!),
     };
   }
 

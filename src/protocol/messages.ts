@@ -127,6 +127,8 @@ export interface TraceCounters {
   droppedTransport: number;
   /** Everything lost, the sum of the above and in-flight overflow. */
   dropped: number;
+  /** Follow scope: descendants not followed because the follow map (8192 tasks) was full. */
+  unfollowed?: number;
 }
 
 export interface TraceStatsParams extends TraceCounters {
