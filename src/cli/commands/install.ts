@@ -1,0 +1,35 @@
+/** `container-trace install-helper` / `uninstall-helper`: as root, or re-run elevated. */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nodeBinary, onPath } from '../../client/elevation';
+import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../../client/install';
+import { VERSION } from '../../version';
+import { elevationFlag, fail, parse } from '../args';
+
+/** install-helper / uninstall-helper: as root, or re-run elevated. */
+export async function installCommand(argv: string[], remove: boolean): Promise<void> {
+  const { values } = parse(argv, { elevate: { type: 'string' } });
+  const mode = elevationFlag(values.elevate);
+  const command = remove ? 'uninstall-helper' : 'install-helper';
+  if (process.getuid?.() !== 0) {
+    if (mode === 'none') fail(`${command} needs root`, 1);
+    const tool = mode === 'pkexec' || (mode === 'auto' && !onPath('sudo')) ? onPath('pkexec') : onPath('sudo');
+    if (!tool) fail(`${command} needs root, and neither sudo nor pkexec is installed: run it as root`, 1);
+    process.stderr.write(`running ${command} as root with ${path.basename(tool)}\n`);
+    const r = spawnSync(tool, [...(tool.endsWith('sudo') ? ['--'] : []), nodeBinary(), __filename, command], { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  }
+  if (remove) {
+    uninstallHelper();
+    process.stdout.write(`removed ${INSTALL_DIR} and ${POLKIT_POLICY}\n`);
+    return;
+  }
+  const packageRoot = path.dirname(path.dirname(__filename));
+  const manifest = installHelper({ packageRoot, node: process.execPath, version: VERSION });
+  process.stdout.write(
+    `installed the helper ${manifest.version} in ${INSTALL_DIR} (${Object.keys(manifest.files).length} files, SHA-256 manifest)\n` +
+      `launcher: ${LAUNCHER}\npolkit action: ${POLKIT_ACTION}${fs.existsSync(POLKIT_POLICY) ? ` (${POLKIT_POLICY})` : ' (polkit is not installed: not written)'}\n`,
+  );
+}
+
