@@ -6,6 +6,7 @@
 import { RuntimeError } from '../runtime';
 import { ContainerGoneError } from '../proc/container';
 import { GADGETS, GADGET_INFO } from '../protocol';
+import { optionsHelp } from '../gadgets/options';
 import { VERSION } from '../version';
 import { ElevationError } from '../client/elevation';
 import { HelperStartError } from '../client/helper-process';
@@ -31,9 +32,7 @@ Usage:
                   many containers instead of --container (those started later join):
                   [--pod <pod>] [-l key=value,...] [-n <namespace>] [--names a,b] [--runtime <r>]
                   [--compose-project <p>] [--compose-service <s>]
-                  open: [--failed]                   only failed opens
-                  syscalls: [--interval <s>] [--top <n>]   report period, entries per report
-                  uprobe: --target <path|library> --function <symbol>
+${optionsHelp('                  ')}
   container-trace check [--json]                     what this host supports, with fixes
   container-trace install-helper [--elevate <mode>]  install the helper root-owned, with a polkit action
   container-trace uninstall-helper

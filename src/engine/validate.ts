@@ -1,6 +1,7 @@
 /** Checks of requests from outside (CLI flags, helper messages): hostile until proven otherwise. */
 import { GADGETS, type ContainerSelector, type GadgetName, type TraceOptions, type TraceStartParams } from '../protocol';
 import { RUNTIME_KINDS } from '../runtime/types';
+import { KIND_OPTIONS, REQUIRED_OPTIONS } from '../gadgets/options';
 
 export class InvalidParamsError extends Error {}
 
@@ -49,9 +50,8 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
     out.bufferBytes = b as number;
   }
   if (p.options !== undefined) out.options = validateOptions(out.gadget, p.options);
-  if (out.gadget === 'uprobe' && (!out.options?.target || !out.options?.function)) {
-    throw new InvalidParamsError('uprobe needs a target (a path inside the container, or a library such as libc) and a function');
-  }
+  const required = REQUIRED_OPTIONS[out.gadget];
+  if (required && required.keys.some((k) => out.options?.[k] === undefined)) throw new InvalidParamsError(required.why);
   if (p.scope !== undefined) {
     if (typeof p.scope !== 'object' || p.scope === null || Array.isArray(p.scope)) throw new InvalidParamsError('scope must be an object');
     const s = p.scope as Record<string, unknown>;
@@ -104,27 +104,9 @@ export function validateSelector(raw: unknown): ContainerSelector {
   return out;
 }
 
-/** Which options each trace kind takes, and their checks. */
-const OPTION_CHECKS: Partial<Record<GadgetName, Record<string, (v: unknown) => string | undefined>>> = {
-  open: {
-    failedOnly: (v) => (typeof v === 'boolean' ? undefined : 'failedOnly must be true or false'),
-  },
-  syscalls: {
-    intervalMs: (v) => (Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 60_000 ? undefined : 'intervalMs must be 100 to 60000 milliseconds'),
-    top: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100 ? undefined : 'top must be 1 to 100'),
-  },
-  uprobe: {
-    target: (v) =>
-      typeof v === 'string' && /^[\w.+\-/@]{1,256}$/.test(v) && !v.split('/').includes('..')
-        ? undefined
-        : 'target must be a path inside the container (no "..") or a library or program name, e.g. libc',
-    function: (v) => (typeof v === 'string' && /^[A-Za-z_][\w.$@]{0,255}$/.test(v) ? undefined : 'function must be a symbol name, e.g. malloc'),
-  },
-};
-
 function validateOptions(gadget: GadgetName, raw: unknown): TraceOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('options must be an object');
-  const checks = OPTION_CHECKS[gadget] ?? {};
+  const checks = Object.fromEntries((KIND_OPTIONS[gadget] ?? []).map((o) => [o.key, o.check]));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     const check = checks[k];

@@ -4,6 +4,7 @@ import { visible } from '../../gadgets/text';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
+import { KIND_OPTIONS, REQUIRED_OPTIONS, optionFlags } from '../../gadgets/options';
 
 export async function trace(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -15,13 +16,9 @@ export async function trace(argv: string[]): Promise<void> {
     json: { type: 'boolean' },
     'buffer-bytes': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
-    failed: { type: 'boolean' },
+
     elevate: { type: 'string' },
     'allow-uninstalled': { type: 'boolean' },
-    interval: { type: 'string' },
-    top: { type: 'string' },
-    target: { type: 'string' },
-    function: { type: 'string' },
     pod: { type: 'string' },
     selector: { type: 'string', short: 'l' },
     namespace: { type: 'string', short: 'n' },
@@ -29,6 +26,8 @@ export async function trace(argv: string[]): Promise<void> {
     runtime: { type: 'string' },
     'compose-project': { type: 'string' },
     'compose-service': { type: 'string' },
+    // every kind's own flags, from its options (../../gadgets/options)
+    ...Object.fromEntries(optionFlags().map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }])),
   });
   const kind = positionals[0];
   if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${GADGETS.join(', ')}): container-trace trace exec --container <name>`);
@@ -147,35 +146,25 @@ function selectorFlags(values: Values): ContainerSelector | undefined {
   return sel;
 }
 
-/** Kind-specific flags → protocol options (the engine refuses misplaced ones). */
+/** Kind-specific flags → protocol options, from each kind's option specs (a flag of another kind is refused). */
 function traceOptions(kind: string, values: Values): TraceOptions | undefined {
-  const options: TraceOptions = {};
-  const only = (flag: string, k: string) => {
-    if (kind !== k) throw new UsageError(`--${flag} only goes with trace ${k}`);
-  };
-  if (values.failed !== undefined) {
-    only('failed', 'open');
-    options.failedOnly = !!values.failed;
-  }
-  if (values.interval !== undefined) {
-    only('interval', 'syscalls');
-    const s = Number(values.interval);
-    if (!Number.isFinite(s) || s < 0.1 || s > 60) throw new UsageError('--interval must be 0.1 to 60 seconds');
-    options.intervalMs = Math.round(s * 1000);
-  }
-  if (values.top !== undefined) {
-    only('top', 'syscalls');
-    options.top = intFlag(values.top, 'top', 100);
-  }
-  for (const f of ['target', 'function'] as const) {
-    if (values[f] !== undefined) {
-      only(f, 'uprobe');
-      options[f] = String(values[f]);
+  const options: Record<string, unknown> = {};
+  for (const o of optionFlags()) {
+    const text = values[o.flag];
+    if (text === undefined) continue;
+    if (!o.kinds.includes(kind as GadgetName)) throw new UsageError(`--${o.flag} only goes with trace ${o.kinds.join(' or ')}`);
+    const spec = KIND_OPTIONS[kind as GadgetName]!.find((s) => s.flag === o.flag)!;
+    try {
+      options[spec.key] = spec.fromFlag(text as string | true);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
     }
   }
-  if (kind === 'uprobe' && (!options.target || !options.function)) {
-    throw new UsageError('trace uprobe needs --target <path-in-container or library, e.g. libc> and --function <symbol>');
+  const required = REQUIRED_OPTIONS[kind as GadgetName];
+  if (required && required.keys.some((k) => options[k] === undefined)) {
+    const flags = (KIND_OPTIONS[kind as GadgetName] ?? []).filter((s) => required.keys.includes(s.key)).map((s) => `--${s.flag} <${s.arg}>`);
+    throw new UsageError(`trace ${kind} needs ${flags.join(' and ')}`);
   }
-  return Object.keys(options).length ? options : undefined;
+  return Object.keys(options).length ? (options as TraceOptions) : undefined;
 }
 
