@@ -43,7 +43,6 @@ export function attachAvoided(kind: AttachType): string | undefined {
  * results are kept for the life of the process.
  */
 export function probeAttachTypes(kinds: readonly AttachType[] = ATTACH_TYPES): Map<AttachType, string | true> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { BpfObject } = require('../bpf/object') as typeof import('../bpf/object');
   const file = path.join(bpfObjectDir(), 'probe.bpf.o');
   for (const kind of kinds) {
@@ -122,7 +121,6 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
   });
   let libbpf = false;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { lib } = require('../bpf/native') as typeof import('../bpf/native');
     lib();
     libbpf = true;

@@ -38,7 +38,6 @@ export function tracepointExists(name: string): boolean {
 /** Mount tracefs and bpffs where missing (needs root), saying so. */
 export function prepareHost(log: Logger): void {
   // Deferred import: callers that only read facts never load native code.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { lib, lastErrno, errnoMessage } = require('../bpf/native') as typeof import('../bpf/native');
   const mount = (fstype: string, at: string) => {
     if (lib().mount(fstype, at, fstype, 0, null) === 0) {

@@ -223,7 +223,6 @@ export function runHelper(options: HelperOptions = {}): void {
   // Parent death: the kernel signals us (direct child), and we watch ppid
   // (under sudo the parent is sudo, which may outlive the client).
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('../bpf/native') as typeof import('../bpf/native')).lib().prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
   } catch {
     /* libbpf missing: reported on the first trace/start */

@@ -19,9 +19,9 @@ function services(): grpc.GrpcObject {
   return definition;
 }
 
-type Call<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Res) => void) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClient = grpc.Client & Record<string, Call<any, any>>;
+/** A unary method of a loaded service client: request and response are checked by the callers' types. */
+type Call = (req: object, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+type AnyClient = grpc.Client & Record<string, Call>;
 
 /** One service client per socket and service name, closed by close(). */
 export class GrpcSocket {
@@ -52,9 +52,7 @@ export class GrpcSocket {
     if (namespace) md.set('containerd-namespace', namespace);
     const client = this.client(service);
     return new Promise<Res>((resolve, reject) => {
-      client[method](request, md, { deadline: Date.now() + this.timeoutMs }, (err: grpc.ServiceError | null, res: Res) =>
-        err ? reject(err) : resolve(res),
-      );
+      client[method](request, md, { deadline: Date.now() + this.timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
     });
   }
 
