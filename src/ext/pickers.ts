@@ -1,6 +1,6 @@
 /** The quick picks of "Trace process in container": container → process or typed PID → kind. */
 import * as vscode from 'vscode';
-import { mappedFiles } from '../uprobe/target';
+import { mappedFiles } from '../proc/maps';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
 import { GADGETS, GADGET_INFO, type GadgetName, type TraceOptions, type TraceScope } from '../protocol';

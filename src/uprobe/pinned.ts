@@ -8,7 +8,6 @@
  * descriptor (/proc/self/fd/N).
  */
 import * as fs from 'node:fs';
-import { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } from '../bpf/native';
 
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
@@ -33,6 +32,8 @@ export function openInContainer(hostPid: number, file: string): PinnedFile {
     throw new PinnedFileError(`cannot open the root of process ${hostPid}: ${(err as Error).message}`);
   }
   try {
+    // Native code is loaded here, on the root side, never by the extension's imports.
+    const { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } = require('../bpf/native') as typeof import('../bpf/native');
     const fd = openat2(root, file, fs.constants.O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     if (fd < 0) {
       const why = -fd === 2 ? 'no such file' : -fd === 40 ? 'too many symbolic links' : -fd === 18 ? 'it leads out of the container' : `errno ${-fd}`;

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { closeMatches, readElfFunctions } from './elf';
 import { isHostFile, openInContainer, type PinnedFile } from './pinned';
+import { mappedFiles } from '../proc/maps';
 
 export class UprobeTargetError extends Error {}
 
@@ -56,20 +57,6 @@ export function resolveInContainer(root: string, p: string): string {
     done.push(part);
   }
   return '/' + done.join('/');
-}
-
-/** Library or program files a process maps (paths inside its container). */
-export function mappedFiles(hostPid: number): string[] {
-  try {
-    const files = new Set<string>();
-    for (const line of fs.readFileSync(`/proc/${hostPid}/maps`, 'utf8').split('\n')) {
-      const p = line.split(/\s+/).slice(5).join(' ');
-      if (p.startsWith('/') && !p.endsWith(' (deleted)')) files.add(p);
-    }
-    return [...files];
-  } catch {
-    return [];
-  }
 }
 
 const LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/usr/local/lib'];
