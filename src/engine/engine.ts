@@ -7,7 +7,7 @@ import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
 import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
-import { attachAvoided, probeAttachTypes, type AttachType } from './check';
+import { attachAvoided, probeAttachTypes, type AttachType } from '../bpf/probe';
 import { gadgets } from '../gadgets';
 import type { GadgetName } from '../protocol';
 
@@ -85,7 +85,7 @@ export class TraceEngine {
       if (this.sessions.size + this.starting >= MAX_SESSIONS) {
         throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
       }
-      const ring = gadgets[params.gadget].collect ? 64 << 10 : params.bufferBytes;
+      const ring = gadgets[params.gadget].source.maps ? 64 << 10 : params.bufferBytes;
       const inUse = this.ringBytesInUse();
       if (inUse + ring > MAX_RING_BYTES) {
         const mib = (n: number) => `${Math.round(n / (1 << 20))} MiB`;

@@ -12,8 +12,9 @@ import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
 import type { ContainerLabel, ContainerSelector, GadgetName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
+import { gadgets } from '../gadgets';
 import { kernelDev, pidNamespaceOf } from './system';
-import { resolveUprobeTarget, UprobeTargetError, type UprobeTarget } from '../uprobe/target';
+import type { UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
   gadget: GadgetName;
@@ -109,7 +110,7 @@ export async function resolveTrace(
   }
   const follow = !!scope.follow && target !== undefined;
   knobs.targ_follow = follow;
-  Object.assign(knobs, gadgetKnobs(params, container.hostPid));
+  Object.assign(knobs, gadgets[params.gadget].knobs?.(params, container.hostPid) ?? {});
   return {
     gadget: params.gadget,
     container,
@@ -122,7 +123,7 @@ export async function resolveTrace(
     bufferBytes: params.bufferBytes,
     table,
     // Through the traced process's own root and maps (its libc), else init's.
-    uprobe: params.gadget === 'uprobe' ? uprobeTarget(target?.hostPid ?? container.hostPid, params.options!.target!, params.options!.function!, !!target && !follow) : undefined,
+    uprobe: gadgets[params.gadget].file?.(target?.hostPid ?? container.hostPid, params.options ?? {}, !!target && !follow),
     intervalMs: params.options?.intervalMs ?? 1000,
     top: params.options?.top ?? 20,
   };
@@ -135,7 +136,7 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
   const container: ContainerInfo = { runtime: 'docker', id: 'selector', name: describeSelector(selector), image: '', state: 'running', hostPid: 0, labels: {}, created: 0 };
   const hostLevel = new ProcFs().ownLevel();
   const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_pidns_ino: namespaceInode('self', 'pid') ?? 0, targ_follow: false };
-  if (params.gadget === 'open') knobs.failed_only = !!params.options?.failedOnly;
+  Object.assign(knobs, gadgets[params.gadget].knobs?.(params, 0) ?? {});
   return {
     gadget: params.gadget,
     container,
@@ -152,34 +153,6 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
   };
 }
 
-/** The uprobe's file and function; refused host-wide on a file that is also the host's. */
-function uprobeTarget(hostPid: number, target: string, fn: string, onePid: boolean): UprobeTarget {
-  const t = resolveUprobeTarget(hostPid, target, fn);
-  if (t.hostFile && !onePid) {
-    t.pinned.close();
-    throw new UprobeTargetError(
-      `${t.path} in the container is not the container's own file (mounted from the host, or the host's very file): a probe on it without a process would fire in every host process using it; trace one process (--pid)`,
-    );
-  }
-  return t;
-}
-
-/** Knobs only some kinds have. */
-function gadgetKnobs(params: TraceStartParams, hostPid: number): Record<string, Knob> {
-  switch (params.gadget) {
-    case 'open':
-      return { failed_only: !!params.options?.failedOnly };
-    case 'tcp': {
-      // The container's own network namespace scopes its sockets, also in
-      // softirq context; a container on the host's network has none.
-      const own = namespaceInode('self', 'net');
-      const theirs = namespaceInode(hostPid, 'net');
-      return { targ_netns_ino: theirs !== undefined && theirs !== own ? theirs : 0 };
-    }
-    default:
-      return {};
-  }
-}
 
 function namespaceInode(pid: number | 'self', ns: string): number | undefined {
   try {

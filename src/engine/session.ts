@@ -83,7 +83,7 @@ export class TraceSession {
     private readonly onEnd: (id: string) => void,
   ) {
     const gadget = gadgets[trace.gadget];
-    this.ringBytes = gadget.collect ? 64 << 10 : trace.bufferBytes;
+    this.ringBytes = gadget.source.maps ? 64 << 10 : trace.bufferBytes;
     this.ctx = {
       container: containerLabel(trace.container),
       byPidns: trace.selector ? new Map() : undefined,
@@ -122,7 +122,7 @@ export class TraceSession {
     this.schedulePoll(this.limits.pollIntervalMs);
     this.timers.push(setInterval(() => this.sendStats(), this.limits.statsIntervalMs));
     this.timers.push(setInterval(() => this.watch(), this.limits.watchIntervalMs));
-    if (gadget.collect) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
+    if (gadget.source.maps) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
     if (trace.selector) this.timers.push(setInterval(() => void this.rematch(), this.limits.selectorIntervalMs));
   }
 
@@ -177,12 +177,12 @@ export class TraceSession {
 
   /** Reports read from maps (syscalls), delivered like ring buffer events. */
   private collect(): void {
-    const collect = gadgets[this.trace.gadget].collect;
+    const collect = gadgets[this.trace.gadget].source.maps;
     if (!collect) return;
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less
     this.lastCollect = now;
-    for (const e of collect(this.obj, this.ctx, { intervalMs, top: this.trace.top })) this.batch.push(e);
+    for (const e of collect(this.obj, this.ctx, { intervalMs, top: this.trace.top })) this.batch.push(e as TraceEvent);
     this.flush();
   }
 
@@ -206,9 +206,10 @@ export class TraceSession {
   }
 
   private drain(max: number): number {
-    const gadget = gadgets[this.trace.gadget];
+    const decode = gadgets[this.trace.gadget].source.ring;
+    if (!decode) return 0; // reports come from maps (collect)
     const handed = this.reader.drain(max, (dv, bytes, at, len) => {
-      this.batch.push(gadget.decode(dv, bytes, at, len, this.ctx));
+      this.batch.push(decode(dv, bytes, at, len, this.ctx) as TraceEvent);
       this.batchBytes += encodedBound(len);
       if (this.batch.length >= this.limits.maxEventsPerBatch) this.flush();
     });

@@ -2,6 +2,7 @@
 import { GADGETS, type ContainerSelector, type GadgetName, type TraceOptions, type TraceStartParams } from '../protocol';
 import { RUNTIME_KINDS } from '../runtime/types';
 import { KIND_OPTIONS, REQUIRED_OPTIONS } from '../gadgets/options';
+import { KIND_BY_NAME } from '../gadgets/kinds';
 
 export class InvalidParamsError extends Error {}
 
@@ -40,7 +41,7 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
   if (p.selector !== undefined) {
     out.selector = validateSelector(p.selector);
     if (p.scope !== undefined) throw new InvalidParamsError('a selector traces every process of its containers: it takes no PID, thread or follow scope');
-    if (out.gadget === 'uprobe' || out.gadget === 'syscalls') throw new InvalidParamsError(`the ${out.gadget} trace runs on one container; name it with a container reference instead of a selector`);
+    if (KIND_BY_NAME[out.gadget].spec.oneContainer) throw new InvalidParamsError(`the ${out.gadget} trace runs on one container; name it with a container reference instead of a selector`);
   }
   if (p.bufferBytes !== undefined) {
     const b = p.bufferBytes;

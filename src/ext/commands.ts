@@ -5,7 +5,8 @@ import { describeSelector } from '../runtime/match';
 import { containerRef, type ContainerService } from './containers';
 import type { HelperClient } from './helper';
 import type { SessionManager, TraceSessionModel } from './sessions';
-import { pickContainer, pickKind, pickScope, pickUprobe, type KindChoice } from './pickers';
+import { askOptions, pickContainer, pickKind, pickScope, type KindChoice } from './pickers';
+import { KIND_BY_NAME } from '../gadgets/kinds';
 import { ComposeItem, ContainerItem, PodItem, ProcessItem, ThreadItem } from './views/containers-tree';
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
@@ -90,9 +91,10 @@ export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSes
   return start(s, { gadget: kind.gadget, container: containerRef(container), scope, options });
 }
 
-/** The options a kind needs (uprobe asks for its target); null when cancelled. */
+/** The options a kind cannot run without, asked as its spec says; null when cancelled. */
 async function kindOptions(s: Services, kind: KindChoice, container: string, scope: TraceStartParams['scope']): Promise<TraceOptions | undefined | null> {
-  if (kind.gadget !== 'uprobe' || (kind.options?.target && kind.options.function)) return kind.options;
+  const required = KIND_BY_NAME[kind.gadget].spec.required;
+  if (!required || required.keys.every((k) => kind.options?.[k] !== undefined)) return kind.options;
   const info = await s.containers.find(container);
   let hostPid = info?.hostPid;
   if (info && (scope?.pid !== undefined || scope?.tid !== undefined)) {
@@ -103,7 +105,7 @@ async function kindOptions(s: Services, kind: KindChoice, container: string, sco
       /* the container is gone: the helper will say so */
     }
   }
-  return (await pickUprobe(hostPid)) ?? null;
+  return (await askOptions(kind.gadget, hostPid, kind.options)) ?? null;
 }
 
 async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {

@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import { mappedFiles } from '../proc/maps';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
-import { GADGETS, GADGET_INFO, type GadgetName, type TraceOptions, type TraceScope } from '../protocol';
+import type { GadgetName, TraceOptions, TraceScope } from '../protocol';
+import { KINDS, KIND_BY_NAME } from '../gadgets/kinds';
+import type { OptionSpec } from '../gadgets/options';
 import type { ContainerService } from './containers';
 
 
@@ -95,42 +97,69 @@ export async function pickKind(scope: TraceScope | undefined, many = false): Pro
   type KindItem = vscode.QuickPickItem & KindChoice;
   const items: KindItem[] = [];
   const who = scope?.tid !== undefined ? 'this thread' : many ? 'every container, those started later too' : 'all processes';
-  for (const g of GADGETS) {
-    if (many && (g === 'uprobe' || g === 'syscalls')) continue;
-    const info = GADGET_INFO[g];
-    const base = { label: `$(${info.icon}) ${g}`, detail: info.what, gadget: g };
+  for (const { spec } of KINDS) {
+    if (many && spec.oneContainer) continue;
+    const g = spec.name as GadgetName;
+    const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what, gadget: g };
     if (scope?.pid !== undefined) {
       items.push({ ...base, description: 'this process and its descendants', follow: true });
       items.push({ ...base, description: 'this process only', follow: false });
     } else {
       items.push({ ...base, description: who, follow: false });
     }
-    if (g === 'open') {
-      items.push({ ...base, label: `$(${info.icon}) open — failed only`, description: scope?.pid !== undefined ? 'this process and its descendants' : who, follow: scope?.pid !== undefined, options: { failedOnly: true } });
+    for (const preset of spec.presets ?? []) {
+      items.push({ ...base, label: `$(${spec.icon}) ${g} — ${preset.label}`, description: scope?.pid !== undefined ? 'this process and its descendants' : who, follow: scope?.pid !== undefined, options: preset.options });
     }
   }
   const pick = await vscode.window.showQuickPick(items, { title: 'Trace: what to watch', placeHolder: 'Trace kind', matchOnDetail: true });
   return pick && { gadget: pick.gadget, follow: pick.follow, options: pick.options };
 }
 
-/** uprobe: which function in which file, suggesting the process's libraries. */
-export async function pickUprobe(hostPid: number | undefined): Promise<TraceOptions | undefined> {
+/**
+ * The options a kind cannot run without, asked one by one as its spec says:
+ * a file the process maps (suggested; any path or name can be typed) or
+ * text, each checked as the helper will check it. Undefined when cancelled.
+ */
+export async function askOptions(kind: GadgetName, hostPid: number | undefined, given: TraceOptions = {}): Promise<TraceOptions | undefined> {
+  const spec = KIND_BY_NAME[kind].spec;
+  const out: Record<string, unknown> = { ...given };
+  for (const o of (spec.options ?? []).filter((o) => spec.required?.keys.includes(o.key) && out[o.key] === undefined)) {
+    const value = o.ask === 'mapped-file' ? await pickFile(kind, o, hostPid) : await typeText(kind, o, out);
+    if (value === undefined) return undefined;
+    out[o.key] = value;
+  }
+  return out as TraceOptions;
+}
+
+async function pickFile(kind: string, o: OptionSpec, hostPid: number | undefined): Promise<string | undefined> {
   // Not readable without root (other users' processes): typing works anyway.
-  const libs = hostPid ? mappedFiles(hostPid) : [];
-  const target = await new Promise<string | undefined>((resolve) => {
+  const files = hostPid ? mappedFiles(hostPid) : [];
+  return new Promise<string | undefined>((resolve) => {
     const qp = vscode.window.createQuickPick();
-    qp.title = 'uprobe: the binary or library (inside the container)';
-    qp.placeholder = 'A path inside the container, or a library name such as libc';
-    qp.items = libs.map((l) => ({ label: l }));
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined)));
+    qp.title = `${kind}: ${o.help}`;
+    qp.placeholder = 'A path inside the container, or a name such as libc';
+    qp.items = files.map((l) => ({ label: l }));
+    qp.onDidAccept(() => {
+      const v = qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined);
+      const problem = v === undefined ? undefined : o.check(v);
+      if (problem) {
+        qp.value = '';
+        qp.placeholder = problem; // say why, and let the user type again
+        return;
+      }
+      resolve(v);
+      qp.hide();
+    });
     qp.onDidHide(() => resolve(undefined));
     qp.show();
   });
-  if (!target) return undefined;
-  const fn = await vscode.window.showInputBox({
-    title: `uprobe: the function in ${target}`,
-    prompt: 'The symbol name, e.g. malloc',
-    validateInput: (v) => (/^[A-Za-z_][\w.$@]{0,255}$/.test(v.trim()) ? undefined : 'a symbol name: letters, digits, _ . $ @'),
+}
+
+async function typeText(kind: string, o: OptionSpec, sofar: Record<string, unknown>): Promise<string | undefined> {
+  const v = await vscode.window.showInputBox({
+    title: `${kind}: ${o.help}${sofar.target ? ` (in ${String(sofar.target)})` : ''}`,
+    prompt: o.help,
+    validateInput: (text) => o.check(text.trim()),
   });
-  return fn ? { target, function: fn.trim() } : undefined;
+  return v?.trim() || undefined;
 }

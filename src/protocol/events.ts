@@ -5,20 +5,18 @@
  * `pid` is the process (thread group), `tid` the thread.
  */
 
-export type GadgetName = 'exec' | 'exit' | 'open' | 'signal' | 'tcp' | 'syscalls' | 'uprobe' | 'proctree';
-export const GADGETS: readonly GadgetName[] = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree'];
+import type { KindsEvent } from '../gadgets/kinds';
+import { GADGET_NAMES, KINDS } from '../gadgets/kinds';
 
-/** What each kind shows, in a few words (CLI help, pickers). */
-export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = {
-  exec: { what: 'programs started (execve/execveat), failed ones too', icon: 'rocket' },
-  exit: { what: 'process and thread exits: exit code or signal, lifetime', icon: 'debug-stop' },
-  open: { what: 'files opened: path, flags, fd or errno (failures kept first)', icon: 'file' },
-  signal: { what: 'signals generated (sender → target) and delivered', icon: 'zap' },
-  tcp: { what: 'TCP connects, accepts, closes: addresses, ports, states, lifetime, bytes', icon: 'plug' },
-  syscalls: { what: 'syscall counts and latency per process, aggregated in the kernel', icon: 'graph' },
-  uprobe: { what: 'calls of a function in a binary or library: arguments, result, latency', icon: 'symbol-method' },
-  proctree: { what: 'fork, exec and exit: who started whom', icon: 'type-hierarchy' },
-};
+/** Every event: one shape per kind, below; the kinds themselves are listed in src/gadgets/kinds.ts. */
+export type TraceEvent = KindsEvent;
+export type GadgetName = TraceEvent['gadget'];
+export const GADGETS: readonly GadgetName[] = GADGET_NAMES;
+
+/** What each kind shows, in a few words (CLI help, pickers): from the kinds' specs. */
+export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = Object.fromEntries(
+  KINDS.map((k) => [k.spec.name, { what: k.spec.what, icon: k.spec.icon }]),
+) as Record<GadgetName, { what: string; icon: string }>;
 
 export interface ContainerLabel {
   id: string;
@@ -30,7 +28,8 @@ export interface ContainerLabel {
 }
 
 export interface EventBase {
-  gadget: GadgetName;
+  /** The kind's name (each event type narrows it). */
+  gadget: string;
   /** RFC 3339 with nanoseconds, UTC. */
   time: string;
   container: ContainerLabel;
@@ -189,4 +188,19 @@ export interface ProctreeEvent extends EventBase {
   signal?: string | null;
 }
 
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent;
+export interface BindEvent extends EventBase {
+  gadget: 'bind';
+  fd: number;
+  /** IPv4, IPv6, unix, … */
+  family: string;
+  /** The address bound (IPv4/IPv6; empty for other families). */
+  address: string;
+  port: number;
+  /** stream, dgram, raw, … */
+  socketType: string;
+  /** tcp, udp, … (the default for the socket type when it asked for none). */
+  protocol: string;
+  /** 0, or the negative errno (EADDRINUSE, EACCES, …). */
+  ret: number;
+  error?: string;
+}

@@ -132,3 +132,15 @@ function symbolIn(pinned: PinnedFile, inContainer: string, fn: string): { path: 
   if (offset === undefined) throw new UprobeTargetError(`${fn} in ${inContainer} is not in a loaded segment`);
   return { path: inContainer, hostPath, function: fn, offset: Number(offset) };
 }
+
+/** The uprobe's file and function; refused host-wide on a file that is also the host's. */
+export function uprobeTarget(hostPid: number, target: string, fn: string, onePid: boolean): UprobeTarget {
+  const t = resolveUprobeTarget(hostPid, target, fn);
+  if (t.hostFile && !onePid) {
+    t.pinned.close();
+    throw new UprobeTargetError(
+      `${t.path} in the container is not the container's own file (mounted from the host, or the host's very file): a probe on it without a process would fire in every host process using it; trace one process (--pid)`,
+    );
+  }
+  return t;
+}

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
-import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec';
+import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec/decode';
 import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/gadgets/decode';
 import { gadgets } from '../../src/gadgets';
 import { BPF_DIR } from '../support/paths';

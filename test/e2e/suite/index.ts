@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import type { ContainerTraceApi } from '../../../src/extension';
 import type { ContainerItem, ProcessItem, RuntimeItem } from '../../../src/ext/views/containers-tree';
 import type { TraceSessionModel } from '../../../src/ext/sessions';
-import type { ExecEvent, OpenEvent } from '../../../src/protocol';
+import type { BindEvent, ExecEvent, OpenEvent } from '../../../src/protocol';
 
 const CONTAINER = process.env.CT_E2E_CONTAINER!;
 const RESULTS = process.env.CT_E2E_RESULTS!;
@@ -99,6 +99,22 @@ export async function run(): Promise<void> {
         const ev = (await waitFor('the failed open', () => s.rows.find((e) => e.gadget === 'open' && e.path === '/no/such/e2e-file'))) as OpenEvent;
         assert.equal(ev.errno, 'ENOENT');
         assert.ok(s.rows.every((e) => e.gadget === 'open' && e.errno !== undefined), 'failed opens only');
+        await vscode.commands.executeCommand('containerTrace.stopTrace', s.key);
+        await waitFor('the session to end', () => s.state === 'ended');
+      },
+    ],
+    [
+      'a kind added by its folder alone (bind) is in the picker and traces through the same command',
+      async () => {
+        const { KINDS } = await import('../../../src/gadgets/kinds');
+        assert.ok(KINDS.some((k) => k.spec.name === 'bind'), 'bind is registered');
+        const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'bind', background: true })) as TraceSessionModel;
+        assert.equal(s.state, 'running');
+        execFileSync('docker', ['exec', '-d', CONTAINER, 'nc', '-l', '-p', '8471']);
+        const ev = (await waitFor('the bind', () => s.rows.find((e) => e.gadget === 'bind' && e.port === 8471))) as BindEvent;
+        assert.equal(ev.protocol, 'tcp');
+        assert.equal(ev.ret, 0);
+        execFileSync('docker', ['exec', CONTAINER, 'sh', '-c', 'pkill nc; true']);
         await vscode.commands.executeCommand('containerTrace.stopTrace', s.key);
         await waitFor('the session to end', () => s.state === 'ended');
       },

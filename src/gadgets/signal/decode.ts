@@ -1,6 +1,6 @@
 /** signal gadget: decoder for `struct signal_event` (bpf/signal.h). */
-import type { SignalEvent } from '../protocol';
-import { withFields, decodeHeader, signalName, type DecodeContext, type Layout } from './decode';
+import type { SignalEvent } from '../../protocol';
+import { withFields, decodeHeader, signalName, type DecodeContext, type Layout } from '../decode';
 
 export const SIGNAL_LAYOUT = {
   struct: 'signal_event',

@@ -1,6 +1,6 @@
 /** tcp gadget: decoder for `struct tcp_event` (bpf/tcp.h). */
-import type { TcpEvent } from '../protocol';
-import { withFields, decodeHeader, type DecodeContext, type Layout } from './decode';
+import type { TcpEvent } from '../../protocol';
+import { withFields, decodeHeader, type DecodeContext, type Layout } from '../decode';
 
 export const TCP_LAYOUT = {
   struct: 'tcp_event',

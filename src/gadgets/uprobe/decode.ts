@@ -1,6 +1,6 @@
 /** uprobe gadget: decoder for `struct uprobe_event` (bpf/uprobe.h). */
-import type { UprobeEvent } from '../protocol';
-import { withFields, decodeHeader, type DecodeContext, type Layout } from './decode';
+import type { UprobeEvent } from '../../protocol';
+import { withFields, decodeHeader, type DecodeContext, type Layout } from '../decode';
 
 export const UPROBE_LAYOUT = {
   struct: 'uprobe_event',

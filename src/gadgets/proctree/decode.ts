@@ -1,6 +1,6 @@
 /** proctree gadget: decoder for `struct proctree_event` (bpf/proctree.h). */
-import type { ProctreeEvent } from '../protocol';
-import { withFields, cstring, decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
+import type { ProctreeEvent } from '../../protocol';
+import { withFields, cstring, decodeHeader, waitStatus, type DecodeContext, type Layout } from '../decode';
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',

@@ -2,9 +2,9 @@
  * syscalls gadget: reads and empties the in-kernel aggregate each interval
  * and reports the busiest (process, syscall) pairs with latency summaries.
  */
-import type { LatencySummary, SyscallsEntry, SyscallsEvent } from '../protocol';
-import { cstring, type DecodeContext, type Layout } from './decode';
-import { SYSCALL_NAMES } from './syscall-names';
+import type { LatencySummary, SyscallsEntry, SyscallsEvent } from '../../protocol';
+import { cstring, type DecodeContext, type Layout } from '../decode';
+import { SYSCALL_NAMES } from './names';
 
 export const SYSCALLS_LAYOUT = {
   struct: 'syscalls_stats',

@@ -1,6 +1,6 @@
 /** exec gadget: decoder for `struct exec_event` (bpf/exec.h). */
-import type { ExecEvent } from '../protocol';
-import { withFields, cstring, cstrings, decodeHeader, errnoName, type DecodeContext } from './decode';
+import type { ExecEvent } from '../../protocol';
+import { withFields, cstring, cstrings, decodeHeader, errnoName, type DecodeContext } from '../decode';
 
 /** Byte offsets in struct exec_event; checked against the object's BTF by a test. */
 export const EXEC_LAYOUT = {

@@ -1,6 +1,6 @@
 /** open gadget: decoder for `struct open_event` (bpf/open.h). */
-import type { OpenEvent } from '../protocol';
-import { withFields, cstring, decodeHeader, errnoName, type DecodeContext, type Layout } from './decode';
+import type { OpenEvent } from '../../protocol';
+import { withFields, cstring, decodeHeader, errnoName, type DecodeContext, type Layout } from '../decode';
 
 export const OPEN_LAYOUT = {
   struct: 'open_event',

@@ -1,6 +1,6 @@
 /** exit gadget: decoder for `struct exit_event` (bpf/exit.h). */
-import type { ExitEvent } from '../protocol';
-import { withFields, decodeHeader, waitStatus, type DecodeContext, type Layout } from './decode';
+import type { ExitEvent } from '../../protocol';
+import { withFields, decodeHeader, waitStatus, type DecodeContext, type Layout } from '../decode';
 
 export const EXIT_LAYOUT = {
   struct: 'exit_event',

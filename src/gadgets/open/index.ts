@@ -1,0 +1,40 @@
+/** open: files opened, failures kept first. BPF: bpf/open.bpf.c, bpf/open.h. */
+import type { OpenEvent } from '../../protocol';
+import { defineKind } from '../kind';
+import { decodeOpen, OPEN_LAYOUT } from './decode';
+
+export default defineKind<OpenEvent>({
+  spec: {
+    name: 'open',
+    what: 'files opened: path, flags, fd or errno (failures kept first)',
+    icon: 'file',
+    options: [
+      {
+        key: 'failedOnly',
+        flag: 'failed',
+        help: 'only failed opens',
+        check: (v) => (typeof v === 'boolean' ? undefined : 'failedOnly must be true or false'),
+        fromFlag: () => true,
+      },
+    ],
+    presets: [{ label: 'failed only', options: { failedOnly: true } }],
+    text: (e) => {
+      const result = e.errno ? `→ ${e.errno}` : `→ fd ${e.fd}`;
+      return `${e.path}${e.pathTruncated ? '…' : ''}  ${e.flags.join('|')}${e.mode ? ` ${e.mode}` : ''}  ${result}`;
+    },
+    failed: (e) => e.errno !== undefined,
+  },
+  helper: {
+    object: 'open.bpf.o',
+    needs: ['tracepoint'],
+    layout: OPEN_LAYOUT,
+    source: { ring: decodeOpen },
+    optional: [
+      { program: 'open_enter_open', tracepoint: 'syscalls/sys_enter_open' },
+      { program: 'open_exit_open', tracepoint: 'syscalls/sys_exit_open' },
+      { program: 'open_enter_openat2', tracepoint: 'syscalls/sys_enter_openat2' },
+      { program: 'open_exit_openat2', tracepoint: 'syscalls/sys_exit_openat2' },
+    ],
+    knobs: (params) => ({ failed_only: !!params.options?.failedOnly }),
+  },
+});

@@ -1,0 +1,59 @@
+/** uprobe: calls of a function in a binary or library inside the container. BPF: bpf/uprobe.bpf.c, bpf/uprobe.h. */
+import type { UprobeEvent } from '../../protocol';
+import { defineKind } from '../kind';
+import { micro } from '../text';
+import { decodeUprobe, UPROBE_LAYOUT } from './decode';
+import { uprobeTarget } from '../../uprobe/target';
+
+const SYMBOL = /^[A-Za-z_][\w.$@]{0,255}$/;
+const TARGET = /^[\w.+\-/@]{1,256}$/;
+
+export default defineKind<UprobeEvent>({
+  spec: {
+    name: 'uprobe',
+    what: 'calls of a function in a binary or library: arguments, result, latency',
+    icon: 'symbol-method',
+    oneContainer: true,
+    options: [
+      {
+        key: 'target',
+        flag: 'target',
+        arg: 'path|library',
+        help: 'a path inside the container, or a library or program name (libc, nginx)',
+        ask: 'mapped-file',
+        check: (v) =>
+          typeof v === 'string' && TARGET.test(v) && !v.split('/').includes('..')
+            ? undefined
+            : 'target must be a path inside the container (no "..") or a library or program name, e.g. libc',
+        fromFlag: (text) => String(text),
+      },
+      {
+        key: 'function',
+        flag: 'function',
+        arg: 'symbol',
+        help: "the function's symbol, e.g. malloc",
+        ask: 'text',
+        check: (v) => (typeof v === 'string' && SYMBOL.test(v) ? undefined : 'function must be a symbol name, e.g. malloc'),
+        fromFlag: (text) => String(text),
+      },
+    ],
+    required: { keys: ['target', 'function'], why: 'uprobe needs a target (a path inside the container, or a library such as libc) and a function' },
+    text: (e) => `${e.function}(${e.args.slice(0, 3).join(', ')}, …) = ${e.ret}  ${micro(e.latencyNs)}  [call ${e.calls}]`,
+  },
+  helper: {
+    object: 'uprobe.bpf.o',
+    needs: ['uprobe', 'tracepoint'],
+    layout: UPROBE_LAYOUT,
+    source: { ring: decodeUprobe },
+    // Through the traced process's own root and maps (its libc), else the container init's.
+    file: (hostPid, options, onePid) => uprobeTarget(hostPid, options.target!, options.function!, onePid),
+    attach: {
+      programs: ['uprobe_entry', 'uprobe_return'],
+      run: (obj, spec) => {
+        if (!spec.uprobe) throw new Error('uprobe needs a target and a function');
+        obj.attachUprobe('uprobe_entry', false, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+        obj.attachUprobe('uprobe_return', true, spec.pid, spec.uprobe.hostPath, spec.uprobe.offset);
+      },
+    },
+  },
+});
