@@ -4,9 +4,9 @@
  */
 import { createRuntimes } from '../runtime';
 import { TraceEnded, TraceEvents, TraceStart, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
-import { planHelper, onPath, ElevationError, type ElevationMode } from '../client/elevation';
+import { planHelper, onTerminal, ElevationError, type ElevationMode } from '../client/elevation';
 import { startHelper } from '../client/helper-process';
-import { LAUNCHER } from '../client/install';
+import { LAUNCHER } from '../install';
 import { VERSION } from '../version';
 import { visible } from '../gadgets/text';
 
@@ -65,7 +65,7 @@ export async function startElevatedHelper(mode: ElevationMode, verbose: boolean,
         `sudo needs a password and there is no terminal to ask it on: allow "${plan.installed ? LAUNCHER : 'the helper'}" in sudoers without a password, use --elevate pkexec, or run as root`,
       );
     }
-    plan = { ...plan, argv: [onPath('sudo')!, '--', ...plan.argv.slice(plan.argv.indexOf('--') + 1)], needsPassword: false };
+    plan = { ...plan, ...onTerminal(plan) };
   }
   log('info', `starting the helper ${plan.how}`);
   return startHelper(plan, { client: { name: 'cli', version: VERSION }, onStderr: (l) => verbose && process.stderr.write(`${visible(l)}\n`) });

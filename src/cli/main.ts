@@ -3,7 +3,8 @@
  * cannot do it (not root, BPF refused, runtime unreachable), 2 bad input
  * (arguments, unknown or stopped container, unknown PID).
  */
-import { RuntimeError } from '../runtime';
+import { ContainerNotFoundError, ContainerNotRunningError, RuntimeError } from '../runtime';
+import { UntrustedTargetError } from '../runtime/verify';
 import { ContainerGoneError } from '../proc/container';
 import { GADGETS, GADGET_INFO } from '../protocol';
 import { optionsHelp } from '../gadgets/options';
@@ -86,7 +87,8 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof UsageError) fail(err.message, 2);
     if (err instanceof ContainerGoneError) fail(err.message, 2);
     if (err instanceof ElevationError || err instanceof HelperStartError) fail(err.message, 1);
-    if (err instanceof RuntimeError) fail(err.message, /no container|not running|matches|is not a container/.test(err.message) ? 2 : 1);
+    if (err instanceof ContainerNotFoundError || err instanceof ContainerNotRunningError || err instanceof UntrustedTargetError) fail(err.message, 2);
+    if (err instanceof RuntimeError) fail(err.message, 1);
     fail((err as Error).message, 1);
   }
 }

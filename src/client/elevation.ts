@@ -8,19 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LAUNCHER, verifyInstalled, type InstallState } from './install';
+import { LAUNCHER, verifyInstalled, type InstallState } from '../install';
 
 export type ElevationMode = 'auto' | 'pkexec' | 'sudo' | 'none';
 export const ELEVATION_MODES: readonly ElevationMode[] = ['auto', 'pkexec', 'sudo', 'none'];
 
-export interface HelperPlan {
-  argv: string[];
-  /** In words, for the log: which way and why the others were skipped. */
-  how: string;
-  /** sudo -S: the caller must supply the password. */
-  needsPassword: boolean;
-  /** sudo -S: the prompt sudo prints on stderr when (and only when) it reads the password. */
-  sudoPrompt?: string;
+export interface HelperPlan extends ElevatedPlan {
   /** The installed, verified helper is used (else the user's own files run as root). */
   installed: boolean;
   install: InstallState;
@@ -63,18 +56,49 @@ export interface PlanOptions {
   ignoreInstalled?: boolean;
 }
 
-/** Any command as root (the installer): root directly, pkexec, sudo -n, else sudo -S. */
-export function planElevated(argv: string[], mode: ElevationMode): { argv: string[]; needsPassword: boolean; how: string; sudoPrompt?: string } {
-  if (process.getuid?.() === 0) return { argv, needsPassword: false, how: 'directly (already root)' };
-  const pkexec = onPath('pkexec');
-  const sudo = onPath('sudo');
-  if (pkexec && (mode === 'pkexec' || (mode === 'auto' && polkitAgentLikely()))) return { argv: [pkexec, ...argv], needsPassword: false, how: 'with pkexec' };
-  if (sudo && mode !== 'pkexec' && mode !== 'none') {
-    if (spawnSync(sudo, ['-n', '-l', ...argv], { stdio: 'ignore', timeout: 5000 }).status === 0) return { argv: [sudo, '-n', '--', ...argv], needsPassword: false, how: 'with sudo -n' };
-    const prompt = sudoPrompt();
-    return { argv: [sudo, '-S', '-p', prompt, '--', ...argv], needsPassword: true, how: 'with sudo -S', sudoPrompt: prompt };
+export interface ElevatedPlan {
+  argv: string[];
+  /** In words: which way and why the others were skipped. */
+  how: string;
+  /** sudo -S: the caller must supply the password, after sudoPrompt. */
+  needsPassword: boolean;
+  sudoPrompt?: string;
+}
+
+/**
+ * The one elevation decision, for the helper and the installer alike:
+ * already root → directly; `none` → directly as this user; pkexec where a
+ * polkit agent can answer (or asked for); sudo -n where sudoers needs no
+ * password; else sudo -S with a password the caller asks for.
+ */
+export function planElevated(argv: string[], mode: ElevationMode): ElevatedPlan {
+  if (process.getuid?.() === 0) return { argv, how: 'directly: already root', needsPassword: false };
+  if (mode === 'none') return { argv, how: `directly as uid ${process.getuid?.()} (elevation none): it needs the rights to load BPF programs`, needsPassword: false };
+  const skipped: string[] = [];
+  const why = () => (skipped.length ? ` (${skipped.join('; ')})` : '');
+  if (mode === 'auto' || mode === 'pkexec') {
+    const pkexec = onPath('pkexec');
+    if (!pkexec) skipped.push('pkexec is not installed');
+    else if (mode === 'auto' && !polkitAgentLikely()) skipped.push('pkexec: no desktop session, so no polkit agent to ask');
+    else return { argv: [pkexec, ...argv], how: `with pkexec${why()}`, needsPassword: false };
   }
-  throw new ElevationError('this needs root, and neither pkexec (with a polkit agent) nor sudo can provide it here: run it as root');
+  if (mode === 'auto' || mode === 'sudo') {
+    const sudo = onPath('sudo');
+    if (!sudo) skipped.push('sudo is not installed');
+    else if (spawnSync(sudo, ['-n', '-l', ...argv], { stdio: 'ignore', timeout: 5000 }).status === 0) {
+      return { argv: [sudo, '-n', '--', ...argv], how: `with sudo -n (no password needed)${why()}`, needsPassword: false };
+    } else {
+      const prompt = sudoPrompt();
+      return { argv: [sudo, '-S', '-p', prompt, '--', ...argv], how: `with sudo -S (the password is asked for)${why()}`, needsPassword: true, sudoPrompt: prompt };
+    }
+  }
+  throw new ElevationError(`cannot run as root: ${skipped.join('; ')}. Install polkit (pkexec) or sudo, or run as root`);
+}
+
+/** An elevated plan for a terminal: sudo asks there itself (not on our stdin). */
+export function onTerminal(plan: ElevatedPlan): ElevatedPlan {
+  if (!plan.needsPassword) return plan;
+  return { ...plan, argv: [onPath('sudo')!, '--', ...plan.argv.slice(plan.argv.indexOf('--') + 1)], needsPassword: false, sudoPrompt: undefined };
 }
 
 /** A prompt no other output contains (no % escapes: sudo would expand them). */
@@ -90,32 +114,7 @@ export function planHelper(o: PlanOptions): HelperPlan {
   const installed = install.state === 'ok';
   const program = installed ? [LAUNCHER] : [nodeBinary(), o.cliPath, 'helper'];
   // No arguments: sudoers can allow exactly the launcher ("" = no arguments).
-  const argv = [...program];
-  const plan = (a: string[], how: string, needsPassword = false): HelperPlan => ({ argv: a, how, needsPassword, installed, install });
   const what = installed ? 'the installed helper' : `the helper from ${path.dirname(o.cliPath)} (not installed: run "container-trace install-helper" so that only root-owned files run as root)`;
-
-  if (process.getuid?.() === 0) return plan(argv, `directly: already root; ${what}`);
-  if (o.mode === 'none') return plan(argv, `directly as uid ${process.getuid?.()} (elevation none): it needs the rights to load BPF programs`);
-  const skipped: string[] = [];
-  if (o.mode === 'auto' || o.mode === 'pkexec') {
-    const pkexec = onPath('pkexec');
-    if (!pkexec) skipped.push('pkexec is not installed');
-    else if (o.mode === 'auto' && !polkitAgentLikely()) skipped.push('pkexec: no desktop session, so no polkit agent to ask');
-    else return plan([pkexec, ...argv], `with pkexec${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${what}`);
-  }
-  if (o.mode === 'auto' || o.mode === 'sudo') {
-    const sudo = onPath('sudo');
-    if (!sudo) {
-      skipped.push('sudo is not installed');
-    } else if (spawnSync(sudo, ['-n', '-l', ...argv], { stdio: 'ignore', timeout: 5000 }).status === 0) {
-      return plan([sudo, '-n', '--', ...argv], `with sudo -n (no password needed)${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${what}`);
-    } else {
-      const prompt = sudoPrompt();
-      return {
-        ...plan([sudo, '-S', '-p', prompt, '--', ...argv], `with sudo -S (the password is asked for)${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${what}`, true),
-        sudoPrompt: prompt,
-      };
-    }
-  }
-  throw new ElevationError(`cannot start the helper as root: ${skipped.join('; ')}. Install polkit (pkexec) or sudo, or run as root`);
+  const e = planElevated(program, o.mode);
+  return { ...e, how: `${e.how}; ${what}`, installed, install };
 }

@@ -5,11 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { Initialize, PROTOCOL_VERSION, type InitializeResult } from '../protocol';
+import { Initialize, PROTOCOL_VERSION, READY_BANNER, type InitializeResult } from '../protocol';
 import type { HelperPlan } from './elevation';
 
-/** The helper writes this line on stderr once it serves (after its own checks). */
-export const READY_BANNER = 'container-trace helper ready';
 
 export interface HelperProcess {
   child: ChildProcess;

@@ -1,7 +1,8 @@
 /** The trace engine the helper and the CLI share: sessions by id, bounded. */
 import { randomUUID } from 'node:crypto';
 import type { ContainerRuntime } from '../runtime';
-import { RuntimeError } from '../runtime';
+import { ContainerNotFoundError, ContainerNotRunningError, RuntimeError } from '../runtime';
+import { UntrustedTargetError } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
@@ -45,9 +46,10 @@ export function classify(err: unknown): TraceError {
   if (err instanceof InvalidParamsError || err instanceof UprobeTargetError || err instanceof ElfError) return new TraceError(message, ErrorCode.InvalidParams);
   if (err instanceof UnknownPidError) return new TraceError(message, ErrorCode.UnknownPid);
   if (err instanceof ContainerGoneError) return new TraceError(message, ErrorCode.ContainerNotRunning);
-  if (err instanceof RuntimeError) {
-    return new TraceError(message, /not running/.test(message) ? ErrorCode.ContainerNotRunning : ErrorCode.ContainerNotFound);
-  }
+  if (err instanceof UntrustedTargetError) return new TraceError(message, ErrorCode.TargetRefused);
+  if (err instanceof ContainerNotRunningError) return new TraceError(message, ErrorCode.ContainerNotRunning);
+  if (err instanceof ContainerNotFoundError) return new TraceError(message, ErrorCode.ContainerNotFound);
+  if (err instanceof RuntimeError) return new TraceError(message, ErrorCode.RuntimeUnreachable);
   if (err instanceof BpfError) return new TraceError(message, ErrorCode.BpfFailure);
   return new TraceError(message, ErrorCode.BpfFailure);
 }

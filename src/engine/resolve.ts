@@ -13,7 +13,8 @@ import { PidTable } from '../proc/translate';
 import type { ContainerLabel, ContainerSelector, GadgetName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
 import { gadgets } from '../gadgets';
-import { kernelDev, pidNamespaceOf } from './system';
+import { kernelDev } from './system';
+import { namespaceInode, namespaceInode as pidNamespaceOf } from '../proc/ns';
 import type { UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
@@ -154,10 +155,3 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
 }
 
 
-function namespaceInode(pid: number | 'self', ns: string): number | undefined {
-  try {
-    return Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${ns}`))?.[1]);
-  } catch {
-    return undefined;
-  }
-}

@@ -8,7 +8,8 @@ import { BpfObject } from '../bpf/object';
 import { RingBufferReader } from '../bpf/ringbuf';
 import { gadgets, WallClock, type DecodeContext } from '../gadgets';
 import type { EndReason, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
-import { bpfObjectDir, pidNamespaceOf, tracepointExists } from './system';
+import { bpfObjectDir, tracepointExists } from './system';
+import { namespaceInode as pidNamespaceOf } from '../proc/ns';
 import { containerLabel, type ResolvedTrace, type SelectorMember } from './resolve';
 
 /** Where a session's output goes (the helper's connection, the CLI's stdout). */

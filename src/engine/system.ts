@@ -1,7 +1,7 @@
 /** Host preparation and facts: tracefs/bpffs mounts, BPF object location. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { INSTALL_DIR } from '../client/install';
+import { INSTALL_DIR } from '../install';
 
 export type Logger = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
 
@@ -60,15 +60,6 @@ export function bpfObjectDir(): string {
   throw new Error('the compiled BPF objects are missing (dist/bpf/*.bpf.o): run `npm run build`');
 }
 
-/** Inode of a process's PID namespace, or undefined once it is gone. */
-export function pidNamespaceOf(hostPid: number): number | undefined {
-  try {
-    const m = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${hostPid}/ns/pid`));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Kernel dev_t encoding of a user-space st_dev (what BPF helpers expect). */
 export function kernelDev(stDev: number): bigint {

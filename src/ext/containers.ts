@@ -5,7 +5,7 @@
  * events and polling (debounced) as refreshes.
  */
 import * as vscode from 'vscode';
-import { createRuntimes, listAll, type ContainerInfo, type ContainerRuntime, type Disposable } from '../runtime';
+import { createRuntimes, listAll, matchContainers, parseContainerRef, type ContainerInfo, type ContainerRuntime, type Disposable } from '../runtime';
 import { scanContainer, type ContainerProcesses } from '../proc/container';
 import type { RuntimesListResult } from '../protocol';
 import { settings } from './settings';
@@ -117,12 +117,10 @@ export class ContainerService implements vscode.Disposable {
     return (await this.list()).flatMap((l) => l.containers.filter((c) => c.state === 'running' && c.hostPid > 0));
   }
 
+  /** The container a reference names (the CLI's and the helper's matcher), if exactly one. */
   async find(ref: string): Promise<ContainerInfo | undefined> {
-    const all = (await this.list()).flatMap((l) => l.containers);
-    const colon = ref.indexOf(':');
-    const [runtime, id] = colon > 0 ? [ref.slice(0, colon), ref.slice(colon + 1)] : [undefined, ref];
-    const pool = runtime ? all.filter((c) => c.runtime === runtime) : all;
-    return pool.find((c) => c.id === id || c.name === id) ?? pool.find((c) => id.length >= 3 && c.id.startsWith(id));
+    const found = matchContainers((await this.list()).flatMap((l) => l.containers), parseContainerRef(ref));
+    return found.length === 1 ? found[0] : undefined;
   }
 
   /** Processes of a running container, read from /proc now. */

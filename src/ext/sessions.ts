@@ -4,81 +4,13 @@
  * (for the live view and export), counters, and an end.
  */
 import * as vscode from 'vscode';
-import type { EndReason, TraceEvent, TraceStartParams, TraceStartResult } from '../protocol';
+import type { EndReason, TraceStartParams } from '../protocol';
 import type { HelperClient } from './helper';
-import { SessionOutput } from './output';
-import { outputLine, OUTPUT_HEADER } from './format';
+import { OUTPUT_HEADER } from './format';
 import { settings } from './settings';
+import { TraceSessionModel } from './model/session';
 
-export type SessionState = 'starting' | 'running' | 'ended';
-
-let counter = 0;
-
-export class TraceSessionModel {
-  readonly key = `s${++counter}`;
-  state: SessionState = 'starting';
-  helperId: string | undefined;
-  result: TraceStartResult | undefined;
-  endReason: EndReason | undefined;
-  endMessage: string | undefined;
-  received = 0;
-  /** What the helper said it sent, when the trace ended (equals `received` unless events were lost on the way). */
-  helperReceived: number | undefined;
-  dropped = 0;
-  rate = 0;
-  readonly startedAt = Date.now();
-  /** Newest events, at most maxRows (older ones leave first). */
-  rows: TraceEvent[] = [];
-  /** Events that left the buffer (still counted in `received`). */
-  evicted = 0;
-  readonly output: SessionOutput;
-  private readonly eventsEmitter = new vscode.EventEmitter<TraceEvent[]>();
-  /** Batches as they arrive (the live view listens). */
-  readonly onEvents = this.eventsEmitter.event;
-
-  constructor(readonly params: TraceStartParams) {
-    this.output = new SessionOutput(`Container Trace: ${this.title}`, () => settings().maxLinesPerSecond);
-  }
-
-  get title(): string {
-    const s = this.params.scope;
-    const what = s?.tid !== undefined ? `TID ${s.tid}` : s?.pid !== undefined ? `PID ${s.pid}${s.follow ? '+' : ''}` : 'all';
-    return `${this.params.gadget} · ${this.result?.container.name ?? this.params.container} · ${what}`;
-  }
-
-  /** Plain words for the Traces view and the live view. */
-  get scopeText(): string {
-    const s = this.params.scope;
-    const t = this.result?.target;
-    if (s?.tid !== undefined) return `thread ${s.tid}${t ? ` (${t.comm}, host ${t.hostTid})` : ''}`;
-    if (s?.pid !== undefined) return `process ${s.pid}${t ? ` (${t.comm}, host ${t.hostPid})` : ''}${s.follow ? ' and descendants' : ''}`;
-    return 'all processes';
-  }
-
-  add(events: TraceEvent[]): void {
-    this.received += events.length;
-    for (const e of events) this.rows.push(e);
-    const max = settings().maxRows;
-    if (this.rows.length > max * 1.1) {
-      const extra = this.rows.length - max;
-      this.rows.splice(0, extra);
-      this.evicted += extra;
-    }
-    this.output.append(events, this.params.selector ? (e) => outputLine(e, true) : (e) => outputLine(e));
-    this.eventsEmitter.fire(events);
-  }
-
-  clearRows(): void {
-    this.evicted += this.rows.length;
-    this.rows = [];
-  }
-
-  dispose(): void {
-    this.rows = [];
-    this.output.dispose();
-    this.eventsEmitter.dispose();
-  }
-}
+export { TraceSessionModel, type SessionState } from './model/session';
 
 export class SessionManager implements vscode.Disposable {
   readonly sessions: TraceSessionModel[] = [];
@@ -131,7 +63,7 @@ export class SessionManager implements vscode.Disposable {
 
   /** Start a trace; the session is listed at once and ends with the error if it cannot start. */
   async start(params: TraceStartParams): Promise<TraceSessionModel> {
-    const session = new TraceSessionModel(params);
+    const session = new TraceSessionModel(params, (name) => vscode.window.createOutputChannel(name), () => settings());
     this.sessions.unshift(session);
     this.update();
     try {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { nodeBinary, planElevated } from '../client/elevation';
-import type { CheckItem } from '../engine/check';
+import type { CheckItem } from '../protocol';
 import { settings } from './settings';
 
 export async function installHelper(cliPath: string, log: vscode.LogOutputChannel): Promise<boolean> {

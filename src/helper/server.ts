@@ -11,6 +11,7 @@ import {
   GADGETS,
   HelperLog,
   Initialize,
+  READY_BANNER,
   PROTOCOL_VERSION,
   Shutdown,
   TraceEnded,
@@ -30,8 +31,7 @@ import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
 import type { Logger } from '../engine/system';
 import { VERSION } from '../version';
 import { MessageSizeLimit } from './limit';
-import { READY_BANNER } from '../client/helper-process';
-import { INSTALL_DIR, verifyInstalled } from '../client/install';
+import { INSTALL_DIR, verifyInstalled } from '../install';
 
 const PR_SET_PDEATHSIG = 1;
 const SIGTERM = 15;

@@ -1,7 +1,8 @@
 /** Reads of one procfs tree (the real /proc, or a fixture tree in tests). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseCmdline, parseNsLink, parseStatus, type ProcStatus } from './status';
+import { parseCmdline, parseStatus, type ProcStatus } from './status';
+import { namespaceOf } from './ns';
 
 export class ProcFs {
   constructor(readonly root = '/proc') {}
@@ -63,13 +64,9 @@ export class ProcFs {
    * look (other users' processes without root), undefined when gone.
    */
   pidNamespace(pid: number | 'self'): number | 'denied' | undefined {
-    try {
-      return parseNsLink(fs.readlinkSync(this.p(pid, 'ns', 'pid')));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return code === 'EACCES' || code === 'EPERM' ? 'denied' : undefined;
-    }
+    return namespaceOf(pid, 'pid', this.root);
   }
+
 
   cgroup(pid: number): string {
     try {

@@ -9,6 +9,18 @@ import type { ContainerInfo, RuntimeStatus } from '../runtime/types';
 
 export const PROTOCOL_VERSION = 1;
 
+/** The helper writes this line on stderr once it serves (after its own checks); clients wait for it. */
+export const READY_BANNER = 'container-trace helper ready';
+
+/** One line of `container-trace check --json` (and of the extension's system check). */
+export interface CheckItem {
+  name: string;
+  status: 'ok' | 'warn' | 'fail' | 'unknown';
+  detail: string;
+  /** What to do when it is not ok. */
+  fix?: string;
+}
+
 export interface InitializeParams {
   protocolVersion: number;
   client: { name: string; version: string };
@@ -161,7 +173,20 @@ export const ErrorCode = {
   BpfFailure: -32014,
   TooManySessions: -32015,
   UnknownSession: -32016,
+  /** A container root will not trace (the host's PID namespace, a cgroup that is not the container's). */
+  TargetRefused: -32017,
+  /** A container runtime could not be reached or did not answer. */
+  RuntimeUnreachable: -32018,
 } as const;
+
+/** Codes that mean "the request named something wrong" (the CLI exits 2 for them, 1 for the rest). */
+export const BAD_INPUT_CODES: readonly number[] = [
+  ErrorCode.InvalidParams,
+  ErrorCode.ContainerNotFound,
+  ErrorCode.ContainerNotRunning,
+  ErrorCode.UnknownPid,
+  ErrorCode.TargetRefused,
+];
 
 /** One runtime the helper reads (fixed, root-owned sockets only), with its containers or why it could not. */
 export interface RuntimeListing {

@@ -8,7 +8,7 @@ import { nestedSockets } from './nested';
 import { SOCKETS, callerUid, isSocket, rootOwnedSocket, rootlessPodmanSocket, rootlessSocketUsers, socketOwnedBy } from './sockets';
 export { SOCKETS, callerUid } from './sockets';
 import type { ContainerInfo, ContainerRuntime } from './types';
-import { AmbiguousContainerError, RuntimeError } from './types';
+import { AmbiguousContainerError, ContainerNotFoundError, ContainerNotRunningError, RuntimeError } from './types';
 
 export * from './types';
 export { DockerRuntime } from './docker';
@@ -100,7 +100,7 @@ const REF = /^[\w.\-/:]{1,512}$/;
  * are errors that list the choices.
  */
 export async function findContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
-  if (!REF.test(ref)) throw new RuntimeError(`"${ref}" is not a container reference (name, id, pod/container, namespace/pod/container, runtime:…)`);
+  if (!REF.test(ref)) throw new ContainerNotFoundError(`"${ref}" is not a container reference (name, id, pod/container, namespace/pod/container, runtime:…)`);
   const parsed = parseContainerRef(ref);
   // Fast path for a plain name or id: an inspect for each Docker-API runtime
   // (no listing, which inspects every container), a listing of the others.
@@ -127,7 +127,7 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
   const errors = listings.filter((l) => l.error).map((l) => `${l.runtime.kind}: ${l.error}`);
   if (errors.length && !all.length) throw new RuntimeError(errors.join('; '));
   const running = all.filter((c) => c.state === 'running').map(describeContainer);
-  throw new RuntimeError(
+  throw new ContainerNotFoundError(
     `no container "${ref}"` + (running.length ? `; running: ${running.slice(0, 10).join(', ')}` : '; no container is running') + ' — see `container-trace list`',
   );
 }
@@ -136,7 +136,7 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
 export async function findRunningContainer(runtimes: ContainerRuntime[], ref: string): Promise<ContainerInfo> {
   const c = await findContainer(runtimes, ref);
   if (c.state !== 'running' || !c.hostPid) {
-    throw new RuntimeError(`container ${describeContainer(c)} is ${c.state}, not running; start it first`);
+    throw new ContainerNotRunningError(`container ${describeContainer(c)} is ${c.state}, not running; start it first`);
   }
   return c;
 }

@@ -73,10 +73,17 @@ export interface ContainerRuntime {
   watch(onChange: (change: ContainerChange) => void, onError?: (err: Error) => void): Disposable;
 }
 
+/** A runtime could not answer (unreachable, refused, malformed). */
 export class RuntimeError extends Error {}
 
+/** No container by that reference (or not a reference at all). */
+export class ContainerNotFoundError extends RuntimeError {}
+
+/** The container exists but is not running. */
+export class ContainerNotRunningError extends RuntimeError {}
+
 /** A reference that names more than one container: the choices are listed. */
-export class AmbiguousContainerError extends RuntimeError {
+export class AmbiguousContainerError extends ContainerNotFoundError {
   constructor(
     message: string,
     readonly matches: ContainerInfo[],

@@ -1,6 +1,6 @@
 /** `container-trace check`: what this host supports, each problem with its fix. */
 import { createRuntimes } from '../../runtime';
-import { checkSystem } from '../../engine/check';
+import { checkSystem } from '../../check';
 import { parse } from '../args';
 
 export async function check(argv: string[]): Promise<void> {

@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { nodeBinary, onPath } from '../../client/elevation';
-import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../../client/install';
+import { nodeBinary, onTerminal, planElevated } from '../../client/elevation';
+import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../../install';
 import { VERSION } from '../../version';
 import { elevationFlag, fail, parse } from '../args';
 
@@ -14,10 +14,10 @@ export async function installCommand(argv: string[], remove: boolean): Promise<v
   const command = remove ? 'uninstall-helper' : 'install-helper';
   if (process.getuid?.() !== 0) {
     if (mode === 'none') fail(`${command} needs root`, 1);
-    const tool = mode === 'pkexec' || (mode === 'auto' && !onPath('sudo')) ? onPath('pkexec') : onPath('sudo');
-    if (!tool) fail(`${command} needs root, and neither sudo nor pkexec is installed: run it as root`, 1);
-    process.stderr.write(`running ${command} as root with ${path.basename(tool)}\n`);
-    const r = spawnSync(tool, [...(tool.endsWith('sudo') ? ['--'] : []), nodeBinary(), __filename, command], { stdio: 'inherit' });
+    // The same decision as the helper's; on a terminal sudo asks there itself.
+    const plan = onTerminal(planElevated([nodeBinary(), __filename, command], mode));
+    process.stderr.write(`running ${command} as root ${plan.how}\n`);
+    const r = spawnSync(plan.argv[0], plan.argv.slice(1), { stdio: 'inherit' });
     process.exit(r.status ?? 1);
   }
   if (remove) {

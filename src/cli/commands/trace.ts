@@ -1,5 +1,5 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
-import { ErrorCode, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions } from '../../protocol';
+import { BAD_INPUT_CODES, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions } from '../../protocol';
 import { visible } from '../../gadgets/text';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch } from '../backend';
@@ -100,8 +100,7 @@ export async function trace(argv: string[]): Promise<void> {
         process.stdout.on('error', () => stop('output closed'));
       })
       .catch((err: { code?: number; message: string }) => {
-        const usage = [ErrorCode.InvalidParams, ErrorCode.ContainerNotFound, ErrorCode.ContainerNotRunning, ErrorCode.UnknownPid] as number[];
-        fail(err.message, usage.includes(err.code ?? 0) ? 2 : 1);
+        fail(err.message, BAD_INPUT_CODES.includes(err.code ?? 0) ? 2 : 1);
       });
   });
   const ended = await done;

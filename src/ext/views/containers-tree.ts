@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ContainerInfo } from '../../runtime';
 import type { ProcessInfo, ThreadInfo } from '../../proc/container';
 import type { ContainerService, RuntimeListing } from '../containers';
-import { pidNamespaceOf } from '../../engine/system';
+import { namespaceInode as pidNamespaceOf } from '../../proc/ns';
 
 const RUNTIME_NAMES = { docker: 'Docker', podman: 'Podman', 'podman-rootless': 'Podman (rootless)', containerd: 'containerd', cri: 'Kubernetes (CRI)' } as const;
 

@@ -1,16 +1,9 @@
 /** tcp: connections through their states. BPF: bpf/tcp.bpf.c, bpf/tcp.h. */
-import * as fs from 'node:fs';
 import type { TcpEvent } from '../../protocol';
 import { defineKind } from '../kind';
 import { decodeTcp, TCP_LAYOUT } from './decode';
+import { namespaceInode } from '../../proc/ns';
 
-function netns(pid: number | 'self'): number | undefined {
-  try {
-    return Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`))?.[1]);
-  } catch {
-    return undefined;
-  }
-}
 
 export default defineKind<TcpEvent>({
   spec: {
@@ -36,8 +29,8 @@ export default defineKind<TcpEvent>({
     // softirq context; a container on the host's network (or a selector) has none.
     knobs: (params, hostPid) => {
       if (params.selector) return { targ_netns_ino: 0 };
-      const theirs = netns(hostPid);
-      return { targ_netns_ino: theirs !== undefined && theirs !== netns('self') ? theirs : 0 };
+      const theirs = namespaceInode(hostPid, 'net');
+      return { targ_netns_ino: theirs !== undefined && theirs !== namespaceInode('self', 'net') ? theirs : 0 };
     },
   },
 });

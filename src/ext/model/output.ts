@@ -1,23 +1,29 @@
 /**
- * A trace's output channel: lines appended in batches a few times a second,
- * at most N lines per second; beyond that it says how many it skipped.
+ * A trace's output: lines appended in batches a few times a second, at most
+ * N lines per second; beyond that it says how many it skipped. The channel
+ * is handed in (a VS Code output channel, or anything with appendLine), so
+ * this has no VS Code dependency and is unit-tested.
  */
-import * as vscode from 'vscode';
 
 const FLUSH_MS = 200;
 
-export class SessionOutput implements vscode.Disposable {
-  private readonly channel: vscode.OutputChannel;
+/** What an output channel offers that this uses. */
+export interface LineChannel {
+  readonly name: string;
+  appendLine(line: string): void;
+  show(preserveFocus?: boolean): void;
+  dispose(): void;
+}
+
+export class SessionOutput {
   private pending: string[] = [];
   private skipped = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    name: string,
+    private readonly channel: LineChannel,
     private readonly maxLinesPerSecond: () => number,
-  ) {
-    this.channel = vscode.window.createOutputChannel(name);
-  }
+  ) {}
 
   get name(): string {
     return this.channel.name;

@@ -5,20 +5,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { ContainerRuntime } from '../runtime';
-import { bpffsMounted, bpfObjectDir, tracefsMounted } from './system';
+import type { CheckItem } from '../protocol';
+import { bpffsMounted, bpfObjectDir, tracefsMounted } from '../engine/system';
 import { probeAttachTypes, type AttachType } from '../bpf/probe';
-import { INSTALL_DIR, LAUNCHER, verifyInstalled } from '../client/install';
+import { INSTALL_DIR, LAUNCHER, verifyInstalled } from '../install';
 import { onPath } from '../client/elevation';
 import { VERSION } from '../version';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unknown';
-
-export interface CheckItem {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-}
+export type { CheckItem } from '../protocol';
+export type CheckStatus = CheckItem['status'];
 
 const BPF_MAP_TYPE_RINGBUF = 27;
 

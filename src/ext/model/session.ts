@@ -1,0 +1,94 @@
+/**
+ * One trace as the window sees it, without VS Code: its parameters and
+ * result, the newest events (at most maxRows; older ones leave first, in
+ * bulk), counters, its output (rate-limited), and listeners for new
+ * batches. The SessionManager (../sessions.ts) feeds it from the helper.
+ */
+import type { EndReason, TraceEvent, TraceStartParams, TraceStartResult } from '../../protocol';
+import { SessionOutput, type LineChannel } from './output';
+import { outputLine } from '../format';
+
+/** The limits a session reads each time (the settings can change at any moment). */
+export interface SessionLimits {
+  maxRows: number;
+  maxLinesPerSecond: number;
+}
+
+export type SessionState = 'starting' | 'running' | 'ended';
+
+let counter = 0;
+
+export class TraceSessionModel {
+  readonly key = `s${++counter}`;
+  state: SessionState = 'starting';
+  helperId: string | undefined;
+  result: TraceStartResult | undefined;
+  endReason: EndReason | undefined;
+  endMessage: string | undefined;
+  received = 0;
+  /** What the helper said it sent, when the trace ended (equals `received` unless events were lost on the way). */
+  helperReceived: number | undefined;
+  dropped = 0;
+  rate = 0;
+  readonly startedAt = Date.now();
+  /** Newest events, at most maxRows (older ones leave first). */
+  rows: TraceEvent[] = [];
+  /** Events that left the buffer (still counted in `received`). */
+  evicted = 0;
+  readonly output: SessionOutput;
+  private listeners: ((events: TraceEvent[]) => void)[] = [];
+
+  constructor(
+    readonly params: TraceStartParams,
+    channel: (name: string) => LineChannel,
+    private readonly limits: () => SessionLimits,
+  ) {
+    this.output = new SessionOutput(channel(`Container Trace: ${this.title}`), () => this.limits().maxLinesPerSecond);
+  }
+
+  /** Batches as they arrive (the live view listens); dispose() of the result stops it. */
+  onEvents(listener: (events: TraceEvent[]) => void): { dispose(): void } {
+    this.listeners.push(listener);
+    return { dispose: () => void (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  }
+
+  get title(): string {
+    const s = this.params.scope;
+    const what = s?.tid !== undefined ? `TID ${s.tid}` : s?.pid !== undefined ? `PID ${s.pid}${s.follow ? '+' : ''}` : 'all';
+    return `${this.params.gadget} · ${this.result?.container.name ?? this.params.container} · ${what}`;
+  }
+
+  /** Plain words for the Traces view and the live view. */
+  get scopeText(): string {
+    const s = this.params.scope;
+    const t = this.result?.target;
+    if (s?.tid !== undefined) return `thread ${s.tid}${t ? ` (${t.comm}, host ${t.hostTid})` : ''}`;
+    if (s?.pid !== undefined) return `process ${s.pid}${t ? ` (${t.comm}, host ${t.hostPid})` : ''}${s.follow ? ' and descendants' : ''}`;
+    return 'all processes';
+  }
+
+  add(events: TraceEvent[]): void {
+    this.received += events.length;
+    for (const e of events) this.rows.push(e);
+    const max = this.limits().maxRows;
+    if (this.rows.length > max * 1.1) {
+      const extra = this.rows.length - max;
+      this.rows.splice(0, extra);
+      this.evicted += extra;
+    }
+    this.output.append(events, this.params.selector ? (e) => outputLine(e, true) : (e) => outputLine(e));
+    for (const l of this.listeners) l(events);
+  }
+
+  clearRows(): void {
+    this.evicted += this.rows.length;
+    this.rows = [];
+  }
+
+  dispose(): void {
+    this.rows = [];
+    this.output.dispose();
+    this.listeners = [];
+  }
+}
+

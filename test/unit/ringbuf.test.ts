@@ -1,0 +1,105 @@
+/**
+ * The ring-buffer consumer over records laid out as the kernel lays them
+ * (8-byte headers, busy and discard bits, 8-byte alignment, wrap through the
+ * double mapping), and every ring kind's decoder over a record built from
+ * its object's BTF: the common header (time, PIDs at both levels, the
+ * container's namespace, comm) decodes the same for all of them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { RingView, RING_RECORD } from '../../src/bpf/ringbuf';
+import { structMembers, withObjectBtf } from '../../src/bpf/btf';
+import { KINDS } from '../../src/gadgets/kinds';
+import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
+import { BPF_DIR } from '../support/paths';
+
+const PAGE = 4096;
+
+/** A ring of `size` bytes with a producer writing records as the kernel does. */
+function ring(size: number) {
+  const consumer = new ArrayBuffer(PAGE);
+  const producer = new ArrayBuffer(PAGE + 2 * size);
+  const prodPos = new BigUint64Array(producer, 0, 1);
+  const bytes = new Uint8Array(producer);
+  const words = new Uint32Array(producer);
+  let prod = 0;
+  return {
+    view: new RingView(consumer, producer, PAGE, size),
+    consumed: () => Number(new BigUint64Array(consumer, 0, 1)[0]),
+    /** Append a record; `flags` BUSY/DISCARD. The data area is mapped twice: write both copies. */
+    put(record: Uint8Array, flags = 0) {
+      const at = PAGE + (prod % size);
+      words[at >>> 2] = record.length | flags;
+      for (let i = 0; i < record.length; i++) {
+        const off = (prod + RING_RECORD.HEADER + i) % size;
+        bytes[PAGE + off] = record[i];
+        bytes[PAGE + size + off] = record[i];
+      }
+      prod += (record.length + RING_RECORD.HEADER + 7) & ~7;
+      prodPos[0] = BigInt(prod);
+      return at;
+    },
+    setFlags(at: number, len: number, flags: number) {
+      words[at >>> 2] = len | flags;
+    },
+  };
+}
+
+test('the consumer hands committed records in order, skips discarded ones, stops at a busy one and releases what it read', () => {
+  const r = ring(4096);
+  const rec = (n: number) => Uint8Array.from({ length: 13 }, (_, i) => (n + i) & 0xff);
+  r.put(rec(1));
+  r.put(rec(2), RING_RECORD.DISCARD_BIT);
+  const busy = r.put(rec(3), RING_RECORD.BUSY_BIT);
+  r.put(rec(4));
+  const seen: number[] = [];
+  assert.equal(r.view.drain(100, (_dv, bytes, at, len) => seen.push(bytes[at], len)), 1);
+  assert.deepEqual(seen, [1, 13]);
+  assert.equal(r.consumed(), 2 * 24, 'two records (13 bytes + header, 8-aligned) released');
+  r.setFlags(busy, 13, 0); // the producer commits it
+  assert.equal(r.view.drain(100, (_dv, bytes, at) => seen.push(bytes[at])), 2);
+  assert.deepEqual(seen.slice(2), [3, 4]);
+  assert.equal(r.view.drain(100, () => assert.fail('nothing left')), 0);
+});
+
+test('records that wrap the end of the ring read whole through the double mapping; maxRecords bounds a drain', () => {
+  const r = ring(256);
+  const got: number[] = [];
+  for (let round = 0; round < 20; round++) {
+    for (let i = 0; i < 3; i++) r.put(Uint8Array.from({ length: 40 }, () => round * 3 + i));
+    while (r.view.drain(2, (_dv, bytes, at, len) => got.push(bytes[at], bytes[at + len - 1])) > 0);
+  }
+  assert.equal(got.length, 120);
+  for (let k = 0; k < 60; k++) assert.deepEqual([got[2 * k], got[2 * k + 1]], [k, k], `record ${k} whole`);
+});
+
+for (const kind of KINDS.filter((k) => k.helper.source.ring)) {
+  test(`${kind.spec.name}: a record laid out by ${kind.helper.object}'s BTF decodes its common header`, () => {
+    withObjectBtf(path.join(BPF_DIR, kind.helper.object), (btf) => {
+      const members = structMembers(btf, kind.helper.layout.struct);
+      const at = Object.fromEntries(members.map((m) => [m.name, m.offset]));
+      const size = members.reduce((end, m) => Math.max(end, m.offset + m.size), 0);
+      const hdr = 'hdr' in at ? at.hdr : 0;
+      const ids = Object.fromEntries(structMembers(btf, 'ct_ids').map((m) => [m.name, m.offset]));
+      const h = 'hdr' in at ? Object.fromEntries(structMembers(btf, 'ct_hdr').map((m) => [m.name, m.offset])) : { ts_ns: at.ts_ns, ids: at.ids - hdr, comm: at.comm - hdr };
+      const rec = Buffer.alloc(size + 16);
+      const base = 8;
+      rec.writeBigUInt64LE(5_000_000_000n, base + hdr + h.ts_ns);
+      const idsAt = base + hdr + h.ids;
+      rec.writeUInt32LE(7, idsAt + ids.pid);
+      rec.writeUInt32LE(8, idsAt + ids.tid);
+      rec.writeUInt32LE(3107, idsAt + ids.host_pid);
+      rec.writeUInt32LE(3108, idsAt + ids.host_tid);
+      rec.writeUInt32LE(4026532000, idsAt + ids.pidns);
+      rec.write('worker\0', base + hdr + h.comm, 'latin1');
+      const ctx: DecodeContext = { container: { id: 'c1', name: 'web' }, clock: new WallClock(), uprobe: { path: '/lib/libc.so.6', function: 'malloc' } };
+      const e = kind.helper.source.ring!(new DataView(rec.buffer, rec.byteOffset, rec.length), rec, base, size, ctx) as unknown as Record<string, unknown>;
+      assert.equal(e.gadget, kind.spec.name);
+      assert.deepEqual([e.pid, e.tid, e.hostPid, e.hostTid, e.comm], [7, 8, 3107, 3108, 'worker']);
+      assert.deepEqual(e.container, { id: 'c1', name: 'web' });
+      assert.match(String(e.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      assert.equal(typeof kind.spec.text(e as never), 'string', 'its text renders');
+    });
+  });
+}
