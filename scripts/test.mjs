@@ -10,14 +10,22 @@ import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] ?? 'all';
-const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : [which];
+const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : which === 'lint' ? [] : [which];
 
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+
+let failed = false;
+// Lint first (every run of `npm test`): TypeScript's recommended rules, eslint.config.mjs.
+if (which === 'all' || which === 'lint') {
+  console.log('\n== lint ==');
+  const lint = spawnSync(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), 'src', 'test', 'scripts'], { stdio: 'inherit', cwd: root });
+  if (lint.status !== 0) failed = true;
+  else console.log('eslint: no problems');
+}
 
 // Tests run in Node (and the e2e suite in VS Code's extension host).
 const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline', logLevel: 'warning' };
 
-let failed = false;
 for (const suite of suites) {
   const dir = join(root, 'test', suite);
   if (!existsSync(dir)) continue;

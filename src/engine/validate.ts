@@ -67,9 +67,9 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
   return out;
 }
 
-const NAME = /^[\w.\-]{1,253}$/;
+const NAME = /^[\w.-]{1,253}$/;
 const LABEL_KEY = /^[\w.\-/]{1,317}$/;
-const LABEL_VALUE = /^[\w.\-]{0,63}$/;
+const LABEL_VALUE = /^[\w.-]{0,63}$/;
 
 /** A normalized selector, or InvalidParamsError: names and labels as Kubernetes and Docker allow them, bounded. */
 export function validateSelector(raw: unknown): ContainerSelector {

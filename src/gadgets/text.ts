@@ -3,6 +3,7 @@ import type { ExecEvent, TraceEvent } from '../protocol';
 import { KIND_BY_NAME } from './kinds';
 
 // C0 controls, DEL, C1 controls; bidi marks, embeddings, overrides and isolates.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

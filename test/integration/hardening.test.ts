@@ -171,6 +171,7 @@ describe('hardening (integration)', { skip }, () => {
     child.kill('SIGINT');
     await new Promise((r) => child.on('exit', r));
     assert.match(out, /x\\x1b\]0;pwned\\x07\\x1b\[2J\\u202eevil/, out);
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the terminal
     assert.doesNotMatch(out, /[\x1b\x07\u202e]/);
   });
 

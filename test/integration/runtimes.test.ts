@@ -217,7 +217,7 @@ describe('runtimes (integration)', { skip }, () => {
       evA = await waitFor('pod a exec', () => t.events.find((e) => (e as Ev).args?.[1] === '31.66') as Ev | undefined, 15_000);
       evB = await waitFor('pod b exec (started after the trace)', () => t.events.find((e) => (e as Ev).args?.[1] === '31.77') as Ev | undefined, 15_000);
       await new Promise((r) => setTimeout(r, 1500));
-      evB.container.pod === b.name || assert.fail(`pod b's event names ${evB.container.pod}`);
+      assert.equal(evB.container.pod, b.name, "pod b's event names its pod");
     } catch (err) {
       t.child.kill('SIGKILL');
       throw err;
