@@ -26,8 +26,15 @@ function lockdown(): string | undefined {
 }
 
 export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckItem[]> {
-  const items: CheckItem[] = [];
   const root = process.getuid?.() === 0;
+  const kernel = kernelItems(root);
+  const tracefs = kernel.find((i) => i.name === 'tracefs')?.status === 'ok';
+  return [...kernel, ...bpfItems(root, tracefs), ...privilegeItems(), ...(await runtimeItems(runtimes))];
+}
+
+/** The kernel, privileges, BTF, lockdown, tracefs, bpffs. */
+function kernelItems(root: boolean): CheckItem[] {
+  const items: CheckItem[] = [];
   const [major, minor] = os.release().split('.').map(Number);
   items.push({
     name: 'kernel',
@@ -69,6 +76,12 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
     detail: bpffs ? 'mounted at /sys/fs/bpf' : 'not mounted (not needed to trace)',
     fix: 'mount -t bpf bpf /sys/fs/bpf',
   });
+  return items;
+}
+
+/** libbpf, the ring buffer, the compiled objects, the attach types (probed as root). */
+function bpfItems(root: boolean, tracefs: boolean): CheckItem[] {
+  const items: CheckItem[] = [];
   let libbpf = false;
   try {
     const { lib } = require('../bpf/native') as typeof import('../bpf/native');
@@ -118,6 +131,12 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
   } else {
     items.push({ name: 'attach types', status: 'unknown', detail: 'probing needs root, libbpf and tracefs' });
   }
+  return items;
+}
+
+/** The installed helper, and the ways to start it as root. */
+function privilegeItems(): CheckItem[] {
+  const items: CheckItem[] = [];
   const installed = verifyInstalled(VERSION);
   items.push({
     name: 'helper',
@@ -142,8 +161,14 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
     name: 'sudo',
     status: onPath('sudo') ? 'ok' : 'warn',
     detail: onPath('sudo') ? `sudo at ${onPath('sudo')}` : 'sudo is not installed',
-    fix: 'apt-get install sudo; allow the helper without a password: "<user> ALL=(root) NOPASSWD: ' + LAUNCHER + '"',
+    fix: 'apt-get install sudo; allow the helper without a password: "<user> ALL=(root) NOPASSWD: ' + LAUNCHER + ' \"\""',
   });
+  return items;
+}
+
+/** Each runtime: reachable with its version, or why not. */
+async function runtimeItems(runtimes: ContainerRuntime[]): Promise<CheckItem[]> {
+  const items: CheckItem[] = [];
   for (const rt of runtimes) {
     const s = await rt.status();
     items.push({

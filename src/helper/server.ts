@@ -5,7 +5,7 @@
  * detaching every BPF program on each of those paths.
  */
 import { format } from 'node:util';
-import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   ErrorCode,
   GADGETS,
@@ -85,75 +85,7 @@ export function serveHelper(
     .catch(() => undefined);
   // Root reads fixed, root-owned sockets only: nothing the client names.
   const engine = new TraceEngine(createRuntimes({ rootSide: true }), log);
-  const limits: HelperLimits = {
-    maxSessions: MAX_SESSIONS,
-    maxEventsPerBatch: DEFAULT_LIMITS.maxEventsPerBatch,
-    maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
-    maxRingBytes: MAX_RING_BYTES,
-  };
-  // The JSON-RPC writer queues messages as objects until the pipe takes
-  // them (output.writableLength does not see them): count them here, so a
-  // slow client costs counted drops, not helper memory.
-  let queued = 0;
-  const sink: SessionSink = {
-    events: (sessionId, events, bytes) => {
-      queued += bytes;
-      const written = () => void (queued -= bytes);
-      connection.sendNotification(TraceEvents, { sessionId, events }).then(written, written);
-    },
-    stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
-    ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
-    backlog: () => queued,
-  };
-
-  let initialized = false;
-  const asResponseError = (err: unknown) =>
-    err instanceof TraceError ? new ResponseError(err.code, err.message) : new ResponseError(ErrorCode.BpfFailure, (err as Error).message);
-
-  connection.onRequest(Initialize, (params: InitializeParams) => {
-    if (!params || typeof params !== 'object' || params.protocolVersion !== PROTOCOL_VERSION) {
-      return new ResponseError(
-        ErrorCode.VersionMismatch,
-        `protocol version ${String(params?.protocolVersion)} is not ${PROTOCOL_VERSION}: the helper (${VERSION}) and its client differ; reinstall the helper`,
-      );
-    }
-    initialized = true;
-    const client = typeof params.client?.name === 'string' ? params.client.name.slice(0, 64) : 'unknown';
-    log('info', `client ${client} connected (helper ${VERSION}, pid ${process.pid}, uid ${process.getuid?.()})`);
-    return { protocolVersion: PROTOCOL_VERSION, helperVersion: VERSION, pid: process.pid, uid: process.getuid?.() ?? -1, gadgets: [...GADGETS], limits };
-  });
-  const ready = () => (initialized ? undefined : new ResponseError(ErrorCode.NotInitialized, 'send initialize first'));
-
-  connection.onRequest(TraceStart, async (params) => {
-    const notReady = ready();
-    if (notReady) return notReady;
-    try {
-      return await engine.start(params, sink);
-    } catch (err) {
-      return asResponseError(err);
-    }
-  });
-  connection.onRequest(RuntimesList, async () => {
-    const notReady = ready();
-    if (notReady) return notReady;
-    try {
-      return await listRuntimesAsRoot();
-    } catch (err) {
-      return asResponseError(err);
-    }
-  });
-  connection.onRequest(TraceStop, (params) => {
-    const notReady = ready();
-    if (notReady) return notReady;
-    try {
-      return engine.stop(params?.sessionId);
-    } catch (err) {
-      return asResponseError(err);
-    }
-  });
-  connection.onRequest(Shutdown, () => {
-    engine.stopAll('stopped');
-  });
+  handleRequests(connection, engine, clientSink(connection), log);
   connection.onError(([err]) => log('warn', `protocol error: ${err.message}`));
   connection.listen();
   return {
@@ -166,6 +98,70 @@ export function serveHelper(
       connection.dispose();
     },
   };
+}
+
+const LIMITS: HelperLimits = {
+  maxSessions: MAX_SESSIONS,
+  maxEventsPerBatch: DEFAULT_LIMITS.maxEventsPerBatch,
+  maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
+  maxRingBytes: MAX_RING_BYTES,
+};
+
+/**
+ * Where sessions send their output: notifications to the client. The
+ * JSON-RPC writer queues messages as objects until the pipe takes them
+ * (output.writableLength does not see them): they are counted here, so a
+ * slow client costs counted drops, not helper memory.
+ */
+function clientSink(connection: MessageConnection): SessionSink {
+  let queued = 0;
+  return {
+    events: (sessionId, events, bytes) => {
+      queued += bytes;
+      const written = () => void (queued -= bytes);
+      connection.sendNotification(TraceEvents, { sessionId, events }).then(written, written);
+    },
+    stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
+    ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
+    backlog: () => queued,
+  };
+}
+
+/** The requests the helper answers: initialize first, then trace/start, trace/stop, runtimes/list, shutdown. */
+function handleRequests(connection: MessageConnection, engine: TraceEngine, sink: SessionSink, log: Logger): void {
+  let initialized = false;
+  const asResponseError = (err: unknown) =>
+    err instanceof TraceError ? new ResponseError(err.code, err.message) : new ResponseError(ErrorCode.BpfFailure, (err as Error).message);
+  /** Run `fn` once initialized; errors become protocol errors with their codes. */
+  const guarded =
+    <P, R>(fn: (params: P) => R | Promise<R>) =>
+    async (params: P) => {
+      if (!initialized) return new ResponseError(ErrorCode.NotInitialized, 'send initialize first');
+      try {
+        return await fn(params);
+      } catch (err) {
+        return asResponseError(err);
+      }
+    };
+
+  connection.onRequest(Initialize, (params: InitializeParams) => {
+    if (!params || typeof params !== 'object' || params.protocolVersion !== PROTOCOL_VERSION) {
+      return new ResponseError(
+        ErrorCode.VersionMismatch,
+        `protocol version ${String(params?.protocolVersion)} is not ${PROTOCOL_VERSION}: the helper (${VERSION}) and its client differ; reinstall the helper`,
+      );
+    }
+    initialized = true;
+    const client = typeof params.client?.name === 'string' ? params.client.name.slice(0, 64) : 'unknown';
+    log('info', `client ${client} connected (helper ${VERSION}, pid ${process.pid}, uid ${process.getuid?.()})`);
+    return { protocolVersion: PROTOCOL_VERSION, helperVersion: VERSION, pid: process.pid, uid: process.getuid?.() ?? -1, gadgets: [...GADGETS], limits: LIMITS };
+  });
+  connection.onRequest(TraceStart, guarded((params) => engine.start(params, sink)));
+  connection.onRequest(RuntimesList, guarded(() => listRuntimesAsRoot()));
+  connection.onRequest(TraceStop, guarded((params: { sessionId?: unknown } | undefined) => engine.stop(params?.sessionId)));
+  connection.onRequest(Shutdown, () => {
+    engine.stopAll('stopped');
+  });
 }
 
 /**

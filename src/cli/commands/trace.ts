@@ -1,31 +1,63 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
-import { BAD_INPUT_CODES, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions } from '../../protocol';
+import { BAD_INPUT_CODES, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../gadgets/text';
 import { header, line } from '../event-format';
-import { engineBackend, helperBackend, writeBatch } from '../backend';
+import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
 import { KIND_OPTIONS, REQUIRED_OPTIONS, optionFlags } from '../../gadgets/options';
 
-export async function trace(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, {
-    container: { type: 'string', short: 'c' },
-    pid: { type: 'string', short: 'p' },
-    tid: { type: 'string' },
-    follow: { type: 'boolean', short: 'f' },
-    duration: { type: 'string', short: 'd' },
-    json: { type: 'boolean' },
-    'buffer-bytes': { type: 'string' },
-    verbose: { type: 'boolean', short: 'v' },
+const FLAGS = {
+  container: { type: 'string', short: 'c' },
+  pid: { type: 'string', short: 'p' },
+  tid: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  duration: { type: 'string', short: 'd' },
+  json: { type: 'boolean' },
+  'buffer-bytes': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  elevate: { type: 'string' },
+  'allow-uninstalled': { type: 'boolean' },
+  pod: { type: 'string' },
+  selector: { type: 'string', short: 'l' },
+  namespace: { type: 'string', short: 'n' },
+  names: { type: 'string' },
+  runtime: { type: 'string' },
+  'compose-project': { type: 'string' },
+  'compose-service': { type: 'string' },
+} as const;
 
-    elevate: { type: 'string' },
-    'allow-uninstalled': { type: 'boolean' },
-    pod: { type: 'string' },
-    selector: { type: 'string', short: 'l' },
-    namespace: { type: 'string', short: 'n' },
-    names: { type: 'string' },
-    runtime: { type: 'string' },
-    'compose-project': { type: 'string' },
-    'compose-service': { type: 'string' },
+/** What the command line asks for, checked. */
+interface TraceRequest {
+  kind: GadgetName;
+  params: TraceStartParams;
+  many: boolean;
+  duration?: number;
+  json: boolean;
+  verbose: boolean;
+  values: Values;
+}
+
+export async function trace(argv: string[]): Promise<void> {
+  const req = request(argv);
+  const log = (level: string, message: string) => {
+    if (req.verbose || level === 'error' || level === 'warn') process.stderr.write(`${level}: ${visible(message)}\n`);
+  };
+  // Root traces in this process; anyone else through the helper, elevated.
+  const backend =
+    process.getuid?.() === 0
+      ? await engineBackend(req.values['docker-host'], req.verbose, log)
+      : await helperBackend(elevationFlag(req.values.elevate), req.verbose, log, !!req.values['allow-uninstalled']);
+  const started = Date.now();
+  const { ended, stopping } = await stream(req, backend);
+  backend.close();
+  summary(ended, stopping(), started);
+  process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
+}
+
+/** Parse and check the flags (exit 2 on any mistake, before anything starts). */
+function request(argv: string[]): TraceRequest {
+  const { values, positionals } = parse(argv, {
+    ...FLAGS,
     // every kind's own flags, from its options (../../gadgets/options)
     ...Object.fromEntries(optionFlags().map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }])),
   });
@@ -44,74 +76,78 @@ export async function trace(argv: string[]): Promise<void> {
     duration = Number(values.duration);
     if (!Number.isFinite(duration) || duration <= 0 || duration > 31 * 86400) throw new UsageError(`--duration must be a number of seconds, not "${values.duration}"`);
   }
-  const verbose = !!values.verbose;
-  const log = (level: string, message: string) => {
-    if (verbose || level === 'error' || level === 'warn') process.stderr.write(`${level}: ${visible(message)}\n`);
+  return {
+    kind: kind as GadgetName,
+    params: {
+      gadget: kind as GadgetName,
+      container: values.container === undefined ? undefined : qualifiedRef(values),
+      selector,
+      scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
+      bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
+      options: traceOptions(kind, values),
+    },
+    many: !!selector,
+    duration,
+    json: !!values.json,
+    verbose: !!values.verbose,
+    values,
   };
-  const elevate = elevationFlag(values.elevate);
-  // Root traces in this process; anyone else through the helper, elevated.
-  const backend =
-    process.getuid?.() === 0 ? await engineBackend(values['docker-host'], verbose, log) : await helperBackend(elevate, verbose, log, !!values['allow-uninstalled']);
-  const json = !!values.json;
+}
+
+/** Start, write every batch as it comes (JSON lines or columns), stop on a signal or the duration; resolves with the end. */
+function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: TraceEndedParams; stopping: () => string | undefined }> {
+  let stopping: string | undefined;
+  let received = 0;
+  let last: TraceEndedParams | undefined;
   const write = (batch: TraceEvent[]) => {
-    const text = json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e, !!selector)).join('\n');
+    received += batch.length;
+    const text = req.json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e, req.many)).join('\n');
     writeBatch(text + '\n');
   };
-  const started = Date.now();
-  let stopping: string | undefined;
-  let last: TraceEndedParams | undefined;
-  let received = 0;
-  const done = new Promise<TraceEndedParams>((resolve) => {
-    void backend
-      .start(
-        {
-          gadget: kind as GadgetName,
-          container: values.container === undefined ? undefined : qualifiedRef(values),
-          selector,
-          scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
-          bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
-          options: traceOptions(kind, values),
-        },
-        (batch) => {
-          received += batch.length;
-          write(batch);
-        },
-        (ended) => {
-          last ??= ended.sessionId ? ended : { ...ended, received };
-          resolve(last);
-        },
-      )
+  return new Promise((resolve) => {
+    const onEnded = (ended: TraceEndedParams) => {
+      last ??= ended.sessionId ? ended : { ...ended, received };
+      resolve({ ended: last, stopping: () => stopping });
+    };
+    backend
+      .start(req.params, write, onEnded)
       .then((result) => {
-        const target = result.target ? `, ${result.target.tid !== undefined ? 'thread ' + result.target.tid : 'PID ' + result.target.pid} (host ${result.target.hostTid ?? result.target.hostPid}, ${result.target.comm})` : '';
-        if (verbose) process.stderr.write(visible(`tracing ${kind} in ${result.container.name}${target}${values.follow ? ' and descendants' : ''}`) + '\n');
-        if (result.matched) {
-          const names = result.matched.map((m) => [m.namespace, m.pod, m.name].filter(Boolean).join('/'));
-          process.stderr.write(visible(`tracing ${result.container.name}: ${names.length ? names.join(', ') : 'no container matches yet; waiting for one to start'}`) + '\n');
-        }
-        process.stderr.write('ready\n');
-        if (!json) process.stdout.write(header(kind as GadgetName, !!selector) + '\n');
+        announce(req, result);
         const stop = (why: string) => {
           stopping ??= why;
           backend.stop(result.sessionId);
         };
-        if (duration !== undefined) after(duration * 1000, () => stop(`${duration}s elapsed`));
+        if (req.duration !== undefined) after(req.duration * 1000, () => stop(`${req.duration}s elapsed`));
         process.on('SIGINT', () => stop('interrupted'));
         process.on('SIGTERM', () => stop('terminated'));
         process.stdout.on('error', () => stop('output closed'));
       })
-      .catch((err: { code?: number; message: string }) => {
-        fail(err.message, BAD_INPUT_CODES.includes(err.code ?? 0) ? 2 : 1);
-      });
+      .catch((err: { code?: number; message: string }) => fail(err.message, BAD_INPUT_CODES.includes(err.code ?? 0) ? 2 : 1));
   });
-  const ended = await done;
-  backend.close();
+}
+
+/** What is traced (verbose), the containers a selector matched, `ready`, and the column header. */
+function announce(req: TraceRequest, result: TraceStartResult): void {
+  const t = result.target;
+  const target = t ? `, ${t.tid !== undefined ? 'thread ' + t.tid : 'PID ' + t.pid} (host ${t.hostTid ?? t.hostPid}, ${t.comm})` : '';
+  if (req.verbose) process.stderr.write(visible(`tracing ${req.kind} in ${result.container.name}${target}${req.values.follow ? ' and descendants' : ''}`) + '\n');
+  if (result.matched) {
+    const names = result.matched.map((m) => [m.namespace, m.pod, m.name].filter(Boolean).join('/'));
+    process.stderr.write(visible(`tracing ${result.container.name}: ${names.length ? names.join(', ') : 'no container matches yet; waiting for one to start'}`) + '\n');
+  }
+  process.stderr.write('ready\n');
+  if (!req.json) process.stdout.write(header(req.kind, req.many) + '\n');
+}
+
+/** The one line on stderr at the end: counts, drops, time, why it ended. */
+function summary(ended: TraceEndedParams, stopping: string | undefined, started: number): void {
   const why = ended.reason === 'stopped' ? stopping ?? 'stopped' : ended.message ?? ended.reason;
   process.stderr.write(
     `summary: ${ended.received} events received, ${ended.dropped} dropped (kernel ${ended.droppedKernel}, transport ${ended.droppedTransport}) ` +
       `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}` +
-      (ended.unfollowed ? `; ${ended.unfollowed} descendants not followed (follow map full)` : '') + '\n',
+      (ended.unfollowed ? `; ${ended.unfollowed} descendants not followed (follow map full)` : '') +
+      '\n',
   );
-  process.stdout.write('', () => process.exit(ended.reason === 'error' ? 1 : 0));
 }
 
 /** --container with -n and --runtime in front: `-n shop --container web-1/nginx` is `shop/web-1/nginx`. */
