@@ -49,6 +49,13 @@ export function structMembers(btf: Ptr, name: string): BtfMember[] {
   return members;
 }
 
+/** The size of `struct name` in bytes. */
+export function structSize(btf: Ptr, name: string): number {
+  const id = lib().btfFindByNameKind(btf as never, name, BTF_KIND_STRUCT);
+  if (id < 0) throw new Error(`struct ${name} is not in the object's BTF`);
+  return decodeU32(entries(btf, id).type, 8);
+}
+
 /** Byte offset and size of every variable in a data section such as `.rodata`. */
 export function sectionVariables(btf: Ptr, section: string): Map<string, { offset: number; size: number }> {
   const id = lib().btfFindByNameKind(btf as never, section, BTF_KIND_DATASEC);

@@ -161,7 +161,7 @@ function privilegeItems(): CheckItem[] {
     name: 'sudo',
     status: onPath('sudo') ? 'ok' : 'warn',
     detail: onPath('sudo') ? `sudo at ${onPath('sudo')}` : 'sudo is not installed',
-    fix: 'apt-get install sudo; allow the helper without a password: "<user> ALL=(root) NOPASSWD: ' + LAUNCHER + ' \"\""',
+    fix: 'apt-get install sudo; allow the helper without a password: "<user> ALL=(root) NOPASSWD: ' + LAUNCHER + ' """',
   });
   return items;
 }

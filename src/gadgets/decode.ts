@@ -89,6 +89,10 @@ export const HDR_SIZE = 48;
 export interface Layout {
   struct: string;
   fields: Record<string, number>;
+  /** Sizes of the fields a decoder bounds by (strings, arrays): checked against the BTF too. */
+  sizes?: Record<string, number>;
+  /** The struct's whole size, where a decoder depends on it (map values). */
+  size?: number;
 }
 
 /**

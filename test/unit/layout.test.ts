@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { structMembers, withObjectBtf } from '../../src/bpf/btf';
+import { structMembers, structSize, withObjectBtf } from '../../src/bpf/btf';
+import { SYSCALLS_KEY_LAYOUT } from '../../src/gadgets/syscalls/decode';
 import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec/decode';
 import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/gadgets/decode';
 import { gadgets } from '../../src/gadgets';
@@ -43,7 +44,12 @@ for (const g of Object.values(gadgets)) {
   test(`${g.name} decoder offsets match struct ${g.layout.struct} in ${g.object}`, () => {
     withObjectBtf(path.join(BPF_DIR, g.object), (btf) => {
       const members = structMembers(btf, g.layout.struct);
-      assert.deepEqual(Object.fromEntries(members.map((m) => [m.name, m.offset])), g.layout.fields, `update src/gadgets/${g.name}.ts to match bpf/${g.name}.h`);
+      assert.deepEqual(Object.fromEntries(members.map((m) => [m.name, m.offset])), g.layout.fields, `update src/gadgets/${g.name}/decode.ts to match bpf/${g.name}.h`);
+      // The C constants a decoder bounds by (string and array lengths, the struct's size).
+      for (const [field, size] of Object.entries(g.layout.sizes ?? {})) {
+        assert.equal(members.find((m) => m.name === field)?.size, size, `${g.layout.struct}.${field} is not ${size} bytes: update src/gadgets/${g.name}/decode.ts`);
+      }
+      if (g.layout.size !== undefined) assert.equal(structSize(btf, g.layout.struct), g.layout.size, `sizeof(struct ${g.layout.struct})`);
       if ('hdr' in g.layout.fields) {
         assert.deepEqual(Object.fromEntries(structMembers(btf, 'ct_hdr').map((m) => [m.name, m.offset])), HDR_LAYOUT);
         assert.equal(members[0].size, HDR_SIZE, 'struct ct_hdr comes first');
@@ -104,4 +110,11 @@ test('monotonic timestamps become wall-clock time with nanoseconds', () => {
   const frac = (iso: string) => BigInt(iso.slice(20, 29));
   assert.equal((frac(clock.format(now + 1n)) - frac(t) + 1_000_000_000n) % 1_000_000_000n, 1n, 'one nanosecond apart');
   assert.equal((frac(clock.format(now + 999n)) - frac(t) + 1_000_000_000n) % 1_000_000_000n, 999n);
+});
+
+test('the syscalls map key matches struct syscalls_key in syscalls.bpf.o', () => {
+  withObjectBtf(path.join(BPF_DIR, 'syscalls.bpf.o'), (btf) => {
+    assert.deepEqual(Object.fromEntries(structMembers(btf, 'syscalls_key').map((m) => [m.name, m.offset])), SYSCALLS_KEY_LAYOUT.fields);
+    assert.equal(structSize(btf, 'syscalls_key'), SYSCALLS_KEY_LAYOUT.size);
+  });
 });

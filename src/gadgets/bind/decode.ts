@@ -6,6 +6,7 @@ import { ipString } from '../tcp/decode';
 export const BIND_LAYOUT = {
   struct: 'bind_event',
   fields: { hdr: 0, ret: 48, family: 52, port: 54, addr: 56, type: 72, protocol: 74, fd: 76 },
+  sizes: { addr: 16 },
 } satisfies Layout;
 
 const F = BIND_LAYOUT.fields;

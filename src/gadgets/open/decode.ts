@@ -5,10 +5,11 @@ import { withFields, cstring, decodeHeader, errnoName, type DecodeContext, type 
 export const OPEN_LAYOUT = {
   struct: 'open_event',
   fields: { hdr: 0, ret: 48, flags: 56, mode: 64, dirfd: 68, syscall: 72, eflags: 76, path: 80 },
+  sizes: { path: 256 },
 } satisfies Layout;
 
 const F = OPEN_LAYOUT.fields;
-const PATH_LEN = 256;
+const PATH_LEN = OPEN_LAYOUT.sizes.path;
 const AT_FDCWD = -100;
 const SYSCALLS = ['open', 'openat', 'openat2'] as const;
 

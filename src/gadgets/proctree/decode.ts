@@ -5,6 +5,7 @@ import { withFields, cstring, decodeHeader, waitStatus, type DecodeContext, type
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
   fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, filename: 88 },
+  sizes: { filename: 256 },
 } satisfies Layout;
 
 const F = PROCTREE_LAYOUT.fields;
@@ -21,7 +22,7 @@ export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: num
     e.childPid = dv.getUint32(at + F.child, true);
     e.childHostPid = dv.getUint32(at + F.child + 8, true);
   } else if (kind === 'exec') {
-    e.filename = cstring(bytes, at + F.filename, Math.min(256, len - F.filename));
+    e.filename = cstring(bytes, at + F.filename, Math.min(PROCTREE_LAYOUT.sizes.filename, len - F.filename));
   } else {
     const { exitCode, signal } = waitStatus(dv.getUint32(at + F.exit_code, true));
     e.exitCode = exitCode;

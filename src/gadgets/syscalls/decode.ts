@@ -9,10 +9,16 @@ import { SYSCALL_NAMES } from './names';
 export const SYSCALLS_LAYOUT = {
   struct: 'syscalls_stats',
   fields: { count: 0, total_ns: 8, max_ns: 16, pid: 24, errors: 28, comm: 32, hist: 48 },
+  sizes: { comm: 16, hist: 32 * 4 },
+  size: 48 + 32 * 4,
 } satisfies Layout;
 
-export const SYSCALLS_KEY_SIZE = 8;
-export const SYSCALLS_VALUE_SIZE = 48 + 32 * 4;
+/** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
+export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4 }, size: 8 } satisfies Layout;
+
+export const SYSCALLS_KEY_SIZE = SYSCALLS_KEY_LAYOUT.size;
+export const SYSCALLS_VALUE_SIZE = SYSCALLS_LAYOUT.size;
+const HIST_SLOTS = SYSCALLS_LAYOUT.sizes.hist / 4;
 const F = SYSCALLS_LAYOUT.fields;
 
 export function syscallName(nr: number): string {
@@ -37,11 +43,11 @@ export function summarize(hist: number[], count: number, total: number, max: num
 export function decodeSyscallsEntry(key: Buffer, value: Buffer): SyscallsEntry {
   const count = Number(value.readBigUInt64LE(F.count));
   const hist: number[] = [];
-  for (let i = 0; i < 32; i++) hist.push(value.readUInt32LE(F.hist + 4 * i));
+  for (let i = 0; i < HIST_SLOTS; i++) hist.push(value.readUInt32LE(F.hist + 4 * i));
   return {
     pid: value.readUInt32LE(F.pid),
     hostPid: key.readUInt32LE(0),
-    comm: cstring(value, F.comm, 16),
+    comm: cstring(value, F.comm, SYSCALLS_LAYOUT.sizes.comm),
     syscall: syscallName(key.readUInt32LE(4)),
     count,
     errors: value.readUInt32LE(F.errors),

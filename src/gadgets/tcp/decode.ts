@@ -5,6 +5,7 @@ import { withFields, decodeHeader, type DecodeContext, type Layout } from '../de
 export const TCP_LAYOUT = {
   struct: 'tcp_event',
   fields: { hdr: 0, duration_ns: 48, bytes_sent: 56, bytes_received: 64, saddr: 72, daddr: 88, family: 104, sport: 106, dport: 108, attributed: 110, oldstate: 112, newstate: 116 },
+  sizes: { saddr: 16, daddr: 16 },
 } satisfies Layout;
 
 const F = TCP_LAYOUT.fields;

@@ -5,6 +5,7 @@ import { withFields, decodeHeader, type DecodeContext, type Layout } from '../de
 export const UPROBE_LAYOUT = {
   struct: 'uprobe_event',
   fields: { hdr: 0, latency_ns: 48, calls: 56, args: 64, ret: 112 },
+  sizes: { args: 6 * 8 },
 } satisfies Layout;
 
 const F = UPROBE_LAYOUT.fields;
@@ -17,7 +18,7 @@ function int64(v: bigint): number | string {
 
 export function decodeUprobe(dv: DataView, bytes: Buffer, at: number, _len: number, ctx: DecodeContext): UprobeEvent {
   const args: (number | string)[] = [];
-  for (let i = 0; i < 6; i++) args.push(int64(dv.getBigUint64(at + F.args + 8 * i, true)));
+  for (let i = 0; i < UPROBE_LAYOUT.sizes.args / 8; i++) args.push(int64(dv.getBigUint64(at + F.args + 8 * i, true)));
   return withFields<UprobeEvent>(decodeHeader('uprobe', dv, bytes, at, ctx), {
     target: ctx.uprobe?.path ?? '',
     function: ctx.uprobe?.function ?? '',
