@@ -15,3 +15,18 @@ docker run -d --name "$name" --network none --label container-trace.demo=1 conta
   (while :; do /usr/local/bin/healthcheck 2>/dev/null || true; sleep 5; done) &
   exec sh -c "while :; do sleep 10; done"' >/dev/null
 echo "demo container $name is running" >&2
+
+# The same demo under the other runtimes, when they are there: Podman and containerd.
+if command -v podman >/dev/null && podman image exists localhost/container-trace/busybox:latest 2>/dev/null; then
+  if [ "$(podman inspect -f '{{.State.Running}}' "$name-podman" 2>/dev/null)" != true ]; then
+    podman rm -f "$name-podman" >/dev/null 2>&1 || true
+    podman run -d --name "$name-podman" --network none localhost/container-trace/busybox:latest sh -c 'while :; do date > /tmp/now; sleep 2; done' >/dev/null && echo "demo container $name-podman is running (Podman)" >&2
+  fi
+fi
+if [ -S /run/containerd/containerd.sock ] && ctr -n default images check "name==docker.io/container-trace/busybox:latest" 2>/dev/null | grep -q busybox; then
+  if ! ctr -n default task ls 2>/dev/null | grep -q "^$name-containerd .*RUNNING"; then
+    ctr -n default task rm -f "$name-containerd" >/dev/null 2>&1 || true
+    ctr -n default container rm "$name-containerd" >/dev/null 2>&1 || true
+    ctr -n default run -d docker.io/container-trace/busybox:latest "$name-containerd" sh -c 'while :; do date > /tmp/now; sleep 2; done' >/dev/null && echo "demo container default/$name-containerd is running (containerd)" >&2
+  fi
+fi

@@ -30,7 +30,7 @@ for (const dep of ['koffi', '@koromix/koffi-linux-x64']) {
 const out = join(root, 'dist', `container-trace-${pkg.version}.vsix`);
 execFileSync(
   join(root, 'node_modules', '.bin', 'vsce'),
-  ['package', '--allow-missing-repository', '--skip-license', '--out', out],
+  ['package', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '--out', out],
   { cwd: stage, stdio: 'inherit' },
 );
 const size = statSync(out).size;

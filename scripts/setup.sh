@@ -33,6 +33,8 @@ declare -A need=(
   [uidmap]=/usr/bin/newuidmap
   [slirp4netns]=/usr/bin/slirp4netns
   [curl]=/usr/bin/curl
+  # the packaging test lists the .vsix
+  [unzip]=/usr/bin/unzip
 )
 missing=()
 for pkg in "${!need[@]}"; do
