@@ -4,6 +4,7 @@
  * matcher the CLI, the helper and the extension use.
  */
 import { RUNTIME_KINDS, type ContainerInfo, type RuntimeKind } from './types';
+import type { ContainerSelector } from '../protocol/messages';
 
 export interface ContainerRef {
   runtime?: RuntimeKind;
@@ -46,16 +47,8 @@ export function describeContainer(c: ContainerInfo): string {
   return `${c.runtime}:${path} (${c.id.slice(0, 12)})${c.node ? ` in ${c.node.name}` : ''}`;
 }
 
-/** What a selector can ask of a container (the protocol's ContainerSelector). */
-export interface SelectorFields {
-  runtime?: string;
-  namespace?: string;
-  pod?: string;
-  labels?: Record<string, string>;
-  names?: string[];
-  composeProject?: string;
-  composeService?: string;
-}
+/** What a selector can ask of a container: the protocol's ContainerSelector. */
+export type SelectorFields = ContainerSelector;
 
 /** Whether a running container matches every field the selector gives. */
 export function selectorMatches(c: ContainerInfo, s: SelectorFields): boolean {

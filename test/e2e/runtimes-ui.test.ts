@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
-import { docker, skipReason, waitFor } from '../support/integration';
+import { docker, skipReason, startNode, waitFor } from '../support/integration';
 import { CriClient } from '../support/cri';
 import { REPO } from '../support/paths';
 
@@ -47,14 +47,7 @@ before(async () => {
   // The pod's app starts a marker program whenever /tmp/go appears.
   await cri!.runContainer(pod, 'app', 'while :; do if [ -e /tmp/go ]; then rm /tmp/go; /bin/echo pod-marker; fi; sleep 0.2; done');
   await cri!.runContainer(pod, 'sidecar', 'while :; do sleep 1; done');
-  docker(
-    'run', '-d', '--name', NODE, '--network', 'none', '--label', 'container-trace.test=1',
-    '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE', '--cap-add', 'MKNOD',
-    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--cgroupns', 'host',
-    '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '--tmpfs', '/run', '--tmpfs', '/tmp', 'container-trace/node:latest',
-  );
-  const nodePid = Number(docker('inspect', '-f', '{{.State.Pid}}', NODE));
-  await waitFor('the node runtime', () => fs.existsSync(`/proc/${nodePid}/root/run/node-ready`), 30_000);
+  await startNode(NODE);
   docker('exec', NODE, 'ctr', 'run', '-d', '--snapshotter', 'native', `docker.io/${IMAGE}`, 'inner', 'sh', '-c', 'while :; do sleep 1; done');
   server = await startCodeServer();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, docker, nsIds, skipReason, traceCli, waitFor, type TraceRun } from '../support/integration';
+import { cli, docker, nsIds, skipReason, startNode, traceCli, waitFor, watchTrace, type TraceRun } from '../support/integration';
 import { CriClient } from '../support/cri';
 import { REPO } from '../support/paths';
 
@@ -142,7 +142,7 @@ describe('runtimes (integration)', { skip }, () => {
       gid: Number(sh('id', ['-g', 'ct-rl'])),
       env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/home/ct-rl', USER: 'ct-rl', XDG_RUNTIME_DIR: `/run/user/${rlUid}` },
     });
-    const t = wrap(child);
+    const t = watchTrace(child);
     const ev = await execTraced(t, hostPid, "31.22", 2);
     assert.match(t.stderr(), /with sudo -n/);
     assert.equal(ev.container.runtime, 'podman-rootless');
@@ -176,14 +176,7 @@ describe('runtimes (integration)', { skip }, () => {
 
   test('a runtime inside a container (kind-like node): its containers are listed under it, traced with three PID levels', async () => {
     const node = `${TAG}-node`;
-    docker(
-      'run', '-d', '--name', node, '--network', 'none', '--label', 'container-trace.test=1',
-      '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE', '--cap-add', 'MKNOD',
-      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--cgroupns', 'host',
-      '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '--tmpfs', '/run', '--tmpfs', '/tmp', 'container-trace/node:latest',
-    );
-    const nodePid = Number(docker('inspect', '-f', '{{.State.Pid}}', node));
-    await waitFor('the node runtime', () => fs.existsSync(`/proc/${nodePid}/root/run/node-ready`), 30_000);
+    await startNode(node);
     docker('exec', node, 'ctr', 'run', '-d', '--snapshotter', 'native', `docker.io/${IMAGE}`, 'inner', 'sh', '-c', script('31.55'));
     const c = await waitFor('the nested container in the list', () => listed().find((x) => x.name === 'inner' && x.node?.name === node && x.hostPid > 0));
     assert.equal(c.runtime, 'containerd');
@@ -328,38 +321,3 @@ describe('runtimes (integration)', { skip }, () => {
     }
   });
 });
-
-/** A trace process started some other way (another user), as traceCli's TraceRun. */
-function wrap(child: ReturnType<typeof spawn>): TraceRun {
-  const events: Record<string, unknown>[] = [];
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      if (line.startsWith('{')) events.push(JSON.parse(line));
-    }
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (/^ready$/m.test(err)) resolve();
-    });
-    void exited.then((code) => reject(new Error(`trace exited with ${code} before ready: ${err}`)));
-  });
-  return {
-    child,
-    events,
-    stderr: () => err,
-    ready,
-    exited,
-    stop: (signal = 'SIGINT') => {
-      child.kill(signal);
-      return exited;
-    },
-  };
-}

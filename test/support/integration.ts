@@ -86,7 +86,11 @@ export function traceCli(...args: string[]): TraceRun {
 
 /** traceCli with extra environment variables. */
 export function traceCliWith(env: Record<string, string>, ...args: string[]): TraceRun {
-  const child = spawn(process.execPath, [CLI, 'trace', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  return watchTrace(spawn(process.execPath, [CLI, 'trace', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
+}
+
+/** A `trace … --json` process however it was started (another user, another environment): events parsed as they come. */
+export function watchTrace(child: ChildProcess): TraceRun {
   const events: Record<string, unknown>[] = [];
   let out = '';
   let err = '';
@@ -164,4 +168,20 @@ export function targetBinary(): string {
 /** Copy the workload into a container as /bin/ct-target. */
 export function installTarget(container: string): void {
   docker('cp', targetBinary(), `${container}:/bin/ct-target`);
+}
+
+/**
+ * A kind-like node: a container running its own containerd (the node image
+ * from scripts/runtimes-setup.sh), started and ready; its host PID.
+ */
+export async function startNode(name: string): Promise<number> {
+  docker(
+    'run', '-d', '--name', name, '--network', 'none', '--label', LABEL,
+    '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE', '--cap-add', 'MKNOD',
+    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--cgroupns', 'host',
+    '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw', '--tmpfs', '/run', '--tmpfs', '/tmp', 'container-trace/node:latest',
+  );
+  const pid = hostPidOf(name);
+  await waitFor('the node runtime', () => fs.existsSync(`/proc/${pid}/root/run/node-ready`), 30_000);
+  return pid;
 }
