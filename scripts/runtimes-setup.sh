@@ -85,6 +85,12 @@ grep -q '^ct-rl:' /etc/subuid || echo "ct-rl:200000:65536" >> /etc/subuid
 grep -q '^ct-rl:' /etc/subgid || echo "ct-rl:200000:65536" >> /etc/subgid
 install -d -o ct-rl -g ct-rl -m 700 "/run/user/$uid"
 as_rl() { runuser -u ct-rl -- env XDG_RUNTIME_DIR="/run/user/$uid" HOME="/home/ct-rl" "$@"; }
+# A pause process recorded in the runtime dir but killed since (a machine whose
+# processes were stopped) leaves rootless Podman refusing every command.
+if ! as_rl podman info >/dev/null 2>&1; then
+  log "resetting rootless Podman's state for ct-rl (podman system migrate)"
+  as_rl podman system migrate >/dev/null 2>&1 || true
+fi
 if ! as_rl podman image exists "localhost/$IMAGE" 2>/dev/null; then
   docker save "$IMAGE" > /tmp/ct-busybox.tar
   chmod 644 /tmp/ct-busybox.tar

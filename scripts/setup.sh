@@ -52,6 +52,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+  # dockerd uses a system containerd when /run/containerd/containerd.sock
+  # exists; a socket file left by a containerd that is gone (a machine whose
+  # processes were killed) makes it wait on nobody and give up. Remove it.
+  if [ -S /run/containerd/containerd.sock ] && command -v ctr >/dev/null \
+     && ! timeout 5 ctr --address /run/containerd/containerd.sock version >/dev/null 2>&1; then
+    log "removing a stale /run/containerd/containerd.sock (no containerd answers on it)"
+    rm -f /run/containerd/containerd.sock /run/containerd/containerd.sock.ttrpc
+  fi
   log "starting dockerd"
   mkdir -p /var/log
   (setsid dockerd >/var/log/container-trace-dockerd.log 2>&1 &)
