@@ -10,6 +10,8 @@ import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] ?? 'all';
+// `node scripts/test.mjs integration helper bind`: only the files whose names contain one of these.
+const only = process.argv.slice(3);
 const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : which === 'lint' ? [] : [which];
 
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
@@ -29,7 +31,7 @@ const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 for (const suite of suites) {
   const dir = join(root, 'test', suite);
   if (!existsSync(dir)) continue;
-  const entries = readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
+  const entries = readdirSync(dir).filter((f) => f.endsWith('.test.ts') && (!only.length || only.some((o) => f.includes(o)))).map((f) => join(dir, f));
   if (!entries.length) continue;
   const out = join(root, 'out', suite);
   rmSync(out, { recursive: true, force: true });

@@ -5,16 +5,12 @@
  * page then the data area mapped twice, so a record never wraps.
  */
 import { lib, isNull, view, address, lastErrno, errnoMessage, type Ptr } from './native';
+import { RECORD_BUSY_BIT as BUSY_BIT, RECORD_DISCARD_BIT as DISCARD_BIT, RECORD_HEADER as HEADER, recordSpan } from '../gadgets/records';
 
 const PROT_READ = 1;
 const PROT_WRITE = 2;
 const MAP_SHARED = 1;
-const BUSY_BIT = 0x80000000;
-const DISCARD_BIT = 0x40000000;
-const HEADER = 8;
 const MAP_FAILED = 0xffffffffffffffffn;
-
-export type RecordHandler = (data: DataView, bytes: Buffer, offset: number, length: number) => void;
 
 /**
  * The consumer's view of a ring: the consumer position, the producer page
@@ -26,7 +22,6 @@ export class RingView {
   private readonly consumerPos: BigUint64Array;
   private readonly producerPos: BigUint64Array;
   private readonly headers: Uint32Array;
-  private readonly data: DataView;
   private readonly bytes: Buffer;
 
   /** `consumer`: the consumer page; `producer`: the producer page, then the data area twice. */
@@ -40,32 +35,37 @@ export class RingView {
     this.consumerPos = new BigUint64Array(consumer, 0, 1);
     this.producerPos = new BigUint64Array(producer, 0, 1);
     this.headers = new Uint32Array(producer);
-    this.data = new DataView(producer);
     this.bytes = Buffer.from(producer);
   }
 
   /**
-   * Hand up to `maxRecords` committed records to `onRecord`, then release
-   * their space to the producer. Returns how many records were handed over;
-   * stops early at a record still being written; skips discarded ones.
+   * Copy committed records, as they lie in the ring (the kernel's framing,
+   * discarded ones included and marked), up to `maxRecords` records and
+   * `maxBytes` bytes (at least one record), then release their space. One
+   * copy: the data area is mapped twice, so the span never wraps. Returns
+   * the copy and how many records in it are not discarded; undefined when
+   * nothing is committed.
    */
-  drain(maxRecords: number, onRecord: RecordHandler): number {
-    let cons = Number(Atomics.load(this.consumerPos, 0));
+  take(maxRecords: number, maxBytes: number): { data: Buffer; count: number } | undefined {
+    const start = Number(Atomics.load(this.consumerPos, 0));
     const prod = Number(Atomics.load(this.producerPos, 0));
-    let handed = 0;
-    while (cons < prod && handed < maxRecords) {
-      const at = this.page + (cons & this.mask);
-      const header = Atomics.load(this.headers, at >>> 2);
+    const limit = Math.min(maxBytes, this.size);
+    let cons = start;
+    let count = 0;
+    while (cons < prod && count < maxRecords) {
+      const header = Atomics.load(this.headers, (this.page + (cons & this.mask)) >>> 2);
       if (header & BUSY_BIT) break;
-      const len = header & ~(BUSY_BIT | DISCARD_BIT);
-      if (!(header & DISCARD_BIT)) {
-        onRecord(this.data, this.bytes, at + HEADER, len);
-        handed++;
-      }
-      cons += (len + HEADER + 7) & ~7;
+      const span = recordSpan(header & ~(BUSY_BIT | DISCARD_BIT));
+      if (cons > start && cons - start + span > limit) break;
+      if (!(header & DISCARD_BIT)) count++;
+      cons += span;
     }
+    if (cons === start) return undefined;
+    const from = this.page + (start & this.mask);
+    const data = Buffer.allocUnsafe(cons - start);
+    this.bytes.copy(data, 0, from, from + (cons - start));
     Atomics.store(this.consumerPos, 0, BigInt(cons));
-    return handed;
+    return { data, count };
   }
 }
 
@@ -96,9 +96,9 @@ export class RingBufferReader {
     this.view = new RingView(view(this.consumerMap, this.page), view(this.producerMap, producerLen), this.page, size);
   }
 
-  /** See RingView.drain; nothing once closed. */
-  drain(maxRecords: number, onRecord: RecordHandler): number {
-    return this.closed ? 0 : this.view.drain(maxRecords, onRecord);
+  /** See RingView.take; nothing once closed. */
+  take(maxRecords: number, maxBytes: number): { data: Buffer; count: number } | undefined {
+    return this.closed ? undefined : this.view.take(maxRecords, maxBytes);
   }
 
   close(): void {

@@ -3,12 +3,13 @@
  * itself), else in the helper started elevated, as its JSON-RPC client.
  */
 import { createRuntimes } from '../runtime';
-import { TraceEnded, TraceEvents, TraceStart, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
+import { TraceEnded, TraceStart, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
 import { planHelper, onTerminal, ElevationError, type ElevationMode } from '../client/elevation';
 import { startHelper } from '../client/helper-process';
 import { LAUNCHER } from '../install';
 import { VERSION } from '../version';
 import { visible } from '../gadgets/text';
+import { TraceReceiver } from '../client/trace-receiver';
 
 export interface TraceBackend {
   start(params: TraceStartParams, onEvents: (batch: TraceEvent[]) => void, onEnded: (e: TraceEndedParams) => void): Promise<TraceStartResult>;
@@ -42,8 +43,19 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
   routeLibbpfLog((level, line) => (verbose && level !== 'debug' ? log('warn', `libbpf: ${line}`) : undefined));
   const engine = new TraceEngine(createRuntimes({ dockerHost }), log);
   return {
-    start: (params, onEvents, onEnded) =>
-      engine.start(params, { events: (_id, batch) => onEvents(batch), stats: () => undefined, ended: onEnded, backlog: () => stdoutBacklog.bytes }),
+    async start(params, onEvents, onEnded) {
+      // Records are decoded here as a helper's client decodes them.
+      const receiver = new TraceReceiver((_id, events) => onEvents(events));
+      const result = await engine.start(params, {
+        events: (_id, batch) => onEvents(batch),
+        records: (id, data) => receiver.records(id, data),
+        stats: () => undefined,
+        ended: onEnded,
+        backlog: () => stdoutBacklog.bytes,
+      });
+      receiver.started(params.gadget, result);
+      return result;
+    },
     stop: (id) => {
       try {
         engine.stop(id);
@@ -93,12 +105,15 @@ export async function helperBackend(mode: ElevationMode, verbose: boolean, log: 
   const h = await startElevatedHelper(mode, verbose, log, allowUninstalled);
   return {
     async start(params, onEvents, onEnded) {
-      h.connection.onNotification(TraceEvents, (p) => onEvents(p.events));
+      const receiver = new TraceReceiver((_id, events) => onEvents(events));
+      receiver.listen(h.connection);
       h.connection.onNotification(TraceEnded, (p) => onEnded(p));
       void h.exited.then(({ code, signal }) =>
         onEnded({ sessionId: '', reason: 'error', message: `the helper exited (${signal ?? `code ${code}`})`, received: 0, dropped: 0, droppedKernel: 0, droppedTransport: 0 }),
       );
-      return h.connection.sendRequest(TraceStart, params);
+      const result = await h.connection.sendRequest(TraceStart, params);
+      receiver.started(params.gadget, result);
+      return result;
     },
     stop: (id) => void h.connection.sendRequest(TraceStop, { sessionId: id }).catch(() => undefined),
     close: () => h.child.stdin?.end(),

@@ -158,6 +158,7 @@ export class TraceEngine {
         pidNamespaceLevel: trace.level,
         followed: trace.follow ? followed : undefined,
         matched: trace.selector ? session.matched.map((m) => m.label) : undefined,
+        records: session.recordsInfo(),
       };
     } catch (err) {
       throw classify(err);

@@ -7,23 +7,28 @@ import * as path from 'node:path';
 import { BpfObject } from '../bpf/object';
 import { RingBufferReader } from '../bpf/ringbuf';
 import { gadgets, WallClock, type DecodeContext } from '../gadgets';
-import type { EndReason, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
+import type { EndReason, PidnsMember, RecordsInfo, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
 import { bpfObjectDir, tracepointExists } from './system';
 import { namespaceInode as pidNamespaceOf } from '../proc/ns';
 import { containerLabel, type ResolvedTrace, type SelectorMember } from './resolve';
 
 /** Where a session's output goes (the helper's connection, the CLI's stdout). */
 export interface SessionSink {
-  /** `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
+  /** Kinds read from maps: decoded reports. `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
   events(sessionId: string, batch: TraceEvent[], bytes: number): void;
+  /** Ring-buffer kinds: raw records as the ring holds them (src/gadgets/records.ts), `count` events; decoded by the receiver. */
+  records(sessionId: string, data: Buffer, count: number): void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;
+  /** Selector traces: containers that joined, before any of their records. */
+  members?(sessionId: string, joined: PidnsMember[]): void;
   /** Bytes handed over but not yet written out to the client; batches are dropped (and counted) above maxQueuedBytes. */
   backlog?(): number;
 }
 
 export interface SessionLimits {
-  maxEventsPerBatch: number;
+  /** Raw record bytes per batch (ring-buffer kinds). */
+  maxBatchBytes: number;
   /** Encoded bytes queued to the client before further batches are dropped (and counted). */
   maxQueuedBytes: number;
   /** Records consumed per poll tick before yielding to the event loop. */
@@ -36,9 +41,9 @@ export interface SessionLimits {
 }
 
 export const DEFAULT_LIMITS: SessionLimits = {
-  maxEventsPerBatch: 1024,
+  maxBatchBytes: 256 << 10,
   maxQueuedBytes: 32 << 20,
-  maxRecordsPerTick: 4096,
+  maxRecordsPerTick: 16384,
   pollIntervalMs: 20,
   statsIntervalMs: 1000,
   watchIntervalMs: 250,
@@ -50,8 +55,8 @@ export const SCOPE_NS_MAX = 1024;
 
 /** JSON of an event: its fixed fields, names and a container label. */
 const EVENT_OVERHEAD = 512;
-/** An upper bound of an event's JSON from its record: every byte escaped at worst as \uXXXX would be 6×; strings are UTF-8 mostly, so 2× plus the fixed part. */
-const encodedBound = (recordBytes: number) => EVENT_OVERHEAD + 2 * recordBytes;
+/** A record batch once sent: base64 (4/3) and the notification around it. */
+const encodedRecords = (bytes: number) => Math.ceil(bytes / 3) * 4 + 128;
 
 // Indexes of the per-CPU stats map (bpf/types.h enum ct_stat).
 const STAT_RB_FULL = 0;
@@ -65,7 +70,6 @@ export class TraceSession {
   private readonly reader: RingBufferReader;
   private readonly ctx: DecodeContext;
   private batch: TraceEvent[] = [];
-  private batchBytes = 0;
   private received = 0;
   private droppedTransport = 0;
   private lastStatsReceived = 0;
@@ -163,12 +167,26 @@ export class TraceSession {
     this.rematching = true;
     try {
       const { joined, left } = this.setMembers(await this.trace.selector.rematch());
-      if (!this.ended && (joined.length || left.length)) this.onMembers?.(joined, left);
+      if (this.ended) return;
+      // Before any of their records: the receiver names events by these.
+      const added = joined.filter((m) => this.members.has(m.pidns));
+      if (added.length) this.sink.members?.(this.id, added.map((m) => ({ pidns: m.pidns, container: m.label })));
+      if (joined.length || left.length) this.onMembers?.(joined, left);
     } catch {
       /* a runtime did not answer this time: keep the members */
     } finally {
       this.rematching = false;
     }
+  }
+
+  /** How a receiver decodes this trace's records (ring-buffer kinds). */
+  recordsInfo(): RecordsInfo | undefined {
+    if (!gadgets[this.trace.gadget].source.ring) return undefined;
+    return {
+      container: this.ctx.container,
+      members: this.trace.selector ? this.matched.map((m) => ({ pidns: m.pidns, container: m.label })) : undefined,
+      uprobe: this.ctx.uprobe,
+    };
   }
 
   /** Told when containers join or leave a selector trace. */
@@ -206,24 +224,34 @@ export class TraceSession {
     this.schedulePoll(handed >= this.limits.maxRecordsPerTick ? 0 : this.limits.pollIntervalMs);
   }
 
+  /**
+   * Hand up to `max` records over as raw batches (no decoding here: the
+   * receiver decodes). A batch the client has no room for is dropped whole
+   * and counted.
+   */
   private drain(max: number): number {
-    const decode = gadgets[this.trace.gadget].source.ring;
-    if (!decode) return 0; // reports come from maps (collect)
-    const handed = this.reader.drain(max, (dv, bytes, at, len) => {
-      this.batch.push(decode(dv, bytes, at, len, this.ctx) as TraceEvent);
-      this.batchBytes += encodedBound(len);
-      if (this.batch.length >= this.limits.maxEventsPerBatch) this.flush();
-    });
-    this.flush();
+    if (!gadgets[this.trace.gadget].source.ring) return 0; // reports come from maps (collect)
+    let handed = 0;
+    while (handed < max) {
+      const taken = this.reader.take(max - handed, this.limits.maxBatchBytes);
+      if (!taken) break;
+      handed += taken.count;
+      if (!taken.count) continue; // discarded records only
+      if ((this.sink.backlog?.() ?? 0) + encodedRecords(taken.data.length) > this.limits.maxQueuedBytes) {
+        this.droppedTransport += taken.count;
+        continue;
+      }
+      this.received += taken.count;
+      this.sink.records(this.id, taken.data, taken.count);
+    }
     return handed;
   }
 
   private flush(): void {
     if (!this.batch.length) return;
     const batch = this.batch;
-    const bytes = this.batchBytes || batch.length * EVENT_OVERHEAD;
+    const bytes = batch.length * EVENT_OVERHEAD;
     this.batch = [];
-    this.batchBytes = 0;
     if ((this.sink.backlog?.() ?? 0) + bytes > this.limits.maxQueuedBytes) {
       this.droppedTransport += batch.length;
       return;

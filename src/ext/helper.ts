@@ -8,11 +8,11 @@ import type { ChildProcess } from 'node:child_process';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { planHelper, type HelperPlan } from '../client/elevation';
 import { startHelper } from '../client/helper-process';
+import { TraceReceiver } from '../client/trace-receiver';
 import {
   HelperLog,
   Shutdown,
   TraceEnded,
-  TraceEvents,
   TraceStart,
   TraceStats,
   TraceStop,
@@ -42,6 +42,7 @@ export class HelperClient implements vscode.Disposable {
   private starting: Promise<MessageConnection> | undefined;
   private stopping = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private receiver: TraceReceiver | undefined;
   info: InitializeResult | undefined;
 
   private readonly events = new vscode.EventEmitter<TraceEventsParams>();
@@ -114,9 +115,14 @@ export class HelperClient implements vscode.Disposable {
     password = undefined;
     const { child, connection } = h;
     this.child = child;
-    connection.onNotification(TraceEvents, (p) => this.events.fire(p));
+    const receiver = new TraceReceiver((sessionId, events) => this.events.fire({ sessionId, events }));
+    receiver.listen(connection);
+    this.receiver = receiver;
     connection.onNotification(TraceStats, (p) => this.stats.fire(p));
-    connection.onNotification(TraceEnded, (p) => this.ended.fire(p));
+    connection.onNotification(TraceEnded, (p) => {
+      receiver.ended(p.sessionId);
+      this.ended.fire(p);
+    });
     connection.onNotification(HelperLog, (p) => {
       const write = { error: this.log.error, warn: this.log.warn, info: this.log.info, debug: this.log.debug }[p.level] ?? this.log.info;
       write.call(this.log, p.message);
@@ -141,7 +147,9 @@ export class HelperClient implements vscode.Disposable {
 
   async startTrace(params: TraceStartParams): Promise<TraceStartResult> {
     const c = await this.ready();
-    return c.sendRequest(TraceStart, params);
+    const result = await c.sendRequest(TraceStart, params);
+    this.receiver?.started(params.gadget, result);
+    return result;
   }
 
   /** The runtimes only root reads, listed by the running helper (never starts it). */

@@ -16,6 +16,8 @@ import {
   Shutdown,
   TraceEnded,
   TraceEvents,
+  TraceMembers,
+  TraceRecords,
   TraceStart,
   TraceStats,
   TraceStop,
@@ -102,7 +104,7 @@ export function serveHelper(
 
 const LIMITS: HelperLimits = {
   maxSessions: MAX_SESSIONS,
-  maxEventsPerBatch: DEFAULT_LIMITS.maxEventsPerBatch,
+  maxBatchBytes: DEFAULT_LIMITS.maxBatchBytes,
   maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
   maxRingBytes: MAX_RING_BYTES,
 };
@@ -121,6 +123,15 @@ function clientSink(connection: MessageConnection): SessionSink {
       const written = () => void (queued -= bytes);
       connection.sendNotification(TraceEvents, { sessionId, events }).then(written, written);
     },
+    // Raw records, as base64: the client decodes them (the root side only copies bytes).
+    records: (sessionId, data, count) => {
+      const records = data.toString('base64');
+      const bytes = records.length + 128;
+      queued += bytes;
+      const written = () => void (queued -= bytes);
+      connection.sendNotification(TraceRecords, { sessionId, records, count }).then(written, written);
+    },
+    members: (sessionId, joined) => void connection.sendNotification(TraceMembers, { sessionId, joined }).catch(() => undefined),
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
     ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
     backlog: () => queued,

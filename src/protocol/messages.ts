@@ -7,7 +7,7 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ContainerLabel, GadgetName, TraceEvent } from './events';
 import type { ContainerInfo, RuntimeStatus } from '../runtime/types';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The helper writes this line on stderr once it serves (after its own checks); clients wait for it. */
 export const READY_BANNER = 'container-trace helper ready';
@@ -37,7 +37,8 @@ export interface InitializeResult {
 
 export interface HelperLimits {
   maxSessions: number;
-  maxEventsPerBatch: number;
+  /** Raw record bytes per trace/records batch. */
+  maxBatchBytes: number;
   /** Bytes queued to the client (sent, not yet written out) before further batches are dropped and counted. */
   maxQueuedBytes: number;
   /** Ring-buffer bytes all traces may hold in the kernel together. */
@@ -119,6 +120,27 @@ export interface TraceStartResult {
   pidNamespaceLevel: number;
   /** Followed processes seeded at start (follow scope). */
   followed?: number;
+  /** Ring-buffer kinds: events come as trace/records; decode them with this. Kinds read from maps send trace/events. */
+  records?: RecordsInfo;
+}
+
+/** A container of a selector trace, by the inode of its PID namespace (what its records carry). */
+export interface PidnsMember {
+  pidns: number;
+  container: ContainerLabel;
+}
+
+/**
+ * Ring-buffer kinds: their events come as trace/records batches of raw BPF
+ * records, which the client decodes with the kind's shared decoder and this.
+ */
+export interface RecordsInfo {
+  /** The label every event carries (a selector's own label when no member matches). */
+  container: ContainerLabel;
+  /** Selector traces: the containers at start; trace/members adds those that join. */
+  members?: PidnsMember[];
+  /** uprobe: what was attached (path inside the container, function). */
+  uprobe?: { path: string; function: string };
 }
 
 export interface TraceStopParams {
@@ -128,6 +150,22 @@ export interface TraceStopParams {
 export interface TraceEventsParams {
   sessionId: string;
   events: TraceEvent[];
+}
+
+/**
+ * A batch of raw records (base64 of a ring buffer span in the kernel's own
+ * framing; see src/gadgets/records.ts), `count` events in it.
+ */
+export interface TraceRecordsParams {
+  sessionId: string;
+  records: string;
+  count: number;
+}
+
+/** Selector traces: containers that joined, so their records can be named. */
+export interface TraceMembersParams {
+  sessionId: string;
+  joined: PidnsMember[];
 }
 
 export interface TraceCounters {
@@ -211,6 +249,8 @@ export const TraceStop = new RequestType<TraceStopParams, TraceCounters, void>('
 export const Shutdown = new RequestType0<void, void>('shutdown');
 
 export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
+export const TraceRecords = new NotificationType<TraceRecordsParams>('trace/records');
+export const TraceMembers = new NotificationType<TraceMembersParams>('trace/members');
 export const TraceStats = new NotificationType<TraceStatsParams>('trace/stats');
 export const TraceEnded = new NotificationType<TraceEndedParams>('trace/ended');
 export const HelperLog = new NotificationType<LogParams>('helper/log');

@@ -4,8 +4,9 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { TraceReceiver } from '../../src/client/trace-receiver';
 import { docker, ourPrograms, removeContainers, runContainer, skipReason, startHelper, waitFor, type HelperRun } from '../support/integration';
-import { ErrorCode, TraceEnded, TraceEvents, TraceStart, TraceStats, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStatsParams } from '../../src/protocol';
+import { ErrorCode, TraceEnded, TraceStart, TraceStats, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStatsParams } from '../../src/protocol';
 
 const skip = skipReason();
 const A = `ct-it-helper-${process.pid}`;
@@ -15,9 +16,9 @@ async function traceWithHelper(container: string) {
   const events: TraceEvent[] = [];
   const stats: TraceStatsParams[] = [];
   const ended: TraceEndedParams[] = [];
-  helper.connection.onNotification(TraceEvents, (p) => {
-    events.push(...p.events);
-  });
+  // As the extension takes them: raw records decoded on this side.
+  const receiver = new TraceReceiver((_id, batch) => events.push(...batch));
+  receiver.listen(helper.connection);
   helper.connection.onNotification(TraceStats, (p) => {
     stats.push(p);
   });
@@ -25,6 +26,7 @@ async function traceWithHelper(container: string) {
     ended.push(p);
   });
   const result = await helper.connection.sendRequest(TraceStart, { gadget: 'exec', container });
+  receiver.started('exec', result);
   return { helper, events, stats, ended, result };
 }
 

@@ -6,7 +6,8 @@
  */
 import { planHelper } from '../../src/client/elevation';
 import { startHelper } from '../../src/client/helper-process';
-import { TraceEvents, TraceStart, TraceStop } from '../../src/protocol';
+import { TraceStart, TraceStop } from '../../src/protocol';
+import { TraceReceiver } from '../../src/client/trace-receiver';
 
 async function main() {
   const [container, seconds, version] = process.argv.slice(2);
@@ -23,8 +24,10 @@ async function main() {
   const plan = planHelper({ mode: 'sudo', cliPath: '/nonexistent/cli.js', version });
   process.stderr.write(`plan: ${plan.how}; password needed: ${plan.needsPassword}\n`);
   const h = await startHelper(plan, { password, client: { name: 'sudo-client', version: '1' } });
-  h.connection.onNotification(TraceEvents, (p) => p.events.forEach((e) => process.stdout.write(JSON.stringify(e) + '\n')));
+  const receiver = new TraceReceiver((_id, events) => events.forEach((e) => process.stdout.write(JSON.stringify(e) + '\n')));
+  receiver.listen(h.connection);
   const r = await h.connection.sendRequest(TraceStart, { gadget: 'exec', container });
+  receiver.started('exec', r);
   process.stderr.write('ready\n');
   await new Promise((res) => setTimeout(res, Number(seconds) * 1000));
   await h.connection.sendRequest(TraceStop, { sessionId: r.sessionId });

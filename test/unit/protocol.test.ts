@@ -36,7 +36,7 @@ describe('helper protocol', () => {
     assert.equal(r.protocolVersion, PROTOCOL_VERSION);
     assert.equal(r.pid, process.pid);
     assert.deepEqual(r.gadgets, [...GADGETS]);
-    assert.ok(r.limits.maxSessions > 0 && r.limits.maxEventsPerBatch > 0 && r.limits.maxQueuedBytes > 0 && r.limits.maxRingBytes >= 64 << 20);
+    assert.ok(r.limits.maxSessions > 0 && r.limits.maxBatchBytes > 0 && r.limits.maxQueuedBytes > 0 && r.limits.maxRingBytes >= 64 << 20);
     assert.ok(logs.some((l) => /client unit connected/.test(l)));
   });
 

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { RingView, RING_RECORD } from '../../src/bpf/ringbuf';
+import { forEachRecord } from '../../src/gadgets/records';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
 import { KINDS } from '../../src/gadgets/kinds';
 import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
@@ -27,10 +28,10 @@ function ring(size: number) {
   return {
     view: new RingView(consumer, producer, PAGE, size),
     consumed: () => Number(new BigUint64Array(consumer, 0, 1)[0]),
-    /** Append a record; `flags` BUSY/DISCARD. The data area is mapped twice: write both copies. */
+    /** Append a record; `flags` BUSY/DISCARD. The data area is mapped twice: write both copies (header too). */
     put(record: Uint8Array, flags = 0) {
       const at = PAGE + (prod % size);
-      words[at >>> 2] = record.length | flags;
+      words[at >>> 2] = words[(at + size) >>> 2] = record.length | flags;
       for (let i = 0; i < record.length; i++) {
         const off = (prod + RING_RECORD.HEADER + i) % size;
         bytes[PAGE + off] = record[i];
@@ -41,37 +42,58 @@ function ring(size: number) {
       return at;
     },
     setFlags(at: number, len: number, flags: number) {
-      words[at >>> 2] = len | flags;
+      words[at >>> 2] = words[(at + size) >>> 2] = len | flags;
     },
   };
 }
 
-test('the consumer hands committed records in order, skips discarded ones, stops at a busy one and releases what it read', () => {
+/** The records of a taken span, as a client sees them: first byte and length of each. */
+function records(taken: { data: Buffer; count: number } | undefined): number[] {
+  const seen: number[] = [];
+  if (taken) assert.equal(forEachRecord(taken.data, (_dv, bytes, at, len) => seen.push(bytes[at], len)), taken.count, 'count = records a client finds');
+  return seen;
+}
+
+test('a taken span holds the committed records in order (a client skips discarded ones), stops at a busy one and releases what it took', () => {
   const r = ring(4096);
   const rec = (n: number) => Uint8Array.from({ length: 13 }, (_, i) => (n + i) & 0xff);
   r.put(rec(1));
   r.put(rec(2), RING_RECORD.DISCARD_BIT);
   const busy = r.put(rec(3), RING_RECORD.BUSY_BIT);
   r.put(rec(4));
-  const seen: number[] = [];
-  assert.equal(r.view.drain(100, (_dv, bytes, at, len) => seen.push(bytes[at], len)), 1);
-  assert.deepEqual(seen, [1, 13]);
-  assert.equal(r.consumed(), 2 * 24, 'two records (13 bytes + header, 8-aligned) released');
+  const first = r.view.take(100, 1 << 20);
+  assert.equal(first?.count, 1);
+  assert.equal(first?.data.length, 2 * 24, 'both records before the busy one, in the ring framing (13 bytes + header, 8-aligned)');
+  assert.deepEqual(records(first), [1, 13]);
+  assert.equal(r.consumed(), 2 * 24, 'two records released');
   r.setFlags(busy, 13, 0); // the producer commits it
-  assert.equal(r.view.drain(100, (_dv, bytes, at) => seen.push(bytes[at])), 2);
-  assert.deepEqual(seen.slice(2), [3, 4]);
-  assert.equal(r.view.drain(100, () => assert.fail('nothing left')), 0);
+  assert.deepEqual(records(r.view.take(100, 1 << 20)), [3, 13, 4, 13]);
+  assert.equal(r.view.take(100, 1 << 20), undefined, 'nothing left');
 });
 
-test('records that wrap the end of the ring read whole through the double mapping; maxRecords bounds a drain', () => {
+test('spans that wrap the end of the ring copy whole through the double mapping; maxRecords and maxBytes bound a take', () => {
   const r = ring(256);
   const got: number[] = [];
   for (let round = 0; round < 20; round++) {
     for (let i = 0; i < 3; i++) r.put(Uint8Array.from({ length: 40 }, () => round * 3 + i));
-    while (r.view.drain(2, (_dv, bytes, at, len) => got.push(bytes[at], bytes[at + len - 1])) > 0);
+    for (let taken = r.view.take(2, 1 << 20); taken; taken = r.view.take(2, 1 << 20)) {
+      assert.ok(taken.count <= 2);
+      forEachRecord(taken.data, (_dv, bytes, at, len) => got.push(bytes[at], bytes[at + len - 1]));
+    }
   }
   assert.equal(got.length, 120);
   for (let k = 0; k < 60; k++) assert.deepEqual([got[2 * k], got[2 * k + 1]], [k, k], `record ${k} whole`);
+  for (let i = 0; i < 3; i++) r.put(Uint8Array.from({ length: 40 }, () => 9));
+  assert.equal(r.view.take(100, 60)?.count, 1, 'a byte bound stops after the record that reaches it');
+  assert.equal(r.view.take(100, 1)?.count, 1, 'at least one record, whatever the byte bound');
+});
+
+test('a client stops at a record that does not fit its batch: a batch is never trusted', () => {
+  const b = Buffer.alloc(48);
+  b.writeUInt32LE(8, 0); // 8 bytes: fits
+  b.writeUInt32LE(1000, 16); // claims 1000 bytes in a 48-byte batch
+  assert.equal(forEachRecord(b, () => undefined), 1);
+  assert.equal(forEachRecord(Buffer.alloc(5), () => assert.fail('no header fits')), 0);
 });
 
 for (const kind of KINDS.filter((k) => k.helper.source.ring)) {

@@ -1,0 +1,97 @@
+/**
+ * Raw record batches: what the helper sends for ring-buffer kinds instead of
+ * decoded events ("volume goes out, not in"). A batch is a span of the BPF
+ * ring buffer copied as it lies: records in the kernel's own framing (an
+ * 8-byte header whose first u32 is the length with the busy/discard bits,
+ * then the record, padded to 8 bytes). The unprivileged side decodes them
+ * with the kind's shared decoder; the root side only copies bytes.
+ */
+import type { GadgetName, PidnsMember, RecordsInfo, TraceEvent } from '../protocol';
+import { WallClock, type DecodeContext } from './decode';
+import { KIND_BY_NAME } from './kinds';
+import type { Decoder } from './kind';
+
+export const RECORD_HEADER = 8;
+export const RECORD_BUSY_BIT = 0x80000000;
+export const RECORD_DISCARD_BIT = 0x40000000;
+
+/** The padded size of a record of `len` bytes, header included. */
+export const recordSpan = (len: number) => (len + RECORD_HEADER + 7) & ~7;
+
+export type RecordVisitor = (dv: DataView, bytes: Buffer, at: number, len: number) => void;
+
+/**
+ * Visit the committed records of a batch, skipping discarded ones; stops at
+ * a busy record or one that does not fit (a batch is never trusted to be
+ * well formed). Returns how many records were visited.
+ */
+export function forEachRecord(batch: Buffer, visit: RecordVisitor): number {
+  const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  let at = 0;
+  let n = 0;
+  while (at + RECORD_HEADER <= batch.length) {
+    const header = dv.getUint32(at, true);
+    if (header & RECORD_BUSY_BIT) break;
+    const len = header & ~(RECORD_BUSY_BIT | RECORD_DISCARD_BIT);
+    if (at + RECORD_HEADER + len > batch.length) break;
+    if (!(header & RECORD_DISCARD_BIT)) {
+      // Decoders index `bytes` and `dv` from the batch's own start.
+      visit(dv, batch, at + RECORD_HEADER, len);
+      n++;
+    }
+    at += recordSpan(len);
+  }
+  return n;
+}
+
+/** What a client needs to decode a trace's records: its kind and the start result's `records`. */
+export interface RecordContext extends RecordsInfo {
+  gadget: GadgetName;
+}
+
+/** Containers remembered per selector trace (they keep naming events still in flight after leaving). */
+const MAX_LABELS = 4096;
+
+/**
+ * Decodes one trace's record batches into events, with the kind's decoder
+ * and a clock of this process (same kernel, same CLOCK_MONOTONIC).
+ */
+export class RecordDecoder {
+  private readonly decode: Decoder;
+  private readonly ctx: DecodeContext;
+
+  constructor(rc: RecordContext) {
+    const ring = KIND_BY_NAME[rc.gadget]?.helper.source.ring;
+    if (!ring) throw new Error(`${rc.gadget} has no ring buffer records`);
+    this.decode = ring;
+    this.ctx = {
+      container: rc.container,
+      byPidns: rc.members ? new Map() : undefined,
+      clock: new WallClock(),
+      uprobe: rc.uprobe,
+    };
+    if (rc.members) this.members(rc.members);
+  }
+
+  /** Selector traces: containers that joined (labels of those that left stay, bounded). */
+  members(joined: PidnsMember[]): void {
+    const map = this.ctx.byPidns;
+    if (!map) return;
+    for (const m of joined) {
+      if (map.size >= MAX_LABELS && !map.has(m.pidns)) map.delete(map.keys().next().value as number);
+      map.set(m.pidns, m.container);
+    }
+  }
+
+  /** Every event of a batch, in order. */
+  events(batch: Buffer): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    forEachRecord(batch, (dv, bytes, at, len) => out.push(this.decode(dv, bytes, at, len, this.ctx) as TraceEvent));
+    return out;
+  }
+
+  /** How many events a batch holds, without decoding them. */
+  static count(batch: Buffer): number {
+    return forEachRecord(batch, () => undefined);
+  }
+}
