@@ -2,7 +2,8 @@
 /* open gadget: entry keeps path, flags and mode (user memory is valid then);
  * exit adds the fd or errno and submits. When the ring buffer is more than
  * three quarters full, successful opens give way so that failed ones (the
- * ones people look for) still fit. */
+ * ones people look for) still fit. An event carries its path's own bytes
+ * only (with the NUL), not the whole path buffer. */
 #include "common.h"
 #include "open.h"
 
@@ -12,14 +13,20 @@ CT_BTF_TYPE(open_event);
 
 const volatile bool failed_only = false;
 
+/* An open in flight: the event, and how much of its path to send. */
+struct pending_open {
+	struct open_event e;
+	__u32 path_len; /* bytes of path with its NUL; 0 when unreadable */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
-	__type(value, struct open_event);
+	__type(value, struct pending_open);
 } pending SEC(".maps");
 
-static const struct open_event empty_open = {};
+static const struct pending_open empty_open = {};
 
 static __always_inline int on_enter(__u32 syscall, int dirfd, const char *path, __u64 flags, __u32 mode)
 {
@@ -32,9 +39,10 @@ static __always_inline int on_enter(__u32 syscall, int dirfd, const char *path, 
 		ct_count(CT_STAT_PENDING_FULL);
 		return 0;
 	}
-	struct open_event *e = bpf_map_lookup_elem(&pending, &tid);
-	if (!e)
+	struct pending_open *p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
 		return 0;
+	struct open_event *e = &p->e;
 	ct_fill_hdr(&e->hdr, &ids);
 	e->syscall = syscall;
 	e->dirfd = dirfd;
@@ -45,15 +53,17 @@ static __always_inline int on_enter(__u32 syscall, int dirfd, const char *path, 
 		e->eflags |= OPEN_F_PATH_TRUNCATED;
 	else if (n < 0)
 		e->eflags |= OPEN_F_PATH_UNREADABLE;
+	p->path_len = n > 0 ? n : 0;
 	return 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct open_event *e = bpf_map_lookup_elem(&pending, &tid);
-	if (!e)
+	struct pending_open *p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
 		return 0;
+	struct open_event *e = &p->e;
 	e->ret = ret;
 	if (ret >= 0 && failed_only)
 		goto out;
@@ -62,7 +72,11 @@ static __always_inline int on_exit(long ret)
 		ct_count(CT_STAT_RB_FULL);
 		goto out;
 	}
-	ct_submit(e, sizeof(*e));
+	/* Only the path's own bytes: most paths are far shorter than the buffer. */
+	__u32 len = p->path_len;
+	if (len > OPEN_PATH_LEN)
+		len = OPEN_PATH_LEN;
+	ct_submit(e, offsetof(struct open_event, path) + len);
 out:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;

@@ -23,7 +23,7 @@ type Log = (level: string, message: string) => void;
 const stdoutBacklog = { bytes: 0, watching: false };
 
 /** Write a batch to stdout, keeping stdoutBacklog; the engine drops (and counts) batches while it is high. */
-export function writeBatch(text: string): void {
+export function writeBatch(text: string | Buffer): void {
   if (!process.stdout.write(text)) {
     stdoutBacklog.bytes += text.length;
     if (!stdoutBacklog.watching) {

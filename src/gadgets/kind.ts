@@ -41,6 +41,11 @@ export interface KindSpec<E extends EventBase = EventBase> {
   oneContainer?: boolean;
   /** The kind-specific part of an event, one line. */
   text(e: E): string;
+  /**
+   * The kind's own fields as JSON, after the common ones (comma first), exactly
+   * as JSON.stringify writes them: JSON lines for floods (src/gadgets/json.ts).
+   */
+  jsonTail?(e: E): string;
   /** Whether the event reports a failure (shown in red). */
   failed?(e: E): boolean;
   /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */

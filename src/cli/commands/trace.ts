@@ -1,6 +1,7 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
 import { BAD_INPUT_CODES, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../gadgets/text';
+import { eventJson } from '../../gadgets/json';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
@@ -94,6 +95,28 @@ function request(argv: string[]): TraceRequest {
   };
 }
 
+const OUT_CHUNK = 1 << 20;
+
+/**
+ * JSON lines encoded straight into a buffer (no joined string to encode
+ * again): floods reach a file at the rate the ring delivers them.
+ */
+function writeJsonLines(batch: TraceEvent[]): void {
+  let out = Buffer.allocUnsafeSlow(Math.min(OUT_CHUNK, 512 * batch.length + 4096));
+  let at = 0;
+  for (const e of batch) {
+    const json = eventJson(e);
+    if (at + json.length * 3 + 1 > out.length) {
+      if (at) writeBatch(out.subarray(0, at));
+      out = Buffer.allocUnsafeSlow(Math.max(OUT_CHUNK, json.length * 3 + 1));
+      at = 0;
+    }
+    at += out.write(json, at);
+    out[at++] = 0x0a;
+  }
+  if (at) writeBatch(out.subarray(0, at));
+}
+
 /** Start, write every batch as it comes (JSON lines or columns), stop on a signal or the duration; resolves with the end. */
 function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: TraceEndedParams; stopping: () => string | undefined }> {
   let stopping: string | undefined;
@@ -101,8 +124,8 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   let last: TraceEndedParams | undefined;
   const write = (batch: TraceEvent[]) => {
     received += batch.length;
-    const text = req.json ? batch.map((e) => JSON.stringify(e)).join('\n') : batch.map((e) => line(e, req.many)).join('\n');
-    writeBatch(text + '\n');
+    if (req.json) writeJsonLines(batch);
+    else writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
   };
   return new Promise((resolve) => {
     const onEnded = (ended: TraceEndedParams) => {

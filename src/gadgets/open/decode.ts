@@ -67,13 +67,14 @@ function flagNames(flags: number): string[] {
   return names;
 }
 
-export function decodeOpen(dv: DataView, bytes: Buffer, at: number, _len: number, ctx: DecodeContext): OpenEvent {
+/** Records end with the path's own bytes (its NUL included), at most PATH_LEN. */
+export function decodeOpen(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): OpenEvent {
   const ret = Number(dv.getBigInt64(at + F.ret, true));
   const flags = Number(dv.getBigUint64(at + F.flags, true) & 0xffffffffn);
   const dirfd = dv.getInt32(at + F.dirfd, true);
   const withMode = (flags & 0o100) !== 0 || (flags & 0o20200000) === 0o20200000;
   return withFields<OpenEvent>(decodeHeader('open', dv, bytes, at, ctx), {
-    path: dv.getUint32(at + F.eflags, true) & 2 ? '(not readable at entry)' : cstring(bytes, at + F.path, PATH_LEN),
+    path: dv.getUint32(at + F.eflags, true) & 2 ? '(not readable at entry)' : cstring(bytes, at + F.path, Math.max(0, Math.min(PATH_LEN, len - F.path))),
     pathTruncated: (dv.getUint32(at + F.eflags, true) & 1) !== 0,
     flags: openFlags(flags),
     mode: withMode ? '0' + (dv.getUint32(at + F.mode, true) & 0o7777).toString(8).padStart(3, '0') : null,

@@ -1,6 +1,7 @@
 /** open: files opened, failures kept first. BPF: bpf/open.bpf.c, bpf/open.h. */
 import type { OpenEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { quote, sharedArray } from '../json';
 import { decodeOpen, OPEN_LAYOUT } from './decode';
 
 export default defineKind<OpenEvent>({
@@ -22,6 +23,11 @@ export default defineKind<OpenEvent>({
       const result = e.errno ? `→ ${e.errno}` : `→ fd ${e.fd}`;
       return `${e.path}${e.pathTruncated ? '…' : ''}  ${e.flags.join('|')}${e.mode ? ` ${e.mode}` : ''}  ${result}`;
     },
+    jsonTail: (e) =>
+      `,"path":${quote(e.path)},"pathTruncated":${e.pathTruncated},"flags":${sharedArray(e.flags)},"mode":${e.mode === null ? 'null' : quote(e.mode)}` +
+      `,"dirfd":${typeof e.dirfd === 'number' ? e.dirfd : quote(e.dirfd)},"syscall":${quote(e.syscall)}` +
+      (e.fd !== undefined ? `,"fd":${e.fd}` : '') +
+      (e.errno !== undefined ? `,"errno":${quote(e.errno)}` : ''),
     failed: (e) => e.errno !== undefined,
   },
   helper: {

@@ -2,6 +2,7 @@
 import type { UprobeEvent } from '../../protocol';
 import { defineKind } from '../kind';
 import { micro } from '../text';
+import { quote } from '../json';
 import { decodeUprobe, UPROBE_LAYOUT } from './decode';
 import { uprobeTarget } from '../../uprobe/target';
 
@@ -39,6 +40,9 @@ export default defineKind<UprobeEvent>({
     ],
     required: { keys: ['target', 'function'], why: 'uprobe needs a target (a path inside the container, or a library such as libc) and a function' },
     text: (e) => `${e.function}(${e.args.slice(0, 3).join(', ')}, …) = ${e.ret}  ${micro(e.latencyNs)}  [call ${e.calls}]`,
+    jsonTail: (e) =>
+      `,"target":${quote(e.target)},"function":${quote(e.function)},"calls":${e.calls},"latencyNs":${e.latencyNs}` +
+      `,"args":[${e.args.map((a) => (typeof a === 'number' ? a : quote(a))).join(',')}],"ret":${typeof e.ret === 'number' ? e.ret : quote(e.ret)}`,
   },
   helper: {
     object: 'uprobe.bpf.o',

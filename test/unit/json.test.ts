@@ -1,0 +1,86 @@
+/**
+ * JSON lines written by the kinds' own writers (jsonTail) are exactly what
+ * JSON.stringify writes: over records decoded by the real decoders, with
+ * strings a container controls (quotes, backslashes, control characters,
+ * bidi overrides, invalid UTF-8, emoji), both results of an open, and
+ * arguments beyond 2^53.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventJson } from '../../src/gadgets/json';
+import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
+import { decodeOpen, OPEN_LAYOUT } from '../../src/gadgets/open/decode';
+import { decodeUprobe, UPROBE_LAYOUT } from '../../src/gadgets/uprobe/decode';
+import { KINDS } from '../../src/gadgets/kinds';
+import type { TraceEvent } from '../../src/protocol';
+
+const HOSTILE: (string | Buffer)[] = [
+  '/etc/passwd',
+  'a"b\\c',
+  'tab\there\nnewline\r\u0001\u001f\u007f',
+  '\u202eevil\u202c',
+  'emoji 🙂 and é',
+  Buffer.from([0x2f, 0xff, 0xfe, 0xc3, 0x28, 0x41]), // invalid UTF-8
+  '',
+  'x'.repeat(255),
+];
+
+const ctx = (): DecodeContext => ({
+  container: { id: 'c'.repeat(64), name: 'web "1"', runtime: 'podman', namespace: 'default', pod: 'p\u0007' },
+  clock: new WallClock(),
+  uprobe: { path: '/usr/lib/libc.so.6', function: 'malloc' },
+});
+
+function header(rec: Buffer, comm: string | Buffer) {
+  rec.writeBigUInt64LE(123_456_789_000n, 0);
+  [7, 8, 3107, 3108, 4026532000].forEach((v, i) => rec.writeUInt32LE(v, 8 + 4 * i));
+  Buffer.from(comm).copy(rec, 32, 0, 15);
+}
+
+test('open events: the kind writer equals JSON.stringify (paths, comm, flags, mode, fd or errno)', () => {
+  const F = OPEN_LAYOUT.fields;
+  const c = ctx();
+  let n = 0;
+  for (const s of HOSTILE) {
+    for (const [ret, flags, dirfd] of [[3, 0o101, -100], [-2, 0o2000000, 5], [-13, 0o20200002, 7]] as const) {
+      const path = Buffer.from(s);
+      const rec = Buffer.alloc(F.path + Math.min(256, path.length + 1));
+      header(rec, s);
+      rec.writeBigInt64LE(BigInt(ret), F.ret);
+      rec.writeBigUInt64LE(BigInt(flags), F.flags);
+      rec.writeUInt32LE(0o644, F.mode);
+      rec.writeInt32LE(dirfd, F.dirfd);
+      rec.writeUInt32LE(1, F.syscall);
+      path.copy(rec, F.path, 0, Math.min(255, path.length));
+      const e = decodeOpen(new DataView(rec.buffer, rec.byteOffset, rec.length), rec, 0, rec.length, c);
+      assert.equal(eventJson(e), JSON.stringify(e), `open ${JSON.stringify(s.toString())} ret ${ret}`);
+      n++;
+    }
+  }
+  assert.equal(n, HOSTILE.length * 3);
+});
+
+test('uprobe events: the kind writer equals JSON.stringify (arguments and results beyond 2^53 are strings)', () => {
+  const F = UPROBE_LAYOUT.fields;
+  for (const comm of HOSTILE) {
+    for (const big of [0n, 42n, 2n ** 60n, 2n ** 64n - 1n]) {
+      const rec = Buffer.alloc(F.ret + 8);
+      header(rec, comm);
+      rec.writeBigUInt64LE(12345n, F.latency_ns);
+      rec.writeBigUInt64LE(99n, F.calls);
+      for (let i = 0; i < 6; i++) rec.writeBigUInt64LE(BigInt.asUintN(64, big + BigInt(i)), F.args + 8 * i);
+      rec.writeBigUInt64LE(big, F.ret);
+      const c = ctx();
+      c.uprobe = { path: typeof comm === 'string' ? comm : '/lib', function: 'f"' };
+      const e = decodeUprobe(new DataView(rec.buffer, rec.byteOffset, rec.length), rec, 0, rec.length, c);
+      assert.equal(eventJson(e), JSON.stringify(e));
+    }
+  }
+});
+
+test('kinds without a writer of their own fall back to JSON.stringify; every writer that exists is covered above', () => {
+  const withWriter = KINDS.filter((k) => 'jsonTail' in k.spec && k.spec.jsonTail).map((k) => k.spec.name);
+  assert.deepEqual(withWriter.sort(), ['open', 'uprobe']);
+  const e = { gadget: 'exit', time: 't', container: { id: 'a', name: 'b' }, pid: 1, tid: 1, hostPid: 2, hostTid: 2, comm: 'x', code: 0 } as unknown as TraceEvent;
+  assert.equal(eventJson(e), JSON.stringify(e));
+});
