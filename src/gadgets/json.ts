@@ -8,6 +8,7 @@ import type { ContainerLabel, EventBase, TraceEvent } from '../protocol';
 import { KIND_BY_NAME } from './kinds';
 
 /** Characters JSON.stringify escapes (and surrogates, left to it entirely). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A JSON string, as JSON.stringify writes it. */
