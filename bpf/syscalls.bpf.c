@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /* syscalls gadget: raw sys_enter/sys_exit (every syscall, one program each),
- * filtered by scope at entry; exit updates the aggregate in place. No event
- * per syscall ever reaches user space. */
+ * filtered by scope at entry (the start kept in task storage); exit updates
+ * the aggregate in place. No event per syscall ever reaches user space. */
 #include "common.h"
 #include "syscalls.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A syscall in flight, in the task's own storage: no hash insert and delete
+ * per call, and a task outside the scope has none, so its exit costs one
+ * pointer test. */
 struct start {
-	__u64 ts;
-	__u64 nr;
+	__u64 ts;       /* 0: none in flight */
+	__u32 nr;
+	__u32 host_pid; /* tgid in the helper's numbering (the aggregate's key) */
+	__u32 pid;      /* tgid in the container */
 };
 
-/* Syscalls in flight by host tid (LRU: exit_group never returns). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct start);
 } starts SEC(".maps");
 
@@ -41,33 +45,34 @@ static __always_inline __u32 log2_slot(__u64 v)
 
 static __always_inline int on_enter(long id)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct ct_ids ids = {};
 	if (!ct_in_scope(task, &ids))
 		return 0;
-	struct start s = { .ts = bpf_ktime_get_ns(), .nr = id };
-	bpf_map_update_elem(&starts, &ids.host_tid, &s, BPF_ANY);
+	struct start *s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	s->ts = bpf_ktime_get_ns();
+	s->nr = id;
+	s->host_pid = ids.host_pid;
+	s->pid = ids.pid;
 	return 0;
 }
 
 static __always_inline int on_exit(long ret)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tgid, tid;
-	ct_self(task, &tgid, &tid); /* the numbering on_enter stored it by */
-	struct start *s = bpf_map_lookup_elem(&starts, &tid);
-	if (!s)
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
+	if (!s || !s->ts)
 		return 0;
 	__u64 lat = bpf_ktime_get_ns() - s->ts;
-	struct syscalls_key key = { .host_pid = tgid, .nr = s->nr };
-	bpf_map_delete_elem(&starts, &tid);
+	s->ts = 0;
+	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr };
 
 	struct syscalls_stats *v = bpf_map_lookup_elem(&syscalls, &key);
 	if (!v) {
 		struct syscalls_stats init = {};
-		struct ct_ids ids;
-		ct_task_ids(task, &ids);
-		init.pid = ids.pid;
+		init.pid = s->pid;
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
 		if (bpf_map_update_elem(&syscalls, &key, &init, BPF_NOEXIST) == -E2BIG) {
 			ct_count(CT_STAT_PENDING_FULL);

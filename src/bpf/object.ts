@@ -202,7 +202,8 @@ export class BpfObject {
     return this.links.length;
   }
 
-  private detach(): void {
+  /** Detach every program (links destroyed); maps stay readable until destroy(). */
+  detach(): void {
     const n = lib();
     for (const link of this.links.splice(0)) n.linkDestroy(link as never);
   }

@@ -2,7 +2,8 @@
  * BPF ring buffer consumer that reads the map's mmap'ed pages directly in JS
  * (no per-event native call). Layout (kernel/bpf/ringbuf.c): page 0 holds the
  * consumer position (read-write); from one page on, the producer position
- * page then the data area mapped twice, so a record never wraps.
+ * page then the data area (mapped twice by the kernel; read here once, with
+ * records that run past its end taken in two parts).
  */
 import { lib, isNull, view, address, lastErrno, errnoMessage, type Ptr } from './native';
 import { RECORD_BUSY_BIT as BUSY_BIT, RECORD_DISCARD_BIT as DISCARD_BIT, RECORD_HEADER as HEADER, recordSpan } from '../gadgets/records';
@@ -23,8 +24,9 @@ export class RingView {
   private readonly producerPos: BigUint64Array;
   private readonly headers: Uint32Array;
   private readonly bytes: Buffer;
+  private scratch = Buffer.alloc(0);
 
-  /** `consumer`: the consumer page; `producer`: the producer page, then the data area twice. */
+  /** `consumer`: the consumer page; `producer`: the producer page, then the data area (once is enough). */
   constructor(
     consumer: ArrayBuffer,
     producer: ArrayBuffer,
@@ -41,10 +43,13 @@ export class RingView {
   /**
    * Copy committed records, as they lie in the ring (the kernel's framing,
    * discarded ones included and marked), up to `maxRecords` records and
-   * `maxBytes` bytes (at least one record), then release their space. One
-   * copy: the data area is mapped twice, so the span never wraps. Returns
-   * the copy and how many records in it are not discarded; undefined when
-   * nothing is committed.
+   * `maxBytes` bytes (at least one record), then release their space. A span
+   * that runs past the end of the data area is copied in two parts (the
+   * kernel maps the data area twice, but one mapping is all this reads: the
+   * mapping is populated at once, so the second copy would cost its size in
+   * resident memory). Returns the copy and how many records in it are not
+   * discarded; undefined when nothing is committed. The copy lives in a
+   * buffer reused by the next take: use it (encode, decode) before then.
    */
   take(maxRecords: number, maxBytes: number): { data: Buffer; count: number } | undefined {
     const start = Number(Atomics.load(this.consumerPos, 0));
@@ -61,9 +66,13 @@ export class RingView {
       cons += span;
     }
     if (cons === start) return undefined;
-    const from = this.page + (start & this.mask);
-    const data = Buffer.allocUnsafe(cons - start);
-    this.bytes.copy(data, 0, from, from + (cons - start));
+    const total = cons - start;
+    const from = start & this.mask;
+    const first = Math.min(total, this.size - from);
+    if (this.scratch.length < total) this.scratch = Buffer.allocUnsafeSlow(Math.max(total, Math.min(this.size, 256 << 10)));
+    const data = this.scratch.subarray(0, total);
+    this.bytes.copy(data, 0, this.page + from, this.page + from + first);
+    if (first < total) this.bytes.copy(data, first, this.page, this.page + total - first);
     Atomics.store(this.consumerPos, 0, BigInt(cons));
     return { data, count };
   }
@@ -86,7 +95,8 @@ export class RingBufferReader {
     if (isNull(this.consumerMap) || BigInt.asUintN(64, address(this.consumerMap)) === MAP_FAILED) {
       throw new Error(`cannot map the ring buffer's consumer page: ${errnoMessage(lastErrno())}`);
     }
-    const producerLen = this.page + 2 * size;
+    // The data area once: the kernel populates the whole mapping (its size is resident memory).
+    const producerLen = this.page + size;
     this.producerMap = n.mmap(null, producerLen, PROT_READ, MAP_SHARED, fd, this.page);
     if (isNull(this.producerMap) || BigInt.asUintN(64, address(this.producerMap)) === MAP_FAILED) {
       const err = lastErrno();
@@ -105,7 +115,7 @@ export class RingBufferReader {
     if (this.closed) return;
     this.closed = true;
     const n = lib();
-    n.munmap(this.producerMap, this.page + 2 * this.size);
+    n.munmap(this.producerMap, this.page + this.size);
     n.munmap(this.consumerMap, this.page);
     this.producerMap = this.consumerMap = null;
   }

@@ -37,7 +37,7 @@ export class TraceReceiver {
       if (this.early.size >= MAX_EARLY_SESSIONS) return;
       this.early.set(sessionId, (held = []));
     }
-    if (held.length < MAX_EARLY_BATCHES) held.push(data);
+    if (held.length < MAX_EARLY_BATCHES) held.push(Buffer.from(data)); // the caller may reuse `data`
   }
 
   /** A trace started: its records can be decoded from now on (held ones first). */

@@ -16,7 +16,7 @@ import { containerLabel, type ResolvedTrace, type SelectorMember } from './resol
 export interface SessionSink {
   /** Kinds read from maps: decoded reports. `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
   events(sessionId: string, batch: TraceEvent[], bytes: number): void;
-  /** Ring-buffer kinds: raw records as the ring holds them (src/gadgets/records.ts), `count` events; decoded by the receiver. */
+  /** Ring-buffer kinds: raw records as the ring holds them (src/gadgets/records.ts), `count` events; decoded by the receiver. `data` is reused after the call returns: copy what is kept. */
   records(sessionId: string, data: Buffer, count: number): void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;
@@ -310,6 +310,9 @@ export class TraceSession {
   end(reason: EndReason, message?: string): TraceCounters {
     if (this.ended) return this.counters();
     try {
+      // Detach first: nothing is made after the last read, so what the
+      // programs made is all delivered (or counted), none lost to the stop.
+      this.obj.detach();
       this.drain(this.reader.size / 8); // at most one buffer's worth
       this.collect();
       this.finalKernel = this.kernelDrops();

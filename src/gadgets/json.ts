@@ -35,9 +35,9 @@ function labelJson(label: ContainerLabel): string {
   return lastLabelJson;
 }
 
-/** The common fields, in decodeHeader's order, without the closing brace. */
+/** The common fields, in decodeHeader's order, without the closing brace. The kind and time are this side's own text: nothing to escape. */
 function headJson(e: EventBase): string {
-  return `{"gadget":${quote(e.gadget)},"time":${quote(e.time)},"container":${labelJson(e.container)},"pid":${e.pid},"tid":${e.tid},"hostPid":${e.hostPid},"hostTid":${e.hostTid},"comm":${quote(e.comm)}`;
+  return `{"gadget":"${e.gadget}","time":"${e.time}","container":${labelJson(e.container)},"pid":${e.pid},"tid":${e.tid},"hostPid":${e.hostPid},"hostTid":${e.hostTid},"comm":${quote(e.comm)}`;
 }
 
 /** One event as JSON (no newline). */

@@ -112,6 +112,8 @@ function counters(c: Counters): void {
   $('dropped').textContent = c.dropped.toLocaleString('en-US');
   $('dropped').classList.toggle('bad', c.dropped > 0);
   $('rate').textContent = c.rate.toLocaleString('en-US');
+  $('unshown').textContent = c.unshown.toLocaleString('en-US');
+  $('unshown-box').hidden = c.unshown === 0;
   $('state').textContent = c.state === 'ended' ? `ended — ${c.ended ?? ''}` : c.state;
   $('state').className = `state ${c.state}`;
   ($('stop') as HTMLButtonElement).disabled = c.state === 'ended';

@@ -6,6 +6,8 @@ export type Row = [string, number, number, number, string, string, string, 0 | 1
 export interface Counters {
   received: number;
   dropped: number;
+  /** Received but not sent to the view (more than it can show per second); export has them. */
+  unshown: number;
   rate: number;
   state: 'starting' | 'running' | 'ended';
   /** Why it ended, in words. */

@@ -1,7 +1,7 @@
 /**
  * The ring-buffer consumer over records laid out as the kernel lays them
  * (8-byte headers, busy and discard bits, 8-byte alignment, wrap through the
- * double mapping), and every ring kind's decoder over a record built from
+ * end of the data area), and every ring kind's decoder over a record built from
  * its object's BTF: the common header (time, PIDs at both levels, the
  * container's namespace, comm) decodes the same for all of them.
  */
@@ -20,7 +20,7 @@ const PAGE = 4096;
 /** A ring of `size` bytes with a producer writing records as the kernel does. */
 function ring(size: number) {
   const consumer = new ArrayBuffer(PAGE);
-  const producer = new ArrayBuffer(PAGE + 2 * size);
+  const producer = new ArrayBuffer(PAGE + size); // the data area once: what the reader maps
   const prodPos = new BigUint64Array(producer, 0, 1);
   const bytes = new Uint8Array(producer);
   const words = new Uint32Array(producer);
@@ -28,21 +28,20 @@ function ring(size: number) {
   return {
     view: new RingView(consumer, producer, PAGE, size),
     consumed: () => Number(new BigUint64Array(consumer, 0, 1)[0]),
-    /** Append a record; `flags` BUSY/DISCARD. The data area is mapped twice: write both copies (header too). */
+    /** Append a record; `flags` BUSY/DISCARD. A record may run past the end of the data area and go on at its start. */
     put(record: Uint8Array, flags = 0) {
       const at = PAGE + (prod % size);
-      words[at >>> 2] = words[(at + size) >>> 2] = record.length | flags;
+      words[at >>> 2] = record.length | flags;
       for (let i = 0; i < record.length; i++) {
         const off = (prod + RING_RECORD.HEADER + i) % size;
         bytes[PAGE + off] = record[i];
-        bytes[PAGE + size + off] = record[i];
       }
       prod += (record.length + RING_RECORD.HEADER + 7) & ~7;
       prodPos[0] = BigInt(prod);
       return at;
     },
     setFlags(at: number, len: number, flags: number) {
-      words[at >>> 2] = words[(at + size) >>> 2] = len | flags;
+      words[at >>> 2] = len | flags;
     },
   };
 }
@@ -71,7 +70,7 @@ test('a taken span holds the committed records in order (a client skips discarde
   assert.equal(r.view.take(100, 1 << 20), undefined, 'nothing left');
 });
 
-test('spans that wrap the end of the ring copy whole through the double mapping; maxRecords and maxBytes bound a take', () => {
+test('spans that run past the end of the data area are copied whole (in two parts, from one mapping); maxRecords and maxBytes bound a take', () => {
   const r = ring(256);
   const got: number[] = [];
   for (let round = 0; round < 20; round++) {

@@ -101,20 +101,31 @@ const OUT_CHUNK = 1 << 20;
  * JSON lines encoded straight into a buffer (no joined string to encode
  * again): floods reach a file at the rate the ring delivers them.
  */
+let spare: Buffer | undefined;
+
 function writeJsonLines(batch: TraceEvent[]): void {
-  let out = Buffer.allocUnsafeSlow(Math.min(OUT_CHUNK, 512 * batch.length + 4096));
+  let out = spare ?? Buffer.allocUnsafeSlow(OUT_CHUNK);
+  spare = undefined;
   let at = 0;
+  const flush = () => {
+    writeBatch(out.subarray(0, at));
+    // Written through at once (a file, a terminal, a pipe with room: stdout on Linux): the buffer is free again.
+    if (process.stdout.writableLength === 0) spare = out;
+  };
   for (const e of batch) {
     const json = eventJson(e);
     if (at + json.length * 3 + 1 > out.length) {
-      if (at) writeBatch(out.subarray(0, at));
-      out = Buffer.allocUnsafeSlow(Math.max(OUT_CHUNK, json.length * 3 + 1));
+      if (at) flush();
+      const free = spare as Buffer | undefined;
+      out = free && free.length >= json.length * 3 + 1 ? free : Buffer.allocUnsafeSlow(Math.max(OUT_CHUNK, json.length * 3 + 1));
+      spare = undefined;
       at = 0;
     }
     at += out.write(json, at);
     out[at++] = 0x0a;
   }
-  if (at) writeBatch(out.subarray(0, at));
+  if (at) flush();
+  else spare = out;
 }
 
 /** Start, write every batch as it comes (JSON lines or columns), stop on a signal or the duration; resolves with the end. */

@@ -12,6 +12,28 @@ import { clock, details, failed, visible, where } from '../format';
 import { settings } from '../settings';
 
 const POST_MS = 100;
+/**
+ * Rows a live view is sent per post (10 posts a second): beyond that rate a
+ * table is unreadable, and formatting and posting every row would cost the
+ * window its responsiveness. Failures are kept first; the rest is counted as
+ * not shown (export and the output channel still have them).
+ */
+export const MAX_ROWS_PER_POST = 2000;
+
+/** At most `max` rows, in order: every failed one first (the newest if too many), then the newest others. */
+export function keepRows(rows: Row[], max: number): Row[] {
+  if (rows.length <= max) return rows;
+  let failed = 0;
+  for (const r of rows) failed += r[7];
+  let others = Math.max(0, max - failed);
+  let failures = Math.min(max, failed);
+  const out: Row[] = [];
+  for (let i = rows.length - 1; i >= 0 && out.length < max; i--) {
+    const r = rows[i];
+    if (r[7] ? failures-- > 0 : others-- > 0) out.push(r);
+  }
+  return out.reverse();
+}
 
 function row(e: TraceEvent, many: boolean): Row {
   return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0];
@@ -67,17 +89,33 @@ export class LivePanel implements vscode.Disposable {
   private counters(): Counters {
     const s = this.session;
     const ended = s.state === 'ended' ? `${s.endReason}${s.endMessage ? `: ${s.endMessage}` : ''}` : undefined;
-    return { received: s.received, dropped: s.dropped, rate: s.rate, state: s.state, ended };
+    return { received: s.received, dropped: s.dropped, unshown: this.unshown, rate: s.rate, state: s.state, ended };
   }
 
   private enqueue(events: TraceEvent[]): void {
     if (!this.ready) return; // init sends the buffer
-    const max = settings().maxRows;
-    // Only what the view can keep becomes a row; under a flood the rest is counted, not formatted.
-    for (let i = Math.max(0, events.length - max); i < events.length; i++) this.queue.push(row(events[i], !!this.session.params.selector));
-    if (this.queue.length > max) this.queue.splice(0, this.queue.length - max);
+    const many = !!this.session.params.selector;
+    // Under a flood only what can be shown becomes a row: failures, then the newest; the rest is counted.
+    const cap = Math.min(settings().maxRows, MAX_ROWS_PER_POST);
+    const spare = Math.max(0, cap - this.queue.length);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (i < events.length - spare && !failed(e)) {
+        this.unshown++;
+        continue;
+      }
+      this.queue.push(row(e, many));
+    }
+    if (this.queue.length > cap) {
+      const kept = keepRows(this.queue, cap);
+      this.unshown += this.queue.length - kept.length;
+      this.queue = kept;
+    }
     this.timer ??= setTimeout(() => this.flush(), POST_MS);
   }
+
+  /** Rows of events that were not sent to the view (above MAX_ROWS_PER_POST per post). */
+  private unshown = 0;
 
   private flush(): void {
     this.timer = undefined;

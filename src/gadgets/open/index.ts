@@ -23,11 +23,12 @@ export default defineKind<OpenEvent>({
       const result = e.errno ? `→ ${e.errno}` : `→ fd ${e.fd}`;
       return `${e.path}${e.pathTruncated ? '…' : ''}  ${e.flags.join('|')}${e.mode ? ` ${e.mode}` : ''}  ${result}`;
     },
+    // Only the path comes from the container; flags, mode, dirfd, syscall and errno are names of ours.
     jsonTail: (e) =>
-      `,"path":${quote(e.path)},"pathTruncated":${e.pathTruncated},"flags":${sharedArray(e.flags)},"mode":${e.mode === null ? 'null' : quote(e.mode)}` +
-      `,"dirfd":${typeof e.dirfd === 'number' ? e.dirfd : quote(e.dirfd)},"syscall":${quote(e.syscall)}` +
+      `,"path":${quote(e.path)},"pathTruncated":${e.pathTruncated},"flags":${sharedArray(e.flags)},"mode":${e.mode === null ? 'null' : `"${e.mode}"`}` +
+      `,"dirfd":${typeof e.dirfd === 'number' ? e.dirfd : `"${e.dirfd}"`},"syscall":"${e.syscall}"` +
       (e.fd !== undefined ? `,"fd":${e.fd}` : '') +
-      (e.errno !== undefined ? `,"errno":${quote(e.errno)}` : ''),
+      (e.errno !== undefined ? `,"errno":"${e.errno}"` : ''),
     failed: (e) => e.errno !== undefined,
   },
   helper: {
