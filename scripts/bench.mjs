@@ -302,7 +302,8 @@ for (const name of Object.keys(allFlood)) {
     if (row.lossFree) {
       lossFree[name] = Math.max(lossFree[name], Math.min(rate, row.workloadOps));
       misses = 0;
-    } else if (++misses >= 2 || row.workloadOps < rate * 0.9) break; // dropping, or the generator cannot go faster
+    } else if (++misses >= 2) break; // dropping
+    if (row.workloadOps < rate * 0.9) break; // the generator cannot go faster with this tool attached
   }
 }
 

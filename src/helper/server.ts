@@ -5,7 +5,8 @@
  * detaching every BPF program on each of those paths.
  */
 import { format } from 'node:util';
-import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, StreamMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
+import { FrameWriter } from './writer';
 import {
   ErrorCode,
   GADGETS,
@@ -69,7 +70,8 @@ export function serveHelper(
     connection.dispose();
     options.onFatal?.(err.message);
   });
-  const connection = createMessageConnection(new StreamMessageReader(limited), new StreamMessageWriter(output));
+  const writer = new FrameWriter(output);
+  const connection = createMessageConnection(new StreamMessageReader(limited), writer);
   let connected = true;
   const log: Logger = (level, message) => {
     if (level === 'debug' && !options.verbose) return;
@@ -87,7 +89,7 @@ export function serveHelper(
     .catch(() => undefined);
   // Root reads fixed, root-owned sockets only: nothing the client names.
   const engine = new TraceEngine(createRuntimes({ rootSide: true }), log);
-  handleRequests(connection, engine, clientSink(connection), log);
+  handleRequests(connection, engine, clientSink(connection, writer), log);
   connection.onError(([err]) => log('warn', `protocol error: ${err.message}`));
   connection.listen();
   return {
@@ -110,31 +112,22 @@ const LIMITS: HelperLimits = {
 };
 
 /**
- * Where sessions send their output: notifications to the client. The
- * JSON-RPC writer queues messages as objects until the pipe takes them
- * (output.writableLength does not see them): they are counted here, so a
- * slow client costs counted drops, not helper memory.
+ * Where sessions send their output: notifications to the client, each
+ * written as one frame at once (FrameWriter). Record batches go out as a
+ * body built here: base64 spliced into the notification's text. The backlog
+ * is what the output stream holds; batches beyond the limit are dropped and
+ * counted, never queued in this process.
  */
-function clientSink(connection: MessageConnection): SessionSink {
-  let queued = 0;
+function clientSink(connection: MessageConnection, writer: FrameWriter): SessionSink {
   return {
-    events: (sessionId, events, bytes) => {
-      queued += bytes;
-      const written = () => void (queued -= bytes);
-      connection.sendNotification(TraceEvents, { sessionId, events }).then(written, written);
-    },
+    events: (sessionId, events) => void connection.sendNotification(TraceEvents, { sessionId, events }).catch(() => undefined),
     // Raw records, as base64: the client decodes them (the root side only copies bytes).
-    records: (sessionId, data, count) => {
-      const records = data.toString('base64');
-      const bytes = records.length + 128;
-      queued += bytes;
-      const written = () => void (queued -= bytes);
-      connection.sendNotification(TraceRecords, { sessionId, records, count }).then(written, written);
-    },
+    records: (sessionId, data, count) =>
+      writer.writeBody(`{"jsonrpc":"2.0","method":"${TraceRecords.method}","params":{"sessionId":${JSON.stringify(sessionId)},"records":"${data.toString('base64')}","count":${count}}}`, 'latin1'),
     members: (sessionId, joined) => void connection.sendNotification(TraceMembers, { sessionId, joined }).catch(() => undefined),
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
     ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),
-    backlog: () => queued,
+    backlog: () => writer.backlog,
   };
 }
 

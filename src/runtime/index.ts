@@ -103,16 +103,22 @@ export async function findContainer(runtimes: ContainerRuntime[], ref: string): 
   if (!REF.test(ref)) throw new ContainerNotFoundError(`"${ref}" is not a container reference (name, id, pod/container, namespace/pod/container, runtime:…)`);
   const parsed = parseContainerRef(ref);
   // Fast path for a plain name or id: an inspect for each Docker-API runtime
-  // (no listing, which inspects every container), a listing of the others.
-  // Containers of nested runtimes are then not consulted: a name taken at
-  // the top level shadows theirs (name them with runtime: or pod/).
+  // (Docker, Podman: no listing, which inspects every container); one hit
+  // among them is the answer, and containerd and CRI (gRPC, slower to reach)
+  // are listed only when there is none. So a plain name taken in Docker or
+  // Podman shadows the same name in containerd, CRI and nested runtimes
+  // (name those with runtime: or pod/).
   if (parsed.parts.length === 1) {
     const isApi = (rt: ContainerRuntime) => rt instanceof DockerRuntime && !rt.node;
     const candidates = runtimes.filter((rt) => !parsed.runtime || rt.kind === parsed.runtime);
     const direct = await Promise.all(candidates.filter(isApi).map((rt) => rt.inspect(parsed.parts[0]).catch(() => undefined)));
-    const others = await Promise.all(candidates.filter((rt) => !isApi(rt)).map((rt) => listOne(rt)));
-    const hits = matchContainers([...direct.filter((c): c is ContainerInfo => !!c), ...others.flatMap((l) => l.containers)], parsed);
-    if (hits.length === 1) return hits[0];
+    const apiHits = matchContainers(direct.filter((c): c is ContainerInfo => !!c), parsed);
+    if (apiHits.length === 1) return apiHits[0];
+    if (!apiHits.length) {
+      const others = await Promise.all(candidates.filter((rt) => !isApi(rt)).map((rt) => listOne(rt)));
+      const hits = matchContainers(others.flatMap((l) => l.containers), parsed);
+      if (hits.length === 1) return hits[0];
+    }
   }
   const listings = await listAll(runtimes);
   const all = listings.flatMap((l) => l.containers);
