@@ -15,6 +15,7 @@ struct start {
 	__u32 nr;
 	__u32 host_pid; /* tgid in the helper's numbering (the aggregate's key) */
 	__u32 pid;      /* tgid in the container */
+	__u32 in_scope; /* decided at the task's first syscall (a task keeps its PID namespace) */
 };
 
 struct {
@@ -24,8 +25,10 @@ struct {
 	__type(value, struct start);
 } starts SEC(".maps");
 
+/* Per CPU: a syscall updates its own CPU's copy with plain adds (no atomics,
+ * no cache line shared between CPUs); user space sums the copies. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct syscalls_key);
 	__type(value, struct syscalls_stats);
@@ -46,16 +49,26 @@ static __always_inline __u32 log2_slot(__u64 v)
 static __always_inline int on_enter(long id)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	struct ct_ids ids = {};
-	if (!ct_in_scope(task, &ids))
-		return 0;
-	struct start *s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s)
+	/* The scope is decided once per task and remembered in its storage, so
+	 * a syscall costs one storage lookup, in the container or not. */
+	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
+	if (!s) {
+		struct ct_ids ids = {};
+		bool in = ct_in_scope(task, &ids);
+		/* Followed processes join the scope later: decide again next time. */
+		if (!in && targ_follow)
+			return 0;
+		s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!s)
+			return 0;
+		s->in_scope = in;
+		s->host_pid = ids.host_pid;
+		s->pid = ids.pid;
+	}
+	if (!s->in_scope)
 		return 0;
 	s->ts = bpf_ktime_get_ns();
 	s->nr = id;
-	s->host_pid = ids.host_pid;
-	s->pid = ids.pid;
 	return 0;
 }
 
@@ -82,14 +95,14 @@ static __always_inline int on_exit(long ret)
 		if (!v)
 			return 0;
 	}
-	__sync_fetch_and_add(&v->count, 1);
-	__sync_fetch_and_add(&v->total_ns, lat);
+	v->count++;
+	v->total_ns += lat;
 	if (lat > v->max_ns)
-		v->max_ns = lat; /* racy across CPUs; a maximum, not an exact one */
+		v->max_ns = lat;
 	if (ret < 0)
-		__sync_fetch_and_add(&v->errors, 1);
+		v->errors++;
 	__u32 slot = log2_slot(lat);
-	__sync_fetch_and_add(&v->hist[slot & (SYSCALLS_HIST_SLOTS - 1)], 1);
+	v->hist[slot & (SYSCALLS_HIST_SLOTS - 1)]++;
 	return 0;
 }
 

@@ -300,7 +300,8 @@ for (const name of Object.keys(allFlood)) {
     stepRows.push(row);
     log(`${name} @ ${rate}: ${row.received}/${row.made}, dropped ${row.dropped}, ${row.workloadOps} ops/s, cpu ${row.cpuPct}%, rss ${row.peakRssMb} MB`);
     if (row.lossFree) {
-      lossFree[name] = Math.max(lossFree[name], Math.min(rate, row.workloadOps));
+      // The target rate, when the generator kept to it (within 1 %).
+      lossFree[name] = Math.max(lossFree[name], row.workloadOps >= rate * 0.99 ? rate : row.workloadOps);
       misses = 0;
     } else if (++misses >= 2) break; // dropping
     if (row.workloadOps < rate * 0.9) break; // the generator cannot go faster with this tool attached

@@ -159,6 +159,19 @@ export class BpfObject {
     return out;
   }
 
+  /**
+   * drainHash for a per-CPU hash: each entry's value on every possible CPU
+   * (the kernel pads each to 8 bytes).
+   */
+  drainPercpuHash(name: string, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[] {
+    const cpus = Math.max(1, lib().numPossibleCpus());
+    const stride = (valueSize + 7) & ~7;
+    return this.drainHash(name, keySize, stride * cpus).map(({ key, value }) => ({
+      key,
+      values: Array.from({ length: cpus }, (_, cpu) => value.subarray(cpu * stride, cpu * stride + valueSize)),
+    }));
+  }
+
   private mapPtr(name: string): Ptr {
     const m = this.maps.get(name);
     if (!m) throw new BpfError(`no map ${name} in ${this.path}`);

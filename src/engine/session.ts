@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { BpfObject } from '../bpf/object';
 import { RingBufferReader } from '../bpf/ringbuf';
+import { filterRecords } from '../gadgets/records';
 import { gadgets, WallClock, type DecodeContext } from '../gadgets';
 import type { EndReason, PidnsMember, RecordsInfo, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
 import { bpfObjectDir, tracepointExists } from './system';
@@ -237,12 +238,18 @@ export class TraceSession {
       if (!taken) break;
       handed += taken.count;
       if (!taken.count) continue; // discarded records only
-      if ((this.sink.backlog?.() ?? 0) + encodedRecords(taken.data.length) > this.limits.maxQueuedBytes) {
-        this.droppedTransport += taken.count;
-        continue;
+      let batch: { data: Buffer; count: number } | undefined = taken;
+      const backlog = this.sink.backlog?.() ?? 0;
+      if (backlog + encodedRecords(batch.data.length) > (this.limits.maxQueuedBytes * 3) / 4) {
+        // The client is falling behind: failures first (as the kernel keeps them), the rest give way.
+        const failed = gadgets[this.trace.gadget].failedRecord;
+        batch = failed ? filterRecords(taken.data, failed) : undefined;
+        if (batch && backlog + encodedRecords(batch.data.length) > this.limits.maxQueuedBytes) batch = undefined;
       }
-      this.received += taken.count;
-      this.sink.records(this.id, taken.data, taken.count);
+      this.droppedTransport += taken.count - (batch?.count ?? 0);
+      if (!batch) continue;
+      this.received += batch.count;
+      this.sink.records(this.id, batch.data, batch.count);
     }
     return handed;
   }

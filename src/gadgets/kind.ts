@@ -4,6 +4,7 @@
  * helper part — its BPF object, record layout, decoder or map collector,
  * kernel settings and attach needs. The registry (./kinds) lists them.
  */
+import type { Summary } from '../webview/panels';
 import type { BpfObject } from '../bpf/object';
 import type { AttachType } from '../bpf/probe';
 import type { EventBase, TraceOptions, TraceStartParams } from '../protocol';
@@ -46,6 +47,8 @@ export interface KindSpec<E extends EventBase = EventBase> {
    * as JSON.stringify writes them: JSON lines for floods (src/gadgets/json.ts).
    */
   jsonTail?(e: E): string;
+  /** The live view's Summary tab: tables, a tree, charts built from every event (raw events are in its Events tab). */
+  summary?(): Summary<E>;
   /** Whether the event reports a failure (shown in red). */
   failed?(e: E): boolean;
   /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */
@@ -73,6 +76,12 @@ export interface KindHelper<E extends EventBase = EventBase> {
   file?(hostPid: number, options: TraceOptions, onePid: boolean): UprobeTarget;
   /** `.rodata` settings of its own, from the request and the container's init. */
   knobs?(params: TraceStartParams, containerHostPid: number): Record<string, Knob>;
+  /**
+   * Whether a raw record reports a failure, read from its bytes without
+   * decoding: when the client falls behind, the helper sends these first and
+   * drops the others (as the kernel does when the ring buffer fills).
+   */
+  failedRecord?(dv: DataView, at: number, len: number): boolean;
 }
 
 export interface Kind<E extends EventBase = EventBase> {

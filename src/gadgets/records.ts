@@ -44,6 +44,25 @@ export function forEachRecord(batch: Buffer, visit: RecordVisitor): number {
   return n;
 }
 
+/** The records of a batch that `keep` accepts, in a new batch (same framing); undefined when none is kept. */
+export function filterRecords(batch: Buffer, keep: (dv: DataView, at: number, len: number) => boolean): { data: Buffer; count: number } | undefined {
+  const spans: [number, number][] = [];
+  let bytes = 0;
+  forEachRecord(batch, (dv, _b, at, len) => {
+    if (!keep(dv, at, len)) return;
+    spans.push([at - RECORD_HEADER, recordSpan(len)]);
+    bytes += recordSpan(len);
+  });
+  if (!spans.length) return undefined;
+  const data = Buffer.allocUnsafe(bytes);
+  let to = 0;
+  for (const [from, n] of spans) {
+    batch.copy(data, to, from, Math.min(batch.length, from + n));
+    to += n;
+  }
+  return { data, count: spans.length };
+}
+
 /** What a client needs to decode a trace's records: its kind and the start result's `records`. */
 export interface RecordContext extends RecordsInfo {
   gadget: GadgetName;

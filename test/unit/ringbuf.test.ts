@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { RingView, RING_RECORD } from '../../src/bpf/ringbuf';
-import { forEachRecord } from '../../src/gadgets/records';
+import { filterRecords, forEachRecord } from '../../src/gadgets/records';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
 import { KINDS } from '../../src/gadgets/kinds';
 import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
@@ -124,3 +124,13 @@ for (const kind of KINDS.filter((k) => k.helper.source.ring)) {
     });
   });
 }
+
+test('a client that falls behind gets failures first: filterRecords keeps the records a kind calls failed, in order, in the same framing', () => {
+  const r = ring(4096);
+  for (let i = 0; i < 10; i++) r.put(Uint8Array.from({ length: 12 }, (_, k) => (k === 0 ? i : i % 3 === 0 ? 0xff : 0)));
+  const taken = r.view.take(100, 1 << 20)!;
+  const kept = filterRecords(taken.data, (dv, at) => dv.getUint8(at + 1) === 0xff);
+  assert.equal(kept?.count, 4);
+  assert.deepEqual(records(kept), [0, 12, 3, 12, 6, 12, 9, 12]);
+  assert.equal(filterRecords(taken.data, () => false), undefined, 'nothing kept: no batch');
+});

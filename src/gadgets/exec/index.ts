@@ -1,11 +1,13 @@
 /** exec: programs started (execve/execveat), failed ones too. BPF: bpf/exec.bpf.c, bpf/exec.h. */
 import type { ExecEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { ProcessTree } from '../proctree/summary';
 import { execCommand } from '../text';
 import { decodeExec, EXEC_LAYOUT } from './decode';
 
 export default defineKind<ExecEvent>({
   spec: {
+    summary: () => new ProcessTree(),
     name: 'exec',
     what: 'programs started (execve/execveat), failed ones too',
     icon: 'rocket',

@@ -1,10 +1,12 @@
 /** exit: process and thread exits. BPF: bpf/exit.bpf.c, bpf/exit.h. */
 import type { ExitEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { ProcessTree } from '../proctree/summary';
 import { decodeExit, EXIT_LAYOUT } from './decode';
 
 export default defineKind<ExitEvent>({
   spec: {
+    summary: () => new ProcessTree(),
     name: 'exit',
     what: 'process and thread exits: exit code or signal, lifetime',
     icon: 'debug-stop',

@@ -1,11 +1,13 @@
 /** open: files opened, failures kept first. BPF: bpf/open.bpf.c, bpf/open.h. */
 import type { OpenEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { OpenByPath } from './summary';
 import { quote, sharedArray } from '../json';
 import { decodeOpen, OPEN_LAYOUT } from './decode';
 
 export default defineKind<OpenEvent>({
   spec: {
+    summary: () => new OpenByPath(),
     name: 'open',
     what: 'files opened: path, flags, fd or errno (failures kept first)',
     icon: 'file',
@@ -43,5 +45,7 @@ export default defineKind<OpenEvent>({
       { program: 'open_exit_openat2', tracepoint: 'syscalls/sys_exit_openat2' },
     ],
     knobs: (params) => ({ failed_only: !!params.options?.failedOnly }),
+    // ret (s64) < 0: its high word is negative.
+    failedRecord: (dv, at) => dv.getInt32(at + OPEN_LAYOUT.fields.ret + 4, true) < 0,
   },
 });

@@ -1,10 +1,12 @@
 /** proctree: fork, exec and exit — who started whom. BPF: bpf/proctree.bpf.c, bpf/proctree.h. */
 import type { ProctreeEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { ProcessTree } from './summary';
 import { decodeProctree, PROCTREE_LAYOUT } from './decode';
 
 export default defineKind<ProctreeEvent>({
   spec: {
+    summary: () => new ProcessTree(),
     name: 'proctree',
     what: 'fork, exec and exit: who started whom',
     icon: 'type-hierarchy',

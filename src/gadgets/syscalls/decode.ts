@@ -40,18 +40,32 @@ export function summarize(hist: number[], count: number, total: number, max: num
   return { total, avg: count ? Math.round(total / count) : 0, max, p50: pct(0.5), p99: pct(0.99), histogram };
 }
 
-export function decodeSyscallsEntry(key: Buffer, value: Buffer): SyscallsEntry {
-  const count = Number(value.readBigUInt64LE(F.count));
-  const hist: number[] = [];
-  for (let i = 0; i < HIST_SLOTS; i++) hist.push(value.readUInt32LE(F.hist + 4 * i));
+/** One (process, syscall) entry from its per-CPU copies (summed; the largest maximum; names from a CPU that saw it). */
+export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntry {
+  let count = 0;
+  let total = 0;
+  let max = 0;
+  let errors = 0;
+  let named: Buffer | undefined;
+  const hist = new Array<number>(HIST_SLOTS).fill(0);
+  for (const value of values) {
+    const n = Number(value.readBigUInt64LE(F.count));
+    if (!n) continue;
+    named ??= value;
+    count += n;
+    total += Number(value.readBigUInt64LE(F.total_ns));
+    max = Math.max(max, Number(value.readBigUInt64LE(F.max_ns)));
+    errors += value.readUInt32LE(F.errors);
+    for (let i = 0; i < HIST_SLOTS; i++) hist[i] += value.readUInt32LE(F.hist + 4 * i);
+  }
   return {
-    pid: value.readUInt32LE(F.pid),
+    pid: named ? named.readUInt32LE(F.pid) : 0,
     hostPid: key.readUInt32LE(0),
-    comm: cstring(value, F.comm, SYSCALLS_LAYOUT.sizes.comm),
+    comm: named ? cstring(named, F.comm, SYSCALLS_LAYOUT.sizes.comm) : '',
     syscall: syscallName(key.readUInt32LE(4)),
     count,
-    errors: value.readUInt32LE(F.errors),
-    latencyNs: summarize(hist, count, Number(value.readBigUInt64LE(F.total_ns)), Number(value.readBigUInt64LE(F.max_ns))),
+    errors,
+    latencyNs: summarize(hist, count, total, max),
   };
 }
 

@@ -1,6 +1,7 @@
 /** syscalls: counts and latency per process, aggregated in the kernel. BPF: bpf/syscalls.bpf.c, bpf/syscalls.h. */
 import type { SyscallsEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { SyscallsTop } from './summary';
 import { micro } from '../text';
 import { decodeSyscallsEntry, syscallsReport, SYSCALLS_KEY_SIZE, SYSCALLS_LAYOUT, SYSCALLS_VALUE_SIZE } from './decode';
 
@@ -12,6 +13,7 @@ const wholeNumber = (text: string | true, flag: string, lo: number, hi: number) 
 
 export default defineKind<SyscallsEvent>({
   spec: {
+    summary: () => new SyscallsTop(),
     name: 'syscalls',
     what: 'syscall counts and latency per process, aggregated in the kernel',
     icon: 'graph',
@@ -52,7 +54,10 @@ export default defineKind<SyscallsEvent>({
     ],
     source: {
       maps: (obj, ctx, { intervalMs, top }) => {
-        const entries = obj.drainHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE).map(({ key, value }) => decodeSyscallsEntry(key, value));
+        const entries = obj
+          .drainPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)
+          .map(({ key, values }) => decodeSyscallsEntry(key, values))
+          .filter((e) => e.count > 0);
         return [syscallsReport(entries, intervalMs, top, ctx)];
       },
     },

@@ -1,12 +1,14 @@
 /** tcp: connections through their states. BPF: bpf/tcp.bpf.c, bpf/tcp.h. */
 import type { TcpEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { Connections } from './summary';
 import { decodeTcp, TCP_LAYOUT } from './decode';
 import { namespaceInode } from '../../proc/ns';
 
 
 export default defineKind<TcpEvent>({
   spec: {
+    summary: () => new Connections(),
     name: 'tcp',
     what: 'TCP connects, accepts, closes: addresses, ports, states, lifetime, bytes',
     icon: 'plug',

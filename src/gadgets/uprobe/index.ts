@@ -1,6 +1,7 @@
 /** uprobe: calls of a function in a binary or library inside the container. BPF: bpf/uprobe.bpf.c, bpf/uprobe.h. */
 import type { UprobeEvent } from '../../protocol';
 import { defineKind } from '../kind';
+import { CallStats } from './summary';
 import { micro } from '../text';
 import { quote } from '../json';
 import { decodeUprobe, UPROBE_LAYOUT } from './decode';
@@ -11,6 +12,7 @@ const TARGET = /^[\w.+\-/@]{1,256}$/;
 
 export default defineKind<UprobeEvent>({
   spec: {
+    summary: () => new CallStats(),
     name: 'uprobe',
     what: 'calls of a function in a binary or library: arguments, result, latency',
     icon: 'symbol-method',

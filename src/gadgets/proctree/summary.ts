@@ -1,0 +1,107 @@
+/**
+ * The process tree that proctree, exec and exit traces build: who started
+ * whom (container-level PIDs, host PIDs beside them), command lines, exit
+ * codes and signals, lifetimes; exited processes stay, greyed. Bounded:
+ * the oldest exited processes leave first.
+ */
+import type { ExecEvent, ExitEvent, ProctreeEvent } from '../../protocol';
+import type { Panel, Summary, TreeNode } from '../../webview/panels';
+
+const MAX_NODES = 2000;
+
+interface Proc {
+  pid: number;
+  hostPid: number;
+  parent?: number; // host PID
+  comm: string;
+  command?: string;
+  startedAt: number;
+  exit?: string;
+  failed?: boolean;
+}
+
+type TreeEvent = ProctreeEvent | ExecEvent | ExitEvent;
+
+export class ProcessTree implements Summary<TreeEvent> {
+  private readonly procs = new Map<number, Proc>();
+  private dropped = 0;
+
+  add(events: readonly TreeEvent[]): void {
+    const now = Date.now();
+    for (const e of events) {
+      if (e.gadget === 'exit' && e.thread) continue;
+      const p = this.proc(e.hostPid, e.pid, e.comm, now);
+      if (e.hostPpid) p.parent = e.hostPpid;
+      switch (e.gadget) {
+        case 'proctree':
+          if (e.kind === 'fork' && e.childHostPid) {
+            const child = this.proc(e.childHostPid, e.childPid ?? 0, e.comm, now);
+            child.parent = e.hostPid;
+          } else if (e.kind === 'exec') {
+            p.command = e.filename;
+            p.comm = e.comm;
+          } else if (e.kind === 'exit') {
+            this.ended(p, e.exitCode ?? null, e.signal ?? null, now - p.startedAt);
+          }
+          break;
+        case 'exec':
+          p.comm = e.comm;
+          p.command = e.args.length ? e.args.join(' ') + (e.argsTruncated ? ' …' : '') : e.filename;
+          if (e.ret < 0) {
+            p.failed = true;
+            p.command = `${e.filename} (exec failed: ${e.error ?? e.ret})`;
+          }
+          break;
+        case 'exit':
+          this.ended(p, e.exitCode, e.signal, e.lifetimeMs);
+          break;
+      }
+    }
+    this.trim();
+  }
+
+  private proc(hostPid: number, pid: number, comm: string, now: number): Proc {
+    let p = this.procs.get(hostPid);
+    if (!p || (p.exit && pid && p.pid !== pid)) {
+      p = { pid, hostPid, comm, startedAt: now };
+      this.procs.delete(hostPid);
+      this.procs.set(hostPid, p);
+    }
+    if (!p.pid && pid) p.pid = pid;
+    return p;
+  }
+
+  private ended(p: Proc, code: number | null, signal: string | null, lifetimeMs: number): void {
+    const life = lifetimeMs >= 1000 ? `${(lifetimeMs / 1000).toFixed(1)} s` : `${Math.round(lifetimeMs)} ms`;
+    p.exit = `${signal ? `killed by ${signal}` : `exit ${code ?? '?'}`} after ${life}`;
+    p.failed ||= !!signal || (code !== null && code !== 0);
+  }
+
+  private trim(): void {
+    if (this.procs.size <= MAX_NODES) return;
+    for (const [key, p] of this.procs) {
+      if (this.procs.size <= MAX_NODES) break;
+      if (p.exit) {
+        this.procs.delete(key);
+        this.dropped++;
+      }
+    }
+  }
+
+  panels(): Panel[] {
+    const nodes: TreeNode[] = [];
+    for (const p of this.procs.values()) {
+      nodes.push({
+        key: String(p.hostPid),
+        parent: p.parent !== undefined && this.procs.has(p.parent) ? String(p.parent) : undefined,
+        pid: p.pid,
+        hostPid: p.hostPid,
+        label: p.comm,
+        detail: [p.command, p.exit ?? 'running'].filter(Boolean).join('  ·  '),
+        ended: !!p.exit,
+        failed: p.failed,
+      });
+    }
+    return [{ type: 'tree', id: 'tree', title: 'Processes', nodes, more: this.dropped || undefined }];
+  }
+}

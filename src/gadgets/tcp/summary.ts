@@ -1,0 +1,57 @@
+/** tcp: one row per connection, updated through its states; closed ones kept (bounded, oldest closed leave first). */
+import type { TcpEvent } from '../../protocol';
+import type { Panel, Summary, TableRow } from '../../webview/panels';
+
+const MAX_CONNECTIONS = 1000;
+
+export class Connections implements Summary<TcpEvent> {
+  private readonly conns = new Map<string, { e: TcpEvent; states: string[] }>();
+
+  add(events: readonly TcpEvent[]): void {
+    for (const e of events) {
+      const key = `${e.saddr}:${e.sport}>${e.daddr}:${e.dport}`;
+      const c = this.conns.get(key);
+      if (c && c.e.state !== 'CLOSE') {
+        // Attribution found earlier (the task) is kept when a softirq event has none.
+        c.e = e.attributed === 'none' ? { ...e, pid: c.e.pid, hostPid: c.e.hostPid, comm: c.e.comm } : e;
+        c.states.push(e.state);
+      } else {
+        this.conns.delete(key);
+        this.conns.set(key, { e, states: [e.state] });
+      }
+    }
+    for (const [key, c] of this.conns) {
+      if (this.conns.size <= MAX_CONNECTIONS) break;
+      if (c.e.state === 'CLOSE') this.conns.delete(key);
+    }
+  }
+
+  panels(): Panel[] {
+    const rows: TableRow[] = [...this.conns.entries()].reverse().map(([key, { e, states }]) => ({
+      key,
+      cells: [e.pid || null, e.comm, `${e.saddr}:${e.sport}`, `${e.daddr}:${e.dport}`, e.state, states.slice(-4).join(' → '), e.durationMs, e.bytesSent, e.bytesReceived],
+      failed: e.state === 'CLOSE' && states.includes('SYN_SENT') && !states.includes('ESTABLISHED'),
+      hostPid: e.hostPid || undefined,
+    }));
+    return [
+      {
+        type: 'table',
+        id: 'connections',
+        title: 'Connections',
+        columns: [
+          { label: 'PID', pid: true },
+          { label: 'Comm' },
+          { label: 'Local' },
+          { label: 'Remote' },
+          { label: 'State' },
+          { label: 'Through' },
+          { label: 'Duration', num: 'ms' },
+          { label: 'Sent', num: 'bytes' },
+          { label: 'Received', num: 'bytes' },
+        ],
+        rows,
+        sortBy: -1,
+      },
+    ];
+  }
+}

@@ -1,0 +1,36 @@
+/** uprobe: calls per second and the function's latency histogram (the calls themselves are in Events). */
+import type { UprobeEvent } from '../../protocol';
+import type { Panel, Summary } from '../../webview/panels';
+import { Log2Histogram, RateSeries } from '../rates';
+
+export class CallStats implements Summary<UprobeEvent> {
+  private readonly rate = new RateSeries();
+  private readonly hist = new Log2Histogram();
+  private fn = '';
+  private calls = 0;
+  private max = 0;
+
+  add(events: readonly UprobeEvent[]): void {
+    if (!events.length) return;
+    this.rate.add(events.length);
+    for (const e of events) {
+      this.hist.add(e.latencyNs);
+      if (e.latencyNs > this.max) this.max = e.latencyNs;
+    }
+    const last = events[events.length - 1];
+    this.fn = `${last.function} in ${last.target}`;
+    this.calls = last.calls;
+  }
+
+  panels(): Panel[] {
+    const h = this.hist;
+    return [
+      { type: 'chart', id: 'rate', title: `Calls per second${this.fn ? ` · ${this.fn}` : ''} · ${this.calls} calls in all`, unit: 'calls/s', points: this.rate.series() },
+      { type: 'histogram', id: 'latency', title: `Latency · p50 ≤ ${ns(h.quantile(0.5))}, p99 ≤ ${ns(h.quantile(0.99))}, max ${ns(this.max)}`, buckets: h.buckets() },
+    ];
+  }
+}
+
+function ns(v: number): string {
+  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} s` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
+}

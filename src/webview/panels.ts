@@ -1,0 +1,89 @@
+/**
+ * What a live view's Summary tab shows, built in the extension host by the
+ * kind's summary (src/gadgets/<kind>/summary.ts) from every event, and drawn
+ * by the webview: tables updated in place, a process tree, charts. Plain
+ * data, typed on both sides.
+ */
+
+export interface Column {
+  label: string;
+  /** Right-aligned and sorted as a number; `ns` and `bytes` are shown with units. */
+  num?: 'count' | 'ns' | 'ms' | 'bytes' | 'rate';
+  /** A container-level PID: shown as a link that reveals the process in the Containers tree. */
+  pid?: boolean;
+}
+
+export interface TableRow {
+  key: string;
+  cells: (string | number | null)[];
+  failed?: boolean;
+  /** Host PID of the row's process (for the link). */
+  hostPid?: number;
+  /** A latency histogram shown when the row is selected: [upper bound ns, count]. */
+  hist?: [number, number][];
+}
+
+export interface TablePanel {
+  type: 'table';
+  id: string;
+  title: string;
+  columns: Column[];
+  rows: TableRow[];
+  /** Column sorted by until the user picks one, descending. */
+  sortBy: number;
+  /** Rows left out (the table keeps the first N by its order). */
+  more?: number;
+}
+
+export interface TreeNode {
+  key: string;
+  parent?: string;
+  pid: number;
+  hostPid: number;
+  label: string;
+  detail: string;
+  ended?: boolean;
+  failed?: boolean;
+}
+
+export interface TreePanel {
+  type: 'tree';
+  id: string;
+  title: string;
+  nodes: TreeNode[];
+  more?: number;
+}
+
+export interface ChartPanel {
+  type: 'chart';
+  id: string;
+  title: string;
+  unit: string;
+  /** [seconds since the trace began, value]. */
+  points: [number, number][];
+}
+
+export interface HistogramPanel {
+  type: 'histogram';
+  id: string;
+  title: string;
+  /** [upper bound ns, count] */
+  buckets: [number, number][];
+}
+
+export type Panel = TablePanel | TreePanel | ChartPanel | HistogramPanel;
+
+/** A kind's live summary: fed every event, asked for panels a few times a second. */
+export interface Summary<E> {
+  add(events: readonly E[]): void;
+  panels(): Panel[];
+}
+
+/** CSV of a table as shown (RFC 4180 quoting). */
+export function tableCsv(t: TablePanel): string {
+  const cell = (v: string | number | null) => {
+    const s = v === null ? '' : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [t.columns.map((c) => cell(c.label)), ...t.rows.map((r) => r.cells.map(cell))].map((l) => l.join(',')).join('\r\n') + '\r\n';
+}
