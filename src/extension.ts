@@ -23,13 +23,19 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
   const services: Services = { extensionUri: context.extensionUri, cliPath, containers, helper, sessions };
   const containersTree = new ContainersTreeProvider(containers);
   const tracesTree = new TracesTreeProvider(sessions);
+  const containersView = vscode.window.createTreeView('containerTrace.containers', { treeDataProvider: containersTree, showCollapseAll: true });
+  services.reveal = async (containerIds, hostPid) => {
+    const node = await containersTree.findProcess(containerIds, hostPid);
+    if (node) await containersView.reveal(node, { select: true, focus: true, expand: true });
+    return !!node;
+  };
   context.subscriptions.push(
     helper,
     containers,
     sessions,
     containersTree,
     tracesTree,
-    vscode.window.createTreeView('containerTrace.containers', { treeDataProvider: containersTree, showCollapseAll: true }),
+    containersView,
     vscode.window.createTreeView('containerTrace.traces', { treeDataProvider: tracesTree }),
     ...registerCommands(services, () => containersTree.refresh()),
     traceStatusBar(sessions),

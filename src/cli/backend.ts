@@ -49,6 +49,7 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
       const result = await engine.start(params, {
         events: (_id, batch) => onEvents(batch),
         records: (id, data) => receiver.records(id, data),
+        members: (id, joined) => receiver.members(id, joined),
         stats: () => undefined,
         ended: onEnded,
         backlog: () => stdoutBacklog.bytes,

@@ -5,7 +5,7 @@
  * result is known are held (bounded) and decoded once it is.
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { TraceEvents, TraceMembers, TraceRecords, type GadgetName, type TraceEvent, type TraceStartResult } from '../protocol';
+import { TraceEvents, TraceMembers, TraceRecords, type GadgetName, type PidnsMember, type TraceEvent, type TraceStartResult } from '../protocol';
 import { RecordDecoder } from '../gadgets/records';
 
 /** Batches held per unknown session, and sessions held, before a start result names them. */
@@ -22,7 +22,12 @@ export class TraceReceiver {
   listen(connection: MessageConnection): void {
     connection.onNotification(TraceEvents, (p) => this.deliver(p.sessionId, p.events));
     connection.onNotification(TraceRecords, (p) => this.records(p.sessionId, Buffer.from(p.records, 'base64')));
-    connection.onNotification(TraceMembers, (p) => this.decoders.get(p.sessionId)?.members(p.joined));
+    connection.onNotification(TraceMembers, (p) => this.members(p.sessionId, p.joined));
+  }
+
+  /** Selector traces: containers that joined (before any of their records). */
+  members(sessionId: string, joined: PidnsMember[]): void {
+    this.decoders.get(sessionId)?.members(joined);
   }
 
   /** A raw batch for a session. */

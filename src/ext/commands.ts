@@ -11,6 +11,8 @@ import { ComposeItem, ContainerItem, PodItem, ProcessItem, ThreadItem } from './
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
 import { installHelper, showCheck } from './system';
+import { cliCommand } from '../cli/command-line';
+import type { ExportFormat } from './model/export';
 
 /** Arguments scripts and tests may pass instead of tree items. */
 export interface TraceArgs {
@@ -30,6 +32,8 @@ export interface Services {
   containers: ContainerService;
   helper: HelperClient;
   sessions: SessionManager;
+  /** Select a process (by host PID) of one of these containers in the Containers view; false when it is not there. */
+  reveal?: (containerIds: string[], hostPid: number) => Promise<boolean>;
 }
 
 function sessionOf(s: Services, arg: unknown): TraceSessionModel | undefined {
@@ -151,9 +155,58 @@ async function copy(value: number | undefined, what: string): Promise<void> {
   vscode.window.setStatusBarMessage(`Copied ${what} ${value}`, 3000);
 }
 
+/** A PID link: the process in the Containers view, under its container. */
+async function revealProcess(s: Services, arg?: unknown): Promise<boolean> {
+  const a = arg as { sessionKey?: string; hostPid?: number; pid?: number } | undefined;
+  const session = sessionOf(s, a?.sessionKey);
+  if (!session?.result || !Number.isInteger(a?.hostPid) || !s.reveal) return false;
+  const ids = session.result.matched ? session.result.matched.map((m) => m.id) : [session.result.container.id];
+  await vscode.commands.executeCommand('containerTrace.containers.focus');
+  const found = await s.reveal(ids, a!.hostPid!);
+  if (!found) void vscode.window.showInformationMessage(`Process ${a?.pid ?? ''} (host ${a!.hostPid}) is not running any more in ${session.result.container.name}.`);
+  return found;
+}
+
+/** The running traces of a process (or of its whole container) from the Containers view. */
+async function showProcessTraces(s: Services, item?: unknown): Promise<void> {
+  if (!(item instanceof ProcessItem)) return;
+  const mine = s.sessions.sessions.filter((x) => {
+    const r = x.result;
+    if (!r) return false;
+    const inContainer = r.container.id === item.container.id || !!r.matched?.some((m) => m.id === item.container.id);
+    const scope = x.params.scope;
+    return inContainer && (!scope || scope.pid === item.process.pid || scope.follow || scope.tid !== undefined);
+  });
+  if (!mine.length) {
+    const start = await vscode.window.showInformationMessage(`No trace covers process ${item.process.pid} (${item.process.comm}).`, 'Trace It…');
+    if (start) await vscode.commands.executeCommand('containerTrace.traceProcess', item);
+    return;
+  }
+  const pick = mine.length === 1 ? { session: mine[0] } : await vscode.window.showQuickPick(mine.map((x) => ({ label: x.title, description: `${x.state} · ${x.received} events`, session: x })), { title: `Traces of process ${item.process.pid}` });
+  if (pick) LivePanel.show(s.extensionUri, s.sessions, pick.session);
+}
+
 export function registerCommands(s: Services, refresh: () => void): vscode.Disposable[] {
   const r = vscode.commands.registerCommand;
   return [
+    r('containerTrace.revealProcess', (arg?: unknown) => revealProcess(s, arg)),
+    r('containerTrace.showProcessTraces', (item?: unknown) => showProcessTraces(s, item)),
+    r('containerTrace.copyCliCommand', async (arg?: unknown) => {
+      const session = sessionOf(s, arg) ?? s.sessions.sessions[0];
+      if (!session) return undefined;
+      const line = cliCommand(session.params);
+      await vscode.env.clipboard.writeText(line);
+      vscode.window.setStatusBarMessage(`Copied: ${line}`, 5000);
+      return line;
+    }),
+    // Scripts and tests: { session, format: jsonl | perfetto | csv, target: Uri }; otherwise asks.
+    r('containerTrace.exportTrace', async (arg?: unknown) => {
+      const a = arg instanceof SessionItem || typeof arg === 'string' ? { session: arg } : ((arg ?? {}) as { session?: unknown; format?: ExportFormat; target?: vscode.Uri });
+      const session = sessionOf(s, a.session) ?? s.sessions.sessions[0];
+      if (!session) return undefined;
+      const panel = LivePanel.show(s.extensionUri, s.sessions, session);
+      return a.format ? panel.export(a.format, a.target) : panel.exportAs();
+    }),
     r('containerTrace.traceProcess', (arg?: unknown) => traceProcess(s, arg)),
     r('containerTrace.traceContainer', (arg?: unknown) => traceContainer(s, arg)),
     r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),

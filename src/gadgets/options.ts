@@ -19,6 +19,8 @@ export interface OptionSpec {
   check(v: unknown): string | undefined;
   /** A CLI flag's text to the request value (booleans: true); throws a message on bad input. */
   fromFlag(text: string | true): unknown;
+  /** The request value as the flag's text, where it is not the value itself (e.g. milliseconds given in seconds). */
+  toFlag?(v: unknown): string;
   /** How the extension asks for it when a kind needs it: a file the process maps (or typed), or typed text. */
   ask?: 'mapped-file' | 'text';
 }

@@ -5,6 +5,8 @@
  * arriving and are counted), the filter matches any column.
  */
 import type { Counters, FromView, Row, ToView } from './messages';
+import type { Panel } from './panels';
+import { renderPanels } from './summary';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromView): void };
 const vscode = acquireVsCodeApi();
@@ -26,6 +28,29 @@ let frozen: Row[] = []; // arrivals while paused
 let filter = '';
 let stick = true;
 let scheduled = false;
+
+// The Summary tab (kinds that have one): the latest panels, drawn while it is shown and not paused.
+let panels: Panel[] = [];
+let summaryShown = false;
+const summaryRoot = $<HTMLDivElement>('summary');
+const summaryHost = { reveal: (pid: number, hostPid: number) => vscode.postMessage({ type: 'reveal', pid, hostPid }) };
+
+function drawSummary(): void {
+  if (summaryShown) renderPanels(summaryRoot, panels, filter, summaryHost);
+}
+
+function showTab(summary: boolean): void {
+  summaryShown = summary;
+  $('tab-summary').setAttribute('aria-selected', String(summary));
+  $('tab-events').setAttribute('aria-selected', String(!summary));
+  summaryRoot.hidden = !summary;
+  $('events').hidden = summary;
+  if (summary) drawSummary();
+  else schedule();
+}
+summaryRoot.addEventListener('resort', drawSummary);
+$('tab-summary').addEventListener('click', () => showTab(true));
+$('tab-events').addEventListener('click', () => showTab(false));
 
 const viewport = $<HTMLDivElement>('viewport');
 const spacer = $<HTMLDivElement>('spacer');
@@ -129,6 +154,7 @@ function setPaused(p: boolean): void {
     add(frozen);
     frozen = [];
   }
+  if (!p) drawSummary();
   $('waiting').textContent = '0';
 }
 
@@ -145,6 +171,12 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       refilter();
       add(m.rows);
       counters(m.counters);
+      $('tabs').hidden = !m.summary;
+      showTab(m.summary);
+      break;
+    case 'panels':
+      panels = m.panels;
+      if (!paused) drawSummary();
       break;
     case 'rows':
       counters(m.counters);
@@ -177,11 +209,13 @@ window.addEventListener('resize', schedule);
 $('filter').addEventListener('input', (e) => {
   filter = (e.target as HTMLInputElement).value.trim().toLowerCase();
   refilter();
+  drawSummary();
 });
 $('pause').addEventListener('click', () => setPaused(!paused));
 $('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
 $('export').addEventListener('click', () => vscode.postMessage({ type: 'export' }));
 $('stop').addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+$('copy-cli').addEventListener('click', () => vscode.postMessage({ type: 'copyCli' }));
 document.addEventListener('keydown', (e) => {
   const inInput = (e.target as HTMLElement).tagName === 'INPUT';
   if ((e.ctrlKey || e.metaKey) && e.key === 'f') {
@@ -194,6 +228,7 @@ document.addEventListener('keydown', (e) => {
     ($('filter') as HTMLInputElement).value = '';
     filter = '';
     refilter();
+    drawSummary();
     viewport.focus();
   } else if (!inInput && (e.key === 'End' || e.key === 'Home')) {
     viewport.scrollTop = e.key === 'End' ? viewport.scrollHeight : 0;

@@ -1,4 +1,5 @@
 /** Messages between a live view and the extension, typed on both sides. */
+import type { Panel } from './panels';
 
 /** One display row: [time, pid, tid, hostPid, comm, kind, details, failed]. */
 export type Row = [string, number, number, number, string, string, string, 0 | 1];
@@ -15,9 +16,17 @@ export interface Counters {
 }
 
 export type ToView =
-  | { type: 'init'; title: string; scope: string; maxRows: number; rows: Row[]; counters: Counters }
+  | { type: 'init'; title: string; scope: string; maxRows: number; rows: Row[]; counters: Counters; summary: boolean }
+  | { type: 'panels'; panels: Panel[] }
   | { type: 'rows'; rows: Row[]; counters: Counters }
   | { type: 'counters'; counters: Counters }
   | { type: 'cleared' };
 
-export type FromView = { type: 'ready' } | { type: 'clear' } | { type: 'export' } | { type: 'stop' };
+export type FromView =
+  | { type: 'ready' }
+  | { type: 'clear' }
+  | { type: 'export' }
+  | { type: 'stop' }
+  | { type: 'copyCli' }
+  /** A PID link was clicked: reveal the process in the Containers view. */
+  | { type: 'reveal'; pid: number; hostPid: number };

@@ -56,7 +56,7 @@ export async function trace(argv: string[]): Promise<void> {
 }
 
 /** Parse and check the flags (exit 2 on any mistake, before anything starts). */
-function request(argv: string[]): TraceRequest {
+export function request(argv: string[]): TraceRequest {
   const { values, positionals } = parse(argv, {
     ...FLAGS,
     // every kind's own flags, from its options (../../gadgets/options)

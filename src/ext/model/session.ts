@@ -7,6 +7,8 @@
 import type { EndReason, TraceEvent, TraceStartParams, TraceStartResult } from '../../protocol';
 import { SessionOutput, type LineChannel } from './output';
 import { outputLine } from '../format';
+import { KIND_BY_NAME } from '../../gadgets/kinds';
+import type { Summary } from '../../webview/panels';
 
 /** The limits a session reads each time (the settings can change at any moment). */
 export interface SessionLimits {
@@ -36,6 +38,10 @@ export class TraceSessionModel {
   /** Events that left the buffer (still counted in `received`). */
   evicted = 0;
   readonly output: SessionOutput;
+  /** The kind's live summary (Summary tab), fed every event; undefined for kinds without one. */
+  readonly summary: Summary<TraceEvent> | undefined;
+  /** Bumped when the summary saw new events. */
+  summaryVersion = 0;
   private listeners: ((events: TraceEvent[]) => void)[] = [];
 
   constructor(
@@ -44,6 +50,7 @@ export class TraceSessionModel {
     private readonly limits: () => SessionLimits,
   ) {
     this.output = new SessionOutput(channel(`Container Trace: ${this.title}`), () => this.limits().maxLinesPerSecond);
+    this.summary = KIND_BY_NAME[params.gadget]?.spec.summary?.() as Summary<TraceEvent> | undefined;
   }
 
   /** Batches as they arrive (the live view listens); dispose() of the result stops it. */
@@ -69,6 +76,10 @@ export class TraceSessionModel {
 
   add(events: TraceEvent[]): void {
     this.received += events.length;
+    if (this.summary && events.length) {
+      this.summary.add(events);
+      this.summaryVersion++;
+    }
     for (const e of events) this.rows.push(e);
     const max = this.limits().maxRows;
     if (this.rows.length > max * 1.1) {

@@ -178,7 +178,49 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
     return node;
   }
 
+  /** Parents of the nodes handed out, by id: what reveal() walks up. */
+  private readonly parents = new Map<string, ContainersNode | undefined>();
+
+  getParent(node: ContainersNode): ContainersNode | undefined {
+    return node.id ? this.parents.get(node.id) : undefined;
+  }
+
   async getChildren(node?: ContainersNode): Promise<ContainersNode[]> {
+    const children = await this.children(node);
+    for (const c of children) if (c.id) this.parents.set(c.id, node);
+    return children;
+  }
+
+  /**
+   * The tree node of a process (by host PID) in one of these containers,
+   * found by walking down as the view would: what "reveal" selects.
+   */
+  async findProcess(containerIds: string[], hostPid: number): Promise<ContainersNode | undefined> {
+    const holds = (n: ContainersNode) =>
+      n instanceof RuntimeItem ? n.listing.containers : n instanceof NamespaceItem || n instanceof PodItem || n instanceof ComposeItem ? n.containers : [];
+    let level = await this.getChildren();
+    for (let depth = 0; depth < 6; depth++) {
+      const container = level.find((n): n is ContainerItem => n instanceof ContainerItem && containerIds.includes(n.container.id));
+      if (container) {
+        // Processes: breadth first through the process tree.
+        let procs = await this.getChildren(container);
+        for (let d = 0; d < 64 && procs.length; d++) {
+          const hit = procs.find((n) => n instanceof ProcessItem && n.process.hostPid === hostPid);
+          if (hit) return hit;
+          const next: ContainersNode[] = [];
+          for (const n of procs) if (n instanceof ProcessItem && n.children.length) next.push(...(await this.getChildren(n)));
+          procs = next;
+        }
+        return container;
+      }
+      const group = level.find((n) => holds(n).some((c) => containerIds.includes(c.id)));
+      if (!group) return undefined;
+      level = await this.getChildren(group);
+    }
+    return undefined;
+  }
+
+  private async children(node?: ContainersNode): Promise<ContainersNode[]> {
     if (!node) {
       const listings = await this.service.list();
       const reachable = listings.filter((l) => l.status.reachable);

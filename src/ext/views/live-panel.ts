@@ -10,8 +10,11 @@ import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
 import { clock, details, failed, visible, where } from '../format';
 import { settings } from '../settings';
+import { jsonLines, perfettoTrace, summaryCsv, type ExportFormat } from '../model/export';
 
 const POST_MS = 100;
+/** How often the Summary tab gets new panels (when something changed). */
+const SUMMARY_MS = 500;
 /**
  * Rows a live view is sent per post (10 posts a second): beyond that rate a
  * table is unreadable, and formatting and posting every row would cost the
@@ -80,6 +83,7 @@ export class LivePanel implements vscode.Disposable {
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((m: FromView) => this.receive(m)),
       session.onEvents((events) => this.enqueue(events)),
+      { dispose: clearInterval.bind(undefined, setInterval(() => this.postPanels(), SUMMARY_MS)) },
       manager.onDidChange((s) => {
         if (s === this.session || s === undefined) this.post({ type: 'counters', counters: this.counters() });
       }),
@@ -141,7 +145,10 @@ export class LivePanel implements vscode.Disposable {
           maxRows: settings().maxRows,
           rows: this.session.rows.map((e) => row(e, !!this.session.params.selector)),
           counters: this.counters(),
+          summary: !!this.session.summary,
         });
+        this.panelsVersion = -1;
+        this.postPanels();
         return;
       case 'clear':
         this.manager.clear(this.session);
@@ -152,27 +159,69 @@ export class LivePanel implements vscode.Disposable {
         await this.manager.stop(this.session);
         return;
       case 'export':
-        await this.export();
+        await this.exportAs();
+        return;
+      case 'copyCli':
+        await vscode.commands.executeCommand('containerTrace.copyCliCommand', this.session.key);
+        return;
+      case 'reveal':
+        if (Number.isInteger(m.pid) && Number.isInteger(m.hostPid)) {
+          await vscode.commands.executeCommand('containerTrace.revealProcess', { sessionKey: this.session.key, pid: m.pid, hostPid: m.hostPid });
+        }
         return;
     }
   }
 
-  /** Save the buffered events as JSON Lines. */
-  async export(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const name = `trace-${this.session.params.gadget}-${this.session.result?.container.name ?? 'container'}-${new Date(this.session.startedAt).toISOString().replace(/[:.]/g, '-')}.jsonl`;
+  /** Ask for a format, then a file. */
+  async exportAs(): Promise<void> {
+    const formats: (vscode.QuickPickItem & { format: ExportFormat })[] = [
+      { label: 'JSON Lines', description: '.jsonl', detail: 'One event per line, as `container-trace trace --json` writes them', format: 'jsonl' },
+      { label: 'Perfetto trace', description: '.json', detail: 'Opens in ui.perfetto.dev or chrome://tracing: processes and threads as tracks', format: 'perfetto' },
+    ];
+    if (this.session.summary) formats.push({ label: 'Summary table as CSV', description: '.csv', detail: 'The Summary tab as it is now', format: 'csv' });
+    const pick = await vscode.window.showQuickPick(formats, { title: 'Export trace', placeHolder: 'Format' });
+    if (pick) await this.export(pick.format);
+  }
+
+  /** Save the buffered events (or the summary table) in a format; asks where unless `target` is given. */
+  async export(format: ExportFormat = 'jsonl', target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const ext = { jsonl: 'jsonl', perfetto: 'json', csv: 'csv' }[format];
+    const base = `trace-${this.session.params.gadget}-${this.session.result?.container.name ?? 'container'}-${new Date(this.session.startedAt).toISOString().replace(/[:.]/g, '-')}`;
     const uri =
       target ??
       (await vscode.window.showSaveDialog({
-        defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require('node:os').homedir()), name),
-        filters: { 'JSON Lines': ['jsonl'] },
-        title: 'Export trace events',
+        defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require('node:os').homedir()), `${base}${format === 'perfetto' ? '.perfetto' : ''}.${ext}`),
+        filters: { [format === 'csv' ? 'CSV' : format === 'perfetto' ? 'Perfetto / Chrome trace' : 'JSON Lines']: [ext] },
+        title: 'Export trace',
       }));
     if (!uri) return undefined;
-    const text = this.session.rows.map((e) => JSON.stringify(e)).join('\n') + (this.session.rows.length ? '\n' : '');
+    const rows = this.session.rows;
+    let text: string;
+    let what: string;
+    if (format === 'perfetto') {
+      text = JSON.stringify(perfettoTrace(rows));
+      what = `${rows.length} events as a Perfetto trace`;
+    } else if (format === 'csv') {
+      text = summaryCsv(this.session.summary?.panels() ?? []) ?? '';
+      what = 'the summary table';
+    } else {
+      text = jsonLines(rows);
+      what = `${rows.length} events`;
+    }
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
-    void vscode.window.showInformationMessage(`Exported ${this.session.rows.length} events to ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(`Exported ${what} to ${uri.fsPath}`);
     return uri;
   }
+
+  /** The Summary tab: new panels twice a second while events come. */
+  private postPanels(): void {
+    const s = this.session;
+    if (!this.ready || !s.summary || s.summaryVersion === this.panelsVersion) return;
+    this.panelsVersion = s.summaryVersion;
+    this.post({ type: 'panels', panels: s.summary.panels() });
+  }
+
+  private panelsVersion = -1;
 
   private html(): string {
     const nonce = randomBytes(16).toString('base64');

@@ -30,6 +30,7 @@ export default defineKind<SyscallsEvent>({
           if (typeof text !== 'string' || !Number.isFinite(s) || s < 0.1 || s > 60) throw new Error('--interval must be 0.1 to 60 seconds');
           return Math.round(s * 1000);
         },
+        toFlag: (v) => String((v as number) / 1000),
       },
       {
         key: 'top',

@@ -1,0 +1,87 @@
+/**
+ * A trace's events in the formats people open elsewhere: JSON Lines (as the
+ * CLI writes them), a Perfetto / Chrome trace-event file (processes and
+ * threads as tracks named by their container-level PID and comm; execs,
+ * exits, signals and the rest as instant events; uprobe calls as slices;
+ * syscall rates as counters), and the summary table as CSV. No VS Code here.
+ */
+import type { TraceEvent } from '../../protocol';
+import { details } from '../../gadgets/text';
+import { eventJson } from '../../gadgets/json';
+import { tableCsv, type Panel } from '../../webview/panels';
+
+export type ExportFormat = 'jsonl' | 'perfetto' | 'csv';
+
+export function jsonLines(events: readonly TraceEvent[]): string {
+  return events.map(eventJson).join('\n') + (events.length ? '\n' : '');
+}
+
+/** Microseconds since the epoch of an RFC 3339 time with nanoseconds. */
+export function eventMicros(time: string): number {
+  const ms = Date.parse(time.slice(0, 19) + 'Z');
+  const frac = /^\.(\d{1,9})/.exec(time.slice(19));
+  return ms * 1000 + (frac ? Number(frac[1].padEnd(9, '0')) / 1000 : 0);
+}
+
+interface TraceEventFormat {
+  ph: string;
+  name: string;
+  pid: number;
+  tid?: number;
+  ts?: number;
+  dur?: number;
+  s?: string;
+  cat?: string;
+  args?: Record<string, unknown>;
+}
+
+/** The Chrome trace-event JSON that Perfetto UI (and chrome://tracing) opens. */
+export function perfettoTrace(events: readonly TraceEvent[]): { traceEvents: TraceEventFormat[]; displayTimeUnit: string; otherData: Record<string, string> } {
+  const out: TraceEventFormat[] = [];
+  const processes = new Map<number, string>();
+  const threads = new Map<string, { pid: number; tid: number; name: string }>();
+  const name = (e: TraceEvent) => (e.container.pod ? `${e.container.pod}/${e.container.name}` : e.container.name);
+  for (const e of events) {
+    if (e.gadget === 'syscalls') {
+      const args: Record<string, number> = {};
+      for (const t of e.top.slice(0, 8)) args[`${t.syscall} (${t.comm} ${t.pid})`] = Math.round((t.count * 1000) / Math.max(1, e.interval));
+      out.push({ ph: 'C', name: 'syscalls per second', pid: 0, ts: eventMicros(e.time), args });
+      processes.set(0, `${name(e)}: syscalls`);
+      continue;
+    }
+    // Tracks by host PID (unique across containers), named by the container's PID and comm.
+    processes.set(e.hostPid, `${e.comm} · pid ${e.pid} in ${name(e)} (host ${e.hostPid})`);
+    threads.set(`${e.hostPid}/${e.hostTid}`, { pid: e.hostPid, tid: e.hostTid, name: `${e.comm} · tid ${e.tid}` });
+    const ts = eventMicros(e.time);
+    const args = JSON.parse(eventJson(e)) as Record<string, unknown>;
+    if (e.gadget === 'uprobe') {
+      const dur = e.latencyNs / 1000;
+      out.push({ ph: 'X', name: e.function, cat: 'uprobe', pid: e.hostPid, tid: e.hostTid, ts: ts - dur, dur, args });
+    } else {
+      out.push({ ph: 'i', s: 't', name: `${e.gadget}: ${details(e)}`.slice(0, 200), cat: e.gadget, pid: e.hostPid, tid: e.hostTid, ts, args });
+    }
+  }
+  const meta: TraceEventFormat[] = [];
+  for (const [pid, n] of processes) meta.push({ ph: 'M', name: 'process_name', pid, args: { name: n } });
+  for (const t of threads.values()) meta.push({ ph: 'M', name: 'thread_name', pid: t.pid, tid: t.tid, args: { name: t.name } });
+  return { traceEvents: [...meta, ...out], displayTimeUnit: 'ns', otherData: { producer: 'Container Trace' } };
+}
+
+/** The summary's table (or its process tree, one row per process) as CSV; undefined when the kind has neither. */
+export function summaryCsv(panels: Panel[]): string | undefined {
+  for (const p of panels) {
+    if (p.type === 'table') return tableCsv(p);
+    if (p.type === 'tree') {
+      const byKey = new Map(p.nodes.map((n) => [n.key, n]));
+      return tableCsv({
+        type: 'table',
+        id: p.id,
+        title: p.title,
+        sortBy: -1,
+        columns: [{ label: 'PID' }, { label: 'Host PID' }, { label: 'Parent PID' }, { label: 'Comm' }, { label: 'Command and end' }, { label: 'Exited' }],
+        rows: p.nodes.map((n) => ({ key: n.key, cells: [n.pid, n.hostPid, (n.parent && byKey.get(n.parent)?.pid) || null, n.label, n.detail, n.ended ? 'yes' : 'no'] })),
+      });
+    }
+  }
+  return undefined;
+}

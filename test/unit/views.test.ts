@@ -1,0 +1,147 @@
+/**
+ * The live view's summaries and exports, without VS Code: each kind's
+ * summary built from events as a trace delivers them, the CSV of its table,
+ * the Perfetto file, and "Copy as CLI" parsed back by the CLI's own parser.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KIND_BY_NAME } from '../../src/gadgets/kinds';
+import type { ExecEvent, ExitEvent, OpenEvent, ProctreeEvent, SyscallsEvent, TcpEvent, TraceEvent, TraceStartParams, UprobeEvent } from '../../src/protocol';
+import type { Panel, TablePanel, TreePanel } from '../../src/webview/panels';
+import { perfettoTrace, summaryCsv, eventMicros, jsonLines } from '../../src/ext/model/export';
+import { cliCommand } from '../../src/cli/command-line';
+import { request } from '../../src/cli/commands/trace';
+
+const base = (pid: number, hostPid: number, comm: string, ns = 0) => ({
+  time: `2026-11-22T06:00:0${Math.min(9, ns)}.123456789Z`,
+  container: { id: 'c'.repeat(64), name: 'web' },
+  pid,
+  tid: pid,
+  hostPid,
+  hostTid: hostPid,
+  comm,
+});
+const summary = (kind: string) => KIND_BY_NAME[kind].spec.summary!();
+const table = (panels: Panel[]) => panels.find((p): p is TablePanel => p.type === 'table')!;
+
+test('process tree: the child under its parent, command lines, exit codes and signals; exited processes marked', () => {
+  const s = summary('exec');
+  const execs: ExecEvent[] = [
+    { ...base(1, 5001, 'sh'), gadget: 'exec', ppid: 0, hostPpid: 4000, uid: 0, gid: 0, filename: '/bin/sh', args: ['sh', '-c', 'worker'], argsTruncated: false, ret: 0 },
+    { ...base(7, 5007, 'worker'), gadget: 'exec', ppid: 1, hostPpid: 5001, uid: 0, gid: 0, filename: '/bin/worker', args: ['worker', '--fast'], argsTruncated: false, ret: 0 },
+  ];
+  s.add(execs);
+  const exits: ExitEvent[] = [{ ...base(7, 5007, 'worker'), gadget: 'exit', exitCode: null, signal: 'SIGKILL', coreDumped: false, lifetimeMs: 1500, thread: false, ppid: 1, hostPpid: 5001 }];
+  KIND_BY_NAME.exit.spec.summary!(); // exit builds the same tree
+  s.add(exits as never);
+  const tree = s.panels().find((p): p is TreePanel => p.type === 'tree')!;
+  const child = tree.nodes.find((n) => n.pid === 7)!;
+  assert.equal(child.parent, '5001', 'the child hangs under its parent (host PID key)');
+  assert.match(child.detail, /worker --fast .*killed by SIGKILL after 1\.5 s/);
+  assert.equal(child.ended, true);
+  assert.equal(child.failed, true);
+  assert.equal(tree.nodes.find((n) => n.pid === 1)!.ended, false);
+  const forks: ProctreeEvent[] = [{ ...base(1, 5001, 'sh'), gadget: 'proctree', kind: 'fork', ppid: 0, hostPpid: 4000, childPid: 9, childHostPid: 5009 }];
+  const p = summary('proctree');
+  p.add(forks);
+  assert.equal((p.panels()[0] as TreePanel).nodes.find((n) => n.hostPid === 5009)?.parent, '5001');
+  const csv = summaryCsv(s.panels())!;
+  assert.match(csv, /^PID,Host PID,Parent PID,Comm,Command and end,Exited\r\n/);
+  assert.match(csv, /\r\n7,5007,1,worker,worker --fast .*,yes\r\n/);
+});
+
+test('open by path: failures first with their errnos and processes; CSV matches the table', () => {
+  const s = summary('open');
+  const open = (path: string, errno?: string, pid = 3): OpenEvent => ({ ...base(pid, 5000 + pid, 'app'), gadget: 'open', path, pathTruncated: false, flags: ['O_RDONLY'], mode: null, dirfd: 'AT_FDCWD', syscall: 'openat', fd: errno ? undefined : 3, errno });
+  s.add([open('/etc/hosts'), open('/etc/hosts'), open('/etc/hosts'), open('/missing', 'ENOENT'), open('/missing', 'ENOENT', 4), open('/secret', 'EACCES'), open('/a,"b"')]);
+  const t = table(s.panels());
+  assert.deepEqual(t.rows.map((r) => r.cells[0]), ['/missing', '/secret', '/etc/hosts', '/a,"b"']);
+  assert.deepEqual(t.rows[0].cells.slice(1, 5), [2, 2, 'ENOENT ×2', 'app 3, app 4']);
+  assert.equal(t.rows[0].failed, true);
+  const csv = summaryCsv([t])!.split('\r\n');
+  assert.equal(csv[0], 'Path,Opens,Failed,Errors,Processes,PID');
+  assert.equal(csv.length - 2, t.rows.length);
+  assert.equal(csv[4], '"/a,""b""",1,0,,app 3,3', 'quoted as RFC 4180');
+});
+
+test('connections: one row per connection updated through its states, closed ones kept, attribution kept from the task', () => {
+  const s = summary('tcp');
+  const tcp = (state: string, attributed: TcpEvent['attributed'], extra: Partial<TcpEvent> = {}): TcpEvent => ({
+    ...base(attributed === 'none' ? 0 : 12, attributed === 'none' ? 0 : 5012, attributed === 'none' ? '' : 'curl'),
+    gadget: 'tcp', family: 'IPv4', saddr: '127.0.0.1', sport: 40000, daddr: '127.0.0.1', dport: 8080, state, oldState: '', durationMs: null, bytesSent: null, bytesReceived: null, attributed, ...extra,
+  });
+  s.add([tcp('SYN_SENT', 'task'), tcp('ESTABLISHED', 'none'), tcp('CLOSE', 'task', { durationMs: 12.5, bytesSent: 100, bytesReceived: 2000 })]);
+  s.add([tcp('SYN_SENT', 'task', { sport: 40001 })]);
+  const t = table(s.panels());
+  assert.equal(t.rows.length, 2);
+  const first = t.rows.find((r) => r.cells[2] === '127.0.0.1:40000')!;
+  assert.deepEqual(first.cells, [12, 'curl', '127.0.0.1:40000', '127.0.0.1:8080', 'CLOSE', 'SYN_SENT → ESTABLISHED → CLOSE', 12.5, 100, 2000]);
+});
+
+test('syscalls top: rows per process and syscall, rate from the last report, totals and latency across reports; a chart of calls per second', () => {
+  const s = summary('syscalls');
+  const report = (count: number, errors: number): SyscallsEvent => ({
+    ...base(0, 0, ''), gadget: 'syscalls', interval: 1000, totalCalls: count + 5,
+    top: [
+      { pid: 3, hostPid: 5003, comm: 'app', syscall: 'getppid', count, errors: 0, latencyNs: { total: 0, avg: 0, max: 900, p50: 64, p99: 128, histogram: [[64, count - 1], [1024, 1]] } },
+      { pid: 3, hostPid: 5003, comm: 'app', syscall: 'openat', count: 5, errors, latencyNs: { total: 0, avg: 0, max: 5000, p50: 4096, p99: 8192, histogram: [[8192, 5]] } },
+    ],
+  });
+  s.add([report(1000, 2), report(3000, 1)]);
+  const panels = s.panels();
+  const t = table(panels);
+  assert.deepEqual(t.rows[0].cells.slice(0, 6), [3, 'app', 'getppid', 3000, 4000, 0]);
+  assert.deepEqual(t.rows[1].cells.slice(2, 6), ['openat', 5, 10, 3]);
+  assert.equal(t.rows[1].failed, true);
+  assert.deepEqual(t.rows[0].hist, [[64, 3998], [1024, 2]]);
+  assert.deepEqual((panels.find((p) => p.type === 'chart') as { points: [number, number][] }).points.map((p) => p[1]), [1005, 3005]);
+});
+
+test('uprobe: a latency histogram and calls per second', () => {
+  const s = summary('uprobe');
+  const calls: UprobeEvent[] = [100, 200, 5000].map((ns, i) => ({ ...base(3, 5003, 'app'), gadget: 'uprobe', target: '/lib/libc.so.6', function: 'malloc', calls: i + 1, latencyNs: ns, args: [1], ret: 0 }));
+  s.add(calls);
+  const hist = s.panels().find((p) => p.type === 'histogram') as { buckets: [number, number][]; title: string };
+  assert.deepEqual(hist.buckets, [[128, 1], [256, 1], [8192, 1]]);
+  assert.match(hist.title, /p99 ≤ 8\.2 µs/);
+});
+
+test('Perfetto export: valid trace-event JSON, processes and threads named by container PID and comm, instants, slices and counters', () => {
+  const events: TraceEvent[] = [
+    { ...base(1, 5001, 'sh', 1), gadget: 'exec', ppid: 0, hostPpid: 4000, uid: 0, gid: 0, filename: '/bin/sh', args: ['sh'], argsTruncated: false, ret: 0 },
+    { ...base(3, 5003, 'app', 2), gadget: 'uprobe', target: '/lib/libc.so.6', function: 'malloc', calls: 1, latencyNs: 2000, args: [1], ret: 0 },
+    { ...base(0, 0, '', 3), gadget: 'syscalls', interval: 1000, totalCalls: 10, top: [{ pid: 3, hostPid: 5003, comm: 'app', syscall: 'read', count: 10, errors: 0, latencyNs: { total: 0, avg: 0, max: 0, p50: 0, p99: 0, histogram: [] } }] },
+  ];
+  const trace = JSON.parse(JSON.stringify(perfettoTrace(events))) as { traceEvents: { ph: string; name: string; pid: number; tid?: number; ts?: number; dur?: number; args?: { name?: string } }[] };
+  const names = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'process_name').map((e) => e.args!.name);
+  assert.ok(names.includes('sh · pid 1 in web (host 5001)'), names.join('; '));
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'M' && e.name === 'thread_name' && e.args!.name === 'app · tid 3'));
+  const instant = trace.traceEvents.find((e) => e.ph === 'i')!;
+  assert.equal(instant.pid, 5001);
+  assert.equal(instant.ts, eventMicros(events[0].time));
+  assert.equal(eventMicros('2026-11-22T06:00:01.123456789Z'), Date.parse('2026-11-22T06:00:01Z') * 1000 + 123456.789);
+  const slice = trace.traceEvents.find((e) => e.ph === 'X')!;
+  assert.deepEqual([slice.name, slice.dur, slice.ts! + slice.dur!], ['malloc', 2, eventMicros(events[1].time)]);
+  assert.equal(trace.traceEvents.filter((e) => e.ph === 'C').length, 1);
+  assert.equal(jsonLines(events).split('\n').length, 4);
+});
+
+test('Copy as CLI: the command line parses back to the same trace (container, scope, options, selectors, awkward names)', () => {
+  const cases: TraceStartParams[] = [
+    { gadget: 'exec', container: 'web', scope: { pid: 12, follow: true } },
+    { gadget: 'syscalls', container: 'cri:shop/web-1/nginx', options: { intervalMs: 2500, top: 5 } },
+    { gadget: 'open', container: "it's web", scope: { tid: 40 }, options: { failedOnly: true }, bufferBytes: 1 << 24 },
+    { gadget: 'uprobe', container: 'api', options: { target: 'libc', function: 'malloc' } },
+    { gadget: 'tcp', selector: { namespace: 'shop', labels: { app: 'web', tier: 'front' } } },
+    { gadget: 'exec', selector: { composeProject: 'demo', composeService: 'db', runtime: 'docker' } },
+  ];
+  for (const params of cases) {
+    const line = cliCommand(params);
+    // Split as a POSIX shell would (single quotes only, as shellWord writes them).
+    const words = [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]));
+    assert.deepEqual(words.slice(0, 2), ['container-trace', 'trace']);
+    const parsed = request(words.slice(2)).params;
+    const same = (p: TraceStartParams) => JSON.parse(JSON.stringify({ ...p, bufferBytes: p.bufferBytes ?? 8 << 20 })) as unknown;
+    assert.deepEqual(same(parsed), same(params), line);
+  }
+});
