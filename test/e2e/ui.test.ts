@@ -86,6 +86,9 @@ test('a user traces a process from the command palette and sees its execs live',
   const live = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
   await live.locator('#state', { hasText: 'running' }).waitFor({ timeout: 30_000 });
   docker('exec', CONTAINER, 'touch', '/tmp/go');
+  // exec opens on its Summary (the process tree); the raw list is the Events tab.
+  await live.locator('ul.tree .node .detail', { hasText: 'ui-marker' }).first().waitFor({ timeout: 15_000 });
+  await live.locator('#tab-events').click();
   const row = live.locator('.row', { hasText: 'ui-marker' });
   await row.first().waitFor({ timeout: 15_000 });
   const text = await row.first().innerText();

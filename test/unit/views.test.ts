@@ -64,18 +64,18 @@ test('open by path: failures first with their errnos and processes; CSV matches 
   assert.equal(csv[4], '"/a,""b""",1,0,,app 3,3', 'quoted as RFC 4180');
 });
 
-test('connections: one row per connection updated through its states, closed ones kept, attribution kept from the task', () => {
+test('connections: one row per connection updated through its states (from before its port is chosen), closed ones kept, attribution kept from the task', () => {
   const s = summary('tcp');
   const tcp = (state: string, attributed: TcpEvent['attributed'], extra: Partial<TcpEvent> = {}): TcpEvent => ({
     ...base(attributed === 'none' ? 0 : 12, attributed === 'none' ? 0 : 5012, attributed === 'none' ? '' : 'curl'),
     gadget: 'tcp', family: 'IPv4', saddr: '127.0.0.1', sport: 40000, daddr: '127.0.0.1', dport: 8080, state, oldState: '', durationMs: null, bytesSent: null, bytesReceived: null, attributed, ...extra,
   });
-  s.add([tcp('SYN_SENT', 'task'), tcp('ESTABLISHED', 'none'), tcp('CLOSE', 'task', { durationMs: 12.5, bytesSent: 100, bytesReceived: 2000 })]);
+  s.add([tcp('SYN_SENT', 'task', { saddr: '127.0.0.1', sport: 0 }), tcp('SYN_SENT', 'task'), tcp('ESTABLISHED', 'none'), tcp('CLOSE', 'task', { durationMs: 12.5, bytesSent: 100, bytesReceived: 2000 })]);
   s.add([tcp('SYN_SENT', 'task', { sport: 40001 })]);
   const t = table(s.panels());
   assert.equal(t.rows.length, 2);
   const first = t.rows.find((r) => r.cells[2] === '127.0.0.1:40000')!;
-  assert.deepEqual(first.cells, [12, 'curl', '127.0.0.1:40000', '127.0.0.1:8080', 'CLOSE', 'SYN_SENT → ESTABLISHED → CLOSE', 12.5, 100, 2000]);
+  assert.deepEqual(first.cells, [12, 'curl', '127.0.0.1:40000', '127.0.0.1:8080', 'CLOSE', 'SYN_SENT → ESTABLISHED → CLOSE', 12.5, 100, 2000], 'the port-0 SYN_SENT is the same connection');
 });
 
 test('syscalls top: rows per process and syscall, rate from the last report, totals and latency across reports; a chart of calls per second', () => {

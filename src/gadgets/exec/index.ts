@@ -7,7 +7,7 @@ import { decodeExec, EXEC_LAYOUT } from './decode';
 
 export default defineKind<ExecEvent>({
   spec: {
-    summary: () => new ProcessTree(),
+    summary: () => new ProcessTree(false),
     name: 'exec',
     what: 'programs started (execve/execveat), failed ones too',
     icon: 'rocket',

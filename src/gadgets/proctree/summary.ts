@@ -26,12 +26,19 @@ export class ProcessTree implements Summary<TreeEvent> {
   private readonly procs = new Map<number, Proc>();
   private dropped = 0;
 
+  /** `seesExits`: the kind reports exits (proctree, exit), so a process without one is running. */
+  constructor(private readonly seesExits = true) {}
+
   add(events: readonly TreeEvent[]): void {
     const now = Date.now();
     for (const e of events) {
       if (e.gadget === 'exit' && e.thread) continue;
       const p = this.proc(e.hostPid, e.pid, e.comm, now);
-      if (e.hostPpid) p.parent = e.hostPpid;
+      if (e.hostPpid) {
+        p.parent = e.hostPpid;
+        // A parent in the container that started before the trace: shown, so its children hang under it.
+        if (e.ppid && !this.procs.has(e.hostPpid)) this.procs.set(e.hostPpid, { pid: e.ppid, hostPid: e.hostPpid, comm: `pid ${e.ppid}`, command: 'started before the trace', startedAt: now });
+      }
       switch (e.gadget) {
         case 'proctree':
           if (e.kind === 'fork' && e.childHostPid) {
@@ -97,7 +104,7 @@ export class ProcessTree implements Summary<TreeEvent> {
         pid: p.pid,
         hostPid: p.hostPid,
         label: p.comm,
-        detail: [p.command, p.exit ?? 'running'].filter(Boolean).join('  ·  '),
+        detail: [p.command, p.exit ?? (this.seesExits ? 'running' : undefined)].filter(Boolean).join('  ·  '),
         ended: !!p.exit,
         failed: p.failed,
       });

@@ -10,11 +10,21 @@ export class Connections implements Summary<TcpEvent> {
   add(events: readonly TcpEvent[]): void {
     for (const e of events) {
       const key = `${e.saddr}:${e.sport}>${e.daddr}:${e.dport}`;
-      const c = this.conns.get(key);
+      let c = this.conns.get(key);
+      if (!c && e.sport) {
+        // A connect is first seen before its source port is chosen (SYN_SENT from port 0): the same connection.
+        const early = `${e.saddr}:0>${e.daddr}:${e.dport}`;
+        const first = this.conns.get(early);
+        if (first && first.e.state === 'SYN_SENT' && first.e.hostPid === (e.hostPid || first.e.hostPid)) {
+          this.conns.delete(early);
+          this.conns.set(key, first);
+          c = first;
+        }
+      }
       if (c && c.e.state !== 'CLOSE') {
         // Attribution found earlier (the task) is kept when a softirq event has none.
         c.e = e.attributed === 'none' ? { ...e, pid: c.e.pid, hostPid: c.e.hostPid, comm: c.e.comm } : e;
-        c.states.push(e.state);
+        if (c.states[c.states.length - 1] !== e.state) c.states.push(e.state);
       } else {
         this.conns.delete(key);
         this.conns.set(key, { e, states: [e.state] });

@@ -101,6 +101,32 @@ export async function run(): Promise<void> {
         assert.ok(s.rows.every((e) => e.gadget === 'open' && e.errno !== undefined), 'failed opens only');
         await vscode.commands.executeCommand('containerTrace.stopTrace', s.key);
         await waitFor('the session to end', () => s.state === 'ended');
+
+        // Exports, as the live view's Export… writes them: Perfetto, the summary as CSV, JSON Lines.
+        const dir = fs.mkdtempSync('/tmp/ct-e2e-export-');
+        const out = async (format: string, file: string) => {
+          const target = vscode.Uri.file(`${dir}/${file}`);
+          await vscode.commands.executeCommand('containerTrace.exportTrace', { session: s.key, format, target });
+          return fs.readFileSync(target.fsPath, 'utf8');
+        };
+        const trace = JSON.parse(await out('perfetto', 'trace.json')) as { traceEvents: { ph: string; name: string; pid: number; args?: Record<string, unknown> }[] };
+        const instants = trace.traceEvents.filter((e) => e.ph === 'i');
+        assert.equal(instants.length, s.rows.length, 'one instant event per event');
+        const failedOpen = instants.find((e) => e.args?.path === '/no/such/e2e-file');
+        assert.ok(failedOpen, 'the failed open is in the trace');
+        const names = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'process_name');
+        assert.ok(names.some((m) => m.pid === failedOpen.pid && /^cat · pid \d+ in /.test(String(m.args?.name))), 'its track is named by the container PID and comm');
+        const csv = (await out('csv', 'paths.csv')).trim().split('\r\n');
+        assert.equal(csv[0], 'Path,Opens,Failed,Errors,Processes,PID');
+        assert.ok(csv.some((l) => l.startsWith('/no/such/e2e-file,1,1,ENOENT ×1,cat ')), csv.join('\n'));
+        const table = s.summary!.panels().find((p) => p.type === 'table')!;
+        assert.equal(csv.length - 1, table.type === 'table' ? table.rows.length : -1, 'one CSV line per row of the summary table');
+        const lines = (await out('jsonl', 'events.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as OpenEvent);
+        assert.deepEqual(lines.map((e) => e.path), s.rows.map((e) => (e as OpenEvent).path));
+        const cli = (await vscode.commands.executeCommand('containerTrace.copyCliCommand', s.key)) as string;
+        assert.equal(cli, `container-trace trace open --container ${CONTAINER} --failed`);
+        assert.equal(await vscode.env.clipboard.readText(), cli);
+        fs.rmSync(dir, { recursive: true, force: true });
       },
     ],
     [
