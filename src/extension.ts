@@ -7,6 +7,7 @@ import { SessionManager } from './ext/sessions';
 import { ContainersTreeProvider } from './ext/views/containers-tree';
 import { TracesTreeProvider } from './ext/views/traces-tree';
 import { registerCommands, type Services } from './ext/commands';
+import { outputPidLinks } from './ext/links';
 import { traceStatusBar } from './ext/status';
 
 /** What activate returns: used by the extension's own tests. */
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
     vscode.window.createTreeView('containerTrace.traces', { treeDataProvider: tracesTree }),
     ...registerCommands(services, () => containersTree.refresh()),
     traceStatusBar(sessions),
+    outputPidLinks(),
   );
   return { services, containersTree };
 }

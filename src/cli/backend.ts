@@ -9,10 +9,11 @@ import { startHelper } from '../client/helper-process';
 import { LAUNCHER } from '../install';
 import { VERSION } from '../version';
 import { visible } from '../gadgets/text';
-import { TraceReceiver } from '../client/trace-receiver';
+import { TraceReceiver, type JsonLinesSink } from '../client/trace-receiver';
 
 export interface TraceBackend {
-  start(params: TraceStartParams, onEvents: (batch: TraceEvent[]) => void, onEnded: (e: TraceEndedParams) => void): Promise<TraceStartResult>;
+  /** Events to `onEvents`; or, given `onJson`, every event as a JSON line to it instead (--json). */
+  start(params: TraceStartParams, onEvents: (batch: TraceEvent[]) => void, onEnded: (e: TraceEndedParams) => void, onJson?: JsonLinesSink): Promise<TraceStartResult>;
   stop(sessionId: string): void;
   close(): void;
 }
@@ -43,11 +44,11 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
   routeLibbpfLog((level, line) => (verbose && level !== 'debug' ? log('warn', `libbpf: ${line}`) : undefined));
   const engine = new TraceEngine(createRuntimes({ dockerHost }), log);
   return {
-    async start(params, onEvents, onEnded) {
+    async start(params, onEvents, onEnded, onJson) {
       // Records are decoded here as a helper's client decodes them.
-      const receiver = new TraceReceiver((_id, events) => onEvents(events));
+      const receiver = new TraceReceiver((_id, events) => onEvents(events), onJson);
       const result = await engine.start(params, {
-        events: (_id, batch) => onEvents(batch),
+        events: (id, batch) => receiver.events(id, batch),
         records: (id, data) => receiver.records(id, data),
         members: (id, joined) => receiver.members(id, joined),
         stats: () => undefined,
@@ -105,8 +106,8 @@ async function confirmUninstalled(argv: string[]): Promise<void> {
 export async function helperBackend(mode: ElevationMode, verbose: boolean, log: Log, allowUninstalled = false): Promise<TraceBackend> {
   const h = await startElevatedHelper(mode, verbose, log, allowUninstalled);
   return {
-    async start(params, onEvents, onEnded) {
-      const receiver = new TraceReceiver((_id, events) => onEvents(events));
+    async start(params, onEvents, onEnded, onJson) {
+      const receiver = new TraceReceiver((_id, events) => onEvents(events), onJson);
       receiver.listen(h.connection);
       h.connection.onNotification(TraceEnded, (p) => onEnded(p));
       void h.exited.then(({ code, signal }) =>

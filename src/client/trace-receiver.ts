@@ -7,20 +7,29 @@
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { TraceEvents, TraceMembers, TraceRecords, type GadgetName, type PidnsMember, type TraceEvent, type TraceStartResult } from '../protocol';
 import { RecordDecoder } from '../gadgets/records';
+import { eventJson } from '../gadgets/json';
 
 /** Batches held per unknown session, and sessions held, before a start result names them. */
 const MAX_EARLY_BATCHES = 64;
 const MAX_EARLY_SESSIONS = 16;
 
+/** JSON lines instead of events (the CLI's --json): `lines` is valid until the callback returns unless it keeps it (see `keep`). */
+export type JsonLinesSink = (sessionId: string, lines: Buffer, count: number) => { keep: boolean };
+
 export class TraceReceiver {
   private readonly decoders = new Map<string, RecordDecoder>();
   private readonly early = new Map<string, Buffer[]>();
+  private spare: Buffer | undefined;
 
-  constructor(private readonly deliver: (sessionId: string, events: TraceEvent[]) => void) {}
+  /** Events to `deliver`; or, given `json`, every event as a JSON line to it instead. */
+  constructor(
+    private readonly deliver: (sessionId: string, events: TraceEvent[]) => void,
+    private readonly json?: JsonLinesSink,
+  ) {}
 
   /** Take the trace notifications of a connection. */
   listen(connection: MessageConnection): void {
-    connection.onNotification(TraceEvents, (p) => this.deliver(p.sessionId, p.events));
+    connection.onNotification(TraceEvents, (p) => this.events(p.sessionId, p.events));
     connection.onNotification(TraceRecords, (p) => this.records(p.sessionId, Buffer.from(p.records, 'base64')));
     connection.onNotification(TraceMembers, (p) => this.members(p.sessionId, p.joined));
   }
@@ -30,11 +39,17 @@ export class TraceReceiver {
     this.decoders.get(sessionId)?.members(joined);
   }
 
+  /** Decoded events for a session (kinds read from maps). */
+  events(sessionId: string, events: TraceEvent[]): void {
+    if (!this.json) return this.deliver(sessionId, events);
+    this.json(sessionId, Buffer.from(events.map((e) => eventJson(e) + '\n').join(''), 'utf8'), events.length);
+  }
+
   /** A raw batch for a session. */
   records(sessionId: string, data: Buffer): void {
     const decoder = this.decoders.get(sessionId);
     if (decoder) {
-      this.deliver(sessionId, decoder.events(data));
+      this.decoded(sessionId, decoder, data);
       return;
     }
     let held = this.early.get(sessionId);
@@ -52,7 +67,15 @@ export class TraceReceiver {
     this.decoders.set(result.sessionId, decoder);
     const held = this.early.get(result.sessionId);
     this.early.delete(result.sessionId);
-    for (const data of held ?? []) this.deliver(result.sessionId, decoder.events(data));
+    for (const data of held ?? []) this.decoded(result.sessionId, decoder, data);
+  }
+
+  private decoded(sessionId: string, decoder: RecordDecoder, data: Buffer): void {
+    if (!this.json) return this.deliver(sessionId, decoder.events(data));
+    const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
+    this.spare = undefined;
+    // The buffer is used again unless the sink still holds it (a write not yet taken).
+    if (!this.json(sessionId, lines, count).keep) this.spare = buffer;
   }
 
   /** A trace ended: forget it. */

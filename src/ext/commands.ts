@@ -190,6 +190,15 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
   const r = vscode.commands.registerCommand;
   return [
     r('containerTrace.revealProcess', (arg?: unknown) => revealProcess(s, arg)),
+    // An output channel's PID link: the process in whichever traced container holds it.
+    r('containerTrace.revealHostPid', async (hostPid?: unknown) => {
+      if (!Number.isInteger(hostPid) || !s.reveal) return false;
+      const ids = [...new Set(s.sessions.sessions.flatMap((x) => (x.result ? (x.result.matched?.map((m) => m.id) ?? [x.result.container.id]) : [])))];
+      await vscode.commands.executeCommand('containerTrace.containers.focus');
+      const found = await s.reveal(ids, hostPid as number);
+      if (!found) void vscode.window.showInformationMessage(`Host PID ${String(hostPid)} is not running in a traced container any more.`);
+      return found;
+    }),
     r('containerTrace.showProcessTraces', (item?: unknown) => showProcessTraces(s, item)),
     r('containerTrace.copyCliCommand', async (arg?: unknown) => {
       const session = sessionOf(s, arg) ?? s.sessions.sessions[0];

@@ -35,6 +35,20 @@ function labelJson(label: ContainerLabel): string {
   return lastLabelJson;
 }
 
+let asciiLabel: ContainerLabel | undefined;
+let asciiLabelText: string | undefined;
+
+/** The container label's JSON when it is ASCII only (safe to write as latin1); undefined otherwise. */
+export function asciiLabelJson(label: ContainerLabel): string | undefined {
+  if (label !== asciiLabel) {
+    asciiLabel = label;
+    const json = JSON.stringify(label);
+    // eslint-disable-next-line no-control-regex -- ASCII is exactly what is checked
+    asciiLabelText = /^[\x00-\x7f]*$/.test(json) ? json : undefined;
+  }
+  return asciiLabelText;
+}
+
 /** The common fields, in decodeHeader's order, without the closing brace. The kind and time are this side's own text: nothing to escape. */
 function headJson(e: EventBase): string {
   return `{"gadget":"${e.gadget}","time":"${e.time}","container":${labelJson(e.container)},"pid":${e.pid},"tid":${e.tid},"hostPid":${e.hostPid},"hostTid":${e.hostTid},"comm":${quote(e.comm)}`;

@@ -77,6 +77,12 @@ export interface KindHelper<E extends EventBase = EventBase> {
   /** `.rodata` settings of its own, from the request and the container's init. */
   knobs?(params: TraceStartParams, containerHostPid: number): Record<string, Knob>;
   /**
+   * A record straight to its JSON line (as eventJson writes the decoded
+   * event), ASCII only, when it can; undefined and the caller decodes. For
+   * floods written as JSON lines (src/gadgets/records.ts).
+   */
+  jsonRecord?(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): string | undefined;
+  /**
    * Whether a raw record reports a failure, read from its bytes without
    * decoding: when the client falls behind, the helper sends these first and
    * drops the others (as the kernel does when the ring buffer fills).

@@ -9,7 +9,10 @@
 import type { GadgetName, PidnsMember, RecordsInfo, TraceEvent } from '../protocol';
 import { WallClock, type DecodeContext } from './decode';
 import { KIND_BY_NAME } from './kinds';
-import type { Decoder } from './kind';
+import type { Decoder, KindHelper } from './kind';
+import { eventJson } from './json';
+
+const JSON_CHUNK = 1 << 20;
 
 export const RECORD_HEADER = 8;
 export const RECORD_BUSY_BIT = 0x80000000;
@@ -77,12 +80,14 @@ const MAX_LABELS = 4096;
  */
 export class RecordDecoder {
   private readonly decode: Decoder;
+  private readonly jsonRecord: KindHelper['jsonRecord'];
   private readonly ctx: DecodeContext;
 
   constructor(rc: RecordContext) {
     const ring = KIND_BY_NAME[rc.gadget]?.helper.source.ring;
     if (!ring) throw new Error(`${rc.gadget} has no ring buffer records`);
     this.decode = ring;
+    this.jsonRecord = KIND_BY_NAME[rc.gadget].helper.jsonRecord;
     this.ctx = {
       container: rc.container,
       byPidns: rc.members ? new Map() : undefined,
@@ -107,6 +112,30 @@ export class RecordDecoder {
     const out: TraceEvent[] = [];
     forEachRecord(batch, (dv, bytes, at, len) => out.push(this.decode(dv, bytes, at, len, this.ctx) as TraceEvent));
     return out;
+  }
+
+  /**
+   * Every event of a batch as JSON lines (eventJson's text, a newline after
+   * each), written into `spare` when it is big enough (the caller hands back
+   * a buffer it no longer needs). Kinds with a record writer skip the decoded
+   * object for ASCII records.
+   */
+  jsonLines(batch: Buffer, spare?: Buffer): { lines: Buffer; buffer: Buffer; count: number } {
+    let out = spare && spare.length >= JSON_CHUNK ? spare : Buffer.allocUnsafeSlow(JSON_CHUNK);
+    let at = 0;
+    const direct = this.jsonRecord;
+    const count = forEachRecord(batch, (dv, bytes, rec, len) => {
+      const line = direct?.(dv, bytes, rec, len, this.ctx);
+      const text = line ?? eventJson(this.decode(dv, bytes, rec, len, this.ctx) as TraceEvent);
+      if (at + text.length * 3 + 1 > out.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + text.length * 3 + 1));
+        out.copy(bigger, 0, 0, at);
+        out = bigger;
+      }
+      at += line !== undefined ? out.write(text, at, 'latin1') : out.write(text, at, 'utf8');
+      out[at++] = 0x0a;
+    });
+    return { lines: out.subarray(0, at), buffer: out, count };
   }
 
   /** How many events a batch holds, without decoding them. */

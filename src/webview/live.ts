@@ -109,6 +109,24 @@ function cell(textContent: string, cls?: string): HTMLSpanElement {
   return s;
 }
 
+/** A PID that reveals its process in the Containers view (0: outside the container, plain). */
+function pidCell(pid: number, hostPid: number): HTMLSpanElement {
+  const s = cell('', 'num');
+  if (!pid || !hostPid) {
+    s.textContent = String(pid);
+    return s;
+  }
+  const a = document.createElement('a');
+  a.className = 'pid';
+  a.href = '#';
+  a.textContent = String(pid);
+  a.dataset.pid = String(pid);
+  a.dataset.host = String(hostPid);
+  a.title = `Reveal in the Containers view (host ${hostPid})`;
+  s.append(a);
+  return s;
+}
+
 function render(): void {
   scheduled = false;
   const count = shownCount();
@@ -123,7 +141,7 @@ function render(): void {
     el.className = r[7] ? 'row failed' : 'row';
     el.setAttribute('role', 'row');
     el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
-    el.append(cell(r[0]), cell(String(r[1]), 'num'), cell(String(r[2]), 'num'), cell(String(r[3]), 'num'), cell(r[4]), cell(r[5]), cell(r[6], 'details'));
+    el.append(cell(r[0]), pidCell(r[1], r[3]), cell(String(r[2]), 'num'), pidCell(r[3], r[3]), cell(r[4]), cell(r[5]), cell(r[6], 'details'));
     el.title = r[6];
     frag.append(el);
   }
@@ -199,6 +217,13 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       refilter();
       break;
   }
+});
+
+container.addEventListener('click', (ev) => {
+  const a = (ev.target as HTMLElement).closest('a.pid') as HTMLAnchorElement | null;
+  if (!a) return;
+  ev.preventDefault();
+  summaryHost.reveal(Number(a.dataset.pid), Number(a.dataset.host));
 });
 
 viewport.addEventListener('scroll', () => {

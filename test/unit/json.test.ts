@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { eventJson } from '../../src/gadgets/json';
 import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
 import { decodeOpen, OPEN_LAYOUT } from '../../src/gadgets/open/decode';
+import { openRecordJson } from '../../src/gadgets/open/json';
+import { RecordDecoder } from '../../src/gadgets/records';
 import { decodeUprobe, UPROBE_LAYOUT } from '../../src/gadgets/uprobe/decode';
 import { KINDS } from '../../src/gadgets/kinds';
 import type { TraceEvent } from '../../src/protocol';
@@ -40,7 +42,9 @@ function header(rec: Buffer, comm: string | Buffer) {
 test('open events: the kind writer equals JSON.stringify (paths, comm, flags, mode, fd or errno)', () => {
   const F = OPEN_LAYOUT.fields;
   const c = ctx();
+  c.container = { id: 'c'.repeat(64), name: 'web-1', runtime: 'podman' }; // an ASCII label: the record writer applies
   let n = 0;
+  let fast = 0;
   for (const s of HOSTILE) {
     for (const [ret, flags, dirfd] of [[3, 0o101, -100], [-2, 0o2000000, 5], [-13, 0o20200002, 7]] as const) {
       const path = Buffer.from(s);
@@ -52,12 +56,43 @@ test('open events: the kind writer equals JSON.stringify (paths, comm, flags, mo
       rec.writeInt32LE(dirfd, F.dirfd);
       rec.writeUInt32LE(1, F.syscall);
       path.copy(rec, F.path, 0, Math.min(255, path.length));
-      const e = decodeOpen(new DataView(rec.buffer, rec.byteOffset, rec.length), rec, 0, rec.length, c);
+      const dv = new DataView(rec.buffer, rec.byteOffset, rec.length);
+      const e = decodeOpen(dv, rec, 0, rec.length, c);
       assert.equal(eventJson(e), JSON.stringify(e), `open ${JSON.stringify(s.toString())} ret ${ret}`);
+      // Straight from the record: the same line, or undefined (decoded instead) when anything needs escaping.
+      const direct = openRecordJson(dv, rec, 0, rec.length, c);
+      if (direct !== undefined) assert.equal(direct, JSON.stringify(e), `record writer, ${JSON.stringify(s.toString())}`);
+      if (typeof s === 'string' && /^[ -~]*$/.test(s) && !/["\\]/.test(s)) assert.notEqual(direct, undefined, `plain ASCII takes the record writer: ${s}`);
+      if (direct !== undefined) fast++;
       n++;
     }
   }
   assert.equal(n, HOSTILE.length * 3);
+  assert.ok(fast >= 9, `the record writer took ${fast} of ${n}`);
+});
+
+test('a batch as JSON lines (the CLI\'s --json) equals its decoded events written one per line, through a reused buffer', () => {
+  const F = OPEN_LAYOUT.fields;
+  const parts: Buffer[] = [];
+  for (const s of HOSTILE) {
+    const path = Buffer.from(s);
+    const len = F.path + Math.min(256, path.length + 1);
+    const rec = Buffer.alloc(8 + ((len + 7) & ~7));
+    rec.writeUInt32LE(len, 0);
+    header(rec.subarray(8), s);
+    rec.writeBigInt64LE(-2n, 8 + F.ret);
+    path.copy(rec, 8 + F.path, 0, Math.min(255, path.length));
+    parts.push(rec);
+  }
+  const batch = Buffer.concat(parts);
+  const d = new RecordDecoder({ gadget: 'open', container: { id: 'x', name: 'web' } });
+  const expected = d.events(batch).map((e) => JSON.stringify(e) + '\n').join('');
+  const first = d.jsonLines(batch);
+  assert.equal(first.count, HOSTILE.length);
+  assert.equal(first.lines.toString('utf8'), expected);
+  const again = d.jsonLines(batch, first.buffer);
+  assert.equal(again.buffer, first.buffer, 'the spare buffer is used again');
+  assert.equal(again.lines.toString('utf8'), expected);
 });
 
 test('uprobe events: the kind writer equals JSON.stringify (arguments and results beyond 2^53 are strings)', () => {

@@ -41,7 +41,7 @@ test('the output writes at most maxLinesPerSecond lines, then says how many it s
   s.output.flush();
   const events = out.lines.filter((l) => /process exit 0/.test(l));
   assert.equal(events.length, 10, '50 lines/s is 10 lines per 200 ms flush');
-  assert.match(out.lines[out.lines.length - 1], /… 990 lines skipped \(output is limited to 50 lines\/s; the live view keeps them\)/);
+  assert.match(out.lines[out.lines.length - 1], /… 990 lines skipped \(output is limited to 50 lines\/s; the live view and export have them\)/);
   assert.equal(s.rows.length, 1000, 'the live view keeps them');
   s.output.note('Trace ended');
   assert.equal(out.lines[out.lines.length - 1], 'Trace ended', 'notes bypass the limit');

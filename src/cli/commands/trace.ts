@@ -1,7 +1,6 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
 import { BAD_INPUT_CODES, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../gadgets/text';
-import { eventJson } from '../../gadgets/json';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
@@ -95,39 +94,6 @@ export function request(argv: string[]): TraceRequest {
   };
 }
 
-const OUT_CHUNK = 1 << 20;
-
-/**
- * JSON lines encoded straight into a buffer (no joined string to encode
- * again): floods reach a file at the rate the ring delivers them.
- */
-let spare: Buffer | undefined;
-
-function writeJsonLines(batch: TraceEvent[]): void {
-  let out = spare ?? Buffer.allocUnsafeSlow(OUT_CHUNK);
-  spare = undefined;
-  let at = 0;
-  const flush = () => {
-    writeBatch(out.subarray(0, at));
-    // Written through at once (a file, a terminal, a pipe with room: stdout on Linux): the buffer is free again.
-    if (process.stdout.writableLength === 0) spare = out;
-  };
-  for (const e of batch) {
-    const json = eventJson(e);
-    if (at + json.length * 3 + 1 > out.length) {
-      if (at) flush();
-      const free = spare as Buffer | undefined;
-      out = free && free.length >= json.length * 3 + 1 ? free : Buffer.allocUnsafeSlow(Math.max(OUT_CHUNK, json.length * 3 + 1));
-      spare = undefined;
-      at = 0;
-    }
-    at += out.write(json, at);
-    out[at++] = 0x0a;
-  }
-  if (at) flush();
-  else spare = out;
-}
-
 /** Start, write every batch as it comes (JSON lines or columns), stop on a signal or the duration; resolves with the end. */
 function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: TraceEndedParams; stopping: () => string | undefined }> {
   let stopping: string | undefined;
@@ -135,8 +101,13 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   let last: TraceEndedParams | undefined;
   const write = (batch: TraceEvent[]) => {
     received += batch.length;
-    if (req.json) writeJsonLines(batch);
-    else writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
+    writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
+  };
+  // --json: lines made by the receiver straight from the records; the buffer comes back when stdout took it.
+  const json = (_id: string, lines: Buffer, count: number) => {
+    received += count;
+    writeBatch(lines);
+    return { keep: process.stdout.writableLength > 0 };
   };
   return new Promise((resolve) => {
     const onEnded = (ended: TraceEndedParams) => {
@@ -144,7 +115,7 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
       resolve({ ended: last, stopping: () => stopping });
     };
     backend
-      .start(req.params, write, onEnded)
+      .start(req.params, write, onEnded, req.json ? json : undefined)
       .then((result) => {
         announce(req, result);
         const stop = (why: string) => {

@@ -56,7 +56,7 @@ export class SessionOutput {
     this.pending = [];
     let text = take.join('\n');
     if (this.skipped) {
-      text += `${text ? '\n' : ''}… ${this.skipped} lines skipped (output is limited to ${this.maxLinesPerSecond()} lines/s; the live view keeps them)`;
+      text += `${text ? '\n' : ''}… ${this.skipped} lines skipped (output is limited to ${this.maxLinesPerSecond()} lines/s; the live view and export have them)`;
       this.skipped = 0;
     }
     if (text) this.channel.appendLine(text);

@@ -1,6 +1,6 @@
 /** open gadget: decoder for `struct open_event` (bpf/open.h). */
 import type { OpenEvent } from '../../protocol';
-import { withFields, cstring, decodeHeader, errnoName, type DecodeContext, type Layout } from '../decode';
+import { cstring, errnoName, HDR_LAYOUT, type DecodeContext, type Layout } from '../decode';
 
 export const OPEN_LAYOUT = {
   struct: 'open_event',
@@ -67,15 +67,29 @@ function flagNames(flags: number): string[] {
   return names;
 }
 
-/** Records end with the path's own bytes (its NUL included), at most PATH_LEN. */
+/**
+ * Records end with the path's own bytes (its NUL included), at most
+ * PATH_LEN. One object literal with the common fields first (decodeHeader's
+ * order): the flood kind skips withFields' copy.
+ */
 export function decodeOpen(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): OpenEvent {
   const ret = Number(dv.getBigInt64(at + F.ret, true));
-  const flags = Number(dv.getBigUint64(at + F.flags, true) & 0xffffffffn);
+  const flags = dv.getUint32(at + F.flags, true);
   const dirfd = dv.getInt32(at + F.dirfd, true);
+  const eflags = dv.getUint32(at + F.eflags, true);
   const withMode = (flags & 0o100) !== 0 || (flags & 0o20200000) === 0o20200000;
-  return withFields<OpenEvent>(decodeHeader('open', dv, bytes, at, ctx), {
-    path: dv.getUint32(at + F.eflags, true) & 2 ? '(not readable at entry)' : cstring(bytes, at + F.path, Math.max(0, Math.min(PATH_LEN, len - F.path))),
-    pathTruncated: (dv.getUint32(at + F.eflags, true) & 1) !== 0,
+  const ids = at + HDR_LAYOUT.ids;
+  return {
+    gadget: 'open',
+    time: ctx.clock.formatAt(dv, at + HDR_LAYOUT.ts_ns),
+    container: ctx.byPidns ? (ctx.byPidns.get(dv.getUint32(ids + 16, true)) ?? ctx.container) : ctx.container,
+    pid: dv.getUint32(ids, true),
+    tid: dv.getUint32(ids + 4, true),
+    hostPid: dv.getUint32(ids + 8, true),
+    hostTid: dv.getUint32(ids + 12, true),
+    comm: cstring(bytes, at + HDR_LAYOUT.comm, 16),
+    path: eflags & 2 ? '(not readable at entry)' : cstring(bytes, at + F.path, Math.max(0, Math.min(PATH_LEN, len - F.path))),
+    pathTruncated: (eflags & 1) !== 0,
     flags: openFlags(flags),
     mode: withMode ? '0' + (dv.getUint32(at + F.mode, true) & 0o7777).toString(8).padStart(3, '0') : null,
     dirfd: dirfd === AT_FDCWD ? 'AT_FDCWD' : dirfd,
@@ -83,5 +97,5 @@ export function decodeOpen(dv: DataView, bytes: Buffer, at: number, len: number,
     // Both keys always (one hidden class); JSON leaves out the undefined one.
     fd: ret < 0 ? undefined : ret,
     errno: ret < 0 ? errnoName(ret) : undefined,
-  });
+  };
 }

@@ -4,6 +4,7 @@ import { defineKind } from '../kind';
 import { OpenByPath } from './summary';
 import { quote, sharedArray } from '../json';
 import { decodeOpen, OPEN_LAYOUT } from './decode';
+import { openRecordJson } from './json';
 
 export default defineKind<OpenEvent>({
   spec: {
@@ -38,6 +39,7 @@ export default defineKind<OpenEvent>({
     needs: ['tracepoint'],
     layout: OPEN_LAYOUT,
     source: { ring: decodeOpen },
+    jsonRecord: openRecordJson,
     optional: [
       { program: 'open_enter_open', tracepoint: 'syscalls/sys_enter_open' },
       { program: 'open_exit_open', tracepoint: 'syscalls/sys_exit_open' },

@@ -9,9 +9,11 @@ interface PathRow {
   opens: number;
   failures: number;
   errnos: Map<string, number>;
-  procs: Map<string, number>;
+  /** Opens by container PID (with its comm), at most 8 processes kept per path. */
+  procs: Map<number, { comm: string; n: number }>;
   pid: number;
   hostPid: number;
+  moreProcs?: boolean;
 }
 
 export class OpenByPath implements Summary<OpenEvent> {
@@ -33,8 +35,10 @@ export class OpenByPath implements Summary<OpenEvent> {
         r.failures++;
         r.errnos.set(e.errno, (r.errnos.get(e.errno) ?? 0) + 1);
       }
-      const who = `${e.comm} ${e.pid}`;
-      if (r.procs.size < 8 || r.procs.has(who)) r.procs.set(who, (r.procs.get(who) ?? 0) + 1);
+      const p = r.procs.get(e.pid);
+      if (p) p.n++;
+      else if (r.procs.size < 8) r.procs.set(e.pid, { comm: e.comm, n: 1 });
+      else r.moreProcs = true;
     }
   }
 
@@ -49,7 +53,7 @@ export class OpenByPath implements Summary<OpenEvent> {
           r.opens,
           r.failures,
           [...r.errnos].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ×${c}`).join(', '),
-          [...r.procs.keys()].slice(0, 3).join(', ') + (r.procs.size > 3 ? ` +${r.procs.size - 3}` : ''),
+          [...r.procs].slice(0, 3).map(([pid, p]) => `${p.comm} ${pid}`).join(', ') + (r.procs.size > 3 || r.moreProcs ? ` +${r.procs.size - 3}${r.moreProcs ? '…' : ''}` : ''),
           r.pid,
         ],
         failed: r.failures > 0,
