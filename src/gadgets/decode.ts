@@ -2,10 +2,15 @@
 import { constants } from 'node:os';
 import type { ContainerLabel, EventBase, GadgetName, TraceEvent } from '../protocol';
 
+/** Buffer's own UTF-8 slicer (what toString('utf8', …) ends in, without its argument handling): hot in every decoder. */
+type Utf8Slicer = Buffer & { utf8Slice?(start: number, end: number): string };
+
 /** A NUL-terminated string inside `bytes[start, start+max)`. */
 export function cstring(bytes: Buffer, start: number, max: number): string {
-  const end = bytes.indexOf(0, start);
-  return bytes.toString('utf8', start, end < 0 || end > start + max ? start + max : end);
+  let end = bytes.indexOf(0, start);
+  if (end < 0 || end > start + max) end = start + max;
+  const b = bytes as Utf8Slicer;
+  return b.utf8Slice ? b.utf8Slice(start, end) : bytes.toString('utf8', start, end);
 }
 
 /** NUL-separated strings in `bytes[start, start+size)`. */
