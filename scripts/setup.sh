@@ -35,6 +35,8 @@ declare -A need=(
   [curl]=/usr/bin/curl
   # the packaging test lists the .vsix
   [unzip]=/usr/bin/unzip
+  # npm run bench: the peer it is measured against
+  [bpftrace]=/usr/bin/bpftrace
 )
 missing=()
 for pkg in "${!need[@]}"; do
