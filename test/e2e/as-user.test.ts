@@ -78,6 +78,7 @@ test('as a user whose sudo needs a password, the password box starts the helper 
     await page.keyboard.type('ct-pw-secret', { delay: 10 });
     await page.keyboard.press('Enter');
     const live = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await live.locator('#tab-events').click({ timeout: 30_000 }); // exec opens on its process tree
     await live.locator('.row', { hasText: 'user-marker' }).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(REPO, 'test-artifacts', 'as-user-password.png') });
   } finally {

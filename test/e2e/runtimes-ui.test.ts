@@ -103,6 +103,7 @@ test('the Containers view shows every runtime, pods under namespaces, a node wit
     await page.keyboard.press('Enter'); // exec
     const live = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await live.locator('#state', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+    await live.locator('#tab-events').click(); // exec opens on its process tree; the events name their pod
     const appPid = await waitFor('the pod app in the list', () => {
       const list = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'bin', 'container-trace'), 'list', '--json'], { encoding: 'utf8' }).stdout) as { pod?: string; name: string; hostPid: number }[];
       return list.find((c) => c.pod === `${TAG}-shop` && c.name === 'app')?.hostPid;
