@@ -95,6 +95,12 @@ static __always_inline int on_exit(long ret)
 		if (!v)
 			return 0;
 	}
+	/* A per-CPU copy made on another CPU than the entry's first call starts
+	 * empty: name it here (once per CPU). */
+	if (!v->comm[0]) {
+		v->pid = s->pid;
+		bpf_get_current_comm(v->comm, sizeof(v->comm));
+	}
 	v->count++;
 	v->total_ns += lat;
 	if (lat > v->max_ns)

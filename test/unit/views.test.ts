@@ -11,6 +11,7 @@ import type { Panel, TablePanel, TreePanel } from '../../src/webview/panels';
 import { perfettoTrace, summaryCsv, eventMicros, jsonLines } from '../../src/ext/model/export';
 import { cliCommand } from '../../src/cli/command-line';
 import { request } from '../../src/cli/commands/trace';
+import { decodeSyscallsEntry, SYSCALLS_VALUE_SIZE } from '../../src/gadgets/syscalls/decode';
 
 const base = (pid: number, hostPid: number, comm: string, ns = 0) => ({
   time: `2026-11-22T06:00:0${Math.min(9, ns)}.123456789Z`,
@@ -144,4 +145,26 @@ test('Copy as CLI: the command line parses back to the same trace (container, sc
     const same = (p: TraceStartParams) => JSON.parse(JSON.stringify({ ...p, bufferBytes: p.bufferBytes ?? 8 << 20 })) as unknown;
     assert.deepEqual(same(parsed), same(params), line);
   }
+});
+
+test('syscalls per-CPU copies: counts and histograms summed, the largest maximum, names from a copy that has them', () => {
+  const key = Buffer.alloc(8);
+  key.writeUInt32LE(5003, 0);
+  key.writeUInt32LE(110, 4); // getppid
+  const copy = (count: number, max: number, named: boolean) => {
+    const v = Buffer.alloc(SYSCALLS_VALUE_SIZE);
+    v.writeBigUInt64LE(BigInt(count), 0);
+    v.writeBigUInt64LE(BigInt(count * 100), 8);
+    v.writeBigUInt64LE(BigInt(max), 16);
+    if (named) {
+      v.writeUInt32LE(7, 24);
+      v.write('app\0', 32, 'latin1');
+    }
+    v.writeUInt32LE(count, 48 + 4 * 6);
+    return v;
+  };
+  // The process moved: the copy of the CPU it started on is not the first one.
+  const e = decodeSyscallsEntry(key, [copy(0, 0, false), copy(300, 900, false), copy(200, 5000, true)]);
+  assert.deepEqual([e.pid, e.hostPid, e.comm, e.syscall, e.count, e.latencyNs.max, e.latencyNs.total], [7, 5003, 'app', 'getppid', 500, 5000, 50000]);
+  assert.deepEqual(e.latencyNs.histogram, [[128, 500]]);
 });

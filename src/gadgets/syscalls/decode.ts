@@ -51,7 +51,8 @@ export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntr
   for (const value of values) {
     const n = Number(value.readBigUInt64LE(F.count));
     if (!n) continue;
-    named ??= value;
+    // Names from a copy that has them (a CPU's copy starts empty until it is named).
+    if (!named || (!named[F.comm] && value[F.comm])) named = value;
     count += n;
     total += Number(value.readBigUInt64LE(F.total_ns));
     max = Math.max(max, Number(value.readBigUInt64LE(F.max_ns)));
