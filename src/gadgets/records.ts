@@ -137,9 +137,4 @@ export class RecordDecoder {
     });
     return { lines: out.subarray(0, at), buffer: out, count };
   }
-
-  /** How many events a batch holds, without decoding them. */
-  static count(batch: Buffer): number {
-    return forEachRecord(batch, () => undefined);
-  }
 }

@@ -79,6 +79,12 @@ export interface Summary<E> {
   panels(): Panel[];
 }
 
+/** A latency for people: ns, µs, ms or s. */
+export function formatNs(v: number): string {
+  if (!v) return '0';
+  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} s` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
+}
+
 /** CSV of a table as shown (RFC 4180 quoting). */
 export function tableCsv(t: TablePanel): string {
   const cell = (v: string | number | null) => {

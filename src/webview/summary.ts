@@ -5,7 +5,7 @@
  * tree with a flat list one click away, charts on a canvas), drawn with the
  * theme's colours. PIDs are links: the extension reveals the process.
  */
-import type { ChartPanel, HistogramPanel, Panel, TablePanel, TableRow, TreeNode, TreePanel } from './panels';
+import { formatNs, type ChartPanel, type HistogramPanel, type Panel, type TablePanel, type TableRow, type TreeNode, type TreePanel } from './panels';
 
 export interface SummaryHost {
   reveal(pid: number, hostPid: number): void;
@@ -23,9 +23,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 }
 
-export function formatNs(v: number): string {
-  if (!v) return '0';
-  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} s` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
+/** A panel's section with its heading (and the id tests and the DOM find it by). */
+function panelBox(p: Panel): HTMLElement {
+  const box = el('section', 'panel');
+  box.dataset.panel = p.id;
+  box.append(el('h3', undefined, p.title));
+  return box;
 }
 
 function formatBytes(v: number): string {
@@ -57,9 +60,7 @@ function matches(filter: string, texts: (string | number | null)[]): boolean {
 }
 
 function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
-  const box = el('section', 'panel');
-  box.dataset.panel = p.id;
-  box.append(el('h3', undefined, p.title));
+  const box = panelBox(p);
   const state = sortState.get(p.id) ?? { col: p.sortBy, desc: true };
   let rows = p.rows.filter((r) => matches(filter, r.cells));
   if (state.col >= 0) {
@@ -127,16 +128,13 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
 }
 
 function tree(p: TreePanel, filter: string, host: SummaryHost): HTMLElement {
-  const box = el('section', 'panel');
-  box.dataset.panel = p.id;
-  const h = el('h3', undefined, p.title);
+  const box = panelBox(p);
   const toggle = el('button', 'link', flatTree ? 'Show as a tree' : 'Show as a flat list');
   toggle.addEventListener('click', () => {
     flatTree = !flatTree;
     box.dispatchEvent(new CustomEvent('resort', { bubbles: true }));
   });
-  h.append(' ', toggle);
-  box.append(h);
+  box.querySelector('h3')!.append(' ', toggle);
   const shown = p.nodes.filter((n) => matches(filter, [n.label, n.detail, n.pid, n.hostPid]));
   const line = (n: TreeNode) => {
     const div = el('div', ['node', n.ended ? 'ended' : '', n.failed ? 'failed' : ''].filter(Boolean).join(' '));
@@ -207,9 +205,7 @@ function canvasFor(box: HTMLElement, height: number): CanvasRenderingContext2D {
 }
 
 function chart(p: ChartPanel): HTMLElement {
-  const box = el('section', 'panel');
-  box.dataset.panel = p.id;
-  box.append(el('h3', undefined, p.title));
+  const box = panelBox(p);
   const H = 160;
   const g = canvasFor(box, H);
   const W = g.canvas.width / (window.devicePixelRatio || 1);
@@ -253,9 +249,7 @@ function chart(p: ChartPanel): HTMLElement {
 }
 
 function histogram(p: HistogramPanel): HTMLElement {
-  const box = el('section', 'panel');
-  box.dataset.panel = p.id;
-  box.append(el('h3', undefined, p.title));
+  const box = panelBox(p);
   const H = 140;
   const g = canvasFor(box, H);
   const W = g.canvas.width / (window.devicePixelRatio || 1);

@@ -1,6 +1,6 @@
 /** uprobe: calls per second and the function's latency histogram (the calls themselves are in Events). */
 import type { UprobeEvent } from '../../protocol';
-import type { Panel, Summary } from '../../webview/panels';
+import { formatNs, type Panel, type Summary } from '../../webview/panels';
 import { Log2Histogram, RateSeries } from '../rates';
 
 export class CallStats implements Summary<UprobeEvent> {
@@ -26,11 +26,7 @@ export class CallStats implements Summary<UprobeEvent> {
     const h = this.hist;
     return [
       { type: 'chart', id: 'rate', title: `Calls per second${this.fn ? ` · ${this.fn}` : ''} · ${this.calls} calls in all`, unit: 'calls/s', points: this.rate.series() },
-      { type: 'histogram', id: 'latency', title: `Latency · p50 ≤ ${ns(h.quantile(0.5))}, p99 ≤ ${ns(h.quantile(0.99))}, max ${ns(this.max)}`, buckets: h.buckets() },
+      { type: 'histogram', id: 'latency', title: `Latency · p50 ≤ ${formatNs(h.quantile(0.5))}, p99 ≤ ${formatNs(h.quantile(0.99))}, max ${formatNs(this.max)}`, buckets: h.buckets() },
     ];
   }
-}
-
-function ns(v: number): string {
-  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} s` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} µs` : `${v} ns`;
 }
