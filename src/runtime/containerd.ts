@@ -37,13 +37,17 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly grpc: GrpcSocket;
   private readonly pids?: NodePids;
 
-  /** `socketPath`: a fixed path (see ./sockets); `node`: the container it runs in, when nested. */
+  /**
+   * `socketPath`: a fixed path (see ./sockets); `node`: the container it runs
+   * in, when nested; `connectPath`: where to connect then (its pinned socket).
+   */
   constructor(
     readonly socketPath: string,
     readonly node?: HostContainer,
+    connectPath = socketPath,
   ) {
     this.endpoint = `unix://${socketPath}`;
-    this.grpc = new GrpcSocket(socketPath);
+    this.grpc = new GrpcSocket(socketPath, undefined, connectPath);
     if (node) this.pids = new NodePids(node);
   }
 

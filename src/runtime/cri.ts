@@ -35,12 +35,14 @@ export class CriRuntime implements ContainerRuntime {
   private readonly pids?: NodePids;
   private runtimeName = 'CRI';
 
+  /** As ContainerdRuntime's: `connectPath` is where to connect when nested (its pinned socket). */
   constructor(
     readonly socketPath: string,
     readonly node?: HostContainer,
+    connectPath = socketPath,
   ) {
     this.endpoint = `unix://${socketPath}`;
-    this.grpc = new GrpcSocket(socketPath);
+    this.grpc = new GrpcSocket(socketPath, undefined, connectPath);
     if (node) this.pids = new NodePids(node);
   }
 

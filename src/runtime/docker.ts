@@ -1,9 +1,15 @@
 /** Docker (and Podman's Docker-compatible API, rootful or a user's rootless one) through dockerode. */
 import Docker from 'dockerode';
+import * as http from 'node:http';
+import type * as net from 'node:net';
 import type { ContainerChange, ContainerInfo, ContainerRuntime, ContainerState, Disposable, HostContainer, RuntimeKind, RuntimeStatus } from './types';
 import { RuntimeError } from './types';
 import { NodePids } from './nested';
 import { ownedBy } from './owner';
+import { CALL_DEADLINE_MS, RuntimeTimeoutError, timeoutError, withDeadline } from './deadline';
+
+/** The longest line an event stream may send (events are a few hundred bytes). */
+const MAX_EVENT_LINE = 1 << 20;
 
 const STATES: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
 
@@ -29,6 +35,15 @@ export interface DockerRuntimeOptions {
   ownerUid?: number;
   /** The container this daemon runs in (docker-in-docker): its PIDs are the node's. */
   node?: HostContainer;
+  /** How to reach the daemon instead of by the endpoint's path (a socket pinned inside a container). */
+  connect?: () => net.Socket;
+}
+
+/** An HTTP agent whose every connection is made by `connect`, never by a path. */
+function agentFor(connect: () => net.Socket): http.Agent {
+  const agent = new http.Agent({ keepAlive: false });
+  (agent as unknown as { createConnection: () => net.Socket }).createConnection = connect;
+  return agent;
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -38,6 +53,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly ownerUid?: number;
   private readonly pids?: NodePids;
+  private readonly agent?: http.Agent;
 
   constructor(endpoint?: string, opts: DockerRuntimeOptions = {}) {
     this.endpoint = dockerEndpoint(endpoint);
@@ -45,7 +61,19 @@ export class DockerRuntime implements ContainerRuntime {
     this.ownerUid = opts.ownerUid;
     this.node = opts.node;
     if (opts.node) this.pids = new NodePids(opts.node);
-    this.docker = new Docker(options(this.endpoint));
+    this.agent = opts.connect && agentFor(opts.connect);
+    // docker-modem hands `agent` to http.request (its types leave it out).
+    this.docker = new Docker({ ...options(this.endpoint), ...(this.agent ? { agent: this.agent } : {}) } as Docker.DockerOptions);
+  }
+
+  /** One API call, aborted when it has not answered within CALL_DEADLINE_MS. */
+  private call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(this.what, CALL_DEADLINE_MS, run);
+  }
+
+  /** `podman-rootless at unix:///run/user/1000/podman/podman.sock`: what a deadline names. */
+  private get what(): string {
+    return `${this.kind}${this.node ? ` in ${this.node.name}` : ''} at ${this.endpoint}`;
   }
 
   /** The host PID of what the daemon calls `pid`, if it may be believed. */
@@ -57,7 +85,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async status(): Promise<RuntimeStatus> {
     try {
-      const v = await this.docker.version();
+      // dockerode takes { abortSignal } here too; its types only know the callback form.
+      const version = this.docker.version.bind(this.docker) as unknown as (o: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
+      const v = await this.call((abortSignal) => version({ abortSignal }));
       return { kind: this.kind, endpoint: this.endpoint, reachable: true, version: v.Version, node: this.node };
     } catch (err) {
       return { kind: this.kind, endpoint: this.endpoint, reachable: false, error: this.explain(err), node: this.node };
@@ -65,6 +95,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private explain(err: unknown): string {
+    if (err instanceof RuntimeTimeoutError) return err.message;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return `no ${this.kind} socket at ${this.endpoint}: is the daemon running? (start it, or set DOCKER_HOST)`;
     if (e.code === 'EACCES') {
@@ -76,12 +107,17 @@ export class DockerRuntime implements ContainerRuntime {
     return `${this.endpoint}: ${e.message}`;
   }
 
+  /** A failed call as a RuntimeError (a timeout stays one: its runtime is unreachable). */
+  private failure(err: unknown): RuntimeError {
+    return err instanceof RuntimeTimeoutError ? err : new RuntimeError(this.explain(err));
+  }
+
   async list(): Promise<ContainerInfo[]> {
     let summaries: Docker.ContainerInfo[];
     try {
-      summaries = await this.docker.listContainers({ all: true });
+      summaries = await this.call((abortSignal) => this.docker.listContainers({ all: true, abortSignal }));
     } catch (err) {
-      throw new RuntimeError(this.explain(err));
+      throw this.failure(err);
     }
     // The list has no PIDs: inspect the running ones (in parallel).
     return Promise.all(
@@ -108,10 +144,10 @@ export class DockerRuntime implements ContainerRuntime {
   async inspect(ref: string): Promise<ContainerInfo | undefined> {
     let c: Docker.ContainerInspectInfo;
     try {
-      c = await this.docker.getContainer(ref).inspect();
+      c = await this.call((abortSignal) => this.docker.getContainer(ref).inspect({ abortSignal }));
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new RuntimeError(this.explain(err));
+      throw this.failure(err);
     }
     return {
       runtime: this.kind,
@@ -128,14 +164,22 @@ export class DockerRuntime implements ContainerRuntime {
 
   watch(onChange: (change: ContainerChange) => void, onError?: (err: Error) => void): Disposable {
     let stream: NodeJS.ReadableStream | undefined;
-    let disposed = false;
-    this.docker.getEvents({ filters: { type: ['container'] } }, (err, s) => {
+    const abort = new AbortController();
+    // The stream is open-ended, its start is not: a daemon that does not answer is an error.
+    const deadline = setTimeout(() => {
+      abort.abort();
+      onError?.(timeoutError(`${this.what} (events)`, CALL_DEADLINE_MS));
+    }, CALL_DEADLINE_MS);
+    this.docker.getEvents({ filters: { type: ['container'] }, abortSignal: abort.signal }, (err, s) => {
+      clearTimeout(deadline);
+      // Aborted: by the deadline (reported) or by dispose.
+      if (abort.signal.aborted) return (s as unknown as { destroy?(): void } | undefined)?.destroy?.();
       if (err || !s) return onError?.(new RuntimeError(this.explain(err)));
-      if (disposed) return (s as unknown as { destroy(): void }).destroy();
       stream = s;
       let buffered = '';
       s.on('data', (chunk: Buffer) => {
         buffered += chunk.toString('utf8');
+        if (buffered.length > MAX_EVENT_LINE) buffered = ''; // no line is that long: not an event
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, nl);
@@ -152,9 +196,15 @@ export class DockerRuntime implements ContainerRuntime {
     });
     return {
       dispose: () => {
-        disposed = true;
+        clearTimeout(deadline);
+        abort.abort();
         (stream as unknown as { destroy?(): void } | undefined)?.destroy?.();
       },
     };
+  }
+
+  /** Lets go of the connections of a daemon inside a node (nestedRuntimes, ./index). */
+  close(): void {
+    this.agent?.destroy();
   }
 }

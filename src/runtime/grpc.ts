@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import { RUNTIME_PROTO } from './proto';
 import { RuntimeError } from './types';
+import { CALL_DEADLINE_MS, RuntimeTimeoutError, seconds } from './deadline';
 
 let definition: grpc.GrpcObject | undefined;
 
@@ -23,23 +24,34 @@ function services(): grpc.GrpcObject {
 type Call = (req: object, metadata: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 type AnyClient = grpc.Client & Record<string, Call>;
 
-/** One service client per socket and service name, closed by close(). */
+/**
+ * One service client per socket and service name, closed by close(). Every
+ * call has a deadline (CALL_DEADLINE_MS unless told). `connectPath` is
+ * where it connects when that is not `socketPath` (a socket pinned inside a
+ * container, reached through its descriptor): after close() nothing
+ * connects there again.
+ */
 export class GrpcSocket {
   private readonly clients = new Map<string, AnyClient>();
+  private closed = false;
 
   constructor(
     readonly socketPath: string,
-    private readonly timeoutMs = 5000,
+    private readonly timeoutMs = CALL_DEADLINE_MS,
+    private readonly connectPath = socketPath,
   ) {}
 
   private client(service: string): AnyClient {
+    if (this.closed) throw new RuntimeError(`${this.socketPath}: closed (its container is gone or its socket changed)`);
     let c = this.clients.get(service);
     if (!c) {
       const Ctor = service.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], services()) as typeof grpc.Client;
       // grpc-js speaks HTTP/2 to the socket; :authority "localhost" as containerd's clients send it.
-      c = new Ctor(`unix://${this.socketPath}`, grpc.credentials.createInsecure(), {
+      // Its own subchannels: a connection is never shared with another client of the same path.
+      c = new Ctor(`unix://${this.connectPath}`, grpc.credentials.createInsecure(), {
         'grpc.default_authority': 'localhost',
         'grpc.max_receive_message_length': 64 << 20,
+        'grpc.use_local_subchannel_pool': 1,
       }) as AnyClient;
       this.clients.set(service, c);
     }
@@ -50,13 +62,14 @@ export class GrpcSocket {
   call<Res>(service: string, method: string, request: object, namespace?: string): Promise<Res> {
     const md = new grpc.Metadata();
     if (namespace) md.set('containerd-namespace', namespace);
-    const client = this.client(service);
     return new Promise<Res>((resolve, reject) => {
+      const client = this.client(service);
       client[method](request, md, { deadline: Date.now() + this.timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
     });
   }
 
   close(): void {
+    this.closed = true;
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }
@@ -64,12 +77,13 @@ export class GrpcSocket {
 
 /** A gRPC failure as a runtime error that says what to do. */
 export function explainGrpc(what: string, socketPath: string, err: unknown): RuntimeError {
+  if (err instanceof RuntimeError) return err;
   const e = err as grpc.ServiceError & { code?: number };
   const details = e.details || e.message || String(err);
   if (/ENOENT|No such file/.test(details)) return new RuntimeError(`no ${what} socket at ${socketPath}: is it running?`);
   if (/EACCES|permission denied/i.test(details)) return new RuntimeError(`permission denied on ${socketPath}: ${what} is read by root (the helper lists it)`);
   if (/ECONNREFUSED/.test(details)) return new RuntimeError(`${socketPath} refused the connection: is ${what} running?`);
   if (e.code === grpc.status.UNIMPLEMENTED) return new RuntimeError(`${socketPath} does not serve the ${what} API (${details})`);
-  if (e.code === grpc.status.DEADLINE_EXCEEDED) return new RuntimeError(`${what} at ${socketPath} did not answer in time`);
+  if (e.code === grpc.status.DEADLINE_EXCEEDED) return new RuntimeTimeoutError(`${what} at ${socketPath} did not answer within ${seconds(CALL_DEADLINE_MS)}`);
   return new RuntimeError(`${what} at ${socketPath}: ${details}`);
 }

@@ -6,9 +6,10 @@
  * socket) can never name a process outside that node.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import * as net from 'node:net';
 import { ProcFs } from '../proc/procfs';
 import type { ContainerInfo, HostContainer } from './types';
+import { RuntimeError } from './types';
 
 /** Sockets looked for inside a running container's root, relative to it. */
 export const NESTED_SOCKETS = {
@@ -16,37 +17,91 @@ export const NESTED_SOCKETS = {
   docker: 'var/run/docker.sock',
 } as const;
 
+export type NestedKind = keyof typeof NESTED_SOCKETS;
+
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+
 /**
- * `rel` under /proc/<pid>/root when every component is a plain directory
- * (no symlink could lead out of the container's root) and the last is a
- * socket; undefined otherwise.
+ * A socket inside a container, held by an O_PATH descriptor and reached
+ * only through it (/proc/self/fd/N names the very inode that was checked,
+ * whatever the container does to the path afterwards). Closed, it refuses
+ * to connect: the number may by then be another file's.
  */
-export function socketInside(hostPid: number, rel: string): string | undefined {
-  let at = `/proc/${hostPid}/root`;
-  const parts = rel.split('/');
-  try {
-    for (let i = 0; i < parts.length; i++) {
-      at = path.join(at, parts[i]);
-      const st = fs.lstatSync(at);
-      if (st.isSymbolicLink()) return undefined;
-      if (i < parts.length - 1 ? !st.isDirectory() : !st.isSocket()) return undefined;
+export class PinnedSocket {
+  private fd: number | undefined;
+
+  constructor(
+    fd: number,
+    /** Where it is, as a user reads it: /proc/<pid>/root/<path>. */
+    readonly shown: string,
+    readonly dev: number,
+    readonly ino: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** The path that reaches the pinned socket, while it is open. */
+  path(): string {
+    if (this.fd === undefined) throw new RuntimeError(`${this.shown}: closed (its container is gone or its socket changed)`);
+    return `/proc/self/fd/${this.fd}`;
+  }
+
+  /** A connection to the pinned socket (an erroring one once closed). */
+  connect(): net.Socket {
+    try {
+      return net.connect(this.path());
+    } catch (err) {
+      const s = new net.Socket();
+      process.nextTick(() => s.destroy(err as Error));
+      return s;
     }
-    return at;
-  } catch {
-    return undefined;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 
-/** The node a container is, when it holds a runtime socket. */
-export function nestedSockets(c: ContainerInfo): { kind: keyof typeof NESTED_SOCKETS; socket: string; node: HostContainer }[] {
-  if (c.state !== 'running' || !c.hostPid || c.node) return [];
-  const node: HostContainer = { runtime: c.runtime, id: c.id, name: c.name, hostPid: c.hostPid };
-  const out = [];
-  for (const kind of Object.keys(NESTED_SOCKETS) as (keyof typeof NESTED_SOCKETS)[]) {
-    const socket = socketInside(c.hostPid, NESTED_SOCKETS[kind]);
-    if (socket) out.push({ kind, socket, node });
+/**
+ * The socket at `rel` inside the root of host process `hostPid`, pinned:
+ * the root is opened as a descriptor and `rel` resolved beneath it with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) — symlinks and ".."
+ * resolve in the container, never on the host — and opened O_PATH, so a
+ * FIFO or a device there is only looked at, never opened (nothing blocks).
+ * Undefined when there is no socket there.
+ */
+export function socketInside(hostPid: number, rel: string): PinnedSocket | undefined {
+  let root: number;
+  try {
+    root = fs.openSync(`/proc/${hostPid}/root`, O_PATH | fs.constants.O_DIRECTORY | O_CLOEXEC);
+  } catch {
+    return undefined;
   }
-  return out;
+  let fd = -1;
+  try {
+    // Native code is loaded here, on the root side, never by the extension's imports.
+    const { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } = require('../bpf/native') as typeof import('../bpf/native');
+    fd = openat2(root, rel, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0) return undefined;
+    const st = fs.fstatSync(fd);
+    if (!st.isSocket()) return undefined;
+    const pinned = new PinnedSocket(fd, `/proc/${hostPid}/root/${rel}`, st.dev, st.ino);
+    fd = -1; // the pinned socket holds it now
+    return pinned;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.closeSync(root);
+  }
+}
+
+/** The node a running top-level container would be, if it holds a runtime socket. */
+export function nodeOf(c: ContainerInfo): HostContainer | undefined {
+  if (c.state !== 'running' || !c.hostPid || c.node) return undefined;
+  return { runtime: c.runtime, id: c.id, name: c.name, hostPid: c.hostPid };
 }
 
 /** Node-level PID → host PID for the processes inside one node container (cached briefly). */

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { pollWatch, RuntimeError, type ContainerChange, type ContainerInfo, type ContainerRuntime, type ContainerState, type Disposable, type RuntimeStatus } from './types';
 import { ownedBy } from './owner';
+import { CLI_DEADLINE_MS, timeoutError } from './deadline';
 
 const STATES: ContainerState[] = ['running', 'paused', 'restarting', 'created', 'exited', 'dead', 'removing'];
 
@@ -67,8 +68,13 @@ export class PodmanCliRuntime implements ContainerRuntime {
       execFile(
         this.podman,
         args,
-        { env, cwd: '/', timeout: 15_000, maxBuffer: 32 << 20, ...(asOther ? { uid: this.user.uid, gid: this.user.gid } : {}) },
-        (err, stdout, stderr) => (err ? reject(new RuntimeError(`podman ${args[0]} as ${this.user.name}: ${(stderr || err.message).trim().split('\n').pop()}`)) : resolve(stdout)),
+        { env, cwd: '/', timeout: CLI_DEADLINE_MS, killSignal: 'SIGKILL', maxBuffer: 32 << 20, ...(asOther ? { uid: this.user.uid, gid: this.user.gid } : {}) },
+        (err, stdout, stderr) => {
+          if (!err) return resolve(stdout);
+          // Killed at the deadline: a podman that hangs (a stuck lock, a storage that never answers).
+          if (err.killed && err.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(timeoutError(`podman ${args[0]} as ${this.user.name}`, CLI_DEADLINE_MS));
+          reject(new RuntimeError(`podman ${args[0]} as ${this.user.name}: ${(stderr || err.message).trim().split('\n').pop()}`));
+        },
       );
     });
   }
