@@ -126,5 +126,18 @@ async function buildBundles() {
   console.log('bundles: dist/cli.js, dist/extension.js, media/dist/live.js');
 }
 
+// The guard sudo and pkexec run in front of the root helper (src/install/guard.c):
+// static, so the installed copy depends on no library outside the install.
+function buildGuard() {
+  need('cc', 'gcc');
+  const src = join(root, 'src', 'install', 'guard.c');
+  const out = join(root, 'dist', 'guard');
+  mkdirSync(dirname(out), { recursive: true });
+  if (!newer(out, [src])) return;
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s', '-o', out, src], { stdio: 'inherit' });
+  console.log('guard: src/install/guard.c -> dist/guard');
+}
+
 if (!args.has('--no-bpf')) buildBpf();
+if (!args.has('--bpf-only')) buildGuard();
 if (!args.has('--bpf-only')) await buildBundles();

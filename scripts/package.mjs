@@ -19,7 +19,7 @@ const koffi = JSON.parse(readFileSync(join(root, 'node_modules/koffi/package.jso
 const manifest = { ...pkg, dependencies: { koffi: koffi.version }, devDependencies: undefined, scripts: undefined };
 writeFileSync(join(stage, 'package.json'), JSON.stringify(manifest, null, 2));
 for (const f of ['README.md', 'LICENSE', '.vscodeignore']) cpSync(join(root, f), join(stage, f));
-for (const f of ['extension.js', 'cli.js']) cpSync(join(root, 'dist', f), join(stage, 'dist', f));
+for (const f of ['extension.js', 'cli.js', 'guard']) cpSync(join(root, 'dist', f), join(stage, 'dist', f));
 for (const f of readdirSync(join(root, 'dist', 'bpf'))) cpSync(join(root, 'dist', 'bpf', f), join(stage, 'dist', 'bpf', f));
 cpSync(join(root, 'bin'), join(stage, 'bin'), { recursive: true });
 cpSync(join(root, 'media'), join(stage, 'media'), { recursive: true, filter: (s) => !s.endsWith('.map') });

@@ -68,6 +68,7 @@ function declare() {
     mount: libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
     prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     getpagesize: libc.func('int getpagesize(void)'),
+    flock: libc.func('int flock(int fd, int operation)'),
     // openat2(2) has no libc wrapper: syscall(SYS_openat2, dirfd, path, &how, sizeof how)
     syscall4: libc.func('long syscall(long number, ...)'),
   };
@@ -156,3 +157,15 @@ export function openat2(dirfd: number, file: string, flags: number, resolve: num
   return fd < 0 ? -lastErrno() : fd;
 }
 
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const EWOULDBLOCK = 11;
+
+/** flock(fd, LOCK_EX | LOCK_NB): true when taken, false when another holds it (never blocks). */
+export function tryLockExclusive(fd: number): boolean {
+  if (lib().flock(fd, LOCK_EX | LOCK_NB) === 0) return true;
+  const e = lastErrno();
+  if (e === EWOULDBLOCK) return false;
+  throw new Error(`flock: ${errnoMessage(e)}`);
+}

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LAUNCHER, verifyInstalled, type InstallState } from '../install';
+import { GUARD, LAUNCHER, verifyInstalled, type InstallState } from '../install';
 
 export type ElevationMode = 'auto' | 'pkexec' | 'sudo' | 'none';
 export const ELEVATION_MODES: readonly ElevationMode[] = ['auto', 'pkexec', 'sudo', 'none'];
@@ -112,9 +112,26 @@ export function planHelper(o: PlanOptions): HelperPlan {
     throw new ElevationError(`the installed helper is tampered with (${install.detail}); it will not run: reinstall it (container-trace install-helper)`);
   }
   const installed = install.state === 'ok';
-  const program = installed ? [LAUNCHER] : [nodeBinary(), o.cliPath, 'helper'];
+  const bare = [nodeBinary(), o.cliPath, 'helper'];
+  // Elevated, node runs behind the guard (no relayed signal reaches it); the
+  // installed launcher does that itself.
+  const guard = path.join(path.dirname(o.cliPath), GUARD);
+  const guarded = (() => {
+    try {
+      fs.accessSync(guard, fs.constants.X_OK);
+      return [guard, ...bare];
+    } catch {
+      return undefined;
+    }
+  })();
+  const program = installed ? [LAUNCHER] : guarded ?? bare;
   // No arguments: sudoers can allow exactly the launcher ("" = no arguments).
-  const what = installed ? 'the installed helper' : `the helper from ${path.dirname(o.cliPath)} (not installed: run "container-trace install-helper" so that only root-owned files run as root)`;
+  const what = installed
+    ? 'the installed helper'
+    : `the helper from ${path.dirname(o.cliPath)} (not installed: run "container-trace install-helper" so that only root-owned files run as root` +
+      (guarded ? ')' : `; ${guard} is missing, so signals sent to sudo reach node)`);
   const e = planElevated(program, o.mode);
-  return { ...e, how: `${e.how}; ${what}`, installed, install };
+  // Already root, or as this user: nothing to guard against.
+  const direct = e.argv[0] === program[0];
+  return { ...e, argv: direct && !installed ? [...bare] : e.argv, how: `${e.how}; ${what}`, installed, install };
 }

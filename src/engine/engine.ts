@@ -24,6 +24,8 @@ import { DEFAULT_LIMITS, TraceSession, type SessionLimits, type SessionSink } fr
 import { prepareHost, type Logger } from './system';
 import { InvalidParamsError, validateStart } from './validate';
 import { UprobeTargetError } from '../uprobe/target';
+import { BudgetError, HostBudget, BUDGET, type Ticket } from './budget';
+import { callerUid } from '../runtime/sockets';
 import { ElfError } from '../uprobe/elf';
 
 export class TraceError extends Error {
@@ -35,13 +37,15 @@ export class TraceError extends Error {
   }
 }
 
-export const MAX_SESSIONS = 16;
-/** Ring-buffer memory all sessions may lock in the kernel together. */
-export const MAX_RING_BYTES = 512 << 20;
+/** Traces at once: per host as root (./budget: all helpers together), per engine otherwise. */
+export const MAX_SESSIONS = BUDGET.hostSessions;
+/** Ring-buffer memory all sessions may lock in the kernel together (per host as root). */
+export const MAX_RING_BYTES = BUDGET.hostBytes;
 
 /** Error → protocol error code, so clients can tell what went wrong. */
 export function classify(err: unknown): TraceError {
   if (err instanceof TraceError) return err;
+  if (err instanceof BudgetError) return new TraceError(err.message, ErrorCode.TooManySessions);
   const message = (err as Error)?.message ?? String(err);
   if (err instanceof InvalidParamsError || err instanceof UprobeTargetError || err instanceof ElfError) return new TraceError(message, ErrorCode.InvalidParams);
   if (err instanceof UnknownPidError) return new TraceError(message, ErrorCode.UnknownPid);
@@ -57,6 +61,8 @@ export function classify(err: unknown): TraceError {
 export class TraceEngine {
   private readonly sessions = new Map<string, TraceSession>();
   private prepared = false;
+  /** As root: the host-wide, per-user ledger every engine on the host shares (else this engine's own counts). */
+  private readonly budget = process.getuid?.() === 0 ? new HostBudget(callerUid() ?? 0) : undefined;
 
   constructor(
     private readonly runtimes: ContainerRuntime[],
@@ -81,15 +87,17 @@ export class TraceEngine {
   async start(rawParams: unknown, sink: SessionSink): Promise<TraceStartResult> {
     let reserved = 0;
     let reservedSlot = false;
+    let ticket: Ticket | undefined;
     try {
       const params = validateStart(rawParams);
-      // Reserve before the first await: pipelined requests see each other.
-      if (this.sessions.size + this.starting >= MAX_SESSIONS) {
+      const ring = gadgets[params.gadget].source.maps ? 64 << 10 : params.bufferBytes;
+      // Reserve before the first await: pipelined requests (and other helpers) see each other.
+      ticket = this.budget?.reserve(ring);
+      if (!this.budget && this.sessions.size + this.starting >= MAX_SESSIONS) {
         throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
       }
-      const ring = gadgets[params.gadget].source.maps ? 64 << 10 : params.bufferBytes;
       const inUse = this.ringBytesInUse();
-      if (inUse + ring > MAX_RING_BYTES) {
+      if (!this.budget && inUse + ring > MAX_RING_BYTES) {
         const mib = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
         throw new TraceError(
           `not enough kernel memory for ring buffers: ${mib(inUse)} in use of ${mib(MAX_RING_BYTES)}, this trace asks ${mib(ring)}; stop a trace or ask a smaller buffer`,
@@ -113,7 +121,11 @@ export class TraceEngine {
       const id = randomUUID();
       let session: TraceSession;
       try {
-        session = new TraceSession(id, trace, sink, this.limits, (done) => this.sessions.delete(done));
+        const held = ticket;
+        session = new TraceSession(id, trace, sink, this.limits, (done) => {
+          this.sessions.delete(done);
+          held?.release();
+        });
       } catch (err) {
         this.requireNeeds(trace.gadget);
         throw err;
@@ -122,6 +134,7 @@ export class TraceEngine {
       }
       phases.mark('BPF load and attach');
       this.sessions.set(id, session);
+      ticket = undefined; // the session holds it now
       this.starting--;
       this.startingBytes -= reserved;
       reservedSlot = false;
@@ -163,6 +176,7 @@ export class TraceEngine {
     } catch (err) {
       throw classify(err);
     } finally {
+      ticket?.release();
       if (reservedSlot) this.starting--;
       this.startingBytes -= reserved;
     }

@@ -43,6 +43,8 @@ export interface HelperOptions {
   verbose?: boolean;
   /** The client broke the framing: the connection is closed; the process should go (runHelper exits). */
   onFatal?: (why: string) => void;
+  /** `shutdown` was answered: the process should go (runHelper exits; nothing new is accepted meanwhile). */
+  onShutdown?: () => void;
 }
 
 export interface HelperServer {
@@ -89,10 +91,16 @@ export function serveHelper(
     .catch(() => undefined);
   // Root reads fixed, root-owned sockets only: nothing the client names.
   const engine = new TraceEngine(createRuntimes({ rootSide: true }), log);
-  handleRequests(connection, engine, clientSink(connection, writer), log);
+  handleRequests(connection, engine, clientSink(connection, writer), log, () => {
+    // After the answer is written: no session, no new request, then exit.
+    setImmediate(() => {
+      server.close('shutdown requested');
+      options.onShutdown?.();
+    });
+  });
   connection.onError(([err]) => log('warn', `protocol error: ${err.message}`));
   connection.listen();
-  return {
+  const server: HelperServer = {
     engine,
     close(why: string) {
       if (!connected) return;
@@ -102,6 +110,7 @@ export function serveHelper(
       connection.dispose();
     },
   };
+  return server;
 }
 
 const LIMITS: HelperLimits = {
@@ -132,8 +141,9 @@ function clientSink(connection: MessageConnection, writer: FrameWriter): Session
 }
 
 /** The requests the helper answers: initialize first, then trace/start, trace/stop, runtimes/list, shutdown. */
-function handleRequests(connection: MessageConnection, engine: TraceEngine, sink: SessionSink, log: Logger): void {
+function handleRequests(connection: MessageConnection, engine: TraceEngine, sink: SessionSink, log: Logger, onShutdown: () => void): void {
   let initialized = false;
+  let shuttingDown = false;
   const asResponseError = (err: unknown) =>
     err instanceof TraceError ? new ResponseError(err.code, err.message) : new ResponseError(ErrorCode.BpfFailure, (err as Error).message);
   /** Run `fn` once initialized; errors become protocol errors with their codes. */
@@ -141,6 +151,7 @@ function handleRequests(connection: MessageConnection, engine: TraceEngine, sink
     <P, R>(fn: (params: P) => R | Promise<R>) =>
     async (params: P) => {
       if (!initialized) return new ResponseError(ErrorCode.NotInitialized, 'send initialize first');
+      if (shuttingDown) return new ResponseError(ErrorCode.ShuttingDown, 'the helper is shutting down (shutdown was requested); start a new one');
       try {
         return await fn(params);
       } catch (err) {
@@ -164,7 +175,9 @@ function handleRequests(connection: MessageConnection, engine: TraceEngine, sink
   connection.onRequest(RuntimesList, guarded(() => listRuntimesAsRoot()));
   connection.onRequest(TraceStop, guarded((params: { sessionId?: unknown } | undefined) => engine.stop(params?.sessionId)));
   connection.onRequest(Shutdown, () => {
+    shuttingDown = true;
     engine.stopAll('stopped');
+    onShutdown();
   });
 }
 
@@ -187,8 +200,32 @@ export async function listRuntimesAsRoot(): Promise<RuntimesListResult> {
   return { listings: out, truncated };
 }
 
+/**
+ * Why this process must not serve as root: an inspector could be opened in
+ * it (a flag, NODE_OPTIONS) or is open already; undefined when none.
+ */
+export function inspectorRisk(execArgv: readonly string[], env: NodeJS.ProcessEnv, inspectorUrl: string | undefined): string | undefined {
+  const flag = execArgv.find((a) => /^--(inspect|debug)/.test(a));
+  if (flag) return `node was started with ${flag.split('=')[0]}`;
+  if (/--(inspect|debug)/.test(env.NODE_OPTIONS ?? '')) return 'NODE_OPTIONS asks for an inspector';
+  if (inspectorUrl) return `an inspector is open (${inspectorUrl})`;
+  return undefined;
+}
+
 /** `container-trace helper`: serve on stdio and guard every exit path. */
 export function runHelper(options: HelperOptions = {}): void {
+  // SIGUSR1 opens Node's inspector (a debugger any local user can reach):
+  // taken over here, as early as the helper runs. The guard (src/install/
+  // guard.c) keeps every relayed signal from ever reaching this process;
+  // this is the second line.
+  process.on('SIGUSR1', () => process.stderr.write('[helper warn] SIGUSR1 ignored (it would open an inspector)\n'));
+  if (process.getuid?.() === 0) {
+    const risk = inspectorRisk(process.execArgv, process.env, (require('node:inspector') as typeof import('node:inspector')).url());
+    if (risk) {
+      process.stderr.write(`[helper error] refusing to run as root: ${risk}, which would let any local user run code as root\n`);
+      process.exit(3);
+    }
+  }
   // Nothing but protocol may reach stdout.
   const toStderr = (...args: unknown[]) => process.stderr.write(format(...args) + '\n');
   console.log = console.info = console.debug = console.warn = toStderr;
@@ -204,7 +241,7 @@ export function runHelper(options: HelperOptions = {}): void {
     }
   }
   // A malformed frame: no lingering as root.
-  const server = serveHelper(process.stdin, process.stdout, { ...options, onFatal: (why) => exit(2, `protocol broken: ${why}`) });
+  const server = serveHelper(process.stdin, process.stdout, { ...options, onFatal: (why) => exit(2, `protocol broken: ${why}`), onShutdown: () => exit(0, 'shutdown requested') });
   process.stderr.write(`${READY_BANNER} (pid ${process.pid}, version ${VERSION})\n`);
 
   let exiting = false;

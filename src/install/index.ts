@@ -12,6 +12,8 @@ export const INSTALL_DIR = '/usr/local/lib/container-trace/helper';
 export const LAUNCHER = path.join(INSTALL_DIR, 'container-trace-helper');
 export const POLKIT_ACTION = 'io.containertrace.helper';
 export const POLKIT_POLICY = `/usr/share/polkit-1/actions/${POLKIT_ACTION}.policy`;
+/** The guard in front of node (src/install/guard.c, built into dist/). */
+export const GUARD = 'guard';
 const MANIFEST = 'manifest.json';
 const CHECKSUMS = 'manifest.sha256';
 
@@ -93,7 +95,9 @@ function safeDirectories(dir: string, files: string[]): string | undefined {
  * The launcher sudoers and polkit allow: no arguments; every installed file
  * checked against the manifest before any runs (node and koffi's native part
  * included); node started with an empty environment and a fixed PATH (only
- * who called, from sudo or pkexec, passes).
+ * who called, from sudo or pkexec, passes), behind the guard (./guard.c):
+ * no signal sudo relays from its user reaches node (SIGUSR1 would open its
+ * inspector to every local user).
  */
 export function launcherScript(dir: string, version: string): string {
   return `#!/bin/sh
@@ -101,7 +105,7 @@ export function launcherScript(dir: string, version: string): string {
 [ "$#" -eq 0 ] || { echo "[helper error] container-trace-helper takes no arguments" >&2; exit 2; }
 cd ${dir} || exit 3
 /usr/bin/sha256sum --quiet --strict --check ${CHECKSUMS} >&2 || { echo "[helper error] the installed helper is tampered with; refusing to run. Reinstall it: container-trace install-helper" >&2; exit 3; }
-exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CT_HASHES_CHECKED=1 \${SUDO_UID:+SUDO_UID=$SUDO_UID} \${PKEXEC_UID:+PKEXEC_UID=$PKEXEC_UID} ${dir}/node ${dir}/dist/cli.js helper
+exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CT_HASHES_CHECKED=1 \${SUDO_UID:+SUDO_UID=$SUDO_UID} \${PKEXEC_UID:+PKEXEC_UID=$PKEXEC_UID} ${dir}/${GUARD} ${dir}/node ${dir}/dist/cli.js helper
 `;
 }
 
@@ -111,6 +115,13 @@ export interface InstallSource {
   /** The Node runtime to copy. */
   node: string;
   version: string;
+}
+
+/** The package's guard; a package without one cannot be installed (it would start node bare under sudo). */
+export function guardBinary(packageRoot: string): string {
+  const file = path.join(packageRoot, 'dist', GUARD);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: build the package (npm run build) before installing the helper`);
+  return file;
 }
 
 /** Install (as root): stage in a sibling directory, then swap it in. */
@@ -125,6 +136,7 @@ export function installHelper(src: InstallSource, dir = INSTALL_DIR): Manifest {
   };
   copy(src.node, 'node');
   copy(path.join(src.packageRoot, 'dist', 'cli.js'), 'dist/cli.js');
+  copy(guardBinary(src.packageRoot), GUARD);
   copy(path.join(src.packageRoot, 'dist', 'bpf'), 'dist/bpf');
   for (const dep of ['koffi', '@koromix/koffi-linux-x64']) copy(path.join(src.packageRoot, 'node_modules', dep), path.join('node_modules', dep));
   fs.writeFileSync(path.join(stage, path.basename(LAUNCHER)), launcherScript(dir, src.version));
@@ -132,7 +144,7 @@ export function installHelper(src: InstallSource, dir = INSTALL_DIR): Manifest {
   for (const rel of walk(stage)) {
     const p = path.join(stage, rel);
     fs.chownSync(p, 0, 0);
-    fs.chmodSync(p, rel === 'node' || rel === path.basename(LAUNCHER) ? 0o755 : 0o644);
+    fs.chmodSync(p, rel === 'node' || rel === GUARD || rel === path.basename(LAUNCHER) ? 0o755 : 0o644);
     files[rel] = sha256(p);
   }
   for (const d of [stage, ...walk(stage).map((f) => path.dirname(path.join(stage, f)))]) {

@@ -215,6 +215,8 @@ export const ErrorCode = {
   TargetRefused: -32017,
   /** A container runtime could not be reached or did not answer. */
   RuntimeUnreachable: -32018,
+  /** `shutdown` was asked: the helper takes nothing new and exits. */
+  ShuttingDown: -32019,
 } as const;
 
 /** Codes that mean "the request named something wrong" (the CLI exits 2 for them, 1 for the rest). */

@@ -131,9 +131,9 @@ export interface HelperRun {
   exited: Promise<number | string>;
 }
 
-/** `container-trace helper` with a JSON-RPC client on its stdio, initialized. */
-export async function startHelper(): Promise<HelperRun> {
-  const child = spawn(process.execPath, [CLI, 'helper'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `container-trace helper` (or `argv`, e.g. the installed launcher through sudo) with a JSON-RPC client on its stdio, initialized. */
+export async function startHelper(argv: string[] = [process.execPath, CLI, 'helper']): Promise<HelperRun> {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));

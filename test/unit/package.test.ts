@@ -15,7 +15,7 @@ test('the extension packages into a .vsix with what it needs', { timeout: 120_00
   const vsix = /package: (\S+\.vsix)/.exec(out)?.[1];
   assert.ok(vsix && fs.existsSync(vsix), out);
   const listing = execFileSync('unzip', ['-l', vsix], { encoding: 'utf8' });
-  for (const f of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/bpf/exec.bpf.o', 'extension/dist/bpf/bind.bpf.o', 'extension/package.json']) {
+  for (const f of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/guard', 'extension/dist/bpf/exec.bpf.o', 'extension/dist/bpf/bind.bpf.o', 'extension/package.json']) {
     assert.match(listing, new RegExp(f.replace(/[.]/g, '\\.')), `${f} in the .vsix`);
   }
   assert.match(listing, /koffi/, "koffi's native part ships");
