@@ -1,14 +1,19 @@
 /**
- * Where a uprobe goes: a path inside the container or a library name,
- * found through /proc/<host-pid>/root and the process's own maps (so `libc`
- * finds the container's libc, not the host's), then opened confined to the
- * container's root (./pinned) and read and attached through that descriptor.
+ * Where a uprobe goes: a path inside the container, or a library or program
+ * name found in the process's own maps (so `libc` finds the container's
+ * libc, not the host's), then in the usual directories — every directory
+ * listed and every file opened through the container's one pinned root
+ * (./pinned), never by a path resolved first and used afterwards — its
+ * function looked up within bounds (./elf), read and attached through that
+ * one descriptor. With one process (--pid, --tid), only a file that process
+ * maps; close matches only from a file the caller could read.
  */
-import * as fs from 'node:fs';
+import type * as fs from 'node:fs';
 import * as path from 'node:path';
-import { closeMatches, readElfFunctions } from './elf';
-import { isHostFile, openInContainer, type PinnedFile } from './pinned';
-import { mappedFiles } from '../proc/maps';
+import { ElfError, fdSource, findElfFunction } from './elf';
+import { ContainerRoot, isHostFile, PinnedFileError, type PinnedFile } from './pinned';
+import { mappedFileIds, mappedFiles } from '../proc/maps';
+import { callerUid } from '../runtime/sockets';
 
 export class UprobeTargetError extends Error {}
 
@@ -26,67 +31,28 @@ export interface UprobeTarget {
   hostFile: boolean;
 }
 
-const MAX_LINKS = 40;
-
-/** Resolve `p` (absolute, inside the container) to a real path inside it. */
-export function resolveInContainer(root: string, p: string): string {
-  if (!p.startsWith('/')) throw new UprobeTargetError(`${p}: give an absolute path inside the container, or a library name such as libc`);
-  let parts = p.split('/').filter(Boolean);
-  const done: string[] = [];
-  for (let hops = 0; parts.length; ) {
-    const part = parts.shift()!;
-    if (part === '.') continue;
-    if (part === '..') {
-      done.pop(); // never above the container's root
-      continue;
-    }
-    const here = path.join(root, ...done, part);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(here);
-    } catch {
-      throw new UprobeTargetError(`no file ${p} in the container`);
-    }
-    if (st.isSymbolicLink()) {
-      if (++hops > MAX_LINKS) throw new UprobeTargetError(`${p}: too many symbolic links`);
-      const link = fs.readlinkSync(here);
-      if (link.startsWith('/')) done.length = 0;
-      parts = [...link.split('/').filter(Boolean), ...parts];
-      continue;
-    }
-    done.push(part);
-  }
-  return '/' + done.join('/');
-}
-
 const LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/usr/local/lib'];
 const BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-function matchesLibrary(file: string, name: string): boolean {
+export function matchesLibrary(file: string, name: string): boolean {
   const base = path.basename(file);
   const lib = name.startsWith('lib') ? name : `lib${name}`;
   return base === name || base.startsWith(`${name}.so`) || base.startsWith(`${lib}.so`) || base.startsWith(`${lib}-`);
 }
 
-/** The file a target names, as a path inside the container. */
-function findFile(root: string, hostPid: number, target: string): string {
-  // A path: opened as it is, confined to the container's root (./pinned).
+/** The file `target` names, opened beneath `root` (the container of host process `hostPid`). */
+export function findFile(root: ContainerRoot, hostPid: number, target: string): PinnedFile {
+  // A path: opened as it is, confined to the container's root.
   if (target.includes('/')) {
     if (!target.startsWith('/')) throw new UprobeTargetError(`${target}: give an absolute path inside the container, or a library name such as libc`);
-    return target;
+    return root.openFile(target);
   }
   const mapped = mappedFiles(hostPid);
   const inMaps = mapped.find((f) => matchesLibrary(f, target));
-  if (inMaps) return inMaps;
+  if (inMaps) return root.openFile(inMaps);
   for (const dir of [...LIB_DIRS, ...BIN_DIRS]) {
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(path.join(root, resolveInContainer(root, dir)));
-    } catch {
-      continue;
-    }
-    const hit = entries.find((e) => (BIN_DIRS.includes(dir) ? e === target : matchesLibrary(e, target)));
-    if (hit) return resolveInContainer(root, path.join(dir, hit));
+    const hit = root.readDir(dir)?.find((e) => (BIN_DIRS.includes(dir) ? e === target : matchesLibrary(e, target)));
+    if (hit) return root.openFile(path.posix.join(dir, hit));
   }
   const libs = mapped.filter((f) => /\.so/.test(f)).map((f) => path.basename(f));
   throw new UprobeTargetError(
@@ -94,53 +60,74 @@ function findFile(root: string, hostPid: number, target: string): string {
   );
 }
 
-export function resolveUprobeTarget(hostPid: number, target: string, fn: string): UprobeTarget {
-  const root = `/proc/${hostPid}/root`;
-  const inContainer = findFile(root, hostPid, target);
-  // Found by name; opened confined to the container's root, then read and
-  // attached through that one descriptor.
-  let pinned: PinnedFile;
-  try {
-    pinned = openInContainer(hostPid, inContainer);
-  } catch (err) {
-    throw new UprobeTargetError((err as Error).message);
-  }
-  try {
-    return { ...symbolIn(pinned, inContainer, fn), pinned, hostFile: isHostFile(pinned, hostPid) };
-  } catch (err) {
-    pinned.close();
-    throw err;
-  }
+/**
+ * Whether the user who started the helper (sudo, pkexec) could read the
+ * file: readable by others, or theirs and readable by its owner. Root itself,
+ * or a helper that is not elevated, reads what it opened.
+ */
+export function callerMayRead(st: fs.Stats, uid = callerUid()): boolean {
+  if (uid === undefined) return true;
+  return (st.mode & 0o004) !== 0 || (st.uid === uid && (st.mode & 0o400) !== 0);
 }
 
-function symbolIn(pinned: PinnedFile, inContainer: string, fn: string): { path: string; hostPath: string; function: string; offset: number } {
-  const hostPath = pinned.procPath;
-  const elf = readElfFunctions(hostPath, inContainer);
-  const sym = elf.functions.get(fn);
-  if (!sym) {
+/** The file is one that host process `hostPid` maps (same device and inode), or an error that says what it maps. */
+function mustBeMapped(root: ContainerRoot, hostPid: number, pinned: PinnedFile): void {
+  const maps = mappedFileIds(hostPid);
+  const { dev, ino } = pinned.stat;
+  if (maps.some((m) => m.dev === dev && m.ino === ino)) return;
+  // Kernels whose maps give an overlay file's real device: the mapped path, resolved beneath the same root, is this very file.
+  const same = (st: fs.Stats | undefined) => st !== undefined && st.dev === dev && st.ino === ino;
+  if (maps.some((m) => m.ino === ino && same(root.statFile(m.path)))) return;
+  const files = [...new Set(maps.map((m) => m.path))];
+  throw new UprobeTargetError(
+    `${pinned.path} is not mapped by the traced process (host PID ${hostPid}): with one process (--pid, --tid), a uprobe goes only on a file it maps` +
+      (files.length ? `; it maps ${files.slice(0, 8).join(', ')}${files.length > 8 ? ', …' : ''}` : ''),
+  );
+}
+
+function symbolIn(pinned: PinnedFile, fn: string): { offset: number } {
+  const readable = callerMayRead(pinned.stat);
+  const elf = findElfFunction(fdSource(pinned.fd), fn, { shownAs: pinned.path, close: readable });
+  if (!elf.symbol) {
     if (!elf.hasSymtab && !elf.hasDynsym) {
-      throw new UprobeTargetError(`${inContainer} is stripped (no symbol table): uprobes need symbols; use a build with symbols`);
+      throw new UprobeTargetError(`${pinned.path} is stripped (no symbol table): uprobes need symbols; use a build with symbols`);
     }
-    const close = closeMatches(fn, elf.functions.keys());
     throw new UprobeTargetError(
-      `no function "${fn}" in ${inContainer}` +
-        (close.length ? `; close matches: ${close.join(', ')}` : '') +
+      `no function "${fn}" in ${pinned.path}` +
+        (!readable ? ' (its symbols are not listed: you cannot read that file)' : elf.close.length ? `; close matches: ${elf.close.join(', ')}` : '') +
         (!elf.hasSymtab ? ' (only its dynamic symbols are there: the binary is stripped of local symbols)' : ''),
     );
   }
-  const offset = elf.fileOffset(sym.address);
-  if (offset === undefined) throw new UprobeTargetError(`${fn} in ${inContainer} is not in a loaded segment`);
-  return { path: inContainer, hostPath, function: fn, offset: Number(offset) };
+  if (elf.offset === undefined) throw new UprobeTargetError(`${fn} in ${pinned.path} is not in a loaded segment`);
+  return { offset: Number(elf.offset) };
 }
 
-/** The uprobe's file and function; refused host-wide on a file that is also the host's. */
+/**
+ * The uprobe's file and function, through the traced process's own root and
+ * maps (`hostPid`); refused host-wide on a file that is also the host's, and
+ * with one process (`onePid`) on a file that process does not map.
+ */
 export function uprobeTarget(hostPid: number, target: string, fn: string, onePid: boolean): UprobeTarget {
-  const t = resolveUprobeTarget(hostPid, target, fn);
-  if (t.hostFile && !onePid) {
-    t.pinned.close();
-    throw new UprobeTargetError(
-      `${t.path} in the container is not the container's own file (mounted from the host, or the host's very file): a probe on it without a process would fire in every host process using it; trace one process (--pid)`,
-    );
+  let root: ContainerRoot | undefined;
+  let pinned: PinnedFile | undefined;
+  try {
+    root = new ContainerRoot(hostPid);
+    pinned = findFile(root, hostPid, target);
+    if (onePid) mustBeMapped(root, hostPid, pinned);
+    const hostFile = isHostFile(pinned, root.stat().dev);
+    if (hostFile && !onePid) {
+      throw new UprobeTargetError(
+        `${pinned.path} in the container is not the container's own file (mounted from the host, or the host's very file): a probe on it without a process would fire in every host process using it; trace one process (--pid)`,
+      );
+    }
+    const { offset } = symbolIn(pinned, fn);
+    return { path: pinned.path, hostPath: pinned.procPath, function: fn, offset, pinned, hostFile };
+  } catch (err) {
+    pinned?.close();
+    if (err instanceof PinnedFileError) throw new UprobeTargetError(err.message);
+    if (err instanceof UprobeTargetError || err instanceof ElfError) throw err;
+    throw new UprobeTargetError(`${target}: ${(err as Error).message}`);
+  } finally {
+    root?.close();
   }
-  return t;
 }

@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { TraceStart, TraceStop, type TraceStartResult } from '../../src/protocol';
 import { CLI } from '../support/paths';
-import { cli, docker, hostPidOf, ourPrograms, removeContainers, runContainer, skipReason, startHelper, traceCli, waitFor } from '../support/integration';
+import { cli, docker, hostPidOf, installTarget, ourPrograms, removeContainers, runContainer, skipReason, startHelper, traceCli, waitFor } from '../support/integration';
 
 const skip = skipReason();
 const A = `ct-it-hard-${process.pid}`;
@@ -184,10 +184,14 @@ describe('hardening (integration)', { skip }, () => {
       const wide = cli('trace', 'uprobe', '--container', name, '--target', '/lib/libc.so.6', '--function', 'malloc', '--duration', '1');
       assert.equal(wide.code, 2, wide.stderr);
       assert.match(wide.stderr, /is not the container's own file \(mounted from the host, or the host's very file\): a probe on it without a process would fire in every host process using it; trace one process \(--pid\)/);
-      const one = cli('trace', 'uprobe', '--container', name, '--pid', '1', '--target', '/lib/libc.so.6', '--function', 'malloc', '--duration', '1');
+      // One process that maps it (with --pid, only a file the process maps is a target).
+      installTarget(name);
+      docker('exec', '-d', name, '/bin/ct-target', 'map', '/lib/libc.so.6');
+      const pid = await waitFor('the mapping', () => spawnSync('docker', ['exec', name, 'pidof', 'ct-target'], { encoding: 'utf8' }).stdout.trim() || undefined);
+      const one = cli('trace', 'uprobe', '--container', name, '--pid', pid, '--target', '/lib/libc.so.6', '--function', 'malloc', '--duration', '1');
       assert.equal(one.code, 0, one.stderr);
       // ".." and absolute links resolve against the container's root: /tmp/up is its /lib/libc.so.6.
-      const up = cli('trace', 'uprobe', '--container', name, '--pid', '1', '--target', '/tmp/up', '--function', 'malloc', '--duration', '1');
+      const up = cli('trace', 'uprobe', '--container', name, '--pid', pid, '--target', '/tmp/up', '--function', 'malloc', '--duration', '1');
       assert.equal(up.code, 0, up.stderr);
       // A magic link (/proc/self/root/…) is not followed out of the container.
       const magic = cli('trace', 'uprobe', '--container', name, '--pid', '1', '--target', '/tmp/magic', '--function', 'malloc', '--duration', '1');
