@@ -7,6 +7,7 @@ import type { ContainerInfo } from '../../runtime';
 import type { ProcessInfo, ThreadInfo } from '../../proc/container';
 import type { ContainerService, RuntimeListing } from '../containers';
 import { namespaceInode as pidNamespaceOf } from '../../proc/ns';
+import { mdCode, mdCodeblock, mdText } from '../markdown';
 
 const RUNTIME_NAMES = { docker: 'Docker', podman: 'Podman', 'podman-rootless': 'Podman (rootless)', containerd: 'containerd', cri: 'Kubernetes (CRI)' } as const;
 
@@ -82,11 +83,13 @@ export class ContainerItem extends vscode.TreeItem {
     this.id = `container:${container.runtime}:${container.node?.id ?? ''}:${container.id}`;
     this.description = container.image;
     const ns = running ? pidNamespaceOf(container.hostPid) : undefined;
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${container.name}** — ${container.state}\n\n`);
-    md.appendMarkdown(`| | |\n|---|---|\n| runtime | ${container.runtime}${container.node ? ` in ${container.node.name}` : ''} |\n| id | \`${container.id.slice(0, 12)}\` |\n| image | \`${container.image}\` |\n`);
-    if (container.namespace) md.appendMarkdown(`| namespace | ${container.namespace} |\n`);
-    if (container.pod) md.appendMarkdown(`| pod | ${container.pod} |\n`);
+    // Theme icons off: a name such as $(alert) is the container's text, not an icon.
+    const md = new vscode.MarkdownString();
+    const node = container.node ? ` in ${mdText(container.node.name)}` : '';
+    md.appendMarkdown(`**${mdText(container.name)}** — ${mdText(container.state)}\n\n`);
+    md.appendMarkdown(`| | |\n|---|---|\n| runtime | ${mdText(container.runtime)}${node} |\n| id | ${mdCode(container.id.slice(0, 12))} |\n| image | ${mdCode(container.image)} |\n`);
+    if (container.namespace) md.appendMarkdown(`| namespace | ${mdText(container.namespace)} |\n`);
+    if (container.pod) md.appendMarkdown(`| pod | ${mdText(container.pod)} |\n`);
     if (running) {
       md.appendMarkdown(`| host PID | ${container.hostPid} |\n| PID namespace | ${ns ? `pid:[${ns}]` : 'not readable without root'} |\n`);
     }
@@ -113,10 +116,10 @@ export class ProcessItem extends vscode.TreeItem {
     this.id = `process:${container.id}:${process.hostPid}`;
     this.description = `host ${process.hostPid}${extraThreads ? ` · ${extraThreads + 1} threads` : ''}${process.nested ? ' · nested PID ns' : ''}`;
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**PID ${process.pid}** in ${container.name} — \`${process.comm}\`\n\n`);
+    md.appendMarkdown(`**PID ${process.pid}** in ${mdText(container.name)} — ${mdCode(process.comm)}\n\n`);
     md.appendMarkdown(`| | |\n|---|---|\n| host PID | ${process.hostPid} |\n| NSpid (host → inner) | ${process.nspids.join(' → ')} |\n`);
     md.appendMarkdown(`| parent | ${process.ppid || 'outside the container'} (host ${process.hostPpid}) |\n| uid | ${process.uid} |\n| threads | ${process.threads.length} |\n`);
-    md.appendCodeblock(process.cmdline.join(' ') || process.comm, 'shellscript');
+    md.appendMarkdown(mdCodeblock(process.cmdline.join(' ') || process.comm, 'shellscript'));
     this.tooltip = md;
     this.iconPath = new vscode.ThemeIcon(process.nested ? 'layers' : 'server-process');
     this.contextValue = 'process';

@@ -1,6 +1,7 @@
 /** "Traces": running and finished sessions with live counters. */
 import * as vscode from 'vscode';
 import type { SessionManager, TraceSessionModel } from '../sessions';
+import { mdText } from '../markdown';
 
 export class SessionItem extends vscode.TreeItem {
   constructor(readonly session: TraceSessionModel) {
@@ -20,9 +21,9 @@ export class SessionItem extends vscode.TreeItem {
       this.iconPath = new vscode.ThemeIcon(session.endReason === 'error' ? 'error' : 'circle-outline', session.endReason === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
     }
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${session.params.gadget}** in **${session.result?.container.name ?? session.params.container}** — ${session.scopeText}\n\n`);
+    md.appendMarkdown(`**${mdText(session.params.gadget)}** in **${mdText(session.result?.container.name ?? session.params.container ?? '')}** — ${mdText(session.scopeText)}\n\n`);
     md.appendMarkdown(`${counts}${session.state === 'running' ? ` · ${n(session.rate)}/s` : ''}\n\n`);
-    if (session.endMessage) md.appendMarkdown(`${session.endReason === 'error' ? '$(error) ' : ''}${session.endMessage}\n\n`);
+    if (session.endMessage) md.appendMarkdown(`${session.endReason === 'error' ? '$(error) ' : ''}${mdText(session.endMessage)}\n\n`);
     md.supportThemeIcons = true;
     this.tooltip = md;
     this.contextValue = session.state === 'ended' ? 'session.ended' : 'session.running';
