@@ -71,6 +71,42 @@ fi
 if ! podman image exists "localhost/$IMAGE" 2>/dev/null; then
   docker save "$IMAGE" | podman load -q >/dev/null
 fi
+# Podman's OCI runtime: apt satisfies Podman's "crun | runc" with either,
+# depending on what came first, and crun refuses a host with cgroup v1
+# controllers beside a cgroup v2 hierarchy that has controllers of its own
+# ("cgroups in hybrid mode not supported"). Whichever was picked, Podman
+# gets one that starts a container here, chosen by trying (containers.conf
+# [engine] runtime, read by rootful and rootless Podman alike).
+podman_runs() { timeout 120 podman "$@" run --rm --network none "localhost/$IMAGE" true 2>&1; }
+set_runtime() {
+  local conf=/etc/containers/containers.conf
+  if grep -q '^runtime *=' "$conf"; then
+    sed -i "s|^runtime *=.*|runtime = \"$1\"|" "$conf"
+  elif grep -q '^\[engine\]' "$conf"; then
+    sed -i "/^\[engine\]/a runtime = \"$1\"" "$conf"
+  else
+    printf '\n[engine]\nruntime = "%s"\n' "$1" >> "$conf"
+  fi
+}
+if ! why=$(podman_runs); then
+  default=$(podman info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null || echo "its default")
+  chosen=""
+  for rt in runc crun; do
+    [ "$rt" = "$default" ] && continue
+    command -v "$rt" >/dev/null 2>&1 || [ -x "/usr/sbin/$rt" ] || continue
+    if podman_runs --runtime "$rt" >/dev/null; then chosen=$rt; break; fi
+  done
+  if [ -z "$chosen" ]; then
+    log "Podman cannot start a container on this host with $default ($(printf '%s' "$why" | tail -n 1)) nor with runc or crun; install runc (apt-get install runc) or boot with one cgroup hierarchy (systemd.unified_cgroup_hierarchy=1)"
+    exit 1
+  fi
+  log "Podman's OCI runtime $default cannot start containers here ($(printf '%s' "$why" | tail -n 1)); using $chosen ([engine] runtime in /etc/containers/containers.conf)"
+  set_runtime "$chosen"
+  podman_runs >/dev/null || { log "Podman still cannot start a container with $chosen"; exit 1; }
+  # An API service started before reads the old choice: start it again.
+  pkill -f 'podman system service --time=0 unix:///run/podman/podman.sock' 2>/dev/null || true
+  sleep 0.5
+fi
 if ! curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1; then
   log "starting the rootful Podman API on /run/podman/podman.sock"
   mkdir -p /run/podman
@@ -96,6 +132,11 @@ if ! as_rl podman image exists "localhost/$IMAGE" 2>/dev/null; then
   chmod 644 /tmp/ct-busybox.tar
   as_rl podman load -q -i /tmp/ct-busybox.tar >/dev/null
   rm -f /tmp/ct-busybox.tar
+fi
+# The same runtime choice must start ct-rl's rootless containers.
+if ! why=$(as_rl timeout 120 podman run --rm --network none "localhost/$IMAGE" true 2>&1); then
+  log "rootless Podman (ct-rl) cannot start a container: $(printf '%s' "$why" | tail -n 1)"
+  exit 1
 fi
 
 # Standalone containerd (not Docker's) with CRI: own socket, own state.

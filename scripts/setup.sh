@@ -30,6 +30,8 @@ declare -A need=(
   [dbus]=/usr/bin/dbus-daemon
   # the other runtimes: Podman (rootful and rootless), containerd comes with docker.io
   [podman]=/usr/bin/podman
+  # an OCI runtime Podman can use on a hybrid-cgroup host (crun refuses it)
+  [runc]=/usr/sbin/runc
   [uidmap]=/usr/bin/newuidmap
   [slirp4netns]=/usr/bin/slirp4netns
   [curl]=/usr/bin/curl

@@ -11,6 +11,7 @@ import { probeAttachTypes, type AttachType } from '../bpf/probe';
 import { INSTALL_DIR, LAUNCHER, verifyInstalled } from '../install';
 import { onPath } from '../client/elevation';
 import { VERSION } from '../version';
+import { podmanItems } from './podman';
 
 export type { CheckItem } from '../protocol';
 export type CheckStatus = CheckItem['status'];
@@ -29,7 +30,8 @@ export async function checkSystem(runtimes: ContainerRuntime[]): Promise<CheckIt
   const root = process.getuid?.() === 0;
   const kernel = kernelItems(root);
   const tracefs = kernel.find((i) => i.name === 'tracefs')?.status === 'ok';
-  return [...kernel, ...bpfItems(root, tracefs), ...privilegeItems(), ...(await runtimeItems(runtimes))];
+  const [rt, podman] = await Promise.all([runtimeItems(runtimes), podmanItems()]);
+  return [...kernel, ...bpfItems(root, tracefs), ...privilegeItems(), ...rt, ...podman];
 }
 
 /** The kernel, privileges, BTF, lockdown, tracefs, bpffs. */
