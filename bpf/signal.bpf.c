@@ -43,7 +43,16 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	bpf_get_current_comm(e.hdr.comm, sizeof(e.hdr.comm));
 	e.target = e.hdr.ids;
 	e.sig = sig;
-	e.code = BPF_CORE_READ(info, si_code);
+	e.code = info ? BPF_CORE_READ(info, si_code) : SIGNAL_NO_INFO;
+	/* A fatal signal is made the group's exit in complete_signal()
+	 * (group_exit_code = the signal sent), and get_signal() then delivers
+	 * SIGKILL with no siginfo to every thread: show the signal sent. */
+	if (sig == 9 && !info) {
+		int sent = BPF_CORE_READ(task, signal, group_exit_code);
+		if (sent > 0 && sent < 65)
+			e.sig = sent;
+		e.fatal = 1;
+	}
 	e.phase = SIGNAL_DELIVERED;
 	e.sender_in_scope = 1;
 	e.handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);

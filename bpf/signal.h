@@ -6,6 +6,8 @@
 
 #define SIGNAL_GENERATED 0
 #define SIGNAL_DELIVERED 1
+/* code of a delivery without siginfo (SEND_SIG_NOINFO): no si_code was given */
+#define SIGNAL_NO_INFO (-0x10000)
 
 struct signal_event {
 	struct ct_hdr hdr;     /* the sender (generated) or the receiver (delivered) */
@@ -15,7 +17,7 @@ struct signal_event {
 	__s32 result;          /* generated: TRACE_SIGNAL_* */
 	__u32 phase;           /* SIGNAL_GENERATED or SIGNAL_DELIVERED */
 	__u32 sender_in_scope;
-	__u32 pad;
+	__u32 fatal;           /* delivered: the group's fatal signal (the kernel delivers it as SIGKILL; sig is the one sent) */
 	__u64 handler;         /* delivered: 0 default, 1 ignore, else a handler */
 };
 

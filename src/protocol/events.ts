@@ -106,6 +106,11 @@ export interface SignalEvent extends EventBase {
   code: string;
   /** The sender is outside the traced scope (e.g. docker kill from the host). */
   senderOutside: boolean;
+  /**
+   * delivered: it ends the process (its default action terminates, or the kernel made it the
+   * group's exit — delivered as SIGKILL to each thread; `sig` is then the signal that was sent).
+   */
+  fatal: boolean;
 }
 
 export interface TcpEvent extends EventBase {

@@ -107,6 +107,25 @@ describe('trace kinds (integration)', { skip }, () => {
     const del = evs.find((x) => x.sig === 'SIGUSR1' && x.phase === 'delivered')!;
     assert.equal(del.pid, 1);
     assert.equal(del.result, 'handler');
+    assert.equal(del.fatal, false, 'caught by its handler: not fatal');
+  });
+
+  test('signal: a fatal SIGUSR1 is shown as SIGUSR1, fatal (the kernel delivers it as SIGKILL), as the wait status says', async () => {
+    let status = '';
+    const evs = await traced(
+      'signal',
+      [],
+      () => (status = docker('exec', C, 'sh', '-c', 'sleep 30 & p=$!; sleep 0.3; kill -USR1 $p; wait $p; echo "pid $p status $?"')),
+      (e) => e.some((x) => x.phase === 'delivered' && x.fatal === true),
+    );
+    const [, pid, code] = /pid (\d+) status (\d+)/.exec(status)!.map(Number);
+    assert.equal(code, 128 + 10, `the shell saw the sleep killed by signal 10 (SIGUSR1): ${status}`);
+    const del = evs.filter((x) => x.phase === 'delivered' && x.pid === pid);
+    assert.ok(del.length >= 1, JSON.stringify(evs));
+    assert.ok(del.every((x) => x.sig === 'SIGUSR1' && x.fatal === true), JSON.stringify(del));
+    const gen = evs.find((x) => x.phase === 'generated' && x.targetPid === pid)!;
+    assert.equal(gen.sig, 'SIGUSR1');
+    assert.equal(gen.code, 'SI_USER');
   });
 
   test('signal: a sender outside the container (docker kill) is shown as outside', async () => {

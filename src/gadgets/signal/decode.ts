@@ -4,7 +4,7 @@ import { withFields, decodeHeader, signalName, type DecodeContext, type Layout }
 
 export const SIGNAL_LAYOUT = {
   struct: 'signal_event',
-  fields: { hdr: 0, target: 48, sig: 72, code: 76, result: 80, phase: 84, sender_in_scope: 88, pad: 92, handler: 96 },
+  fields: { hdr: 0, target: 48, sig: 72, code: 76, result: 80, phase: 84, sender_in_scope: 88, fatal: 92, handler: 96 },
 } satisfies Layout;
 
 const F = SIGNAL_LAYOUT.fields;
@@ -31,7 +31,13 @@ const PER_SIGNAL: Record<string, string[]> = {
   SIGILL: ['', 'ILL_ILLOPC', 'ILL_ILLOPN', 'ILL_ILLADR', 'ILL_ILLTRP', 'ILL_PRVOPC', 'ILL_PRVREG', 'ILL_COPROC', 'ILL_BADSTK'],
 };
 
+/** bpf/signal.h SIGNAL_NO_INFO: delivered without siginfo (the group's fatal signal). */
+const NO_INFO = -0x10000;
+/** Signals whose default action is not to end the process (ignore, stop, continue). */
+const NOT_FATAL_BY_DEFAULT = new Set(['SIGCHLD', 'SIGCONT', 'SIGURG', 'SIGWINCH', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU']);
+
 function codeName(sig: string, code: number): string {
+  if (code === NO_INFO) return 'no siginfo';
   if (code > 0 && code < 0x80 && PER_SIGNAL[sig]?.[code]) return PER_SIGNAL[sig][code];
   return CODES[code] ?? `si_code ${code}`;
 }
@@ -40,6 +46,8 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
   const delivered = dv.getUint32(at + F.phase, true) === 1;
   const sig = signalName(dv.getInt32(at + F.sig, true));
   const handler = dv.getBigUint64(at + F.handler, true);
+  // Fatal: made the group's exit by the kernel (delivered as SIGKILL), or taken with its default action that ends the process.
+  const fatal = delivered && (dv.getUint32(at + F.fatal, true) === 1 || (handler === 0n && !NOT_FATAL_BY_DEFAULT.has(sig)));
   return withFields<SignalEvent>(decodeHeader('signal', dv, bytes, at, ctx), {
     phase: delivered ? 'delivered' : 'generated',
     sig,
@@ -50,5 +58,6 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
     result: delivered ? (handler === 0n ? 'default' : handler === 1n ? 'ignore' : 'handler') : RESULTS[dv.getInt32(at + F.result, true)] ?? 'unknown',
     code: codeName(sig, dv.getInt32(at + F.code, true)),
     senderOutside: dv.getUint32(at + F.sender_in_scope, true) === 0,
+    fatal,
   });
 }

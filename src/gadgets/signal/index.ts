@@ -13,7 +13,7 @@ export default defineKind<SignalEvent>({
     text: (e) =>
       e.phase === 'generated'
         ? `${e.sig} → ${who(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`
-        : `${e.sig} delivered (${e.code}): ${e.result}`,
+        : `${e.sig} delivered (${e.code}): ${e.fatal ? 'fatal, the process ends' : e.result}`,
   },
   helper: { object: 'signal.bpf.o', needs: ['raw_tp'], layout: SIGNAL_LAYOUT, source: { ring: decodeSignal } },
 });
