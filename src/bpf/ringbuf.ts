@@ -6,7 +6,7 @@
  * records that run past its end taken in two parts).
  */
 import { lib, isNull, view, address, lastErrno, errnoMessage, type Ptr } from './native';
-import { RECORD_BUSY_BIT as BUSY_BIT, RECORD_DISCARD_BIT as DISCARD_BIT, RECORD_HEADER as HEADER, recordSpan } from '../gadgets/records';
+import { RECORD_BUSY_BIT as BUSY_BIT, RECORD_DISCARD_BIT as DISCARD_BIT, RECORD_HEADER as HEADER, recordSpan } from '../protocol/records';
 
 const PROT_READ = 1;
 const PROT_WRITE = 2;

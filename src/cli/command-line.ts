@@ -6,7 +6,7 @@
  */
 import type { TraceStartParams } from '../protocol';
 import { KIND_OPTIONS } from '../gadgets/options';
-import { DEFAULT_BUFFER_BYTES } from '../engine/validate';
+import { DEFAULT_BUFFER_BYTES } from '../protocol';
 
 /** A word for a POSIX shell: as is when safe, else single-quoted. */
 export function shellWord(s: string): string {

@@ -1,5 +1,5 @@
 /** Column layout of events for the CLI's plain output: each kind's own columns, or the common ones with its text. */
-import type { GadgetName, TraceEvent } from '../protocol';
+import type { KindName, TraceEvent } from '../protocol';
 import { row } from './format';
 import { details } from '../gadgets/text';
 import { KIND_BY_NAME } from '../gadgets/kinds';
@@ -14,7 +14,7 @@ const COMMON: [string, number][] = [
 const CONTAINER: [string, number] = ['CONTAINER', 24];
 
 /** `many`: a selector trace, whose lines start with the event's container (pod/name). */
-export function header(gadget: GadgetName, many = false): string {
+export function header(gadget: KindName, many = false): string {
   const own = KIND_BY_NAME[gadget].spec.columns;
   return row([...(many ? [CONTAINER] : []), TIME, ...(own?.head ?? COMMON)], own?.rest ?? 'DETAILS');
 }

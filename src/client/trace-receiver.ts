@@ -5,8 +5,8 @@
  * result is known are held (bounded) and decoded once it is.
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { TraceEvents, TraceMembers, TraceRecords, type GadgetName, type PidnsMember, type TraceEvent, type TraceStartResult } from '../protocol';
-import { RecordDecoder } from '../gadgets/records';
+import { TraceEvents, TraceMembers, TraceRecords, type KindName, type PidnsMember, type TraceEvent, type TraceStartResult } from '../protocol';
+import { RecordDecoder } from '../gadgets/record-decoder';
 import { eventJson } from '../gadgets/json';
 
 /** Batches held per unknown session, and sessions held, before a start result names them. */
@@ -61,9 +61,9 @@ export class TraceReceiver {
   }
 
   /** A trace started: its records can be decoded from now on (held ones first). */
-  started(gadget: GadgetName, result: TraceStartResult): void {
+  started(kind: KindName, result: TraceStartResult): void {
     if (!result.records) return;
-    const decoder = new RecordDecoder({ gadget, ...result.records });
+    const decoder = new RecordDecoder({ kind, ...result.records });
     this.decoders.set(result.sessionId, decoder);
     const held = this.early.get(result.sessionId);
     this.early.delete(result.sessionId);

@@ -10,7 +10,7 @@ import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } 
 import { resolveTrace } from './resolve';
 import { attachAvoided, probeAttachTypes, type AttachType } from '../bpf/probe';
 import { gadgets } from '../gadgets';
-import type { GadgetName } from '../protocol';
+import type { KindName } from '../protocol';
 
 const ATTACH_NAMES: Record<AttachType, string> = {
   tracepoint: 'tracepoints',
@@ -187,7 +187,7 @@ export class TraceEngine {
    * use (probed). Its needs are not probed here: loading tells, and a failed
    * load is explained by requireNeeds.
    */
-  private attachPlan(kind: GadgetName): string[] {
+  private attachPlan(kind: KindName): string[] {
     const gadget = gadgets[kind];
     for (const need of gadget.needs) {
       const avoided = attachAvoided(need);
@@ -206,12 +206,12 @@ export class TraceEngine {
   }
 
   /** After a failed load or attach: a need the kernel lacks is the reason. */
-  private requireNeeds(kind: GadgetName): void {
+  private requireNeeds(kind: KindName): void {
     const offered = probeAttachTypes(gadgets[kind].needs);
     for (const [need, why] of offered) if (why !== true) this.missing(kind, need, why);
   }
 
-  private missing(kind: GadgetName, need: AttachType, why: string): never {
+  private missing(kind: KindName, need: AttachType, why: string): never {
     throw new TraceError(`the ${kind} trace needs ${ATTACH_NAMES[need]}, which this kernel does not offer (${why}); see \`container-trace check\``, ErrorCode.BpfFailure);
   }
 

@@ -10,7 +10,7 @@ import { ProcFs } from '../proc/procfs';
 import { verifyContainerProcess } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
-import type { ContainerLabel, ContainerSelector, GadgetName, TraceStartParams, TraceTarget } from '../protocol';
+import type { ContainerLabel, ContainerSelector, KindName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
 import { gadgets } from '../gadgets';
 import { kernelDev } from './system';
@@ -18,7 +18,7 @@ import { namespaceInode, namespaceInode as pidNamespaceOf } from '../proc/ns';
 import type { UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
-  gadget: GadgetName;
+  gadget: KindName;
   container: ContainerInfo;
   pidns: number;
   /** Level of the container's PID namespace from the root namespace. */

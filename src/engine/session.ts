@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { BpfObject } from '../bpf/object';
 import { RingBufferReader } from '../bpf/ringbuf';
-import { filterRecords } from '../gadgets/records';
+import { filterRecords } from '../protocol/records';
 import { gadgets, WallClock, type DecodeContext } from '../gadgets';
 import type { EndReason, PidnsMember, RecordsInfo, TraceCounters, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
 import { bpfObjectDir, tracepointExists } from './system';
@@ -17,7 +17,7 @@ import { containerLabel, type ResolvedTrace, type SelectorMember } from './resol
 export interface SessionSink {
   /** Kinds read from maps: decoded reports. `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
   events(sessionId: string, batch: TraceEvent[], bytes: number): void;
-  /** Ring-buffer kinds: raw records as the ring holds them (src/gadgets/records.ts), `count` events; decoded by the receiver. `data` is reused after the call returns: copy what is kept. */
+  /** Ring-buffer kinds: raw records as the ring holds them (src/protocol/records.ts), `count` events; decoded by the receiver. `data` is reused after the call returns: copy what is kept. */
   records(sessionId: string, data: Buffer, count: number): void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;

@@ -1,15 +1,21 @@
 /** Checks of requests from outside (CLI flags, helper messages): hostile until proven otherwise. */
-import { GADGETS, type ContainerSelector, type GadgetName, type TraceOptions, type TraceStartParams } from '../protocol';
-import { RUNTIME_KINDS } from '../runtime/types';
+import {
+  DEFAULT_BUFFER_BYTES,
+  KIND_NAMES,
+  MAX_BUFFER_BYTES,
+  MIN_BUFFER_BYTES,
+  RUNTIME_KINDS,
+  type ContainerSelector,
+  type KindName,
+  type TraceOptions,
+  type TraceStartParams,
+} from '../protocol';
 import { KIND_OPTIONS, REQUIRED_OPTIONS } from '../gadgets/options';
 import { KIND_BY_NAME } from '../gadgets/kinds';
 
 export class InvalidParamsError extends Error {}
 
 export const PID_MAX = 4_194_304; // PID_MAX_LIMIT on 64-bit
-export const DEFAULT_BUFFER_BYTES = 8 << 20;
-export const MIN_BUFFER_BYTES = 64 << 10;
-export const MAX_BUFFER_BYTES = 256 << 20;
 
 function isPid(v: unknown): v is number {
   return Number.isInteger(v) && (v as number) > 0 && (v as number) <= PID_MAX;
@@ -26,8 +32,8 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('trace/start: params must be an object');
   const p = raw as Record<string, unknown>;
   keysOnly(p, ['gadget', 'container', 'selector', 'scope', 'bufferBytes', 'options'], 'trace/start');
-  if (typeof p.gadget !== 'string' || !(GADGETS as readonly string[]).includes(p.gadget)) {
-    throw new InvalidParamsError(`unknown trace kind "${String(p.gadget)}"; choose one of: ${GADGETS.join(', ')}`);
+  if (typeof p.gadget !== 'string' || !(KIND_NAMES as readonly string[]).includes(p.gadget)) {
+    throw new InvalidParamsError(`unknown trace kind "${String(p.gadget)}"; choose one of: ${KIND_NAMES.join(', ')}`);
   }
   if ((p.container === undefined) === (p.selector === undefined)) throw new InvalidParamsError('give a container or a selector (one of them)');
   if (p.container !== undefined && (typeof p.container !== 'string' || !/^[\w.\-/:]{1,512}$/.test(p.container))) {
@@ -105,7 +111,7 @@ export function validateSelector(raw: unknown): ContainerSelector {
   return out;
 }
 
-function validateOptions(gadget: GadgetName, raw: unknown): TraceOptions {
+function validateOptions(gadget: KindName, raw: unknown): TraceOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('options must be an object');
   const checks = Object.fromEntries((KIND_OPTIONS[gadget] ?? []).map((o) => [o.key, o.check]));
   const out: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 /** Every command, registered in one place; each one small. */
 import * as vscode from 'vscode';
-import type { ContainerSelector, GadgetName, TraceOptions, TraceStartParams } from '../protocol';
+import type { ContainerSelector, KindName, TraceOptions, TraceStartParams } from '../protocol';
 import { describeSelector } from '../runtime/match';
 import { containerRef, type ContainerService } from './containers';
 import type { HelperClient } from './helper';
@@ -20,7 +20,7 @@ export interface TraceArgs {
   pid?: number;
   tid?: number;
   follow?: boolean;
-  gadget?: GadgetName;
+  gadget?: KindName;
   options?: TraceOptions;
   /** Do not open the live view. */
   background?: boolean;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { mappedFiles } from '../proc/maps';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
-import type { GadgetName, TraceOptions, TraceScope } from '../protocol';
+import type { KindName, TraceOptions, TraceScope } from '../protocol';
 import { KINDS, KIND_BY_NAME } from '../gadgets/kinds';
 import type { OptionSpec } from '../gadgets/options';
 import type { ContainerService } from './containers';
@@ -86,7 +86,7 @@ export async function pickScope(service: ContainerService, container: ContainerI
 }
 
 export interface KindChoice {
-  gadget: GadgetName;
+  gadget: KindName;
   follow: boolean;
   options?: TraceOptions;
 }
@@ -99,7 +99,7 @@ export async function pickKind(scope: TraceScope | undefined, many = false): Pro
   const who = scope?.tid !== undefined ? 'this thread' : many ? 'every container, those started later too' : 'all processes';
   for (const { spec } of KINDS) {
     if (many && spec.oneContainer) continue;
-    const g = spec.name as GadgetName;
+    const g = spec.name as KindName;
     const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what, gadget: g };
     if (scope?.pid !== undefined) {
       items.push({ ...base, description: 'this process and its descendants', follow: true });
@@ -120,7 +120,7 @@ export async function pickKind(scope: TraceScope | undefined, many = false): Pro
  * a file the process maps (suggested; any path or name can be typed) or
  * text, each checked as the helper will check it. Undefined when cancelled.
  */
-export async function askOptions(kind: GadgetName, hostPid: number | undefined, given: TraceOptions = {}): Promise<TraceOptions | undefined> {
+export async function askOptions(kind: KindName, hostPid: number | undefined, given: TraceOptions = {}): Promise<TraceOptions | undefined> {
   const spec = KIND_BY_NAME[kind].spec;
   const out: Record<string, unknown> = { ...given };
   for (const o of (spec.options ?? []).filter((o) => spec.required?.keys.includes(o.key) && out[o.key] === undefined)) {

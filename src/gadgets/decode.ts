@@ -1,6 +1,6 @@
 /** Helpers shared by event decoders: C strings, clocks, errno names. */
 import { constants } from 'node:os';
-import type { ContainerLabel, EventBase, GadgetName, TraceEvent } from '../protocol';
+import type { ContainerLabel, EventBase, KindName, TraceEvent } from '../protocol';
 
 /** Buffer's own UTF-8 slicer (what toString('utf8', …) ends in, without its argument handling): hot in every decoder. */
 type Utf8Slicer = Buffer & { utf8Slice?(start: number, end: number): string };
@@ -106,7 +106,7 @@ export interface Layout {
  * fixed order (one hidden class per kind); spreading it into a new literal
  * costs several microseconds an event.
  */
-export function decodeHeader<G extends GadgetName>(
+export function decodeHeader<G extends KindName>(
   gadget: G,
   dv: DataView,
   bytes: Buffer,

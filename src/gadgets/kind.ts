@@ -79,7 +79,7 @@ export interface KindHelper<E extends EventBase = EventBase> {
   /**
    * A record straight to its JSON line (as eventJson writes the decoded
    * event), ASCII only, when it can; undefined and the caller decodes. For
-   * floods written as JSON lines (src/gadgets/records.ts).
+   * floods written as JSON lines (src/gadgets/record-decoder.ts).
    */
   jsonRecord?(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): string | undefined;
   /**

@@ -11,15 +11,15 @@ import syscalls from './syscalls';
 import uprobe from './uprobe';
 import proctree from './proctree';
 import bind from './bind';
+import type { KindName } from '../protocol';
 import type { Kind } from './kind';
 
 export const KINDS = [exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind] as const;
 
-type KindEvent<K> = K extends Kind<infer E> ? E : never;
-/** Every event, one type per kind (each kind's event shape is in src/protocol/events.ts: a contract). */
-export type KindsEvent = KindEvent<(typeof KINDS)[number]>;
-
-export const GADGET_NAMES = KINDS.map((k) => k.spec.name);
-
 /** A kind by name. */
 export const KIND_BY_NAME: Record<string, Kind> = Object.fromEntries(KINDS.map((k) => [k.spec.name, k as unknown as Kind]));
+
+/** What each kind shows, in a few words (CLI help, pickers). */
+export const KIND_INFO: Record<KindName, { what: string; icon: string }> = Object.fromEntries(
+  KINDS.map((k) => [k.spec.name, { what: k.spec.what, icon: k.spec.icon }]),
+) as Record<KindName, { what: string; icon: string }>;

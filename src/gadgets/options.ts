@@ -4,7 +4,7 @@
  * the CLI derives its flags, their parsing and its help from them, the
  * extension asks for what a kind needs. (No VS Code, no native code.)
  */
-import type { GadgetName, TraceOptions } from '../protocol';
+import type { KindName, TraceOptions } from '../protocol';
 import { KINDS } from './kinds';
 
 export interface OptionSpec {
@@ -26,17 +26,17 @@ export interface OptionSpec {
 }
 
 /** Each kind's options, from its spec. */
-export const KIND_OPTIONS: Partial<Record<GadgetName, OptionSpec[]>> = Object.fromEntries(KINDS.filter((k) => k.spec.options).map((k) => [k.spec.name, k.spec.options!]));
+export const KIND_OPTIONS: Partial<Record<KindName, OptionSpec[]>> = Object.fromEntries(KINDS.filter((k) => k.spec.options).map((k) => [k.spec.name, k.spec.options!]));
 
 /** Options a kind cannot run without. */
-export const REQUIRED_OPTIONS: Partial<Record<GadgetName, { keys: (keyof TraceOptions)[]; why: string }>> = Object.fromEntries(
+export const REQUIRED_OPTIONS: Partial<Record<KindName, { keys: (keyof TraceOptions)[]; why: string }>> = Object.fromEntries(
   KINDS.filter((k) => k.spec.required).map((k) => [k.spec.name, k.spec.required!]),
 );
 
 /** Every option flag of every kind, once (a flag name may serve several kinds). */
-export function optionFlags(): { flag: string; boolean: boolean; kinds: GadgetName[]; spec: OptionSpec }[] {
-  const out = new Map<string, { flag: string; boolean: boolean; kinds: GadgetName[]; spec: OptionSpec }>();
-  for (const [kind, specs] of Object.entries(KIND_OPTIONS) as [GadgetName, OptionSpec[]][]) {
+export function optionFlags(): { flag: string; boolean: boolean; kinds: KindName[]; spec: OptionSpec }[] {
+  const out = new Map<string, { flag: string; boolean: boolean; kinds: KindName[]; spec: OptionSpec }>();
+  for (const [kind, specs] of Object.entries(KIND_OPTIONS) as [KindName, OptionSpec[]][]) {
     for (const spec of specs) {
       const seen = out.get(spec.flag);
       if (seen) seen.kinds.push(kind);
@@ -48,7 +48,7 @@ export function optionFlags(): { flag: string; boolean: boolean; kinds: GadgetNa
 
 /** Help lines: `open: [--failed]  only failed opens`. */
 export function optionsHelp(indent: string): string {
-  return (Object.entries(KIND_OPTIONS) as [GadgetName, OptionSpec[]][])
+  return (Object.entries(KIND_OPTIONS) as [KindName, OptionSpec[]][])
     .map(([kind, specs]) => {
       const required = REQUIRED_OPTIONS[kind]?.keys ?? [];
       const flags = specs.map((s) => (required.includes(s.key) ? `--${s.flag} <${s.arg}>` : s.arg ? `[--${s.flag} <${s.arg}>]` : `[--${s.flag}]`)).join(' ');

@@ -9,7 +9,7 @@ import { createMessageConnection, ResponseError, StreamMessageReader, type Messa
 import { FrameWriter } from './writer';
 import {
   ErrorCode,
-  GADGETS,
+  KIND_NAMES,
   HelperLog,
   Initialize,
   READY_BANNER,
@@ -169,7 +169,7 @@ function handleRequests(connection: MessageConnection, engine: TraceEngine, sink
     initialized = true;
     const client = typeof params.client?.name === 'string' ? params.client.name.slice(0, 64) : 'unknown';
     log('info', `client ${client} connected (helper ${VERSION}, pid ${process.pid}, uid ${process.getuid?.()})`);
-    return { protocolVersion: PROTOCOL_VERSION, helperVersion: VERSION, pid: process.pid, uid: process.getuid?.() ?? -1, gadgets: [...GADGETS], limits: LIMITS };
+    return { protocolVersion: PROTOCOL_VERSION, helperVersion: VERSION, pid: process.pid, uid: process.getuid?.() ?? -1, gadgets: [...KIND_NAMES], limits: LIMITS };
   });
   connection.onRequest(TraceStart, guarded((params) => engine.start(params, sink)));
   connection.onRequest(RuntimesList, guarded(() => listRuntimesAsRoot()));

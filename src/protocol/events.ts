@@ -3,20 +3,24 @@
  * them (trace/events). PIDs: `pid`/`tid` are at the container's PID namespace
  * level (what `ps` inside it shows); `hostPid`/`hostTid` are the host's.
  * `pid` is the process (thread group), `tid` the thread.
+ *
+ * Every event names its kind in the field `gadget`: the wire's word, kept
+ * for compatibility with what clients already read (the code says "kind").
  */
 
-import type { KindsEvent } from '../gadgets/kinds';
-import { GADGET_NAMES, KINDS } from '../gadgets/kinds';
+/** Every trace kind, by the name the wire uses. Each has one event shape below and one folder under src/kinds/. */
+export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
 
-/** Every event: one shape per kind, below; the kinds themselves are listed in src/gadgets/kinds.ts. */
-export type TraceEvent = KindsEvent;
-export type GadgetName = TraceEvent['gadget'];
-export const GADGETS: readonly GadgetName[] = GADGET_NAMES;
+/** Every event: one shape per kind. */
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent;
 
-/** What each kind shows, in a few words (CLI help, pickers): from the kinds' specs. */
-export const GADGET_INFO: Record<GadgetName, { what: string; icon: string }> = Object.fromEntries(
-  KINDS.map((k) => [k.spec.name, { what: k.spec.what, icon: k.spec.icon }]),
-) as Record<GadgetName, { what: string; icon: string }>;
+/** The event of one kind. */
+export type KindEvent<K extends KindName> = Extract<TraceEvent, { gadget: K }>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+/** Checked by the compiler: every name has an event shape, and every shape a name. */
+export const KIND_NAMES_MATCH_EVENTS: Same<KindName, TraceEvent['gadget']> = true;
 
 export interface ContainerLabel {
   id: string;
@@ -28,8 +32,8 @@ export interface ContainerLabel {
 }
 
 export interface EventBase {
-  /** The kind's name (each event type narrows it). */
-  gadget: string;
+  /** The kind's name (each event type narrows it); `gadget` on the wire, for compatibility. */
+  gadget: KindName;
   /** RFC 3339 with nanoseconds, UTC. */
   time: string;
   container: ContainerLabel;

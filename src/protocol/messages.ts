@@ -4,8 +4,8 @@
  * The client sends `initialize` first; versions must match exactly.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { ContainerLabel, GadgetName, TraceEvent } from './events';
-import type { ContainerInfo, RuntimeStatus } from '../runtime/types';
+import type { ContainerLabel, KindName, TraceEvent } from './events';
+import type { ContainerInfo, RuntimeStatus } from './containers';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -31,7 +31,8 @@ export interface InitializeResult {
   helperVersion: string;
   pid: number;
   uid: number;
-  gadgets: GadgetName[];
+  /** The kinds it traces (`gadgets` on the wire, for compatibility). */
+  gadgets: KindName[];
   limits: HelperLimits;
 }
 
@@ -89,8 +90,14 @@ export interface ContainerSelector {
   composeService?: string;
 }
 
+/** Ring buffer sizes a trace may ask (bufferBytes): a power of two in this range. */
+export const DEFAULT_BUFFER_BYTES = 8 << 20;
+export const MIN_BUFFER_BYTES = 64 << 10;
+export const MAX_BUFFER_BYTES = 256 << 20;
+
 export interface TraceStartParams {
-  gadget: GadgetName;
+  /** The kind of trace (`gadget` on the wire, for compatibility). */
+  gadget: KindName;
   /** Container reference: name, id prefix, pod/container, namespace/pod/container, runtime:…; or give `selector`. */
   container?: string;
   /** Many containers, instead of `container`. */
@@ -154,7 +161,7 @@ export interface TraceEventsParams {
 
 /**
  * A batch of raw records (base64 of a ring buffer span in the kernel's own
- * framing; see src/gadgets/records.ts), `count` events in it.
+ * framing; see ./records), `count` events in it.
  */
 export interface TraceRecordsParams {
   sessionId: string;

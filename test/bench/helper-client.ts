@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { TraceReceiver } from '../../src/client/trace-receiver';
-import { Initialize, PROTOCOL_VERSION, TraceEnded, TraceStart, TraceStop, type GadgetName, type TraceEndedParams, type TraceStartParams } from '../../src/protocol';
+import { Initialize, PROTOCOL_VERSION, TraceEnded, TraceStart, TraceStop, type KindName, type TraceEndedParams, type TraceStartParams } from '../../src/protocol';
 
 export async function startHelper(cliJs: string, container: string) {
   const spawnedAt = performance.now();
@@ -27,7 +27,7 @@ export async function startHelper(cliJs: string, container: string) {
   return {
     child,
     spawnedAt,
-    async trace(gadget: GadgetName, extra: Partial<TraceStartParams> = {}) {
+    async trace(gadget: KindName, extra: Partial<TraceStartParams> = {}) {
       const t = performance.now();
       let end!: (p: TraceEndedParams) => void;
       const ended = new Promise<TraceEndedParams>((resolve) => (end = resolve));

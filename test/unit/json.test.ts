@@ -11,7 +11,7 @@ import { eventJson } from '../../src/gadgets/json';
 import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
 import { decodeOpen, OPEN_LAYOUT } from '../../src/gadgets/open/decode';
 import { openRecordJson } from '../../src/gadgets/open/json';
-import { RecordDecoder } from '../../src/gadgets/records';
+import { RecordDecoder } from '../../src/gadgets/record-decoder';
 import { decodeUprobe, UPROBE_LAYOUT } from '../../src/gadgets/uprobe/decode';
 import { KINDS } from '../../src/gadgets/kinds';
 import type { TraceEvent } from '../../src/protocol';
@@ -85,7 +85,7 @@ test('a batch as JSON lines (the CLI\'s --json) equals its decoded events writte
     parts.push(rec);
   }
   const batch = Buffer.concat(parts);
-  const d = new RecordDecoder({ gadget: 'open', container: { id: 'x', name: 'web' } });
+  const d = new RecordDecoder({ kind: 'open', container: { id: 'x', name: 'web' } });
   const expected = d.events(batch).map((e) => JSON.stringify(e) + '\n').join('');
   const first = d.jsonLines(batch);
   assert.equal(first.count, HOSTILE.length);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, ResponseError, RequestType } from 'vscode-jsonrpc/node';
 import { helperPair } from '../support/helper-pair';
-import { ErrorCode, GADGETS, Initialize, PROTOCOL_VERSION, TraceEvents, TraceStart, TraceStop, type ExecEvent } from '../../src/protocol';
+import { ErrorCode, KIND_NAMES, Initialize, PROTOCOL_VERSION, TraceEvents, TraceStart, TraceStop, type ExecEvent } from '../../src/protocol';
 
 async function rpcError(p: Promise<unknown>): Promise<ResponseError<unknown>> {
   try {
@@ -35,7 +35,7 @@ describe('helper protocol', () => {
     const r = await client.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: 'unit', version: '1' } });
     assert.equal(r.protocolVersion, PROTOCOL_VERSION);
     assert.equal(r.pid, process.pid);
-    assert.deepEqual(r.gadgets, [...GADGETS]);
+    assert.deepEqual(r.gadgets, [...KIND_NAMES]);
     assert.ok(r.limits.maxSessions > 0 && r.limits.maxBatchBytes > 0 && r.limits.maxQueuedBytes > 0 && r.limits.maxRingBytes >= 64 << 20);
     assert.ok(logs.some((l) => /client unit connected/.test(l)));
   });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { RingView, RING_RECORD } from '../../src/bpf/ringbuf';
-import { filterRecords, forEachRecord } from '../../src/gadgets/records';
+import { filterRecords, forEachRecord } from '../../src/protocol/records';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
 import { KINDS } from '../../src/gadgets/kinds';
 import { WallClock, type DecodeContext } from '../../src/gadgets/decode';

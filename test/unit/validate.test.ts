@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateStart, InvalidParamsError, DEFAULT_BUFFER_BYTES } from '../../src/engine/validate';
+import { validateStart, InvalidParamsError } from '../../src/engine/validate';
+import { DEFAULT_BUFFER_BYTES } from '../../src/protocol';
 import { kernelDev } from '../../src/engine/system';
 
 test('a well-formed request is normalized', () => {

@@ -1,5 +1,5 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
-import { BAD_INPUT_CODES, GADGETS, type ContainerSelector, type GadgetName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
+import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../gadgets/text';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
@@ -28,7 +28,7 @@ const FLAGS = {
 
 /** What the command line asks for, checked. */
 interface TraceRequest {
-  kind: GadgetName;
+  kind: KindName;
   params: TraceStartParams;
   many: boolean;
   duration?: number;
@@ -62,8 +62,8 @@ export function request(argv: string[]): TraceRequest {
     ...Object.fromEntries(optionFlags().map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }])),
   });
   const kind = positionals[0];
-  if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${GADGETS.join(', ')}): container-trace trace exec --container <name>`);
-  if (!(GADGETS as readonly string[]).includes(kind)) throw new UsageError(`unknown trace kind "${kind}"; choose one of: ${GADGETS.join(', ')}`);
+  if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${KIND_NAMES.join(', ')}): container-trace trace exec --container <name>`);
+  if (!(KIND_NAMES as readonly string[]).includes(kind)) throw new UsageError(`unknown trace kind "${kind}"; choose one of: ${KIND_NAMES.join(', ')}`);
   const selector = selectorFlags(values);
   if (selector && values.container) throw new UsageError('give --container, or selector flags (--pod, -l, -n, --names, --compose-project, --compose-service), not both');
   if (!selector && !values.container) throw new UsageError('trace needs --container <name|id|pod/container|namespace/pod/container> or selector flags (--pod, -l app=web -n shop, --names, --compose-project)');
@@ -77,9 +77,9 @@ export function request(argv: string[]): TraceRequest {
     if (!Number.isFinite(duration) || duration <= 0 || duration > 31 * 86400) throw new UsageError(`--duration must be a number of seconds, not "${values.duration}"`);
   }
   return {
-    kind: kind as GadgetName,
+    kind: kind as KindName,
     params: {
-      gadget: kind as GadgetName,
+      gadget: kind as KindName,
       container: values.container === undefined ? undefined : qualifiedRef(values),
       selector,
       scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
@@ -192,17 +192,17 @@ function traceOptions(kind: string, values: Values): TraceOptions | undefined {
   for (const o of optionFlags()) {
     const text = values[o.flag];
     if (text === undefined) continue;
-    if (!o.kinds.includes(kind as GadgetName)) throw new UsageError(`--${o.flag} only goes with trace ${o.kinds.join(' or ')}`);
-    const spec = KIND_OPTIONS[kind as GadgetName]!.find((s) => s.flag === o.flag)!;
+    if (!o.kinds.includes(kind as KindName)) throw new UsageError(`--${o.flag} only goes with trace ${o.kinds.join(' or ')}`);
+    const spec = KIND_OPTIONS[kind as KindName]!.find((s) => s.flag === o.flag)!;
     try {
       options[spec.key] = spec.fromFlag(text as string | true);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
   }
-  const required = REQUIRED_OPTIONS[kind as GadgetName];
+  const required = REQUIRED_OPTIONS[kind as KindName];
   if (required && required.keys.some((k) => options[k] === undefined)) {
-    const flags = (KIND_OPTIONS[kind as GadgetName] ?? []).filter((s) => required.keys.includes(s.key)).map((s) => `--${s.flag} <${s.arg}>`);
+    const flags = (KIND_OPTIONS[kind as KindName] ?? []).filter((s) => required.keys.includes(s.key)).map((s) => `--${s.flag} <${s.arg}>`);
     throw new UsageError(`trace ${kind} needs ${flags.join(' and ')}`);
   }
   return Object.keys(options).length ? (options as TraceOptions) : undefined;
