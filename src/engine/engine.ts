@@ -20,7 +20,9 @@ const ATTACH_NAMES: Record<AttachType, string> = {
   fentry: 'fentry',
   uprobe: 'uprobes',
 };
-import { DEFAULT_LIMITS, TraceSession, type SessionLimits, type SessionSink } from './session';
+import { TraceSession } from './session';
+import { ringBytes } from './trace-object';
+import { DEFAULT_LIMITS, type SessionLimits, type SessionSink } from './delivery';
 import { prepareHost, type Logger } from './system';
 import { InvalidParamsError, validateStart } from './validate';
 import { UprobeTargetError } from '../uprobe/target';
@@ -90,7 +92,7 @@ export class TraceEngine {
     let ticket: Ticket | undefined;
     try {
       const params = validateStart(rawParams);
-      const ring = gadgets[params.gadget].source.maps ? 64 << 10 : params.bufferBytes;
+      const ring = ringBytes(params.gadget, params.bufferBytes);
       // Reserve before the first await: pipelined requests (and other helpers) see each other.
       ticket = this.budget?.reserve(ring);
       if (!this.budget && this.sessions.size + this.starting >= MAX_SESSIONS) {

@@ -30,7 +30,7 @@ import {
 } from '../protocol';
 import { createRuntimes, listAll } from '../runtime';
 import { TraceEngine, TraceError, MAX_RING_BYTES, MAX_SESSIONS } from '../engine/engine';
-import { DEFAULT_LIMITS, type SessionSink } from '../engine/session';
+import { DEFAULT_LIMITS, type SessionSink } from '../engine/delivery';
 import type { Logger } from '../engine/system';
 import { VERSION } from '../version';
 import { MessageSizeLimit } from './limit';

@@ -1,0 +1,58 @@
+/**
+ * A trace's ring buffer polled with bounded work: at most maxRecordsPerTick
+ * records a tick, handed to the delivery as spans; a full tick means more
+ * is waiting, so the next one runs right after other I/O, else after the
+ * poll interval.
+ */
+import type { RingBufferReader } from '../bpf/ringbuf';
+import type { Delivery, SessionLimits } from './delivery';
+
+export class RingPoller {
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly reader: RingBufferReader,
+    private readonly delivery: Delivery,
+    private readonly limits: SessionLimits,
+  ) {
+    this.schedule(limits.pollIntervalMs);
+  }
+
+  /** What is left after the programs are detached: at most one buffer's worth. */
+  drainLast(): void {
+    this.drain(this.reader.size / 8);
+  }
+
+  /** No more polls; the ring is unmapped. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.reader.close();
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = delay === 0 ? setImmediate(() => this.poll()) : setTimeout(() => this.poll(), delay);
+  }
+
+  private poll(): void {
+    const handed = this.drain(this.limits.maxRecordsPerTick);
+    this.schedule(handed >= this.limits.maxRecordsPerTick ? 0 : this.limits.pollIntervalMs);
+  }
+
+  /** Up to `max` records, as spans of the ring. */
+  private drain(max: number): number {
+    let handed = 0;
+    while (handed < max) {
+      const taken = this.reader.take(max - handed, this.limits.maxBatchBytes);
+      if (!taken) break;
+      handed += taken.count;
+      if (taken.count) this.delivery.records(taken); // else discarded records only
+    }
+    return handed;
+  }
+}

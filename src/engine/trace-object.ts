@@ -1,0 +1,40 @@
+/**
+ * A trace's BPF object: the kind's object loaded with the trace's knobs
+ * (programs this kernel cannot attach left out), then, once the session has
+ * filled its maps (followed processes, selector members: the kernel filters
+ * from the first event), attached.
+ */
+import * as path from 'node:path';
+import { BpfObject } from '../bpf/object';
+import { gadgets } from '../gadgets';
+import type { KindName } from '../protocol';
+import { bpfObjectDir, tracepointExists } from './system';
+import type { ResolvedTrace } from './resolve';
+
+/** Ring buffer bytes a trace holds in the kernel: kinds that report from maps need almost none. */
+export function ringBytes(kind: KindName, bufferBytes: number): number {
+  return gadgets[kind].source.maps ? 64 << 10 : bufferBytes;
+}
+
+export function loadTraceObject(trace: ResolvedTrace): BpfObject {
+  const kind = gadgets[trace.gadget];
+  // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
+  const skip = [...(trace.skipPrograms ?? []), ...(kind.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program)];
+  return BpfObject.load(path.join(bpfObjectDir(), kind.object), {
+    rodata: trace.knobs,
+    maxEntries: { events: ringBytes(trace.gadget, trace.bufferBytes) },
+    skip,
+  });
+}
+
+/** Attach the loaded programs: the kind's own attach first (uprobes), the others by their section names. */
+export function attachTraceObject(obj: BpfObject, trace: ResolvedTrace): void {
+  const kind = gadgets[trace.gadget];
+  if (kind.attach) {
+    // The kernel filters by PID where one process is traced; otherwise
+    // every process mapping the file fires and the BPF scope filter decides.
+    const pid = trace.target && !trace.follow ? trace.target.hostPid : -1;
+    kind.attach.run(obj, { pid, uprobe: trace.uprobe });
+  }
+  obj.attachAll(kind.attach?.programs);
+}
