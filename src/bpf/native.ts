@@ -69,8 +69,6 @@ function declare() {
     prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     getpagesize: libc.func('int getpagesize(void)'),
     flock: libc.func('int flock(int fd, int operation)'),
-    // openat2(2) has no libc wrapper: syscall(SYS_openat2, dirfd, path, &how, sizeof how)
-    syscall4: libc.func('long syscall(long number, ...)'),
   };
 }
 
@@ -138,25 +136,6 @@ export function routeLibbpfLog(sink: (level: 'warn' | 'info' | 'debug', line: st
   }, koffi.pointer(n.printFn));
   n.setPrint(printCb as never);
 }
-
-const SYS_OPENAT2 = 437; // x86_64 and arm64 (the generic table)
-/** openat2 resolve flags (linux/openat2.h). */
-export const RESOLVE_NO_MAGICLINKS = 0x02;
-export const RESOLVE_IN_ROOT = 0x10;
-
-/**
- * openat2(dirfd, path, {flags, 0, resolve}): a file descriptor, or a
- * negative errno. With RESOLVE_IN_ROOT, "/" and ".." and absolute symlinks
- * stay inside `dirfd` whatever the path or its links say.
- */
-export function openat2(dirfd: number, file: string, flags: number, resolve: number): number {
-  const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
-  how.writeBigUInt64LE(BigInt(flags), 0);
-  how.writeBigUInt64LE(BigInt(resolve), 16);
-  const fd = Number(lib().syscall4(SYS_OPENAT2, 'int', dirfd, 'str', file, 'void *', how, 'size_t', 24));
-  return fd < 0 ? -lastErrno() : fd;
-}
-
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;

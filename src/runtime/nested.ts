@@ -82,7 +82,7 @@ export function socketInside(hostPid: number, rel: string): PinnedSocket | undef
   let fd = -1;
   try {
     // Native code is loaded here, on the root side, never by the extension's imports.
-    const { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } = require('../bpf/native') as typeof import('../bpf/native');
+    const { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } = require('../proc/openat2') as typeof import('../proc/openat2');
     fd = openat2(root, rel, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     if (fd < 0) return undefined;
     const st = fs.fstatSync(fd);

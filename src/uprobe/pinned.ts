@@ -69,7 +69,7 @@ export class ContainerRoot {
   /** An O_PATH descriptor of `file` beneath the root, or a negative errno. Never blocks, never opens a device. */
   private pathFd(file: string, flags = 0): number {
     // Native code is loaded here, on the root side, never by the extension's imports.
-    const { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } = require('../bpf/native') as typeof import('../bpf/native');
+    const { openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } = require('../proc/openat2') as typeof import('../proc/openat2');
     return openat2(this.fd, file, O_PATH | O_CLOEXEC | flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   }
 

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nodeBinary, onTerminal, planElevated } from '../../client/elevation';
-import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY, installHelper, uninstallHelper } from '../../install';
+import { INSTALL_DIR, LAUNCHER, POLKIT_ACTION, POLKIT_POLICY } from '../../install';
+import { installHelper, uninstallHelper } from '../../install/installer';
 import { VERSION } from '../../version';
 import { elevationFlag, fail, parse } from '../args';
 
