@@ -34,6 +34,16 @@ struct {
 	__type(value, struct syscalls_stats);
 } syscalls SEC(".maps");
 
+/* The name a process took at exec, by host PID, since the last read: the
+ * aggregate's entries keep the name of their first call (runc's init, a
+ * shell), so user space names every row of a process by its latest exec. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct syscalls_name);
+} names SEC(".maps");
+
 static __always_inline __u32 log2_slot(__u64 v)
 {
 	__u32 r = 0;
@@ -109,6 +119,29 @@ static __always_inline int on_exit(long ret)
 		v->errors++;
 	__u32 slot = log2_slot(lat);
 	v->hist[slot & (SYSCALLS_HIST_SLOTS - 1)]++;
+	return 0;
+}
+
+/* An exec in the scope: its new name (once per exec, not per syscall). */
+SEC("tracepoint/sched/sched_process_exec")
+int syscalls_exec(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
+	struct syscalls_name n = {};
+	struct ct_ids ids = {};
+	__u32 host_pid;
+	if (s) {
+		if (!s->in_scope)
+			return 0;
+		host_pid = s->host_pid;
+	} else {
+		if (!ct_in_scope(task, &ids))
+			return 0;
+		host_pid = ids.host_pid;
+	}
+	bpf_get_current_comm(n.comm, sizeof(n.comm));
+	bpf_map_update_elem(&names, &host_pid, &n, BPF_ANY);
 	return 0;
 }
 

@@ -23,4 +23,9 @@ struct syscalls_stats {
 	__u32 hist[SYSCALLS_HIST_SLOTS];
 };
 
+/* The name a process took at its latest exec (names map, by host PID). */
+struct syscalls_name {
+	char comm[CT_TASK_COMM_LEN];
+};
+
 #endif

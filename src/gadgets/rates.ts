@@ -51,12 +51,16 @@ export class Log2Histogram {
     return out;
   }
 
-  /** The upper bound of the bucket holding quantile q. */
-  quantile(q: number): number {
+  /**
+   * An upper bound of quantile q: the upper bound of the bucket holding it,
+   * never above `max` (the largest value seen, when known): a bucket's bound
+   * is not a value anything took. Shown as "≤".
+   */
+  quantile(q: number, max = Infinity): number {
     let seen = 0;
     for (let i = 0; i < 64; i++) {
       seen += this.counts[i];
-      if (seen >= q * this.total && this.total) return 2 ** (i + 1);
+      if (seen >= q * this.total && this.total) return Math.min(2 ** (i + 1), max);
     }
     return 0;
   }

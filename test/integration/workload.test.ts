@@ -128,6 +128,21 @@ describe('workload kinds (integration)', { skip }, () => {
   });
   }
 
+  test('syscalls: every row of a process is named by its latest exec (a shell that execs the program)', async () => {
+    docker('exec', C, 'sh', '-c', 'pkill ct-target; touch /tmp/ct-go; true');
+    const t = traceCli('syscalls', '--container', C, '--interval', '5', '--top', '100');
+    await t.ready;
+    // The shell's own calls (open, dup2, write, close for each echo) come before the exec, in the same interval.
+    docker('exec', '-d', C, 'sh', '-c', 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo x >/dev/null; done; exec /bin/ct-target getppid 3000');
+    type Row = { hostPid: number; comm: string; syscall: string; count: number };
+    const rows = () => (t.events as { top: Row[] }[]).flatMap((r) => r.top);
+    const target = await waitFor('the program\'s 3000 getppid calls', () => rows().find((x) => x.syscall === 'getppid' && x.count >= 3000), 20_000);
+    await t.stop();
+    const mine = rows().filter((x) => x.hostPid === target.hostPid);
+    assert.ok(mine.some((x) => ['dup2', 'openat', 'fcntl'].includes(x.syscall)), `the shell's calls before the exec are counted: ${JSON.stringify(mine)}`);
+    assert.deepEqual([...new Set(mine.map((x) => x.comm))], ['ct-target'], JSON.stringify(mine));
+  });
+
   test('a kind whose attach type the kernel lacks says why', () => {
     const r = spawnSync(process.execPath, [CLI, 'trace', 'signal', '--container', C], {
       encoding: 'utf8',

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { structMembers, structSize, withObjectBtf } from '../../src/bpf/btf';
-import { SYSCALLS_KEY_LAYOUT } from '../../src/gadgets/syscalls/decode';
+import { SYSCALLS_KEY_LAYOUT, SYSCALLS_NAME_LAYOUT } from '../../src/gadgets/syscalls/decode';
 import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec/decode';
 import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/gadgets/decode';
 import { gadgets } from '../../src/gadgets';
@@ -116,5 +116,7 @@ test('the syscalls map key matches struct syscalls_key in syscalls.bpf.o', () =>
   withObjectBtf(path.join(BPF_DIR, 'syscalls.bpf.o'), (btf) => {
     assert.deepEqual(Object.fromEntries(structMembers(btf, 'syscalls_key').map((m) => [m.name, m.offset])), SYSCALLS_KEY_LAYOUT.fields);
     assert.equal(structSize(btf, 'syscalls_key'), SYSCALLS_KEY_LAYOUT.size);
+    assert.deepEqual(Object.fromEntries(structMembers(btf, 'syscalls_name').map((m) => [m.name, m.offset])), SYSCALLS_NAME_LAYOUT.fields);
+    assert.equal(structSize(btf, 'syscalls_name'), SYSCALLS_NAME_LAYOUT.size);
   });
 });

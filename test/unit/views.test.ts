@@ -168,3 +168,12 @@ test('syscalls per-CPU copies: counts and histograms summed, the largest maximum
   assert.deepEqual([e.pid, e.hostPid, e.comm, e.syscall, e.count, e.latencyNs.max, e.latencyNs.total], [7, 5003, 'app', 'getppid', 500, 5000, 50000]);
   assert.deepEqual(e.latencyNs.histogram, [[128, 500]]);
 });
+
+test('latency percentiles from log2 buckets never exceed the largest latency seen (a bucket bound is not a value)', async () => {
+  const { Log2Histogram } = await import('../../src/gadgets/rates');
+  const h = new Log2Histogram();
+  h.merge([[262144, 10], [524288, 1]]); // ≤ 256 µs ×10, ≤ 512 µs ×1, the largest 384 µs
+  assert.equal(h.quantile(0.99, 384_000), 384_000);
+  assert.equal(h.quantile(0.5, 384_000), 262144);
+  assert.equal(h.quantile(0.99), 524288, 'without a known maximum: the bucket bound');
+});

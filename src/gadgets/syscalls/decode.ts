@@ -16,6 +16,10 @@ export const SYSCALLS_LAYOUT = {
 /** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
 export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4 }, size: 8 } satisfies Layout;
 
+/** struct syscalls_name { comm } (the names map's value). */
+export const SYSCALLS_NAME_LAYOUT = { struct: 'syscalls_name', fields: { comm: 0 }, size: 16 } satisfies Layout;
+export const SYSCALLS_NAME_SIZE = SYSCALLS_NAME_LAYOUT.size;
+
 export const SYSCALLS_KEY_SIZE = SYSCALLS_KEY_LAYOUT.size;
 export const SYSCALLS_VALUE_SIZE = SYSCALLS_LAYOUT.size;
 const HIST_SLOTS = SYSCALLS_LAYOUT.sizes.hist / 4;

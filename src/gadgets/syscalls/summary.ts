@@ -23,6 +23,8 @@ interface Row {
 
 export class SyscallsTop implements Summary<SyscallsEvent> {
   private readonly rows = new Map<string, Row>();
+  /** host PID → its latest name (an exec renames every row of the process, not only those reported since). */
+  private readonly names = new Map<number, string>();
   private readonly points: [number, number][] = [];
   private readonly started = Date.now();
 
@@ -43,6 +45,7 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
         r.errors += t.errors;
         r.max = Math.max(r.max, t.latencyNs.max);
         r.comm = t.comm;
+        if (t.comm) this.names.set(t.hostPid, t.comm);
         r.hist.merge(t.latencyNs.histogram);
       }
     }
@@ -53,7 +56,7 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
       .sort((a, b) => b[1].perSec - a[1].perSec || b[1].calls - a[1].calls)
       .map(([key, r]) => ({
         key,
-        cells: [r.pid || null, r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5), r.hist.quantile(0.99), r.max],
+        cells: [r.pid || null, this.names.get(r.hostPid) ?? r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max],
         failed: r.errors > 0,
         hostPid: r.hostPid,
         hist: r.hist.buckets(),
@@ -70,8 +73,8 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
           { label: 'Calls/s', num: 'rate' },
           { label: 'Calls', num: 'count' },
           { label: 'Errors', num: 'count' },
-          { label: 'p50', num: 'ns' },
-          { label: 'p99', num: 'ns' },
+          { label: 'p50 ≤', num: 'ns' },
+          { label: 'p99 ≤', num: 'ns' },
           { label: 'Max', num: 'ns' },
         ],
         rows,

@@ -26,7 +26,7 @@ export class CallStats implements Summary<UprobeEvent> {
     const h = this.hist;
     return [
       { type: 'chart', id: 'rate', title: `Calls per second${this.fn ? ` · ${this.fn}` : ''} · ${this.calls} calls in all`, unit: 'calls/s', points: this.rate.series() },
-      { type: 'histogram', id: 'latency', title: `Latency · p50 ≤ ${formatNs(h.quantile(0.5))}, p99 ≤ ${formatNs(h.quantile(0.99))}, max ${formatNs(this.max)}`, buckets: h.buckets() },
+      { type: 'histogram', id: 'latency', title: `Latency · p50 ≤ ${formatNs(h.quantile(0.5, this.max))}, p99 ≤ ${formatNs(h.quantile(0.99, this.max))}, max ${formatNs(this.max)}`, buckets: h.buckets() },
     ];
   }
 }
