@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* exec gadget: execve/execveat inside the target scope, failed ones too.
+/* exec kind: execve/execveat inside the target scope, failed ones too.
  * Entry captures filename and argv (the process image is replaced after);
  * exit adds the result and submits. */
 #include "common.h"
@@ -64,7 +64,7 @@ static __always_inline int on_enter(const char *filename, const char *const *arg
 	if (!e)
 		return 0;
 
-	e->ts_ns = bpf_ktime_get_ns();
+	e->hdr.ts_ns = bpf_ktime_get_ns();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	e->uid = (__u32)uid_gid;
 	e->gid = uid_gid >> 32;
@@ -103,10 +103,10 @@ static __always_inline int on_exit(long ret)
 
 	/* PIDs and comm after the exec; the parent may have changed too. */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	ct_task_ids(task, &e->ids);
-	ct_parent(task, &e->ids, &e->ppid, &e->host_ppid);
+	ct_task_ids(task, &e->hdr.ids);
+	ct_parent(task, &e->hdr.ids, &e->ppid, &e->host_ppid);
 	e->ret = ret;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_get_current_comm(e->hdr.comm, sizeof(e->hdr.comm));
 
 	__u32 size = e->args_size;
 	if (size > EXEC_ARGS_LEN)

@@ -1,4 +1,4 @@
-/* exec gadget: one event per execve/execveat, successful or not. */
+/* exec kind: one event per execve/execveat, successful or not. */
 #ifndef CT_EXEC_H
 #define CT_EXEC_H
 
@@ -14,8 +14,7 @@
 #define EXEC_F_FILENAME_TRUNCATED 2
 
 struct exec_event {
-	__u64 ts_ns;           /* CLOCK_MONOTONIC, at syscall entry */
-	struct ct_ids ids;     /* after the exec (a non-leader thread takes the tgid) */
+	struct ct_hdr hdr;     /* PIDs and comm after the exec (a non-leader thread takes the tgid; the caller's comm when it failed); ts_ns at entry */
 	__u32 ppid;            /* parent tgid in the container, 0 if outside */
 	__u32 host_ppid;
 	__u32 uid;
@@ -24,7 +23,6 @@ struct exec_event {
 	__u32 flags;
 	__u32 args_count;
 	__u32 args_size;       /* bytes used in args */
-	char comm[CT_TASK_COMM_LEN]; /* after the exec, or the caller's when it failed */
 	char filename[EXEC_FILENAME_LEN]; /* as the caller passed it: the container's view */
 	char args[EXEC_ARGS_LEN];
 };

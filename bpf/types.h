@@ -1,4 +1,4 @@
-/* Types shared by the BPF programs and user space (decoders in src/gadgets/
+/* Types shared by the BPF programs and user space (decoders in src/kinds/
  * are checked against the compiled objects' BTF by a test). */
 #ifndef CT_TYPES_H
 #define CT_TYPES_H
@@ -26,7 +26,7 @@ struct ct_ids {
 	__u32 level;    /* level of that namespace */
 };
 
-/* Start of every event except exec's: when, who (both PID levels), comm. */
+/* Start of every event: when, who (both PID levels), comm. */
 struct ct_hdr {
 	__u64 ts_ns;           /* CLOCK_MONOTONIC */
 	struct ct_ids ids;

@@ -86,7 +86,7 @@ export class WallClock {
   }
 }
 
-/** struct ct_hdr (bpf/types.h): the start of every event but exec's. */
+/** struct ct_hdr (bpf/types.h): the start of every event. */
 export const HDR_LAYOUT = { ts_ns: 0, ids: 8, comm: 32 } as const;
 export const HDR_SIZE = 48;
 
@@ -101,28 +101,21 @@ export interface Layout {
 }
 
 /**
- * The common fields: a struct ct_hdr at `at`, or (exec) the same fields at
- * other offsets. Decoders add their own fields to the returned object in a
- * fixed order (one hidden class per kind); spreading it into a new literal
- * costs several microseconds an event.
+ * The common fields: the struct ct_hdr at `at`. Decoders add their own
+ * fields to the returned object in a fixed order (one hidden class per
+ * kind); spreading it into a new literal costs several microseconds an event.
  */
-export function decodeHeader<G extends KindName>(
-  gadget: G,
-  dv: DataView,
-  bytes: Buffer,
-  at: number,
-  ctx: DecodeContext,
-  offsets: { ts_ns: number; ids: number; comm: number } = HDR_LAYOUT,
-): EventBase & { gadget: G } {
+export function decodeHeader<G extends KindName>(gadget: G, dv: DataView, bytes: Buffer, at: number, ctx: DecodeContext): EventBase & { gadget: G } {
+  const ids = at + HDR_LAYOUT.ids;
   return {
     gadget,
-    time: ctx.clock.formatAt(dv, at + offsets.ts_ns),
-    container: ctx.byPidns ? ctx.byPidns.get(dv.getUint32(at + offsets.ids + 16, true)) ?? ctx.container : ctx.container,
-    pid: dv.getUint32(at + offsets.ids, true),
-    tid: dv.getUint32(at + offsets.ids + 4, true),
-    hostPid: dv.getUint32(at + offsets.ids + 8, true),
-    hostTid: dv.getUint32(at + offsets.ids + 12, true),
-    comm: cstring(bytes, at + offsets.comm, 16),
+    time: ctx.clock.formatAt(dv, at + HDR_LAYOUT.ts_ns),
+    container: ctx.byPidns ? (ctx.byPidns.get(dv.getUint32(ids + 16, true)) ?? ctx.container) : ctx.container,
+    pid: dv.getUint32(ids, true),
+    tid: dv.getUint32(ids + 4, true),
+    hostPid: dv.getUint32(ids + 8, true),
+    hostTid: dv.getUint32(ids + 12, true),
+    comm: cstring(bytes, at + HDR_LAYOUT.comm, 16),
   };
 }
 

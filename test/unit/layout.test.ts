@@ -20,12 +20,12 @@ test('exec decoder offsets match struct exec_event in exec.bpf.o', () => {
     assert.deepEqual(
       Object.fromEntries(members.map((m) => [m.name, m.offset])),
       EXEC_LAYOUT.fields,
-      'field offsets differ: update src/gadgets/exec.ts to match bpf/exec.h',
+      'field offsets differ: update src/gadgets/exec/decode.ts to match bpf/exec.h',
     );
     const size = (name: string) => members.find((m) => m.name === name)!.size;
-    assert.equal(size('comm'), EXEC_LAYOUT.commLen);
-    assert.equal(size('filename'), EXEC_LAYOUT.filenameLen);
-    assert.equal(size('args'), EXEC_LAYOUT.argsLen);
+    assert.equal(structMembers(btf, 'ct_hdr').find((m) => m.name === 'comm')!.size, 16);
+    assert.equal(size('filename'), EXEC_LAYOUT.sizes.filename);
+    assert.equal(size('args'), EXEC_LAYOUT.sizes.args);
     assert.deepEqual(
       structMembers(btf, 'ct_ids').map((m) => [m.name, m.offset, m.size]),
       [
@@ -61,11 +61,12 @@ for (const g of Object.values(gadgets)) {
 test('a record laid out by BTF offsets decodes to the right event', () => {
   withObjectBtf(EXEC_OBJ, (btf) => {
     const at = Object.fromEntries(structMembers(btf, 'exec_event').map((m) => [m.name, m.offset]));
+    const hdr = Object.fromEntries(structMembers(btf, 'ct_hdr').map((m) => [m.name, at.hdr + m.offset]));
     const args = Buffer.from('sh\0-c\0echo hi\0');
     const rec = Buffer.alloc(at.args + args.length + 24);
     const base = 16; // records sit at arbitrary 8-byte offsets in the ring
-    rec.writeBigUInt64LE(123_456_789n, base + at.ts_ns);
-    [7, 8, 3120, 3121].forEach((v, i) => rec.writeUInt32LE(v, base + at.ids + 4 * i));
+    rec.writeBigUInt64LE(123_456_789n, base + hdr.ts_ns);
+    [7, 8, 3120, 3121].forEach((v, i) => rec.writeUInt32LE(v, base + hdr.ids + 4 * i));
     rec.writeUInt32LE(1, base + at.ppid);
     rec.writeUInt32LE(3116, base + at.host_ppid);
     rec.writeUInt32LE(101, base + at.uid);
@@ -74,7 +75,7 @@ test('a record laid out by BTF offsets decodes to the right event', () => {
     rec.writeUInt32LE(1, base + at.flags);
     rec.writeUInt32LE(3, base + at.args_count);
     rec.writeUInt32LE(args.length, base + at.args_size);
-    rec.write('sh\0', base + at.comm);
+    rec.write('sh\0', base + hdr.comm);
     rec.write('/bin/sh\0', base + at.filename);
     args.copy(rec, base + at.args);
     const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
