@@ -9,6 +9,8 @@ import { TracesTreeProvider } from './ext/views/traces-tree';
 import { registerCommands, type Services } from './ext/commands';
 import { outputPidLinks } from './ext/links';
 import { traceStatusBar } from './ext/status';
+import { watchContainerTools } from './ext/container-tools';
+import { watchHelperInstalled } from './ext/system';
 
 /** What activate returns: used by the extension's own tests. */
 export interface ContainerTraceApi {
@@ -25,11 +27,9 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
   const containersTree = new ContainersTreeProvider(containers);
   const tracesTree = new TracesTreeProvider(sessions);
   const containersView = vscode.window.createTreeView('containerTrace.containers', { treeDataProvider: containersTree, showCollapseAll: true });
-  services.reveal = async (containerIds, hostPid) => {
-    const node = await containersTree.findProcess(containerIds, hostPid);
-    if (node) await containersView.reveal(node, { select: true, focus: true, expand: true });
-    return !!node;
-  };
+  containersTree.attach(containersView);
+  services.reveal = (containerIds, hostPid) => containersTree.reveal(containersView, containerIds, hostPid);
+  services.refreshNode = (node) => containersTree.refresh(node as never);
   context.subscriptions.push(
     helper,
     containers,
@@ -41,6 +41,8 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
     ...registerCommands(services, () => containersTree.refresh()),
     traceStatusBar(sessions),
     outputPidLinks(),
+    watchContainerTools(),
+    watchHelperInstalled(),
   );
   return { services, containersTree };
 }

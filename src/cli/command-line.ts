@@ -2,7 +2,9 @@
  * The `container-trace trace …` command line that starts the same trace as
  * a request (the live view's "Copy as CLI"): kind, container or selector
  * flags, scope, buffer and the kind's options through their own flags. A
- * unit test parses it back with the CLI's parser.
+ * unit test parses it back with the CLI's parser. Where the CLI is not on
+ * PATH (the extension), the caller names the program that runs it (its
+ * node and dist/cli.js), and `sudo` in front when a trace needs root.
  */
 import type { TraceStartParams } from '../protocol';
 import { KIND_OPTIONS } from '../gadgets/options';
@@ -13,8 +15,15 @@ export function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function cliCommand(p: TraceStartParams): string {
-  const words: string[] = ['container-trace', 'trace', p.gadget];
+export interface CommandLineOptions {
+  /** The words that run the CLI (default `container-trace`, as on PATH). */
+  program?: string[];
+  /** Run it through sudo (tracing needs root, and the user is not root). */
+  sudo?: boolean;
+}
+
+export function cliCommand(p: TraceStartParams, o: CommandLineOptions = {}): string {
+  const words: string[] = [...(o.sudo ? ['sudo'] : []), ...(o.program ?? ['container-trace']).map(shellWord), 'trace', p.gadget];
   const flag = (name: string, value?: string | number) => {
     words.push(`--${name}`);
     if (value !== undefined) words.push(shellWord(String(value)));

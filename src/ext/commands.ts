@@ -1,17 +1,19 @@
 /** Every command, registered in one place; each one small. */
 import * as vscode from 'vscode';
-import type { ContainerSelector, KindName, TraceOptions, TraceStartParams } from '../protocol';
+import { ErrorCode, type ContainerSelector, type KindName, type TraceOptions, type TraceStartParams } from '../protocol';
 import { describeSelector } from '../runtime/match';
 import { containerRef, type ContainerService } from './containers';
 import type { HelperClient } from './helper';
-import type { SessionManager, TraceSessionModel } from './sessions';
-import { askOptions, pickContainer, pickKind, pickScope, type KindChoice } from './pickers';
+import type { SessionDisplay, SessionManager, TraceSessionModel } from './sessions';
+import { traceFlow, type FlowGiven, type KindChoice, type TracePlan } from './pickers';
 import { KIND_BY_NAME } from '../gadgets/kinds';
-import { ComposeItem, ContainerItem, PodItem, ProcessItem, ThreadItem } from './views/containers-tree';
+import { ComposeItem, ContainerItem, NamespaceItem, PodItem, ProcessItem, RuntimeItem, ThreadItem, type Found } from './views/containers-tree';
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
 import { installHelper, showCheck } from './system';
-import { cliCommand } from '../cli/command-line';
+import { cliLine, containerName, traceLine } from './cli-run';
+import { readError } from './model/hints';
+import { runContainerTool, type ToolAction } from './container-tools';
 import type { ExportFormat } from './model/export';
 
 /** Arguments scripts and tests may pass instead of tree items. */
@@ -32,8 +34,10 @@ export interface Services {
   containers: ContainerService;
   helper: HelperClient;
   sessions: SessionManager;
-  /** Select a process (by host PID) of one of these containers in the Containers view; false when it is not there. */
-  reveal?: (containerIds: string[], hostPid: number) => Promise<boolean>;
+  /** Select a process (by host PID) of one of these containers in the Containers view (its container when it exited). */
+  reveal?: (containerIds: string[], hostPid: number) => Promise<Found | undefined>;
+  /** Refresh one node of the Containers view (or all). */
+  refreshNode?: (node?: unknown) => void;
 }
 
 function sessionOf(s: Services, arg: unknown): TraceSessionModel | undefined {
@@ -42,11 +46,11 @@ function sessionOf(s: Services, arg: unknown): TraceSessionModel | undefined {
   return undefined;
 }
 
-async function start(s: Services, params: TraceStartParams, background = false): Promise<TraceSessionModel | undefined> {
+async function start(s: Services, params: TraceStartParams, display: SessionDisplay = {}, background = false): Promise<TraceSessionModel | undefined> {
   try {
     const session = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `Container Trace: starting ${params.gadget} in ${params.container ?? describeSelector(params.selector ?? {})}` },
-      () => s.sessions.start(params),
+      { location: vscode.ProgressLocation.Window, title: `Container Trace: starting ${params.gadget} in ${display.container ?? params.container ?? describeSelector(params.selector ?? {})}` },
+      () => s.sessions.start(params, display),
     );
     if (!background) {
       LivePanel.show(s.extensionUri, s.sessions, session);
@@ -54,79 +58,92 @@ async function start(s: Services, params: TraceStartParams, background = false):
     }
     return session;
   } catch (err) {
-    const pick = await vscode.window.showErrorMessage(`Container Trace: ${(err as Error).message}`, 'Show Helper Log');
-    if (pick) s.helper.log.show();
+    void startFailed(s, err as Error & { code?: number }, params, display);
     return undefined;
   }
 }
 
-export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
-  if (arg && typeof arg === 'object' && 'container' in arg && typeof (arg as TraceArgs).container === 'string') {
-    const a = arg as TraceArgs;
-    const scope = a.tid !== undefined ? { tid: a.tid } : a.pid !== undefined ? { pid: a.pid, follow: a.follow } : undefined;
-    const kind = a.gadget ? { gadget: a.gadget, follow: !!a.follow, options: a.options } : await pickKind(scope);
-    if (!kind) return undefined;
-    if (scope?.pid !== undefined) scope.follow = kind.follow;
-    const options = await kindOptions(s, kind, a.container, scope);
-    if (options === null) return undefined;
-    return start(s, { gadget: kind.gadget, container: a.container, scope, options }, a.background);
+/** Why a trace could not start, with the actions that fix it (never a command the user's PATH may not have). */
+async function startFailed(s: Services, err: Error & { code?: number }, params: TraceStartParams, display: SessionDisplay): Promise<void> {
+  const read = readError(err.message);
+  const actions: [string, () => unknown][] = [];
+  if (err.code === ErrorCode.UnknownPid && params.container) actions.push(['Pick a Process', () => pickProcessAgain(s, params, display)]);
+  if (params.gadget === 'uprobe') {
+    for (const name of read.closeMatches.slice(0, 3)) actions.push([`Use ${name}`, () => start(s, { ...params, options: { ...params.options, function: name } }, display)]);
   }
-  let container = arg instanceof ContainerItem ? arg.container : undefined;
-  let scope: TraceStartParams['scope'];
-  if (arg instanceof ProcessItem) {
-    container = arg.container;
-    scope = { pid: arg.process.pid };
-  } else if (arg instanceof ThreadItem) {
-    container = arg.container;
-    scope = { tid: arg.thread.tid };
+  for (const { args } of read.hints) {
+    if (args[0] === 'ps') actions.push(['List Its Processes in a Terminal', () => runInTerminal(s.cliPath, args)]);
+    else if (args[0] === 'list') actions.push(['Show Containers', () => vscode.commands.executeCommand('containerTrace.containers.focus')]);
+    else if (args[0] === 'check') actions.push(['Check System', () => vscode.commands.executeCommand('containerTrace.checkSystem')]);
+    else if (args[0] === 'install-helper') actions.push(['Install Helper', () => vscode.commands.executeCommand('containerTrace.installHelper')]);
+    else actions.push([`Run "${args[0]}" in Terminal`, () => runInTerminal(s.cliPath, args)]);
   }
-  container ??= await pickContainer(s.containers);
-  if (!container) return undefined;
-  if (!scope) {
-    const picked = await pickScope(s.containers, container);
-    if (!picked) return undefined;
-    scope = picked.scope;
-  }
-  const kind = await pickKind(scope);
-  if (!kind) return undefined;
-  if (scope?.pid !== undefined) scope = { ...scope, follow: kind.follow };
-  const options = await kindOptions(s, kind, containerRef(container), scope);
-  if (options === null) return undefined;
-  return start(s, { gadget: kind.gadget, container: containerRef(container), scope, options });
+  actions.push(['Show Helper Log', () => s.helper.log.show()]);
+  const pick = await vscode.window.showErrorMessage(`Container Trace: ${read.text}`, ...actions.map(([t]) => t));
+  await actions.find(([t]) => t === pick)?.[1]();
 }
 
-/** The options a kind cannot run without, asked as its spec says; null when cancelled. */
-async function kindOptions(s: Services, kind: KindChoice, container: string, scope: TraceStartParams['scope']): Promise<TraceOptions | undefined | null> {
-  const required = KIND_BY_NAME[kind.gadget].spec.required;
-  if (!required || required.keys.every((k) => kind.options?.[k] !== undefined)) return kind.options;
-  const info = await s.containers.find(container);
-  let hostPid = info?.hostPid;
-  if (info && (scope?.pid !== undefined || scope?.tid !== undefined)) {
-    try {
-      const procs = s.containers.processes(info).processes;
-      hostPid = procs.find((p) => p.pid === scope.pid || p.threads.some((t) => t.tid === scope.tid))?.hostPid ?? hostPid;
-    } catch {
-      /* the container is gone: the helper will say so */
-    }
+/** The bundled CLI in a terminal, by its real path (it is not assumed on PATH). */
+function runInTerminal(cliPath: string, args: string[]): void {
+  const terminal = vscode.window.createTerminal({ name: `Container Trace: ${args[0]}` });
+  terminal.show();
+  terminal.sendText(cliLine(cliPath, args));
+}
+
+/** An unknown PID: the same container and kind, the process picked this time. */
+async function pickProcessAgain(s: Services, params: TraceStartParams, display: SessionDisplay): Promise<TraceSessionModel | undefined> {
+  const container = params.container !== undefined ? await s.containers.find(params.container) : undefined;
+  if (!container) {
+    void vscode.window.showWarningMessage(`Container Trace: ${display.container ?? params.container} is not running any more.`);
+    return undefined;
   }
-  return (await askOptions(kind.gadget, hostPid, kind.options)) ?? null;
+  const plan = await traceFlow(s.containers, { container, kind: { gadget: params.gadget, follow: !!params.scope?.follow, options: params.options } });
+  return plan && startPlan(s, plan);
+}
+
+function startPlan(s: Services, plan: TracePlan, background = false): Promise<TraceSessionModel | undefined> {
+  const container = plan.container!;
+  const scope = plan.scope?.pid !== undefined ? { pid: plan.scope.pid, follow: plan.kind.follow } : plan.scope;
+  return start(s, { gadget: plan.kind.gadget, container: containerRef(container), scope, options: plan.kind.options }, { container: container.name }, background);
+}
+
+function isTraceArgs(arg: unknown): arg is TraceArgs {
+  return !!arg && typeof arg === 'object' && 'container' in arg && typeof (arg as TraceArgs).container === 'string';
+}
+
+export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
+  if (isTraceArgs(arg)) {
+    const a = arg;
+    const scope = a.tid !== undefined ? { tid: a.tid } : a.pid !== undefined ? { pid: a.pid, follow: a.follow } : undefined;
+    let kind: KindChoice | undefined = a.gadget ? { gadget: a.gadget, follow: !!a.follow, options: a.options } : undefined;
+    const required = kind ? KIND_BY_NAME[kind.gadget].spec.required : undefined;
+    const info = await s.containers.find(a.container);
+    if (!kind || (required && !required.keys.every((k) => kind!.options?.[k] !== undefined))) {
+      const plan = await traceFlow(s.containers, { target: `in ${info?.name ?? a.container}`, scope: scope ?? null, kind, hostPid: info?.hostPid });
+      if (!plan) return undefined;
+      kind = plan.kind;
+    }
+    const withFollow = scope?.pid !== undefined ? { ...scope, follow: kind.follow || !!a.follow } : scope;
+    return start(s, { gadget: kind.gadget, container: a.container, scope: withFollow, options: kind.options }, { container: info?.name ?? a.container }, a.background);
+  }
+  const given: FlowGiven = {};
+  if (arg instanceof ContainerItem) given.container = arg.container;
+  else if (arg instanceof ProcessItem) Object.assign(given, { container: arg.container, scope: { pid: arg.process.pid }, process: arg.process });
+  else if (arg instanceof ThreadItem) Object.assign(given, { container: arg.container, scope: { tid: arg.thread.tid }, process: arg.process });
+  const plan = await traceFlow(s.containers, given);
+  return plan && startPlan(s, plan);
 }
 
 async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
   // A pod or a Compose project: every container in it, those started later too.
   const selector = arg instanceof PodItem ? podSelector(arg) : arg instanceof ComposeItem ? { runtime: arg.listing.status.kind, composeProject: arg.project } : undefined;
   if (selector) {
-    const kind = await pickKind(undefined, true);
-    if (!kind) return undefined;
-    return start(s, { gadget: kind.gadget, selector, options: kind.options });
+    const plan = await traceFlow(s.containers, { target: describeSelector(selector), scope: null, many: true });
+    if (!plan) return undefined;
+    return start(s, { gadget: plan.kind.gadget, selector, options: plan.kind.options }, { container: describeSelector(selector) });
   }
-  const container = arg instanceof ContainerItem ? arg.container : await pickContainer(s.containers);
-  if (!container) return undefined;
-  const kind = await pickKind(undefined);
-  if (!kind) return undefined;
-  const options = await kindOptions(s, kind, containerRef(container), undefined);
-  if (options === null) return undefined;
-  return start(s, { gadget: kind.gadget, container: containerRef(container), options });
+  const plan = await traceFlow(s.containers, { container: arg instanceof ContainerItem ? arg.container : undefined, scope: null });
+  return plan && startPlan(s, plan);
 }
 
 function podSelector(item: PodItem): ContainerSelector {
@@ -140,7 +157,7 @@ async function stopTrace(s: Services, arg?: unknown): Promise<void> {
     if (running.length === 1) session = running[0];
     else if (running.length > 1) {
       const pick = await vscode.window.showQuickPick(
-        running.map((x) => ({ label: x.title, description: `${x.received} events`, session: x })),
+        running.map((x) => ({ label: x.title, description: `${x.scopeShort} · ${x.received} events`, session: x })),
         { title: 'Stop which trace?' },
       );
       session = pick?.session;
@@ -149,22 +166,28 @@ async function stopTrace(s: Services, arg?: unknown): Promise<void> {
   if (session) await s.sessions.stop(session);
 }
 
-async function copy(value: number | undefined, what: string): Promise<void> {
+async function copy(value: number | string | undefined, what: string): Promise<void> {
   if (value === undefined) return;
   await vscode.env.clipboard.writeText(String(value));
   vscode.window.setStatusBarMessage(`Copied ${what} ${value}`, 3000);
+}
+
+/** What a reveal found, said: a process that exited leaves its container selected, and the user is told. */
+function revealed(found: Found | undefined, pid: number | undefined, hostPid: number, where: string): boolean {
+  const which = `${pid !== undefined ? `Process ${pid} (host PID ${hostPid})` : `Host PID ${hostPid}`}`;
+  if (!found) void vscode.window.showInformationMessage(`${which} is not running any more in ${where}.`);
+  else if (!found.exact) void vscode.window.showInformationMessage(`${which} has exited; its container ${found.container.name} is selected.`);
+  return !!found?.exact;
 }
 
 /** A PID link: the process in the Containers view, under its container. */
 async function revealProcess(s: Services, arg?: unknown): Promise<boolean> {
   const a = arg as { sessionKey?: string; hostPid?: number; pid?: number } | undefined;
   const session = sessionOf(s, a?.sessionKey);
-  if (!session?.result || !Number.isInteger(a?.hostPid) || !s.reveal) return false;
+  if (!session?.result || !Number.isInteger(a?.hostPid) || !a!.hostPid || !s.reveal) return false;
   const ids = session.result.matched ? session.result.matched.map((m) => m.id) : [session.result.container.id];
   await vscode.commands.executeCommand('containerTrace.containers.focus');
-  const found = await s.reveal(ids, a!.hostPid!);
-  if (!found) void vscode.window.showInformationMessage(`Process ${a?.pid ?? ''} (host ${a!.hostPid}) is not running any more in ${session.result.container.name}.`);
-  return found;
+  return revealed(await s.reveal(ids, a!.hostPid!), a?.pid, a!.hostPid!, session.result.container.name);
 }
 
 /** The running traces of a process (or of its whole container) from the Containers view. */
@@ -182,28 +205,48 @@ async function showProcessTraces(s: Services, item?: unknown): Promise<void> {
     if (start) await vscode.commands.executeCommand('containerTrace.traceProcess', item);
     return;
   }
-  const pick = mine.length === 1 ? { session: mine[0] } : await vscode.window.showQuickPick(mine.map((x) => ({ label: x.title, description: `${x.state} · ${x.received} events`, session: x })), { title: `Traces of process ${item.process.pid}` });
+  const pick = mine.length === 1 ? { session: mine[0] } : await vscode.window.showQuickPick(mine.map((x) => ({ label: x.title, description: `${x.scopeShort} · ${x.state} · ${x.received} events`, session: x })), { title: `Traces of process ${item.process.pid}` });
   if (pick) LivePanel.show(s.extensionUri, s.sessions, pick.session);
+}
+
+/** The command line that runs this trace from a shell as printed: the CLI by its path, the container by name, sudo when needed. */
+async function cliCommandOf(s: Services, session: TraceSessionModel): Promise<string> {
+  let params = session.params;
+  if (params.container !== undefined) {
+    const all = (await s.containers.list()).flatMap((l) => l.containers);
+    const known = session.result?.container ?? (await s.containers.find(params.container));
+    if (known) params = { ...params, container: containerName(known, all) };
+  }
+  return traceLine(s.cliPath, params);
+}
+
+/** Names and ids of Containers view nodes, for "Copy Name" and "Copy ID". */
+function nameOf(item: unknown): string | undefined {
+  if (item instanceof ContainerItem) return item.container.name;
+  if (item instanceof PodItem) return item.pod;
+  if (item instanceof NamespaceItem) return item.namespace;
+  if (item instanceof ComposeItem) return item.project;
+  if (item instanceof RuntimeItem) return item.listing.status.endpoint;
+  return undefined;
 }
 
 export function registerCommands(s: Services, refresh: () => void): vscode.Disposable[] {
   const r = vscode.commands.registerCommand;
+  const tool = (action: ToolAction) => (item?: unknown) => (item instanceof ContainerItem ? runContainerTool(action, item.container) : undefined);
   return [
     r('containerTrace.revealProcess', (arg?: unknown) => revealProcess(s, arg)),
     // An output channel's PID link: the process in whichever traced container holds it.
     r('containerTrace.revealHostPid', async (hostPid?: unknown) => {
-      if (!Number.isInteger(hostPid) || !s.reveal) return false;
+      if (!Number.isInteger(hostPid) || !hostPid || !s.reveal) return false;
       const ids = [...new Set(s.sessions.sessions.flatMap((x) => (x.result ? (x.result.matched?.map((m) => m.id) ?? [x.result.container.id]) : [])))];
       await vscode.commands.executeCommand('containerTrace.containers.focus');
-      const found = await s.reveal(ids, hostPid as number);
-      if (!found) void vscode.window.showInformationMessage(`Host PID ${String(hostPid)} is not running in a traced container any more.`);
-      return found;
+      return revealed(await s.reveal(ids, hostPid as number), undefined, hostPid as number, 'a traced container');
     }),
     r('containerTrace.showProcessTraces', (item?: unknown) => showProcessTraces(s, item)),
     r('containerTrace.copyCliCommand', async (arg?: unknown) => {
       const session = sessionOf(s, arg) ?? s.sessions.sessions[0];
       if (!session) return undefined;
-      const line = cliCommand(session.params);
+      const line = await cliCommandOf(s, session);
       await vscode.env.clipboard.writeText(line);
       vscode.window.setStatusBarMessage(`Copied: ${line}`, 5000);
       return line;
@@ -220,13 +263,24 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
     r('containerTrace.traceContainer', (arg?: unknown) => traceContainer(s, arg)),
     r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),
     r('containerTrace.stopAllTraces', () => s.sessions.stopAll()),
+    // An ended (or failed) trace, started again as it was asked.
+    r('containerTrace.runAgain', (arg?: unknown) => {
+      const session = sessionOf(s, arg);
+      return session && start(s, session.params, session.display);
+    }),
     r('containerTrace.refresh', refresh),
+    r('containerTrace.refreshNode', (item?: unknown) => (s.refreshNode ? s.refreshNode(item) : refresh())),
+    r('containerTrace.copyName', (item?: unknown) => copy(nameOf(item), item instanceof RuntimeItem ? 'endpoint' : 'name')),
+    r('containerTrace.copyContainerId', (item?: unknown) => copy(item instanceof ContainerItem ? item.container.id : undefined, 'container ID')),
+    r('containerTrace.containerLogs', tool('viewLogs')),
+    r('containerTrace.containerShell', tool('attachShell')),
+    r('containerTrace.containerInspect', tool('inspect')),
     r('containerTrace.listWithHelper', async () => {
       try {
         await s.helper.ready();
         s.containers.refresh();
       } catch (err) {
-        void vscode.window.showErrorMessage(`Container Trace: ${(err as Error).message}`);
+        void vscode.window.showErrorMessage(`Container Trace: ${readError((err as Error).message).text}`);
       }
     }),
     r('containerTrace.copyHostPid', (item?: unknown) =>
@@ -235,9 +289,7 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
         'host PID',
       ),
     ),
-    r('containerTrace.copyPid', (item?: unknown) =>
-      copy(item instanceof ProcessItem ? item.process.pid : item instanceof ThreadItem ? item.thread.tid : undefined, 'PID'),
-    ),
+    r('containerTrace.copyPid', (item?: unknown) => copy(item instanceof ProcessItem ? item.process.pid : item instanceof ThreadItem ? item.thread.tid : undefined, 'PID')),
     r('containerTrace.showHelperLog', () => s.helper.log.show()),
     r('containerTrace.installHelper', () => installHelper(s.cliPath, s.helper.log)),
     r('containerTrace.checkSystem', () => showCheck(s.cliPath)),
@@ -247,11 +299,14 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
       if (session) LivePanel.show(s.extensionUri, s.sessions, session);
     }),
     r('containerTrace.showOutput', (arg?: unknown) => sessionOf(s, arg)?.output.show()),
+    // The Traces view's Clear: an ended trace is removed (with its view), a running one emptied.
     r('containerTrace.clearTrace', (arg?: unknown) => {
       const session = sessionOf(s, arg);
       if (!session) return;
-      if (session.state === 'ended') LivePanel.forSession(session.key)?.dispose();
-      s.sessions.clear(session);
+      if (session.state === 'ended') {
+        LivePanel.forSession(session.key)?.dispose();
+        s.sessions.remove(session);
+      } else s.sessions.clear(session);
     }),
   ];
 }

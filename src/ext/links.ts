@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 
-/** An event line: time, PID[/TID] in the container, then `host <pid>[/<tid>]`. */
-const EVENT_LINE = /^(\d\d:\d\d:\d\d\.\d{3}\s+\d+(?:\/\d+)?\s+)(host (\d+))/;
+/** An event line: time, PID[/TID] in the container, then `host <pid>[/<tid>]` (host 0: no process, no link). */
+export const EVENT_LINE = /^(\d\d:\d\d:\d\d\.\d{3}\s+\d+(?:\/\d+)?\s+)(host ([1-9]\d*))/;
 
 export function outputPidLinks(): vscode.Disposable {
   return vscode.languages.registerDocumentLinkProvider(

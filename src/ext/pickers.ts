@@ -1,4 +1,10 @@
-/** The quick picks of "Trace process in container": container → process or typed PID → kind. */
+/**
+ * "Trace Process in Container" as one flow (./flow: one QuickPick from the
+ * first step to the last): container → process (picked, or its PID typed as
+ * seen inside the container, or its host PID) → kind → the options a kind
+ * cannot run without. Parts already known (a tree item, a script's
+ * arguments) are not asked; Back returns to the previous step asked.
+ */
 import * as vscode from 'vscode';
 import { mappedFiles } from '../proc/maps';
 import type { ContainerInfo } from '../runtime';
@@ -7,83 +13,8 @@ import type { KindName, TraceOptions, TraceScope } from '../protocol';
 import { KINDS, KIND_BY_NAME } from '../gadgets/kinds';
 import type { OptionSpec } from '../gadgets/options';
 import type { ContainerService } from './containers';
-
-
-export async function pickContainer(service: ContainerService): Promise<ContainerInfo | undefined> {
-  const running = await service.running();
-  if (!running.length) {
-    const listings = await service.list();
-    const unreachable = listings.filter((l) => !l.status.reachable).map((l) => l.status.error);
-    void vscode.window.showWarningMessage(unreachable.length === listings.length ? `No container runtime can be reached: ${unreachable.join('; ')}` : 'No container is running. Start one, then try again.');
-    return undefined;
-  }
-  const pick = await vscode.window.showQuickPick(
-    running.map((c) => ({
-      label: `$(vm-running) ${c.name}`,
-      description: c.image,
-      detail: `${c.runtime}${c.namespace ? ` · ${c.namespace}` : ''}${c.pod ? ` · pod ${c.pod}` : ''}${c.node ? ` · in ${c.node.name}` : ''} · ${c.id.slice(0, 12)} · host PID ${c.hostPid}`,
-      container: c,
-    })),
-    { title: 'Trace: pick a container', placeHolder: 'Running containers', matchOnDescription: true, matchOnDetail: true },
-  );
-  return pick?.container;
-}
-
-type ScopeItem = vscode.QuickPickItem & { scope?: TraceScope | 'all'; process?: ProcessInfo };
-
-/** All processes, one process from the list, or a PID typed as seen inside the container. */
-export async function pickScope(service: ContainerService, container: ContainerInfo): Promise<{ scope?: TraceScope; process?: ProcessInfo } | undefined> {
-  let processes: ProcessInfo[];
-  try {
-    processes = service.processes(container).processes;
-  } catch (err) {
-    void vscode.window.showErrorMessage((err as Error).message);
-    return undefined;
-  }
-  const all: ScopeItem = { label: '$(globe) All processes in the container', description: `${processes.length} processes`, scope: 'all', alwaysShow: true };
-  const items: ScopeItem[] = [
-    all,
-    { label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
-    ...processes.map((p) => ({
-      label: `${p.pid} ${p.comm}`,
-      description: `host ${p.hostPid}${p.threads.length > 1 ? ` · ${p.threads.length} threads` : ''}`,
-      detail: p.cmdline.join(' ') || undefined,
-      scope: { pid: p.pid },
-      process: p,
-    })),
-  ];
-  const qp = vscode.window.createQuickPick<ScopeItem>();
-  qp.title = `Trace in ${container.name}: pick a process, or type the PID seen inside the container`;
-  qp.placeholder = 'PID inside the container (as its ps shows), or a name';
-  qp.matchOnDetail = true;
-  qp.matchOnDescription = true;
-  qp.items = items;
-  qp.onDidChangeValue((value) => {
-    const pid = /^\s*(\d{1,7})\s*$/.exec(value)?.[1];
-    const typed = pid && !processes.some((p) => String(p.pid) === pid);
-    const thread = pid ? processes.find((p) => p.threads.some((t) => String(t.tid) === pid && t.hostTid !== p.hostPid)) : undefined;
-    const extra: ScopeItem[] = typed
-      ? [
-          thread
-            ? { label: `$(symbol-event) Thread ${pid}`, description: `of process ${thread.pid} (${thread.comm})`, scope: { tid: Number(pid) }, alwaysShow: true, process: thread }
-            : { label: `$(search) PID ${pid}`, description: 'not running now in this container; trace it anyway (fails if it does not exist)', scope: { pid: Number(pid) }, alwaysShow: true },
-        ]
-      : [];
-    qp.items = [...extra, ...items];
-    // A typed PID makes its process (or thread) the one Enter picks.
-    const exact = pid ? qp.items.find((i) => i.process && i.label.startsWith(`${pid} `)) : undefined;
-    if (extra.length) qp.activeItems = [qp.items[0]];
-    else if (exact) qp.activeItems = [exact];
-  });
-  const chosen = await new Promise<ScopeItem | undefined>((resolve) => {
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-    qp.onDidHide(() => resolve(undefined));
-    qp.show();
-  });
-  qp.dispose();
-  if (!chosen) return undefined;
-  return chosen.scope === 'all' ? {} : { scope: chosen.scope, process: chosen.process };
-}
+import { BACK, FlowStop, StepFlow, type FlowItem, type FlowStep } from './flow';
+import { chooseContainer, chooseKind, chooseScope, type ScopeChoice } from './model/choose';
 
 export interface KindChoice {
   gadget: KindName;
@@ -91,75 +22,212 @@ export interface KindChoice {
   options?: TraceOptions;
 }
 
-/** What to trace; for a process, with or without its descendants. */
-/** `many`: a pod or Compose project (kinds bound to one container are left out). */
-export async function pickKind(scope: TraceScope | undefined, many = false): Promise<KindChoice | undefined> {
-  type KindItem = vscode.QuickPickItem & KindChoice;
-  const items: KindItem[] = [];
+export function containerStep(service: ContainerService): FlowStep<ContainerInfo> {
+  let running: ContainerInfo[] = [];
+  return {
+    title: 'Trace: pick a container',
+    placeholder: 'Running containers (type a name, an id, or namespace/pod/container)',
+    matchOnDescription: true,
+    matchOnDetail: true,
+    async items() {
+      running = await service.running();
+      if (!running.length) {
+        const listings = await service.list();
+        const unreachable = listings.filter((l) => !l.status.reachable).map((l) => l.status.error);
+        throw new FlowStop(unreachable.length === listings.length ? `no container runtime can be reached: ${unreachable.join('; ')}` : 'no container is running. Start one, then try again.');
+      }
+      return running.map((c) => ({
+        label: `$(vm-running) ${c.name}`,
+        description: c.image,
+        detail: `${c.runtime}${c.namespace ? ` · ${c.namespace}` : ''}${c.pod ? ` · pod ${c.pod}` : ''}${c.node ? ` · in ${c.node.name}` : ''} · ${c.id.slice(0, 12)} · host PID ${c.hostPid}`,
+        value: c,
+      }));
+    },
+    choose: (text) => chooseContainer(text, running),
+  };
+}
+
+export function scopeStep(service: ContainerService, container: ContainerInfo): FlowStep<ScopeChoice> {
+  let processes: ProcessInfo[] = [];
+  return {
+    title: `Trace in ${container.name}: pick a process, or type its PID (inside the container, or the host PID)`,
+    placeholder: 'PID inside the container (as its ps shows), the host PID, or a name',
+    matchOnDescription: true,
+    matchOnDetail: true,
+    items() {
+      try {
+        processes = service.processes(container).processes;
+      } catch (err) {
+        throw new FlowStop((err as Error).message, 'error');
+      }
+      return [
+        { label: '$(globe) All processes in the container', description: `${processes.length} processes`, value: {} },
+        { label: 'Processes', kind: vscode.QuickPickItemKind.Separator },
+        ...processes.map((p) => ({
+          label: `${p.pid} ${p.comm}`,
+          description: `host ${p.hostPid}${p.threads.length > 1 ? ` · ${p.threads.length} threads` : ''}`,
+          detail: p.cmdline.join(' ') || undefined,
+          value: { scope: { pid: p.pid }, process: p },
+        })),
+      ];
+    },
+    // A number is a PID (the container's first, then the host's), whatever is highlighted.
+    textFirst: (text) => /^\d+$/.test(text),
+    choose: (text) => chooseScope(text, processes),
+  };
+}
+
+type KindItem = FlowItem<KindChoice>;
+
+/** What to trace; for a process, with or without its descendants. `many`: a pod or Compose project (kinds bound to one container are left out). */
+export function kindStep(scope: TraceScope | undefined, many: boolean, what: string): FlowStep<KindChoice> {
   const who = scope?.tid !== undefined ? 'this thread' : many ? 'every container, those started later too' : 'all processes';
+  const items: KindItem[] = [];
   for (const { spec } of KINDS) {
     if (many && spec.oneContainer) continue;
     const g = spec.name as KindName;
-    const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what, gadget: g };
+    const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what };
     if (scope?.pid !== undefined) {
-      items.push({ ...base, description: 'this process and its descendants', follow: true });
-      items.push({ ...base, description: 'this process only', follow: false });
+      items.push({ ...base, description: 'this process and its descendants', value: { gadget: g, follow: true } });
+      items.push({ ...base, description: 'this process only', value: { gadget: g, follow: false } });
     } else {
-      items.push({ ...base, description: who, follow: false });
+      items.push({ ...base, description: who, value: { gadget: g, follow: false } });
     }
     for (const preset of spec.presets ?? []) {
-      items.push({ ...base, label: `$(${spec.icon}) ${g} — ${preset.label}`, description: scope?.pid !== undefined ? 'this process and its descendants' : who, follow: scope?.pid !== undefined, options: preset.options });
+      const follow = scope?.pid !== undefined;
+      items.push({ ...base, label: `$(${spec.icon}) ${g} — ${preset.label}`, description: follow ? 'this process and its descendants' : who, value: { gadget: g, follow, options: preset.options } });
     }
   }
-  const pick = await vscode.window.showQuickPick(items, { title: 'Trace: what to watch', placeHolder: 'Trace kind', matchOnDetail: true });
-  return pick && { gadget: pick.gadget, follow: pick.follow, options: pick.options };
+  return {
+    title: `Trace ${what}: what to watch`,
+    placeholder: 'Trace kind (exec, open, tcp, …)',
+    matchOnDetail: true,
+    items: () => items,
+    choose: (text) => {
+      const picked = chooseKind(text, items.map((i) => ({ kind: i.value!.gadget, label: i.label, item: i })));
+      return 'problem' in picked ? picked : { value: picked.value.item.value! };
+    },
+  };
 }
 
-/**
- * The options a kind cannot run without, asked one by one as its spec says:
- * a file the process maps (suggested; any path or name can be typed) or
- * text, each checked as the helper will check it. Undefined when cancelled.
- */
-export async function askOptions(kind: KindName, hostPid: number | undefined, given: TraceOptions = {}): Promise<TraceOptions | undefined> {
-  const spec = KIND_BY_NAME[kind].spec;
-  const out: Record<string, unknown> = { ...given };
-  for (const o of (spec.options ?? []).filter((o) => spec.required?.keys.includes(o.key) && out[o.key] === undefined)) {
-    const value = o.ask === 'mapped-file' ? await pickFile(kind, o, hostPid) : await typeText(kind, o, out);
-    if (value === undefined) return undefined;
-    out[o.key] = value;
-  }
-  return out as TraceOptions;
+/** A file the process maps (suggested; any path or name can be typed). */
+function fileStep(kind: string, o: OptionSpec, hostPid: number | undefined): FlowStep<string> {
+  return {
+    title: `${kind}: ${o.help}`,
+    placeholder: 'A path inside the container, or a name such as libc',
+    // Not readable without root (other users' processes): typing works anyway.
+    items: () => (hostPid ? mappedFiles(hostPid) : []).map((l) => ({ label: l, value: l })),
+    choose: (text) => {
+      const problem = text ? o.check(text) : 'type a path or a name';
+      return problem ? { problem } : { value: text };
+    },
+  };
 }
 
-async function pickFile(kind: string, o: OptionSpec, hostPid: number | undefined): Promise<string | undefined> {
-  // Not readable without root (other users' processes): typing works anyway.
-  const files = hostPid ? mappedFiles(hostPid) : [];
-  return new Promise<string | undefined>((resolve) => {
-    const qp = vscode.window.createQuickPick();
-    qp.title = `${kind}: ${o.help}`;
-    qp.placeholder = 'A path inside the container, or a name such as libc';
-    qp.items = files.map((l) => ({ label: l }));
-    qp.onDidAccept(() => {
-      const v = qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined);
-      const problem = v === undefined ? undefined : o.check(v);
-      if (problem) {
-        qp.value = '';
-        qp.placeholder = problem; // say why, and let the user type again
-        return;
-      }
-      resolve(v);
-      qp.hide();
-    });
-    qp.onDidHide(() => resolve(undefined));
-    qp.show();
-  });
-}
-
-async function typeText(kind: string, o: OptionSpec, sofar: Record<string, unknown>): Promise<string | undefined> {
-  const v = await vscode.window.showInputBox({
+/** Typed text, checked as the helper will check it. */
+function textStep(kind: string, o: OptionSpec, sofar: Record<string, unknown>, suggestions: string[] = []): FlowStep<string> {
+  const hint = (text: string): FlowItem<string>[] => {
+    const t = text.trim();
+    const problem = t ? o.check(t) : undefined;
+    const typed: FlowItem<string>[] = [{ label: t || `Type ${o.arg ?? 'a value'}`, description: problem ? `$(warning) ${problem}` : t ? 'Enter to use it' : o.help, alwaysShow: true }];
+    return [...typed, ...suggestions.filter((x) => x !== t).map((x) => ({ label: x, description: 'a close match', value: x }))];
+  };
+  return {
     title: `${kind}: ${o.help}${sofar.target ? ` (in ${String(sofar.target)})` : ''}`,
-    prompt: o.help,
-    validateInput: (text) => o.check(text.trim()),
-  });
-  return v?.trim() || undefined;
+    placeholder: o.help,
+    items: () => hint(''),
+    freeText: hint,
+    choose: (text) => {
+      const problem = text ? o.check(text) : `type ${o.arg ?? 'a value'}`;
+      return problem ? { problem } : { value: text };
+    },
+  };
+}
+
+export interface TracePlan {
+  container?: ContainerInfo;
+  scope?: TraceScope;
+  process?: ProcessInfo;
+  kind: KindChoice;
+  /** Said to the user about what was picked (e.g. "host PID 8818 = PID 7 in the container"). */
+  note?: string;
+}
+
+export interface FlowGiven {
+  container?: ContainerInfo;
+  /** null: all processes, given. */
+  scope?: TraceScope | null;
+  process?: ProcessInfo;
+  kind?: KindChoice;
+  many?: boolean;
+  /** The container is named, not listed (scripts): the host PID for the options' suggestions. */
+  hostPid?: number;
+  /** The trace's target is fixed (a container named by a script, a pod): no container is asked; its words for titles. */
+  target?: string;
+  /** Close matches to offer for an option typed wrong before (e.g. a function name). */
+  suggestions?: Partial<Record<keyof TraceOptions, string[]>>;
+}
+
+/** Test hook: the flow of the last run (its steps as shown). */
+export let lastFlow: StepFlow | undefined;
+
+/** The whole flow; what is given is not asked. Undefined when cancelled. */
+export async function traceFlow(service: ContainerService, given: FlowGiven = {}): Promise<TracePlan | undefined> {
+  const flow = new StepFlow();
+  lastFlow = flow;
+  const plan: Partial<TracePlan> & { options: Record<string, unknown> } = { container: given.container, scope: given.scope ?? undefined, process: given.process, kind: given.kind, options: { ...(given.kind?.options ?? {}) } };
+  type Stage = 'container' | 'scope' | 'kind' | OptionSpec;
+  const missing = (): OptionSpec[] => {
+    if (!plan.kind) return [];
+    const spec = KIND_BY_NAME[plan.kind.gadget].spec;
+    return (spec.options ?? []).filter((o) => spec.required?.keys.includes(o.key) && plan.kind!.options?.[o.key] === undefined);
+  };
+  const stages = (): Stage[] => [...(given.container || given.target ? [] : (['container'] as const)), ...(given.scope !== undefined ? [] : (['scope'] as const)), ...(given.kind ? [] : (['kind'] as const)), ...missing()];
+  try {
+    for (let i = 0; i < stages().length; ) {
+      const stage = stages()[i];
+      const back = i > 0;
+      let answer;
+      if (stage === 'container') {
+        answer = await flow.ask(containerStep(service), back);
+        if (answer && answer !== BACK) {
+          plan.container = answer.value;
+          plan.scope = plan.process = undefined;
+        }
+      } else if (stage === 'scope') {
+        answer = await flow.ask(scopeStep(service, plan.container!), back);
+        if (answer && answer !== BACK) {
+          plan.scope = answer.value.scope;
+          plan.process = answer.value.process;
+          plan.note = answer.note;
+        }
+      } else if (stage === 'kind') {
+        answer = await flow.ask(kindStep(plan.scope, !!given.many, describe(plan, given)), back);
+        if (answer && answer !== BACK) {
+          plan.kind = answer.value;
+          plan.options = { ...(answer.value.options ?? {}) };
+        }
+      } else {
+        const hostPid = plan.process?.hostPid ?? plan.container?.hostPid ?? given.hostPid;
+        const step = stage.ask === 'mapped-file' ? fileStep(plan.kind!.gadget, stage, hostPid) : textStep(plan.kind!.gadget, stage, plan.options, given.suggestions?.[stage.key]);
+        answer = await flow.ask(step, back);
+        if (answer && answer !== BACK) plan.options[stage.key] = answer.value;
+      }
+      if (!answer) return undefined;
+      i += answer === BACK ? -1 : 1;
+    }
+    const kind = plan.kind!;
+    const options = Object.keys(plan.options).length ? (plan.options as TraceOptions) : kind.options;
+    return { container: plan.container, scope: plan.scope, process: plan.process, kind: { ...kind, options }, note: plan.note };
+  } finally {
+    flow.dispose();
+  }
+}
+
+/** "PID 7 (sleep) in web": what the kind step traces. */
+function describe(plan: Partial<TracePlan>, given: FlowGiven): string {
+  const where = plan.container ? ` in ${plan.container.name}` : given.target ? ` ${given.target}` : '';
+  const s = plan.scope;
+  const who = s?.tid !== undefined ? `TID ${s.tid}` : s?.pid !== undefined ? `PID ${s.pid}${plan.process ? ` (${plan.process.comm})` : ''}` : given.many ? '' : 'all processes';
+  return `${who}${where}${plan.note ? ` — ${plan.note}` : ''}`.trim();
 }

@@ -8,9 +8,9 @@ import type { EndReason, TraceStartParams } from '../protocol';
 import type { HelperClient } from './helper';
 import { OUTPUT_HEADER } from './format';
 import { settings } from './settings';
-import { TraceSessionModel } from './model/session';
+import { TraceSessionModel, type SessionDisplay } from './model/session';
 
-export { TraceSessionModel, type SessionState } from './model/session';
+export { TraceSessionModel, type SessionDisplay, type SessionState } from './model/session';
 
 export class SessionManager implements vscode.Disposable {
   readonly sessions: TraceSessionModel[] = [];
@@ -62,8 +62,8 @@ export class SessionManager implements vscode.Disposable {
   }
 
   /** Start a trace; the session is listed at once and ends with the error if it cannot start. */
-  async start(params: TraceStartParams): Promise<TraceSessionModel> {
-    const session = new TraceSessionModel(params, (name) => vscode.window.createOutputChannel(name), () => settings());
+  async start(params: TraceStartParams, display: SessionDisplay = {}): Promise<TraceSessionModel> {
+    const session = new TraceSessionModel(params, (name) => vscode.window.createOutputChannel(name), () => settings(), display);
     this.sessions.unshift(session);
     this.update();
     try {
@@ -101,13 +101,15 @@ export class SessionManager implements vscode.Disposable {
     await Promise.all(this.running.map((s) => this.stop(s)));
   }
 
-  /** Forget an ended session (or empty a running one's buffer). */
+  /** Empty a session's rows and summary (running or not). */
   clear(session: TraceSessionModel): void {
-    if (session.state !== 'ended') {
-      session.clearRows();
-      this.changed.fire(session);
-      return;
-    }
+    session.clearRows();
+    this.changed.fire(session);
+  }
+
+  /** Forget an ended session (its rows, summary and output channel). */
+  remove(session: TraceSessionModel): void {
+    if (session.state !== 'ended') return this.clear(session);
     const i = this.sessions.indexOf(session);
     if (i >= 0) this.sessions.splice(i, 1);
     session.dispose();

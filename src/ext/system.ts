@@ -8,7 +8,25 @@ import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { nodeBinary, planElevated } from '../client/elevation';
 import type { CheckItem } from '../protocol';
+import { verifyInstalled } from '../install';
+import { VERSION } from '../version';
 import { settings } from './settings';
+import { checkRows, type CheckRow } from './model/check-rows';
+import { shellWord } from '../cli/command-line';
+import { cliProgram } from './cli-run';
+
+/** `containerTrace.helperInstalled`: the walkthrough's "Install the helper" step is done when it is true. */
+export function updateHelperInstalled(): boolean {
+  const installed = verifyInstalled(VERSION, undefined, { hashes: false }).state === 'ok';
+  void vscode.commands.executeCommand('setContext', 'containerTrace.helperInstalled', installed);
+  return installed;
+}
+
+export function watchHelperInstalled(): vscode.Disposable {
+  updateHelperInstalled();
+  // Installed from a terminal too: looked at again when the window regains focus.
+  return vscode.window.onDidChangeWindowState((w) => w.focused && updateHelperInstalled());
+}
 
 export async function installHelper(cliPath: string, log: vscode.LogOutputChannel): Promise<boolean> {
   let plan: ReturnType<typeof planElevated>;
@@ -53,6 +71,7 @@ export async function installHelper(cliPath: string, log: vscode.LogOutputChanne
   );
   password = undefined;
   for (const line of result.output.split('\n')) if (line.trim()) log.info(line);
+  updateHelperInstalled();
   if (result.code === 0) {
     void vscode.window.showInformationMessage('Container Trace: the helper is installed (root-owned, checked at every start).');
     return true;
@@ -75,11 +94,11 @@ export function runCheck(cliPath: string): Promise<CheckItem[]> {
   });
 }
 
-const ICONS = { ok: '✔', warn: '!', fail: '✘', unknown: '?' } as const;
+const ICONS = { ok: '✔', warn: '!', fail: '✘', unknown: '?', info: 'i' } as const;
 
 /** Safe fixes get a button: they run a command of the extension. */
-function fixCommand(item: CheckItem): { label: string; command: string } | undefined {
-  if (item.status === 'ok') return undefined;
+function fixCommand(item: CheckRow): { label: string; command: string } | undefined {
+  if (item.level === 'ok' || item.level === 'info') return undefined;
   if (item.name === 'helper') return { label: 'Install Helper', command: 'containerTrace.installHelper' };
   if (item.name.startsWith('runtime:')) return { label: 'Open Settings', command: 'containerTrace.openDockerSetting' };
   return undefined;
@@ -100,12 +119,14 @@ export async function showCheck(cliPath: string): Promise<CheckItem[]> {
   })();
   const nonce = randomBytes(16).toString('base64');
   const esc = (t: string) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-  const rows = items
+  const program = cliProgram(cliPath).map(shellWord).join(' ');
+  const rows = checkRows(items, program)
     .map((i) => {
       const fix = fixCommand(i);
-      return `<tr class="${i.status}"><td class="icon">${ICONS[i.status]}</td><th>${esc(i.name)}</th><td>${esc(i.detail)}${
-        i.status !== 'ok' && i.fix ? `<div class="fix">Fix: ${esc(i.fix)}</div>` : ''
-      }</td><td>${fix ? `<button data-command="${fix.command}">${fix.label}</button>` : ''}</td></tr>`;
+      const note = i.level === 'info' ? `<div class="fix">Not needed by any trace kind: nothing to do.</div>` : i.level !== 'ok' && i.fix ? `<div class="fix">Fix: ${esc(i.fix)}</div>` : '';
+      return `<tr class="${i.level}"><td class="icon" title="${i.level === 'info' ? 'information' : i.level}">${ICONS[i.level]}</td><th>${esc(i.name)}</th><td>${esc(i.detail)}${note}</td><td>${
+        fix ? `<button data-command="${fix.command}">${fix.label}</button>` : ''
+      }</td></tr>`;
     })
     .join('');
   panel.webview.html = `<!DOCTYPE html><html><head><meta charset="UTF-8">
@@ -113,7 +134,7 @@ export async function showCheck(cliPath: string): Promise<CheckItem[]> {
 <style nonce="${nonce}">
 body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);padding:12px}
 table{border-collapse:collapse;width:100%}td,th{padding:6px 8px;text-align:left;vertical-align:top;border-bottom:1px solid var(--vscode-panel-border)}
-.icon{width:1.5em}.ok .icon{color:var(--vscode-charts-green)}.warn .icon{color:var(--vscode-charts-yellow)}.fail .icon{color:var(--vscode-errorForeground)}
+.icon{width:1.5em}.ok .icon{color:var(--vscode-charts-green)}.warn .icon{color:var(--vscode-charts-yellow)}.fail .icon{color:var(--vscode-errorForeground)}.info .icon{color:var(--vscode-charts-blue);font-style:italic;font-weight:bold}.info th,.info td{color:var(--vscode-descriptionForeground)}
 .fix{color:var(--vscode-descriptionForeground);margin-top:4px}
 button{color:var(--vscode-button-foreground);background:var(--vscode-button-background);border:none;padding:4px 10px;cursor:pointer}
 </style></head><body>

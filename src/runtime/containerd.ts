@@ -31,6 +31,20 @@ interface CtdTask {
   status: number;
 }
 
+/**
+ * How a containerd container is named: a pod's (the kubelet's labels, as on
+ * a kind node) as Kubernetes names it, `namespace/pod/container`; others by
+ * their nerdctl name or id in their containerd namespace.
+ */
+export function containerdNames(namespace: string, labels: Record<string, string>, id: string): { name: string; namespace: string; pod?: string } {
+  const pod = labels['io.kubernetes.pod.name'];
+  return {
+    name: (pod && labels['io.kubernetes.container.name']) || labels['nerdctl/name'] || id,
+    namespace: (pod && labels['io.kubernetes.pod.namespace']) || namespace,
+    ...(pod ? { pod } : {}),
+  };
+}
+
 export class ContainerdRuntime implements ContainerRuntime {
   readonly kind = 'containerd' as const;
   readonly endpoint: string;
@@ -92,14 +106,12 @@ export class ContainerdRuntime implements ContainerRuntime {
     return {
       runtime: this.kind,
       id: c.id,
-      name: c.labels['nerdctl/name'] || c.id,
       image: c.image,
       state,
       hostPid: live && task ? this.hostPid(task.pid) : 0,
       labels: c.labels,
       created: c.created_at?.seconds ?? 0,
-      namespace,
-      pod: c.labels['io.kubernetes.pod.name'],
+      ...containerdNames(namespace, c.labels, c.id),
       node: this.node,
     };
   }

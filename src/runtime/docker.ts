@@ -119,9 +119,10 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       throw this.failure(err);
     }
-    // The list has no PIDs: inspect the running ones (in parallel).
+    const pods = await this.podmanPods();
+    // The list has no PIDs: inspect the running ones (in parallel). A pod's infra container is the pod's, not shown.
     return Promise.all(
-      summaries.map(async (c) => {
+      summaries.filter((c) => !pods.get(c.Id)?.infra).map(async (c) => {
         const info: ContainerInfo = {
           runtime: this.kind,
           id: c.Id,
@@ -133,12 +134,35 @@ export class DockerRuntime implements ContainerRuntime {
           created: c.Created,
           node: this.node,
         };
+        const pod = pods.get(c.Id)?.pod;
+        if (pod) info.pod = pod;
         if (info.state === 'running' || info.state === 'paused') {
           info.hostPid = (await this.inspect(c.Id))?.hostPid ?? 0;
         }
         return info;
       }),
     );
+  }
+
+  /**
+   * Podman's pods: its Docker-compatible listing leaves them out, its own
+   * (libpod) listing has them. Empty for Docker, or when that listing fails.
+   */
+  private async podmanPods(): Promise<Map<string, { pod?: string; infra: boolean }>> {
+    if (this.kind === 'docker') return new Map();
+    try {
+      const list = await this.call(
+        (abortSignal) =>
+          new Promise<{ Id: string; PodName?: string; IsInfra?: boolean }[]>((resolve, reject) =>
+            this.docker.modem.dial({ path: '/v4.0.0/libpod/containers/json?', method: 'GET', options: { all: true }, abortSignal, statusCodes: { 200: true } }, (err: unknown, data: unknown) =>
+              err ? reject(err) : resolve(Array.isArray(data) ? data : []),
+            ),
+          ),
+      );
+      return new Map(list.map((e) => [e.Id, { pod: typeof e.PodName === 'string' && e.PodName ? e.PodName : undefined, infra: e.IsInfra === true }]));
+    } catch {
+      return new Map();
+    }
   }
 
   async inspect(ref: string): Promise<ContainerInfo | undefined> {

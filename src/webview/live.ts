@@ -159,7 +159,11 @@ function counters(c: Counters): void {
   $('unshown-box').hidden = c.unshown === 0;
   $('state').textContent = c.state === 'ended' ? `ended — ${c.ended ?? ''}` : c.state;
   $('state').className = `state ${c.state}`;
-  ($('stop') as HTMLButtonElement).disabled = c.state === 'ended';
+  const ended = c.state === 'ended';
+  ($('stop') as HTMLButtonElement).disabled = ended;
+  // Nothing more arrives once stopped: a paused view shows what it held back.
+  if (ended && paused) setPaused(false);
+  ($('pause') as HTMLButtonElement).disabled = ended;
 }
 
 function setPaused(p: boolean): void {
@@ -248,7 +252,7 @@ document.addEventListener('keydown', (e) => {
     $('filter').focus();
   } else if (e.key === ' ' && !inInput && (e.target as HTMLElement).tagName !== 'BUTTON') {
     e.preventDefault();
-    setPaused(!paused);
+    if (!$<HTMLButtonElement>('pause').disabled) setPaused(!paused);
   } else if (e.key === 'Escape' && inInput) {
     ($('filter') as HTMLInputElement).value = '';
     filter = '';

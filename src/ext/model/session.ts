@@ -9,6 +9,17 @@ import { SessionOutput, type LineChannel } from './output';
 import { outputLine } from '../format';
 import { KIND_BY_NAME } from '../../gadgets/kinds';
 import type { Summary } from '../../webview/panels';
+import { describeSelector } from '../../runtime/match';
+
+/** How the window names a trace before the helper answers (a picked container's name). */
+export interface SessionDisplay {
+  container?: string;
+}
+
+/** `docker:3f2a…` (64 hex digits) as `docker:3f2a1b9c0d4e`; names stay as they are. */
+function shortRef(ref: string): string {
+  return ref.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/, '$1');
+}
 
 /** The limits a session reads each time (the settings can change at any moment). */
 export interface SessionLimits {
@@ -39,7 +50,7 @@ export class TraceSessionModel {
   evicted = 0;
   readonly output: SessionOutput;
   /** The kind's live summary (Summary tab), fed every event; undefined for kinds without one. */
-  readonly summary: Summary<TraceEvent> | undefined;
+  summary: Summary<TraceEvent> | undefined;
   /** Bumped when the summary saw new events. */
   summaryVersion = 0;
   private listeners: ((events: TraceEvent[]) => void)[] = [];
@@ -48,9 +59,14 @@ export class TraceSessionModel {
     readonly params: TraceStartParams,
     channel: (name: string) => LineChannel,
     private readonly limits: () => SessionLimits,
+    readonly display: SessionDisplay = {},
   ) {
-    this.output = new SessionOutput(channel(`Container Trace: ${this.title}`), () => this.limits().maxLinesPerSecond);
-    this.summary = KIND_BY_NAME[params.gadget]?.spec.summary?.() as Summary<TraceEvent> | undefined;
+    this.output = new SessionOutput(channel(`Container Trace: ${this.title} · ${this.scopeShort}`), () => this.limits().maxLinesPerSecond);
+    this.summary = this.newSummary();
+  }
+
+  private newSummary(): Summary<TraceEvent> | undefined {
+    return KIND_BY_NAME[this.params.gadget]?.spec.summary?.() as Summary<TraceEvent> | undefined;
   }
 
   /** Batches as they arrive (the live view listens); dispose() of the result stops it. */
@@ -59,10 +75,26 @@ export class TraceSessionModel {
     return { dispose: () => void (this.listeners = this.listeners.filter((l) => l !== listener)) };
   }
 
+  /** The container (or pod, or selector) by name. */
+  get containerName(): string {
+    const p = this.params;
+    return this.result?.container.name ?? this.display.container ?? (p.container !== undefined ? shortRef(p.container) : describeSelector(p.selector ?? {}));
+  }
+
+  /** `web · exec`: container name and kind. */
   get title(): string {
+    return `${this.containerName} · ${this.params.gadget}`;
+  }
+
+  /** `PID 7+` (with descendants), `TID 9`, `all`. */
+  get scopeShort(): string {
     const s = this.params.scope;
-    const what = s?.tid !== undefined ? `TID ${s.tid}` : s?.pid !== undefined ? `PID ${s.pid}${s.follow ? '+' : ''}` : 'all';
-    return `${this.params.gadget} · ${this.result?.container.name ?? this.params.container} · ${what}`;
+    return s?.tid !== undefined ? `TID ${s.tid}` : s?.pid !== undefined ? `PID ${s.pid}${s.follow ? '+' : ''}` : 'all';
+  }
+
+  /** It ended before it started (the helper refused it). */
+  get failedToStart(): boolean {
+    return this.state === 'ended' && !this.result;
   }
 
   /** Plain words for the Traces view and the live view. */
@@ -91,9 +123,12 @@ export class TraceSessionModel {
     for (const l of this.listeners) l(events);
   }
 
+  /** Empty the buffer and the summary (counters keep counting). */
   clearRows(): void {
     this.evicted += this.rows.length;
     this.rows = [];
+    this.summary = this.newSummary();
+    this.summaryVersion++;
   }
 
   dispose(): void {

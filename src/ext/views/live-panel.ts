@@ -153,9 +153,11 @@ export class LivePanel implements vscode.Disposable {
         this.postPanels();
         return;
       case 'clear':
+        // Rows and the summary both start again (the counters keep counting).
         this.manager.clear(this.session);
         this.queue = [];
         this.post({ type: 'cleared' });
+        this.postPanels();
         return;
       case 'stop':
         await this.manager.stop(this.session);
@@ -211,7 +213,9 @@ export class LivePanel implements vscode.Disposable {
       what = `${rows.length} events`;
     }
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
-    void vscode.window.showInformationMessage(`Exported ${what} to ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(`Exported ${what} to ${uri.fsPath}`, 'Open').then((pick) => {
+      if (pick) void vscode.commands.executeCommand('vscode.open', uri);
+    });
     return uri;
   }
 
