@@ -12,6 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, runExtensionTests, startCodeServer, type CodeServer } from '../support/code-server';
 import { cli, removeContainers, runContainer, skipReason } from '../support/integration';
 import { REPO } from '../support/paths';
+import { answer, DEADLINE, row, runCommand } from './workbench';
 
 const skip = skipReason() ?? (fs.existsSync(CHROMIUM) ? undefined : 'chromium is not installed');
 if (skip && process.env.CI) throw new Error(`e2e prerequisites missing under CI: ${skip}`);
@@ -57,29 +58,19 @@ test('as a user whose sudo needs a password, the password box starts the helper 
   const page = await browser!.newPage({ viewport: { width: 1400, height: 850 } });
   try {
     await page.goto(pwServer.url({ extensionDevelopmentPath: ext }));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: DEADLINE });
     // The palette lists only commands registered when it opens: wait until
     // the extension's contributions are in (its activity-bar entry shows).
-    await page.locator('.activitybar [aria-label^="Container Trace"]').first().waitFor({ timeout: 60_000 });
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Container Trace: Trace All Processes in Container', { delay: 10 });
-    const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: /Container Trace: Trace All Processes in Container/ }).first();
-    await entry.waitFor();
-    await entry.click();
-    const title = (t: RegExp) => page.locator('.quick-input-widget .quick-input-title', { hasText: t }).waitFor({ timeout: 30_000 });
-    await title(/pick a container/);
-    await page.keyboard.type(CONTAINER, { delay: 10 });
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Enter');
-    await title(/what to watch/);
-    await page.keyboard.press('Enter'); // exec
-    await title(/sudo password/);
+    await page.locator('.activitybar [aria-label^="Container Trace"]').first().waitFor({ timeout: DEADLINE });
+    await runCommand(page, 'Container Trace: Trace All Processes in Container');
+    await answer(page, /pick a container/, CONTAINER, row(CONTAINER));
+    await answer(page, /what to watch/, undefined, row('exec', 'all processes'));
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: /sudo password/ }).waitFor({ timeout: DEADLINE });
     assert.equal(await page.locator('.quick-input-widget input[type="password"]').count(), 1, 'a password box, not plain text');
-    await page.keyboard.type('ct-pw-secret', { delay: 10 });
-    await page.keyboard.press('Enter');
+    await answer(page, /sudo password/, 'ct-pw-secret', (r) => !r);
     const live = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await live.locator('#tab-events').click({ timeout: 30_000 }); // exec opens on its process tree
-    await live.locator('.row', { hasText: 'user-marker' }).first().waitFor({ timeout: 30_000 });
+    await live.locator('#tab-events').click({ timeout: DEADLINE }); // exec opens on its process tree
+    await live.locator('.row', { hasText: 'user-marker' }).first().waitFor({ timeout: DEADLINE });
     await page.screenshot({ path: path.join(REPO, 'test-artifacts', 'as-user-password.png') });
   } finally {
     await page.close();

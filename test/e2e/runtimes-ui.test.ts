@@ -16,6 +16,7 @@ import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } 
 import { docker, skipReason, startNode, waitFor } from '../support/integration';
 import { CriClient } from '../support/cri';
 import { REPO } from '../support/paths';
+import { answer, DEADLINE, row as pickRow } from './workbench';
 
 const skip =
   skipReason() ??
@@ -72,49 +73,48 @@ test('the Containers view shows every runtime, pods under namespaces, a node wit
   const page = await browser!.newPage({ viewport: { width: 1400, height: 1200 } });
   try {
     await page.goto(server!.url({ extensionDevelopmentPath: REPO }));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: DEADLINE });
     await page.locator('.activitybar [aria-label^="Container Trace"]').first().click();
     // Room for the tree: fold the Traces view (rows off screen are not in the DOM).
     await page.locator('.pane-header', { hasText: /^\s*Traces/i }).first().click();
     // Runtimes, expanded: each shows its containers.
-    for (const label of ['Docker', 'Podman']) await row(page, new RegExp(`^\\s*${label}`)).waitFor({ timeout: 30_000 });
-    await row(page, `${TAG}-web`).waitFor();
-    await row(page, `${TAG}-pm`).waitFor();
+    for (const label of ['Docker', 'Podman']) await row(page, new RegExp(`^\\s*${label}`)).waitFor({ timeout: DEADLINE });
+    await row(page, `${TAG}-web`).waitFor({ timeout: DEADLINE });
+    await row(page, `${TAG}-pm`).waitFor({ timeout: DEADLINE });
     // The node: expanding it shows its own containerd and the container inside.
     await row(page, NODE).click();
-    await row(page, 'inner').waitFor({ timeout: 15_000 });
+    await row(page, 'inner').waitFor({ timeout: DEADLINE });
     await shot(page, 'runtimes-tree.png');
 
     // Fold Docker and Podman (a click toggles a runtime): containerd and CRI below.
     for (const label of [/^\s*Docker/, /^\s*Podman/]) await row(page, label).click();
-    for (const label of [/^\s*containerd/, /^\s*Kubernetes \(CRI\)/]) await row(page, label).waitFor({ timeout: 15_000 });
-    await row(page, `${TAG}-ctr`).waitFor();
+    for (const label of [/^\s*containerd/, /^\s*Kubernetes \(CRI\)/]) await row(page, label).waitFor({ timeout: DEADLINE });
+    await row(page, `${TAG}-ctr`).waitFor({ timeout: DEADLINE });
     // CRI: namespace → pod → its containers.
-    await row(page, NS).waitFor();
-    await row(page, `${TAG}-shop`).waitFor();
-    await row(page, 'sidecar').waitFor();
+    await row(page, NS).waitFor({ timeout: DEADLINE });
+    await row(page, `${TAG}-shop`).waitFor({ timeout: DEADLINE });
+    await row(page, 'sidecar').waitFor({ timeout: DEADLINE });
     await shot(page, 'runtimes-pods.png');
 
     // Trace the pod from its node in the tree (inline action), kind exec.
     const podRow = row(page, `${TAG}-shop`);
     await podRow.hover();
     await podRow.locator('.action-label[aria-label^="Trace All Processes"]').click();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: /what to watch/ }).waitFor();
-    await page.keyboard.press('Enter'); // exec
+    await answer(page, /what to watch/, undefined, pickRow('exec', 'every container, those started later too'));
     const live = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-    await live.locator('#state', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+    await live.locator('#state', { hasText: 'running' }).waitFor({ timeout: DEADLINE });
     await live.locator('#tab-events').click(); // exec opens on its process tree; the events name their pod
     const appPid = await waitFor('the pod app in the list', () => {
       const list = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'bin', 'container-trace'), 'list', '--json'], { encoding: 'utf8' }).stdout) as { pod?: string; name: string; hostPid: number }[];
       return list.find((c) => c.pod === `${TAG}-shop` && c.name === 'app')?.hostPid;
-    });
+    }, DEADLINE);
     fs.writeFileSync(`/proc/${appPid}/root/tmp/go`, '');
     const marker = live.locator('.row', { hasText: 'pod-marker' }).first();
-    await marker.waitFor({ timeout: 15_000 });
+    await marker.waitFor({ timeout: DEADLINE });
     assert.match(await marker.innerText(), new RegExp(`\\[${TAG}-shop/app\\]`), 'the event names its pod and container');
     // The sidecar's own execs (sleep 1) are there too, named as the sidecar's.
     const side = live.locator('.row', { hasText: 'sleep 1 ' }).first();
-    await side.waitFor({ timeout: 10_000 });
+    await side.waitFor({ timeout: DEADLINE });
     assert.match(await side.innerText(), new RegExp(`\\[${TAG}-shop/sidecar\\]`));
     await shot(page, 'pod-trace.png');
   } catch (err) {

@@ -24,7 +24,7 @@ export async function run(): Promise<void> {
     assert.ok(session, 'the trace started');
     assert.equal(session.state, 'running');
     assert.equal(api.services.helper.info?.uid, 0, 'the helper runs as root');
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 60_000;
     while (!session.rows.some((e) => e.gadget === 'exec' && e.args.includes('user-marker'))) {
       if (Date.now() > until) throw new Error('no event from the container');
       await new Promise((r) => setTimeout(r, 100));
