@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds everything: vmlinux.h from the running kernel's BTF, the BPF objects
-// (clang, CO-RE), and the esbuild bundles (extension; helper/CLI).
+// (clang, CO-RE) and their typed description (src/bpf/objects.ts), and the
+// esbuild bundles (extension; helper/CLI).
 // Flags: --bpf-only, --no-bpf, --watch is not offered (builds take seconds).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { objectsModule } from './bpf-objects.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -57,6 +59,13 @@ function buildBpf() {
     // Strip DWARF, keep BTF/BTF.ext (CO-RE needs them): smaller objects to ship.
     execFileSync('llvm-strip', ['-g', obj]);
     console.log(`bpf: ${file} -> dist/bpf/${file.replace(/\.c$/, '.o')}`);
+  }
+  // Their typed description (programs, maps, knobs), as libbpf's skeletons give: rewritten when it changes.
+  const described = join(root, 'src', 'bpf', 'objects.ts');
+  const text = objectsModule(out);
+  if (!existsSync(described) || readFileSync(described, 'utf8') !== text) {
+    writeFileSync(described, text);
+    console.log('bpf: dist/bpf/*.bpf.o -> src/bpf/objects.ts');
   }
 }
 

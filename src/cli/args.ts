@@ -1,6 +1,6 @@
 /** Command-line parsing shared by the subcommands: flags, numbers, errors that say what to do. */
 import { parseArgs } from 'node:util';
-import { visible } from '../gadgets/text';
+import { visible } from '../kinds/shared/text';
 import { ELEVATION_MODES, type ElevationMode } from '../client/elevation';
 
 /** Bad input: exit code 2 with the message. */

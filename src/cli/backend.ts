@@ -8,7 +8,7 @@ import { planHelper, onTerminal, ElevationError, type ElevationMode } from '../c
 import { startHelper } from '../client/helper-process';
 import { LAUNCHER } from '../install';
 import { VERSION } from '../version';
-import { visible } from '../gadgets/text';
+import { visible } from '../kinds/shared/text';
 import { TraceReceiver, type JsonLinesSink } from '../client/trace-receiver';
 
 export interface TraceBackend {

@@ -7,7 +7,7 @@
  * node and dist/cli.js), and `sudo` in front when a trace needs root.
  */
 import type { TraceStartParams } from '../protocol';
-import { KIND_OPTIONS } from '../gadgets/options';
+import { KIND_OPTIONS } from '../kinds/options';
 import { DEFAULT_BUFFER_BYTES } from '../protocol';
 
 /** A word for a POSIX shell: as is when safe, else single-quoted. */

@@ -1,8 +1,7 @@
 /** Column layout of events for the CLI's plain output: each kind's own columns, or the common ones with its text. */
 import type { KindName, TraceEvent } from '../protocol';
 import { row } from './format';
-import { details } from '../gadgets/text';
-import { KIND_BY_NAME } from '../gadgets/kinds';
+import { CLIENT_KIND_BY_NAME, details } from '../kinds/client-registry';
 
 const TIME: [string, number] = ['TIME', 12];
 const COMMON: [string, number][] = [
@@ -15,12 +14,12 @@ const CONTAINER: [string, number] = ['CONTAINER', 24];
 
 /** `many`: a selector trace, whose lines start with the event's container (pod/name). */
 export function header(gadget: KindName, many = false): string {
-  const own = KIND_BY_NAME[gadget].spec.columns;
+  const own = CLIENT_KIND_BY_NAME[gadget].columns;
   return row([...(many ? [CONTAINER] : []), TIME, ...(own?.head ?? COMMON)], own?.rest ?? 'DETAILS');
 }
 
 export function line(e: TraceEvent, many = false): string {
-  const own = KIND_BY_NAME[e.gadget].spec.columns;
+  const own = CLIENT_KIND_BY_NAME[e.gadget].columns;
   const heads = own?.head ?? COMMON;
   const values = own ? own.values(e) : [e.pid, e.tid, e.hostPid, e.comm];
   const lead: [string | number, number][] = many ? [[e.container.pod ? `${e.container.pod}/${e.container.name}` : e.container.name, CONTAINER[1]]] : [];

@@ -1,5 +1,5 @@
 /** Plain-text output: aligned columns, every cell made safe for a terminal. */
-import { visible } from '../gadgets/text';
+import { visible } from '../kinds/shared/text';
 
 export function table(headers: string[], rows: (string | number)[][], maxLast = 200): string {
   const cells = rows.map((r) => r.map((c) => visible(String(c))));

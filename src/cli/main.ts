@@ -7,8 +7,8 @@ import { ContainerNotFoundError, ContainerNotRunningError, RuntimeError } from '
 import { UntrustedTargetError } from '../runtime/verify';
 import { ContainerGoneError } from '../proc/container';
 import { KIND_NAMES } from '../protocol';
-import { KIND_INFO } from '../gadgets/kinds';
-import { optionsHelp } from '../gadgets/options';
+import { CLIENT_KINDS } from '../kinds/client-registry';
+import { optionsHelp } from '../kinds/options';
 import { VERSION } from '../version';
 import { ElevationError } from '../client/elevation';
 import { HelperStartError } from '../client/helper-process';
@@ -41,7 +41,7 @@ ${optionsHelp('                  ')}
   container-trace helper                             JSON-RPC helper on stdio (used by the extension)
 
 Trace kinds:
-${KIND_NAMES.map((g) => `  ${g.padEnd(10)} ${KIND_INFO[g].what}`).join('\n')}
+${KIND_NAMES.map((g) => `  ${g.padEnd(10)} ${CLIENT_KINDS[g].what}`).join('\n')}
 PIDs are the ones seen inside the container (as its \`ps\` shows them).
 Options: --docker-host <url> (default: $DOCKER_HOST or unix:///var/run/docker.sock)
          --elevate auto|pkexec|sudo|none  how a non-root trace starts the helper (default auto)

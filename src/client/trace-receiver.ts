@@ -6,8 +6,8 @@
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { TraceEvents, TraceMembers, TraceRecords, type KindName, type PidnsMember, type TraceEvent, type TraceStartResult } from '../protocol';
-import { RecordDecoder } from '../gadgets/record-decoder';
-import { eventJson } from '../gadgets/json';
+import { RecordDecoder } from '../kinds/record-decoder';
+import { eventJson } from '../kinds/client-registry';
 
 /** Batches held per unknown session, and sessions held, before a start result names them. */
 const MAX_EARLY_BATCHES = 64;

@@ -9,7 +9,7 @@ import { BpfError } from '../bpf/object';
 import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
 import { attachAvoided, probeAttachTypes, type AttachType } from '../bpf/probe';
-import { gadgets } from '../gadgets';
+import { ROOT_KINDS } from '../kinds/root-registry';
 import type { KindName } from '../protocol';
 
 const ATTACH_NAMES: Record<AttachType, string> = {
@@ -190,12 +190,12 @@ export class TraceEngine {
    * load is explained by requireNeeds.
    */
   private attachPlan(kind: KindName): string[] {
-    const gadget = gadgets[kind];
-    for (const need of gadget.needs) {
+    const root = ROOT_KINDS[kind];
+    for (const need of root.needs) {
       const avoided = attachAvoided(need);
       if (avoided) this.missing(kind, need, avoided);
     }
-    const variants = gadget.variants ?? [];
+    const variants: { type: AttachType; programs: string[] }[] = root.variants ?? [];
     if (!variants.length) return [];
     const offered = probeAttachTypes([...new Set(variants.map((v) => v.type))]);
     const chosen = variants.find((v) => offered.get(v.type) === true);
@@ -209,7 +209,7 @@ export class TraceEngine {
 
   /** After a failed load or attach: a need the kernel lacks is the reason. */
   private requireNeeds(kind: KindName): void {
-    const offered = probeAttachTypes(gadgets[kind].needs);
+    const offered = probeAttachTypes(ROOT_KINDS[kind].needs);
     for (const [need, why] of offered) if (why !== true) this.missing(kind, need, why);
   }
 

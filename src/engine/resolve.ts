@@ -12,7 +12,7 @@ import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
 import type { ContainerLabel, ContainerSelector, KindName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
-import { gadgets } from '../gadgets';
+import { ROOT_KINDS } from '../kinds/root-registry';
 import { kernelDev } from './system';
 import { namespaceInode, namespaceInode as pidNamespaceOf } from '../proc/ns';
 import type { UprobeTarget } from '../uprobe/target';
@@ -111,7 +111,7 @@ export async function resolveTrace(
   }
   const follow = !!scope.follow && target !== undefined;
   knobs.targ_follow = follow;
-  Object.assign(knobs, gadgets[params.gadget].knobs?.(params, container.hostPid) ?? {});
+  Object.assign(knobs, ROOT_KINDS[params.gadget].knobs?.(params, container.hostPid) ?? {});
   return {
     gadget: params.gadget,
     container,
@@ -124,7 +124,7 @@ export async function resolveTrace(
     bufferBytes: params.bufferBytes,
     table,
     // Through the traced process's own root and maps (its libc), else init's.
-    uprobe: gadgets[params.gadget].file?.(target?.hostPid ?? container.hostPid, params.options ?? {}, !!target && !follow),
+    uprobe: ROOT_KINDS[params.gadget].file?.(target?.hostPid ?? container.hostPid, params.options ?? {}, !!target && !follow),
     intervalMs: params.options?.intervalMs ?? 1000,
     top: params.options?.top ?? 20,
   };
@@ -137,7 +137,7 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
   const container: ContainerInfo = { runtime: 'docker', id: 'selector', name: describeSelector(selector), image: '', state: 'running', hostPid: 0, labels: {}, created: 0 };
   const hostLevel = new ProcFs().ownLevel();
   const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_pidns_ino: namespaceInode('self', 'pid') ?? 0, targ_follow: false };
-  Object.assign(knobs, gadgets[params.gadget].knobs?.(params, 0) ?? {});
+  Object.assign(knobs, ROOT_KINDS[params.gadget].knobs?.(params, 0) ?? {});
   return {
     gadget: params.gadget,
     container,

@@ -8,7 +8,8 @@
  */
 import { RingBufferReader } from '../bpf/ringbuf';
 import type { BpfObject } from '../bpf/object';
-import { gadgets, WallClock, type DecodeContext } from '../gadgets';
+import { ROOT_KINDS } from '../kinds/root-registry';
+import { WallClock, type DecodeContext } from '../kinds/shared/decode';
 import type { EndReason, RecordsInfo, TraceCounters, TraceEvent } from '../protocol';
 import { namespaceInode as pidNamespaceOf } from '../proc/ns';
 import { containerLabel, type ResolvedTrace, type SelectorMember } from './resolve';
@@ -40,7 +41,7 @@ export class TraceSession {
     limits: SessionLimits,
     private readonly onEnd: (id: string) => void,
   ) {
-    const kind = gadgets[trace.gadget];
+    const kind = ROOT_KINDS[trace.gadget];
     this.ringBytes = ringBytes(trace.gadget, trace.bufferBytes);
     this.ctx = {
       container: containerLabel(trace.container),
@@ -56,7 +57,7 @@ export class TraceSession {
       this.members = trace.selector ? new SelectorMembers(this.obj, this.ctx.byPidns!) : undefined;
       if (trace.selector) this.members!.set(trace.selector.members);
       attachTraceObject(this.obj, trace);
-      if (kind.source.ring) reader = new RingBufferReader(this.obj.mapFd('events'), this.obj.mapMaxEntries('events'));
+      if (!kind.collect) reader = new RingBufferReader(this.obj.mapFd('events'), this.obj.mapMaxEntries('events'));
     } catch (err) {
       this.obj.destroy();
       throw err;
@@ -67,7 +68,7 @@ export class TraceSession {
     this.poller = reader && new RingPoller(reader, this.delivery, limits);
     this.timers.push(setInterval(() => this.sink.stats(this.counts.stats(this.id)), limits.statsIntervalMs));
     this.timers.push(setInterval(() => this.watch(), limits.watchIntervalMs));
-    if (kind.source.maps) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
+    if (kind.collect) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
     if (trace.selector) this.timers.push(setInterval(() => this.rematch(), limits.selectorIntervalMs));
   }
 
@@ -84,7 +85,7 @@ export class TraceSession {
 
   /** How a receiver decodes this trace's records (ring-buffer kinds). */
   recordsInfo(): RecordsInfo | undefined {
-    if (!gadgets[this.trace.gadget].source.ring) return undefined;
+    if (ROOT_KINDS[this.trace.gadget].collect) return undefined;
     return {
       container: this.ctx.container,
       members: this.trace.selector ? this.matched.map((m) => ({ pidns: m.pidns, container: m.label })) : undefined,
@@ -109,7 +110,7 @@ export class TraceSession {
 
   /** Reports read from maps (syscalls), delivered like ring buffer events. */
   private collect(): void {
-    const collect = gadgets[this.trace.gadget].source.maps;
+    const collect = ROOT_KINDS[this.trace.gadget].collect;
     if (!collect) return;
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less

@@ -6,18 +6,18 @@
  */
 import * as path from 'node:path';
 import { BpfObject } from '../bpf/object';
-import { gadgets } from '../gadgets';
+import { ROOT_KINDS } from '../kinds/root-registry';
 import type { KindName } from '../protocol';
 import { bpfObjectDir, tracepointExists } from './system';
 import type { ResolvedTrace } from './resolve';
 
 /** Ring buffer bytes a trace holds in the kernel: kinds that report from maps need almost none. */
 export function ringBytes(kind: KindName, bufferBytes: number): number {
-  return gadgets[kind].source.maps ? 64 << 10 : bufferBytes;
+  return ROOT_KINDS[kind].collect ? 64 << 10 : bufferBytes;
 }
 
 export function loadTraceObject(trace: ResolvedTrace): BpfObject {
-  const kind = gadgets[trace.gadget];
+  const kind = ROOT_KINDS[trace.gadget];
   // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
   const skip = [...(trace.skipPrograms ?? []), ...(kind.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program)];
   return BpfObject.load(path.join(bpfObjectDir(), kind.object), {
@@ -29,7 +29,7 @@ export function loadTraceObject(trace: ResolvedTrace): BpfObject {
 
 /** Attach the loaded programs: the kind's own attach first (uprobes), the others by their section names. */
 export function attachTraceObject(obj: BpfObject, trace: ResolvedTrace): void {
-  const kind = gadgets[trace.gadget];
+  const kind = ROOT_KINDS[trace.gadget];
   if (kind.attach) {
     // The kernel filters by PID where one process is traced; otherwise
     // every process mapping the file fires and the BPF scope filter decides.

@@ -10,8 +10,8 @@ import {
   type TraceOptions,
   type TraceStartParams,
 } from '../protocol';
-import { KIND_OPTIONS, REQUIRED_OPTIONS } from '../gadgets/options';
-import { KIND_BY_NAME } from '../gadgets/kinds';
+import { KIND_OPTIONS, REQUIRED_OPTIONS } from '../kinds/options';
+import { CLIENT_KINDS } from '../kinds/client-registry';
 
 export class InvalidParamsError extends Error {}
 
@@ -47,7 +47,7 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
   if (p.selector !== undefined) {
     out.selector = validateSelector(p.selector);
     if (p.scope !== undefined) throw new InvalidParamsError('a selector traces every process of its containers: it takes no PID, thread or follow scope');
-    if (KIND_BY_NAME[out.gadget].spec.oneContainer) throw new InvalidParamsError(`the ${out.gadget} trace runs on one container; name it with a container reference instead of a selector`);
+    if (CLIENT_KINDS[out.gadget].oneContainer) throw new InvalidParamsError(`the ${out.gadget} trace runs on one container; name it with a container reference instead of a selector`);
   }
   if (p.bufferBytes !== undefined) {
     const b = p.bufferBytes;

@@ -6,7 +6,7 @@ import { containerRef, type ContainerService } from './containers';
 import type { HelperClient } from './helper';
 import type { SessionDisplay, SessionManager, TraceSessionModel } from './sessions';
 import { traceFlow, type FlowGiven, type KindChoice, type TracePlan } from './pickers';
-import { KIND_BY_NAME } from '../gadgets/kinds';
+import { CLIENT_KINDS } from '../kinds/client-registry';
 import { ComposeItem, ContainerItem, NamespaceItem, PodItem, ProcessItem, RuntimeItem, ThreadItem, type Found } from './views/containers-tree';
 import { SessionItem } from './views/traces-tree';
 import { LivePanel } from './views/live-panel';
@@ -116,7 +116,7 @@ export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSes
     const a = arg;
     const scope = a.tid !== undefined ? { tid: a.tid } : a.pid !== undefined ? { pid: a.pid, follow: a.follow } : undefined;
     let kind: KindChoice | undefined = a.gadget ? { gadget: a.gadget, follow: !!a.follow, options: a.options } : undefined;
-    const required = kind ? KIND_BY_NAME[kind.gadget].spec.required : undefined;
+    const required = kind ? CLIENT_KINDS[kind.gadget].required : undefined;
     const info = await s.containers.find(a.container);
     if (!kind || (required && !required.keys.every((k) => kind!.options?.[k] !== undefined))) {
       const plan = await traceFlow(s.containers, { target: `in ${info?.name ?? a.container}`, scope: scope ?? null, kind, hostPid: info?.hostPid });

@@ -1,8 +1,10 @@
 /** How events read in the output channel and the live view. */
 import type { TraceEvent } from '../protocol';
-import { details, visible } from '../gadgets/text';
+import { visible } from '../kinds/shared/text';
+import { details } from '../kinds/client-registry';
 
-export { details, failed, visible } from '../gadgets/text';
+export { visible } from '../kinds/shared/text';
+export { details, failed } from '../kinds/client-registry';
 
 /** HH:MM:SS.mmm of an RFC 3339 time, in local time. */
 export function clock(time: string): string {

@@ -10,8 +10,8 @@ import { mappedFiles } from '../proc/maps';
 import type { ContainerInfo } from '../runtime';
 import type { ProcessInfo } from '../proc/container';
 import type { KindName, TraceOptions, TraceScope } from '../protocol';
-import { KINDS, KIND_BY_NAME } from '../gadgets/kinds';
-import type { OptionSpec } from '../gadgets/options';
+import { CLIENT_KIND_BY_NAME, CLIENT_KIND_LIST } from '../kinds/client-registry';
+import type { OptionSpec } from '../kinds/options';
 import type { ContainerService } from './containers';
 import { BACK, FlowStop, StepFlow, type FlowItem, type FlowStep } from './flow';
 import { chooseContainer, chooseKind, chooseScope, type ScopeChoice } from './model/choose';
@@ -83,7 +83,7 @@ type KindItem = FlowItem<KindChoice>;
 export function kindStep(scope: TraceScope | undefined, many: boolean, what: string): FlowStep<KindChoice> {
   const who = scope?.tid !== undefined ? 'this thread' : many ? 'every container, those started later too' : 'all processes';
   const items: KindItem[] = [];
-  for (const { spec } of KINDS) {
+  for (const spec of CLIENT_KIND_LIST) {
     if (many && spec.oneContainer) continue;
     const g = spec.name as KindName;
     const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what };
@@ -179,7 +179,7 @@ export async function traceFlow(service: ContainerService, given: FlowGiven = {}
   type Stage = 'container' | 'scope' | 'kind' | OptionSpec;
   const missing = (): OptionSpec[] => {
     if (!plan.kind) return [];
-    const spec = KIND_BY_NAME[plan.kind.gadget].spec;
+    const spec = CLIENT_KIND_BY_NAME[plan.kind.gadget];
     return (spec.options ?? []).filter((o) => spec.required?.keys.includes(o.key) && plan.kind!.options?.[o.key] === undefined);
   };
   const stages = (): Stage[] => [...(given.container || given.target ? [] : (['container'] as const)), ...(given.scope !== undefined ? [] : (['scope'] as const)), ...(given.kind ? [] : (['kind'] as const)), ...missing()];

@@ -7,13 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventJson } from '../../src/gadgets/json';
-import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
-import { decodeOpen, OPEN_LAYOUT } from '../../src/gadgets/open/decode';
-import { openRecordJson } from '../../src/gadgets/open/json';
-import { RecordDecoder } from '../../src/gadgets/record-decoder';
-import { decodeUprobe, UPROBE_LAYOUT } from '../../src/gadgets/uprobe/decode';
-import { KINDS } from '../../src/gadgets/kinds';
+import { CLIENT_KIND_LIST, eventJson } from '../../src/kinds/client-registry';
+import { WallClock, type DecodeContext } from '../../src/kinds/shared/decode';
+import { decodeOpen, OPEN_LAYOUT } from '../../src/kinds/open/decode';
+import { openRecordJson } from '../../src/kinds/open/json';
+import { RecordDecoder } from '../../src/kinds/record-decoder';
+import { decodeUprobe, UPROBE_LAYOUT } from '../../src/kinds/uprobe/decode';
 import type { TraceEvent } from '../../src/protocol';
 
 const HOSTILE: (string | Buffer)[] = [
@@ -114,7 +113,7 @@ test('uprobe events: the kind writer equals JSON.stringify (arguments and result
 });
 
 test('kinds without a writer of their own fall back to JSON.stringify; every writer that exists is covered above', () => {
-  const withWriter = KINDS.filter((k) => 'jsonTail' in k.spec && k.spec.jsonTail).map((k) => k.spec.name);
+  const withWriter = CLIENT_KIND_LIST.filter((k) => k.jsonTail).map((k) => k.name);
   assert.deepEqual(withWriter.sort(), ['open', 'uprobe']);
   const e = { gadget: 'exit', time: 't', container: { id: 'a', name: 'b' }, pid: 1, tid: 1, hostPid: 2, hostTid: 2, comm: 'x', code: 0 } as unknown as TraceEvent;
   assert.equal(eventJson(e), JSON.stringify(e));

@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { structMembers, structSize, withObjectBtf } from '../../src/bpf/btf';
-import { SYSCALLS_KEY_LAYOUT, SYSCALLS_NAME_LAYOUT } from '../../src/gadgets/syscalls/decode';
-import { EXEC_LAYOUT, decodeExec } from '../../src/gadgets/exec/decode';
-import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/gadgets/decode';
-import { gadgets } from '../../src/gadgets';
+import { SYSCALLS_KEY_LAYOUT, SYSCALLS_NAME_LAYOUT } from '../../src/kinds/syscalls/decode';
+import { EXEC_LAYOUT, decodeExec } from '../../src/kinds/exec/decode';
+import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/kinds/shared/decode';
+import { ROOT_KINDS } from '../../src/kinds/root-registry';
 import { BPF_DIR } from '../support/paths';
 
 const EXEC_OBJ = path.join(BPF_DIR, 'exec.bpf.o');
@@ -20,7 +20,7 @@ test('exec decoder offsets match struct exec_event in exec.bpf.o', () => {
     assert.deepEqual(
       Object.fromEntries(members.map((m) => [m.name, m.offset])),
       EXEC_LAYOUT.fields,
-      'field offsets differ: update src/gadgets/exec/decode.ts to match bpf/exec.h',
+      'field offsets differ: update src/kinds/exec/decode.ts to match bpf/exec.h',
     );
     const size = (name: string) => members.find((m) => m.name === name)!.size;
     assert.equal(structMembers(btf, 'ct_hdr').find((m) => m.name === 'comm')!.size, 16);
@@ -40,14 +40,14 @@ test('exec decoder offsets match struct exec_event in exec.bpf.o', () => {
   });
 });
 
-for (const g of Object.values(gadgets)) {
+for (const g of Object.values(ROOT_KINDS)) {
   test(`${g.name} decoder offsets match struct ${g.layout.struct} in ${g.object}`, () => {
     withObjectBtf(path.join(BPF_DIR, g.object), (btf) => {
       const members = structMembers(btf, g.layout.struct);
-      assert.deepEqual(Object.fromEntries(members.map((m) => [m.name, m.offset])), g.layout.fields, `update src/gadgets/${g.name}/decode.ts to match bpf/${g.name}.h`);
+      assert.deepEqual(Object.fromEntries(members.map((m) => [m.name, m.offset])), g.layout.fields, `update src/kinds/${g.name}/decode.ts to match bpf/${g.name}.h`);
       // The C constants a decoder bounds by (string and array lengths, the struct's size).
       for (const [field, size] of Object.entries(g.layout.sizes ?? {})) {
-        assert.equal(members.find((m) => m.name === field)?.size, size, `${g.layout.struct}.${field} is not ${size} bytes: update src/gadgets/${g.name}/decode.ts`);
+        assert.equal(members.find((m) => m.name === field)?.size, size, `${g.layout.struct}.${field} is not ${size} bytes: update src/kinds/${g.name}/decode.ts`);
       }
       if (g.layout.size !== undefined) assert.equal(structSize(btf, g.layout.struct), g.layout.size, `sizeof(struct ${g.layout.struct})`);
       if ('hdr' in g.layout.fields) {

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { RingView, RING_RECORD } from '../../src/bpf/ringbuf';
 import { filterRecords, forEachRecord } from '../../src/protocol/records';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
-import { KINDS } from '../../src/gadgets/kinds';
-import { WallClock, type DecodeContext } from '../../src/gadgets/decode';
+import { CLIENT_KIND_LIST } from '../../src/kinds/client-registry';
+import { ROOT_KINDS } from '../../src/kinds/root-registry';
+import { WallClock, type DecodeContext } from '../../src/kinds/shared/decode';
 import { BPF_DIR } from '../support/paths';
 
 const PAGE = 4096;
@@ -95,10 +96,11 @@ test('a client stops at a record that does not fit its batch: a batch is never t
   assert.equal(forEachRecord(Buffer.alloc(5), () => assert.fail('no header fits')), 0);
 });
 
-for (const kind of KINDS.filter((k) => k.helper.source.ring)) {
-  test(`${kind.spec.name}: a record laid out by ${kind.helper.object}'s BTF decodes its common header`, () => {
-    withObjectBtf(path.join(BPF_DIR, kind.helper.object), (btf) => {
-      const members = structMembers(btf, kind.helper.layout.struct);
+for (const kind of CLIENT_KIND_LIST.filter((k) => k.decode)) {
+  const { object, layout } = ROOT_KINDS[kind.name];
+  test(`${kind.name}: a record laid out by ${object}'s BTF decodes its common header`, () => {
+    withObjectBtf(path.join(BPF_DIR, object), (btf) => {
+      const members = structMembers(btf, layout.struct);
       const at = Object.fromEntries(members.map((m) => [m.name, m.offset]));
       const size = members.reduce((end, m) => Math.max(end, m.offset + m.size), 0);
       const hdr = 'hdr' in at ? at.hdr : 0;
@@ -115,12 +117,12 @@ for (const kind of KINDS.filter((k) => k.helper.source.ring)) {
       rec.writeUInt32LE(4026532000, idsAt + ids.pidns);
       rec.write('worker\0', base + hdr + h.comm, 'latin1');
       const ctx: DecodeContext = { container: { id: 'c1', name: 'web' }, clock: new WallClock(), uprobe: { path: '/lib/libc.so.6', function: 'malloc' } };
-      const e = kind.helper.source.ring!(new DataView(rec.buffer, rec.byteOffset, rec.length), rec, base, size, ctx) as unknown as Record<string, unknown>;
-      assert.equal(e.gadget, kind.spec.name);
+      const e = kind.decode!(new DataView(rec.buffer, rec.byteOffset, rec.length), rec, base, size, ctx) as unknown as Record<string, unknown>;
+      assert.equal(e.gadget, kind.name);
       assert.deepEqual([e.pid, e.tid, e.hostPid, e.hostTid, e.comm], [7, 8, 3107, 3108, 'worker']);
       assert.deepEqual(e.container, { id: 'c1', name: 'web' });
       assert.match(String(e.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
-      assert.equal(typeof kind.spec.text(e as never), 'string', 'its text renders');
+      assert.equal(typeof kind.text(e as never), 'string', 'its text renders');
     });
   });
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { details, execCommand, failed, quoteArgs } from '../../src/gadgets/text';
+import { execCommand, quoteArgs } from '../../src/kinds/shared/text';
+import { details, failed } from '../../src/kinds/client-registry';
 import type { ExecEvent } from '../../src/protocol';
 
 const base: ExecEvent = {

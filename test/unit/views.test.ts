@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KIND_BY_NAME } from '../../src/gadgets/kinds';
-import type { ExecEvent, ExitEvent, OpenEvent, ProctreeEvent, SyscallsEvent, TcpEvent, TraceEvent, TraceStartParams, UprobeEvent } from '../../src/protocol';
+import { CLIENT_KIND_BY_NAME } from '../../src/kinds/client-registry';
+import type { ExecEvent, ExitEvent, KindName, OpenEvent, ProctreeEvent, SyscallsEvent, TcpEvent, TraceEvent, TraceStartParams, UprobeEvent } from '../../src/protocol';
 import type { Panel, TablePanel, TreePanel } from '../../src/webview/panels';
 import { perfettoTrace, summaryCsv, eventMicros, jsonLines } from '../../src/ext/model/export';
 import { cliCommand } from '../../src/cli/command-line';
 import { request } from '../../src/cli/commands/trace';
-import { decodeSyscallsEntry, SYSCALLS_VALUE_SIZE } from '../../src/gadgets/syscalls/decode';
+import { decodeSyscallsEntry, SYSCALLS_VALUE_SIZE } from '../../src/kinds/syscalls/decode';
 
 const base = (pid: number, hostPid: number, comm: string, ns = 0) => ({
   time: `2026-11-22T06:00:0${Math.min(9, ns)}.123456789Z`,
@@ -22,7 +22,7 @@ const base = (pid: number, hostPid: number, comm: string, ns = 0) => ({
   hostTid: hostPid,
   comm,
 });
-const summary = (kind: string) => KIND_BY_NAME[kind].spec.summary!();
+const summary = (kind: KindName) => CLIENT_KIND_BY_NAME[kind].summary!();
 const table = (panels: Panel[]) => panels.find((p): p is TablePanel => p.type === 'table')!;
 
 test('process tree: the child under its parent, command lines, exit codes and signals; exited processes marked', () => {
@@ -33,7 +33,7 @@ test('process tree: the child under its parent, command lines, exit codes and si
   ];
   s.add(execs);
   const exits: ExitEvent[] = [{ ...base(7, 5007, 'worker'), gadget: 'exit', exitCode: null, signal: 'SIGKILL', coreDumped: false, lifetimeMs: 1500, thread: false, ppid: 1, hostPpid: 5001 }];
-  KIND_BY_NAME.exit.spec.summary!(); // exit builds the same tree
+  CLIENT_KIND_BY_NAME.exit.summary!(); // exit builds the same tree
   s.add(exits as never);
   const tree = s.panels().find((p): p is TreePanel => p.type === 'tree')!;
   const child = tree.nodes.find((n) => n.pid === 7)!;
@@ -170,7 +170,7 @@ test('syscalls per-CPU copies: counts and histograms summed, the largest maximum
 });
 
 test('latency percentiles from log2 buckets never exceed the largest latency seen (a bucket bound is not a value)', async () => {
-  const { Log2Histogram } = await import('../../src/gadgets/rates');
+  const { Log2Histogram } = await import('../../src/kinds/shared/rates');
   const h = new Log2Histogram();
   h.merge([[262144, 10], [524288, 1]]); // ≤ 256 µs ×10, ≤ 512 µs ×1, the largest 384 µs
   assert.equal(h.quantile(0.99, 384_000), 384_000);

@@ -1,7 +1,7 @@
 /** `container-trace list`: containers of every runtime (and, with --helper, those only root reads). */
 import { createRuntimes, listAll, type ContainerInfo } from '../../runtime';
 import { MAX_LISTED_CONTAINERS, RuntimesList } from '../../protocol';
-import { visible } from '../../gadgets/text';
+import { visible } from '../../kinds/shared/text';
 import { table } from '../format';
 import { startElevatedHelper } from '../backend';
 import { elevationFlag, fail, parse } from '../args';

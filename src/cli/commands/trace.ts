@@ -1,10 +1,10 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
 import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
-import { visible } from '../../gadgets/text';
+import { visible } from '../../kinds/shared/text';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
-import { KIND_OPTIONS, REQUIRED_OPTIONS, optionFlags } from '../../gadgets/options';
+import { KIND_OPTIONS, REQUIRED_OPTIONS, optionFlags } from '../../kinds/options';
 
 const FLAGS = {
   container: { type: 'string', short: 'c' },
@@ -58,7 +58,7 @@ export async function trace(argv: string[]): Promise<void> {
 export function request(argv: string[]): TraceRequest {
   const { values, positionals } = parse(argv, {
     ...FLAGS,
-    // every kind's own flags, from its options (../../gadgets/options)
+    // every kind's own flags, from its options (../../kinds/options)
     ...Object.fromEntries(optionFlags().map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }])),
   });
   const kind = positionals[0];

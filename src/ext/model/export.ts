@@ -6,8 +6,7 @@
  * syscall rates as counters), and the summary table as CSV. No VS Code here.
  */
 import type { TraceEvent } from '../../protocol';
-import { details } from '../../gadgets/text';
-import { eventJson } from '../../gadgets/json';
+import { details, eventJson } from '../../kinds/client-registry';
 import { tableCsv, type Panel } from '../../webview/panels';
 
 export type ExportFormat = 'jsonl' | 'perfetto' | 'csv';

@@ -7,7 +7,7 @@
 import type { EndReason, TraceEvent, TraceStartParams, TraceStartResult } from '../../protocol';
 import { SessionOutput, type LineChannel } from './output';
 import { outputLine } from '../format';
-import { KIND_BY_NAME } from '../../gadgets/kinds';
+import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
 import type { Summary } from '../../webview/panels';
 import { describeSelector } from '../../runtime/match';
 
@@ -66,7 +66,7 @@ export class TraceSessionModel {
   }
 
   private newSummary(): Summary<TraceEvent> | undefined {
-    return KIND_BY_NAME[this.params.gadget]?.spec.summary?.() as Summary<TraceEvent> | undefined;
+    return CLIENT_KIND_BY_NAME[this.params.gadget]?.summary?.() as Summary<TraceEvent> | undefined;
   }
 
   /** Batches as they arrive (the live view listens); dispose() of the result stops it. */

@@ -10,7 +10,7 @@ import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
 import { clock, details, failed, visible, where } from '../format';
 import { settings } from '../settings';
-import { KIND_BY_NAME } from '../../gadgets/kinds';
+import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
 import { jsonLines, perfettoTrace, summaryCsv, type ExportFormat } from '../model/export';
 
 const POST_MS = 100;
@@ -103,7 +103,7 @@ export class LivePanel implements vscode.Disposable {
     // Under a flood only what can be shown becomes a row: failures, then the newest; the rest is counted.
     const cap = Math.min(settings().maxRows, MAX_ROWS_PER_POST);
     const spare = Math.max(0, cap - this.queue.length);
-    const isFailed = KIND_BY_NAME[this.session.params.gadget]?.spec.failed as ((e: TraceEvent) => boolean) | undefined;
+    const isFailed = CLIENT_KIND_BY_NAME[this.session.params.gadget]?.failed;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       if (i < events.length - spare && !isFailed?.(e)) {

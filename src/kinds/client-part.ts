@@ -1,0 +1,77 @@
+/**
+ * A kind's client part (src/kinds/<kind>/client.ts): everything about it
+ * that runs unprivileged — its words and options, the decoder of its ring
+ * records and their JSON writer, how an event reads (text, failure,
+ * columns) and its live summary. The extension, the CLI and the helper's
+ * request checks read it; it imports nothing of the root side.
+ */
+import type { Summary } from '../webview/panels';
+import type { KindEvent, KindName, TraceEvent, TraceOptions } from '../protocol';
+import type { DecodeContext } from './shared/decode';
+
+/** One ring record (`len` bytes at `at`, indexed from the batch's start) into its event. */
+export type Decoder<E extends TraceEvent = TraceEvent> = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => E;
+
+/**
+ * A record straight to its JSON line (as eventJson writes the decoded
+ * event), ASCII only, when it can; undefined and the caller decodes.
+ */
+export type RecordJsonWriter = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => string | undefined;
+
+export interface OptionSpec {
+  /** Field of TraceOptions. */
+  key: keyof TraceOptions;
+  /** CLI flag, without the dashes. */
+  flag: string;
+  /** CLI value placeholder; absent for a boolean flag. */
+  arg?: string;
+  help: string;
+  /** Why a request's value is wrong, or undefined. */
+  check(v: unknown): string | undefined;
+  /** A CLI flag's text to the request value (booleans: true); throws a message on bad input. */
+  fromFlag(text: string | true): unknown;
+  /** The request value as the flag's text, where it is not the value itself (e.g. milliseconds given in seconds). */
+  toFlag?(v: unknown): string;
+  /** How the extension asks for it when a kind needs it: a file the process maps (or typed), or typed text. */
+  ask?: 'mapped-file' | 'text';
+}
+
+export interface ClientKind<E extends TraceEvent = TraceEvent> {
+  name: E['gadget'];
+  /** In a few words (CLI help, pickers). */
+  what: string;
+  /** A codicon. */
+  icon: string;
+  options?: OptionSpec[];
+  /** Options it cannot run without, and the error that says so. */
+  required?: { keys: (keyof TraceOptions)[]; why: string };
+  /** Extra entries the kind picker offers (e.g. open, failed only). */
+  presets?: { label: string; options: TraceOptions }[];
+  /** Runs on one container only (no selectors). */
+  oneContainer?: boolean;
+  /** Ring-buffer kinds: their records decoded (kinds read from maps get decoded reports from the helper). */
+  decode?: Decoder<E>;
+  /** Floods written as JSON lines: a record to its line without the decoded object (src/kinds/record-decoder.ts). */
+  recordJson?: RecordJsonWriter;
+  /** The kind-specific part of an event, one line. */
+  text(e: E): string;
+  /**
+   * The kind's own fields as JSON, after the common ones (comma first), exactly
+   * as JSON.stringify writes them: JSON lines for floods (./client-registry).
+   */
+  jsonTail?(e: E): string;
+  /** The live view's Summary tab: tables, a tree, charts built from every event (raw events are in its Events tab). */
+  summary?(): Summary<E>;
+  /** Whether the event reports a failure (shown in red). */
+  failed?(e: E): boolean;
+  /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */
+  columns?: { head: [string, number][]; values(e: E): (string | number)[]; rest: string; restValue(e: E): string };
+}
+
+/** A client part, typed by its event (keeps its text() and decoder honest). */
+export function defineClientKind<E extends TraceEvent>(kind: ClientKind<E>): ClientKind<E> {
+  return kind;
+}
+
+/** Every kind's client part, by name: the compiler checks each name is there with its own event. */
+export type ClientKinds = { [K in KindName]: ClientKind<KindEvent<K>> };

@@ -1,0 +1,84 @@
+/**
+ * A trace's record batches (src/protocol/records.ts) decoded into events or
+ * written as JSON lines, unprivileged, with the kind's decoder.
+ */
+import type { KindName, PidnsMember, RecordsInfo, TraceEvent } from '../protocol';
+import { forEachRecord } from '../protocol/records';
+import { WallClock, type DecodeContext } from './shared/decode';
+import type { Decoder, RecordJsonWriter } from './client-part';
+import { CLIENT_KIND_BY_NAME, eventJson } from './client-registry';
+
+const JSON_CHUNK = 1 << 20;
+
+/** What a client needs to decode a trace's records: its kind and the start result's `records`. */
+export interface RecordContext extends RecordsInfo {
+  kind: KindName;
+}
+
+/** Containers remembered per selector trace (they keep naming events still in flight after leaving). */
+const MAX_LABELS = 4096;
+
+/**
+ * Decodes one trace's record batches into events, with the kind's decoder
+ * and a clock of this process (same kernel, same CLOCK_MONOTONIC).
+ */
+export class RecordDecoder {
+  private readonly decode: Decoder;
+  private readonly recordJson: RecordJsonWriter | undefined;
+  private readonly ctx: DecodeContext;
+
+  constructor(rc: RecordContext) {
+    const kind = CLIENT_KIND_BY_NAME[rc.kind];
+    if (!kind?.decode) throw new Error(`${rc.kind} has no ring buffer records`);
+    this.decode = kind.decode;
+    this.recordJson = kind.recordJson;
+    this.ctx = {
+      container: rc.container,
+      byPidns: rc.members ? new Map() : undefined,
+      clock: new WallClock(),
+      uprobe: rc.uprobe,
+    };
+    if (rc.members) this.members(rc.members);
+  }
+
+  /** Selector traces: containers that joined (labels of those that left stay, bounded). */
+  members(joined: PidnsMember[]): void {
+    const map = this.ctx.byPidns;
+    if (!map) return;
+    for (const m of joined) {
+      if (map.size >= MAX_LABELS && !map.has(m.pidns)) map.delete(map.keys().next().value as number);
+      map.set(m.pidns, m.container);
+    }
+  }
+
+  /** Every event of a batch, in order. */
+  events(batch: Buffer): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    forEachRecord(batch, (dv, bytes, at, len) => out.push(this.decode(dv, bytes, at, len, this.ctx)));
+    return out;
+  }
+
+  /**
+   * Every event of a batch as JSON lines (eventJson's text, a newline after
+   * each), written into `spare` when it is big enough (the caller hands back
+   * a buffer it no longer needs). Kinds with a record writer skip the decoded
+   * object for ASCII records.
+   */
+  jsonLines(batch: Buffer, spare?: Buffer): { lines: Buffer; buffer: Buffer; count: number } {
+    let out = spare && spare.length >= JSON_CHUNK ? spare : Buffer.allocUnsafeSlow(JSON_CHUNK);
+    let at = 0;
+    const direct = this.recordJson;
+    const count = forEachRecord(batch, (dv, bytes, rec, len) => {
+      const line = direct?.(dv, bytes, rec, len, this.ctx);
+      const text = line ?? eventJson(this.decode(dv, bytes, rec, len, this.ctx));
+      if (at + text.length * 3 + 1 > out.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + text.length * 3 + 1));
+        out.copy(bigger, 0, 0, at);
+        out = bigger;
+      }
+      at += line !== undefined ? out.write(text, at, 'latin1') : out.write(text, at, 'utf8');
+      out[at++] = 0x0a;
+    });
+    return { lines: out.subarray(0, at), buffer: out, count };
+  }
+}

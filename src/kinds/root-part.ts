@@ -1,0 +1,68 @@
+/**
+ * A kind's root part (src/kinds/<kind>/root.ts): what the helper does for
+ * it as root — the BPF object it loads and the struct its records carry,
+ * the attach types it needs and the variants it chooses from, programs the
+ * kernel may lack, its `.rodata` knobs, the file it attaches to, the report
+ * it reads from maps, and the failure test on raw records. Program and knob
+ * names are checked by the compiler against the object's generated
+ * description (src/bpf/objects.ts). Never imported by the extension.
+ */
+import type { BpfObject } from '../bpf/object';
+import type { AttachType } from '../bpf/probe';
+import type { Knobs, OptionalProgram, ProgramName, TraceObjectName } from '../bpf/skeleton';
+import type { KindEvent, KindName, TraceEvent, TraceOptions, TraceStartParams } from '../protocol';
+import type { UprobeTarget } from '../uprobe/target';
+import type { DecodeContext, Layout } from './shared/decode';
+
+/** A report read from the kind's maps each interval (kinds that aggregate in the kernel). */
+export type Collector<E extends TraceEvent = TraceEvent> = (obj: BpfObject, ctx: DecodeContext, options: { intervalMs: number; top: number }) => E[];
+
+/** What a uprobe attaches to. */
+export interface AttachSpec {
+  /** Host PID to attach to, or -1 for every process (the scope filter in BPF). */
+  pid: number;
+  uprobe?: { hostPath: string; offset: number };
+}
+
+export interface RootKind<K extends KindName, O extends TraceObjectName> {
+  name: K;
+  /** File name under dist/bpf/. */
+  object: O;
+  /** The struct its records (or map values) carry: a test checks it against the object's BTF. */
+  layout: Layout;
+  /** Attach types it cannot do without. */
+  needs: AttachType[];
+  /** Alternatives: the first whose attach type the kernel offers is used, the others' programs are not loaded. */
+  variants?: { type: AttachType; programs: ProgramName<O>[] }[];
+  /** Programs attached only where their tracepoint exists (e.g. open(2) on x86 only). */
+  optional?: OptionalProgram<O>[];
+  /** Attaches these programs itself (the others attach by their section name). */
+  attach?: { programs: ProgramName<O>[]; run: (obj: BpfObject, spec: AttachSpec) => void };
+  /**
+   * A file the kind attaches to (uprobe), found and opened before the load:
+   * from the traced process (or the container's init), its options, and
+   * whether one process is traced (the kernel then filters by its PID).
+   */
+  file?(hostPid: number, options: TraceOptions, onePid: boolean): UprobeTarget;
+  /** `.rodata` settings of its own, from the request and the container's init. */
+  knobs?(params: TraceStartParams, containerHostPid: number): Knobs<O>;
+  /** Kinds that aggregate in the kernel: their reports, read from maps (the others' records go out raw). */
+  collect?: Collector<KindEvent<K>>;
+  /**
+   * Whether a raw record reports a failure, read from its bytes without
+   * decoding: when the client falls behind, the helper sends these first and
+   * drops the others (as the kernel does when the ring buffer fills).
+   */
+  failedRecord?(dv: DataView, at: number, len: number): boolean;
+}
+
+/** A root part, typed by its name (its event) and its object (program and knob names). */
+export function defineRootKind<K extends KindName, O extends TraceObjectName>(kind: RootKind<K, O>): RootKind<K, O> {
+  return kind;
+}
+
+/** The root part of kind K, whichever object it loads. */
+export type AnyRootKind<K extends KindName = KindName> = { [O in TraceObjectName]: RootKind<K, O> }[TraceObjectName];
+
+/** Every kind's root part, by name: the compiler checks each name is there with its own event. */
+export type RootKinds = { [K in KindName]: AnyRootKind<K> };

@@ -1,0 +1,17 @@
+/** signal: signals generated and delivered. The client part (the root part: ./root). BPF: bpf/signal.bpf.c, bpf/signal.h. */
+import type { SignalEvent } from '../../protocol';
+import { defineClientKind } from '../client-part';
+import { decodeSignal } from './decode';
+
+const who = (p: number, host: number) => (p ? `${p}` : `host ${host}`);
+
+export default defineClientKind<SignalEvent>({
+  name: 'signal',
+  decode: decodeSignal,
+  what: 'signals generated (sender → target) and delivered',
+  icon: 'zap',
+  text: (e) =>
+    e.phase === 'generated'
+      ? `${e.sig} → ${who(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`
+      : `${e.sig} delivered (${e.code}): ${e.fatal ? 'fatal, the process ends' : e.result}`,
+});

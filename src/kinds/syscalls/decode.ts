@@ -1,0 +1,92 @@
+/**
+ * syscalls kind: reads and empties the in-kernel aggregate each interval
+ * and reports the busiest (process, syscall) pairs with latency summaries.
+ */
+import type { LatencySummary, SyscallsEntry, SyscallsEvent } from '../../protocol';
+import { cstring, type DecodeContext, type Layout } from '../shared/decode';
+import { SYSCALL_NAMES } from './names';
+
+export const SYSCALLS_LAYOUT = {
+  struct: 'syscalls_stats',
+  fields: { count: 0, total_ns: 8, max_ns: 16, pid: 24, errors: 28, comm: 32, hist: 48 },
+  sizes: { comm: 16, hist: 32 * 4 },
+  size: 48 + 32 * 4,
+} satisfies Layout;
+
+/** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
+export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4 }, size: 8 } satisfies Layout;
+
+/** struct syscalls_name { comm } (the names map's value). */
+export const SYSCALLS_NAME_LAYOUT = { struct: 'syscalls_name', fields: { comm: 0 }, size: 16 } satisfies Layout;
+export const SYSCALLS_NAME_SIZE = SYSCALLS_NAME_LAYOUT.size;
+
+export const SYSCALLS_KEY_SIZE = SYSCALLS_KEY_LAYOUT.size;
+export const SYSCALLS_VALUE_SIZE = SYSCALLS_LAYOUT.size;
+const HIST_SLOTS = SYSCALLS_LAYOUT.sizes.hist / 4;
+const F = SYSCALLS_LAYOUT.fields;
+
+export function syscallName(nr: number): string {
+  return SYSCALL_NAMES[nr] ?? `syscall ${nr}`;
+}
+
+/** Percentiles from a log2 histogram (slot i holds [2^i, 2^(i+1)) ns). */
+export function summarize(hist: number[], count: number, total: number, max: number): LatencySummary {
+  const pct = (q: number) => {
+    let seen = 0;
+    for (let i = 0; i < hist.length; i++) {
+      seen += hist[i];
+      if (seen >= q * count) return Math.min(2 ** (i + 1), max || 2 ** (i + 1));
+    }
+    return max;
+  };
+  const histogram: [number, number][] = [];
+  hist.forEach((n, i) => n && histogram.push([2 ** (i + 1), n]));
+  return { total, avg: count ? Math.round(total / count) : 0, max, p50: pct(0.5), p99: pct(0.99), histogram };
+}
+
+/** One (process, syscall) entry from its per-CPU copies (summed; the largest maximum; names from a CPU that saw it). */
+export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntry {
+  let count = 0;
+  let total = 0;
+  let max = 0;
+  let errors = 0;
+  let named: Buffer | undefined;
+  const hist = new Array<number>(HIST_SLOTS).fill(0);
+  for (const value of values) {
+    const n = Number(value.readBigUInt64LE(F.count));
+    if (!n) continue;
+    // Names from a copy that has them (a CPU's copy starts empty until it is named).
+    if (!named || (!named[F.comm] && value[F.comm])) named = value;
+    count += n;
+    total += Number(value.readBigUInt64LE(F.total_ns));
+    max = Math.max(max, Number(value.readBigUInt64LE(F.max_ns)));
+    errors += value.readUInt32LE(F.errors);
+    for (let i = 0; i < HIST_SLOTS; i++) hist[i] += value.readUInt32LE(F.hist + 4 * i);
+  }
+  return {
+    pid: named ? named.readUInt32LE(F.pid) : 0,
+    hostPid: key.readUInt32LE(0),
+    comm: named ? cstring(named, F.comm, SYSCALLS_LAYOUT.sizes.comm) : '',
+    syscall: syscallName(key.readUInt32LE(4)),
+    count,
+    errors,
+    latencyNs: summarize(hist, count, total, max),
+  };
+}
+
+export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top: number, ctx: DecodeContext): SyscallsEvent {
+  const sorted = entries.sort((a, b) => b.count - a.count || b.latencyNs.total - a.latencyNs.total);
+  return {
+    gadget: 'syscalls',
+    time: ctx.clock.format(process.hrtime.bigint()),
+    container: ctx.container,
+    pid: 0,
+    tid: 0,
+    hostPid: 0,
+    hostTid: 0,
+    comm: '',
+    interval: intervalMs,
+    totalCalls: entries.reduce((n, e) => n + e.count, 0),
+    top: sorted.slice(0, top),
+  };
+}

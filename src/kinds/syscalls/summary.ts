@@ -1,0 +1,86 @@
+/**
+ * syscalls: a top table updated in place (process × syscall: calls/s in the
+ * last report, calls, errors, p50, p99, max since the start), each row with
+ * its latency histogram, and calls per second over the trace's lifetime.
+ */
+import type { SyscallsEvent } from '../../protocol';
+import type { Panel, Summary } from '../../webview/panels';
+import { Log2Histogram } from '../shared/rates';
+
+const MAX_ROWS = 1000;
+
+interface Row {
+  pid: number;
+  hostPid: number;
+  comm: string;
+  syscall: string;
+  calls: number;
+  perSec: number;
+  errors: number;
+  max: number;
+  hist: Log2Histogram;
+}
+
+export class SyscallsTop implements Summary<SyscallsEvent> {
+  private readonly rows = new Map<string, Row>();
+  /** host PID → its latest name (an exec renames every row of the process, not only those reported since). */
+  private readonly names = new Map<number, string>();
+  private readonly points: [number, number][] = [];
+  private readonly started = Date.now();
+
+  add(events: readonly SyscallsEvent[]): void {
+    for (const e of events) {
+      this.points.push([(Date.now() - this.started) / 1000, Math.round((e.totalCalls * 1000) / Math.max(1, e.interval))]);
+      if (this.points.length > 3600) this.points.shift();
+      for (const r of this.rows.values()) r.perSec = 0;
+      for (const t of e.top) {
+        const key = `${t.hostPid}/${t.syscall}`;
+        let r = this.rows.get(key);
+        if (!r) {
+          if (this.rows.size >= MAX_ROWS) continue;
+          this.rows.set(key, (r = { pid: t.pid, hostPid: t.hostPid, comm: t.comm, syscall: t.syscall, calls: 0, perSec: 0, errors: 0, max: 0, hist: new Log2Histogram() }));
+        }
+        r.calls += t.count;
+        r.perSec = Math.round((t.count * 1000) / Math.max(1, e.interval));
+        r.errors += t.errors;
+        r.max = Math.max(r.max, t.latencyNs.max);
+        r.comm = t.comm;
+        if (t.comm) this.names.set(t.hostPid, t.comm);
+        r.hist.merge(t.latencyNs.histogram);
+      }
+    }
+  }
+
+  panels(): Panel[] {
+    const rows = [...this.rows.entries()]
+      .sort((a, b) => b[1].perSec - a[1].perSec || b[1].calls - a[1].calls)
+      .map(([key, r]) => ({
+        key,
+        cells: [r.pid || null, this.names.get(r.hostPid) ?? r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max],
+        failed: r.errors > 0,
+        hostPid: r.hostPid,
+        hist: r.hist.buckets(),
+      }));
+    return [
+      {
+        type: 'table',
+        id: 'top',
+        title: 'Syscalls by process (select a row for its latency histogram)',
+        columns: [
+          { label: 'PID', pid: true },
+          { label: 'Comm' },
+          { label: 'Syscall' },
+          { label: 'Calls/s', num: 'rate' },
+          { label: 'Calls', num: 'count' },
+          { label: 'Errors', num: 'count' },
+          { label: 'p50 ≤', num: 'ns' },
+          { label: 'p99 ≤', num: 'ns' },
+          { label: 'Max', num: 'ns' },
+        ],
+        rows,
+        sortBy: 3,
+      },
+      { type: 'chart', id: 'rate', title: 'Syscalls per second, all processes', unit: 'calls/s', points: [...this.points] },
+    ];
+  }
+}
