@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* bind gadget: bind(2) with its result. The address is read from the
+/* bind kind: bind(2) with its result. The address is read from the
  * caller's memory at entry, the socket's type and protocol from its file. */
 #include "common.h"
 #include "bind.h"

@@ -1,4 +1,4 @@
-/* bind gadget: a process binds a socket to an address (a server starting to
+/* bind kind: a process binds a socket to an address (a server starting to
  * listen, a UDP service), successfully or not (EADDRINUSE, EACCES). */
 #ifndef CT_BIND_H
 #define CT_BIND_H

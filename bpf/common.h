@@ -1,4 +1,4 @@
-/* Shared by every gadget: the scope filter (container PID namespace, process,
+/* Shared by every kind: the scope filter (container PID namespace, process,
  * descendants, thread), PIDs at the container's namespace level, drop counters.
  * Knobs are `const volatile` and set by user space before load. */
 #ifndef CT_COMMON_H
@@ -39,7 +39,7 @@ const volatile bool targ_multi = false;
  * decoder against it) when no map or global uses it otherwise. */
 #define CT_BTF_TYPE(name) const struct name *const ct_btf_##name __attribute__((unused)) = 0
 
-/* Ring buffer shared by a gadget's programs. User space sizes it before load
+/* Ring buffer shared by a kind's programs. User space sizes it before load
  * and reads it by polling the mmap'ed pages, so producers never wake it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

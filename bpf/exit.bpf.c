@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* exit gadget: sched_process_exit, per thread, with the exit status and how
+/* exit kind: sched_process_exit, per thread, with the exit status and how
  * long the task lived. The whole-process exit has group_dead set. */
 #include "common.h"
 #include "exit.h"

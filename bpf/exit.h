@@ -1,4 +1,4 @@
-/* exit gadget: one event per thread or process exit. */
+/* exit kind: one event per thread or process exit. */
 #ifndef CT_EXIT_H
 #define CT_EXIT_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* open gadget: entry keeps path, flags and mode (user memory is valid then);
+/* open kind: entry keeps path, flags and mode (user memory is valid then);
  * exit adds the fd or errno and submits. When the ring buffer is more than
  * three quarters full, successful opens give way so that failed ones (the
  * ones people look for) still fit. An event carries its path's own bytes

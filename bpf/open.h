@@ -1,4 +1,4 @@
-/* open gadget: open/openat/openat2 with their result. */
+/* open kind: open/openat/openat2 with their result. */
 #ifndef CT_OPEN_H
 #define CT_OPEN_H
 

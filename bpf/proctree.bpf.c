@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* proctree gadget: a raw tracepoint for fork (it gives the child task, so
+/* proctree kind: a raw tracepoint for fork (it gives the child task, so
  * the child's container-level PID is read in the kernel), tracepoints for
  * exec (the path the kernel opened) and exit (the whole process only). */
 #include "common.h"

@@ -1,4 +1,4 @@
-/* proctree gadget: fork, exec and exit of processes, to draw who started whom. */
+/* proctree kind: fork, exec and exit of processes, to draw who started whom. */
 #ifndef CT_PROCTREE_H
 #define CT_PROCTREE_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* signal gadget: raw tracepoints give the target task itself, so its PID at
+/* signal kind: raw tracepoints give the target task itself, so its PID at
  * the container's level is read in the kernel even when the sender is
  * outside the container (docker kill) or the target is about to die. */
 #include "common.h"

@@ -1,4 +1,4 @@
-/* signal gadget: signals generated (sender → target) and delivered. */
+/* signal kind: signals generated (sender → target) and delivered. */
 #ifndef CT_SIGNAL_H
 #define CT_SIGNAL_H
 

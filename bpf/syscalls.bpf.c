@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* syscalls gadget: raw sys_enter/sys_exit (every syscall, one program each),
+/* syscalls kind: raw sys_enter/sys_exit (every syscall, one program each),
  * filtered by scope at entry (the start kept in task storage); exit updates
  * the aggregate in place. No event per syscall ever reaches user space. */
 #include "common.h"

@@ -1,4 +1,4 @@
-/* syscalls gadget: per process and syscall, counts and a latency histogram
+/* syscalls kind: per process and syscall, counts and a latency histogram
  * aggregated in the kernel; user space reads and empties the map each
  * interval. */
 #ifndef CT_SYSCALLS_H

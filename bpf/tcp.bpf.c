@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tcp gadget: sock:inet_sock_set_state (a tracepoint: works without kprobes).
+/* tcp kind: sock:inet_sock_set_state (a tracepoint: works without kprobes).
  * State changes also happen in softirq context, where the current task is
  * unrelated; so a socket is kept in scope by its network namespace (the
  * container's own) or by its owner, recorded when an in-scope task touched

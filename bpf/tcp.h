@@ -1,4 +1,4 @@
-/* tcp gadget: TCP state changes of the container's sockets. */
+/* tcp kind: TCP state changes of the container's sockets. */
 #ifndef CT_TCP_H
 #define CT_TCP_H
 

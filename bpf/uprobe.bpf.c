@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* uprobe gadget: user space attaches these two programs to the function's
+/* uprobe kind: user space attaches these two programs to the function's
  * file offset in the container's copy of the binary. Uprobes are keyed by
  * inode, so they fire in every process mapping that file (other containers
  * sharing the image layer too): the scope filter below keeps ours. */

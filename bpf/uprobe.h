@@ -1,4 +1,4 @@
-/* uprobe gadget: calls of one function in a binary or library inside the
+/* uprobe kind: calls of one function in a binary or library inside the
  * container: arguments at entry, result and latency at return. */
 #ifndef CT_UPROBE_H
 #define CT_UPROBE_H

@@ -261,13 +261,13 @@ async function runFileTool(name, t, op, made, rate) {
 }
 
 /** The helper with its JSON-RPC client (decoding as the extension does). */
-async function runHelper(op, gadget, made, rate) {
+async function runHelper(op, kind, made, rate) {
   const h = await startHelper();
-  const tr = await h.trace(gadget);
+  const tr = await h.trace(kind);
   const { ops, cpu, rss } = await loadWith(h.child.pid, op, made, rate);
   const ended = await tr.stop();
   await h.close();
-  const received = gadget === 'open' ? tr.generated() : tr.events();
+  const received = kind === 'open' ? tr.generated() : tr.events();
   return {
     tool: 'container-trace (helper → JSON-RPC client)',
     targetRate: rate || 'max',

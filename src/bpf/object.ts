@@ -98,7 +98,7 @@ export class BpfObject {
   /**
    * Attach every loaded program by its section name (but `except`), all or
    * nothing. Programs on one tracepoint run in attach order, so the follow
-   * set's bookkeeping (ct_follow_*) goes last: a gadget's own exit program
+   * set's bookkeeping (ct_follow_*) goes last: a kind's own exit program
    * must see a process as followed before it is forgotten.
    */
   attachAll(except: string[] = []): void {

@@ -13,8 +13,8 @@ const COMMON: [string, number][] = [
 const CONTAINER: [string, number] = ['CONTAINER', 24];
 
 /** `many`: a selector trace, whose lines start with the event's container (pod/name). */
-export function header(gadget: KindName, many = false): string {
-  const own = CLIENT_KIND_BY_NAME[gadget].columns;
+export function header(kind: KindName, many = false): string {
+  const own = CLIENT_KIND_BY_NAME[kind].columns;
   return row([...(many ? [CONTAINER] : []), TIME, ...(own?.head ?? COMMON)], own?.rest ?? 'DETAILS');
 }
 

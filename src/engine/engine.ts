@@ -129,7 +129,7 @@ export class TraceEngine {
           held?.release();
         });
       } catch (err) {
-        this.requireNeeds(trace.gadget);
+        this.requireNeeds(trace.kind);
         throw err;
       } finally {
         trace.uprobe?.pinned.close();
@@ -164,7 +164,7 @@ export class TraceEngine {
         };
       }
       const what = trace.target ? `${trace.target.tid !== undefined ? 'thread' : 'process'} ${trace.target.tid ?? trace.target.pid} (${trace.target.comm})` : 'all processes';
-      this.log('info', `trace ${id.slice(0, 8)}: ${trace.gadget} in ${trace.container.name}, ${what}${trace.follow ? ' and descendants' : ''}`);
+      this.log('info', `trace ${id.slice(0, 8)}: ${trace.kind} in ${trace.container.name}, ${what}${trace.follow ? ' and descendants' : ''}`);
       this.log('debug', `trace ${id.slice(0, 8)}: ready in ${phases.summary()}`);
       return {
         sessionId: id,

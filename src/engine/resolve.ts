@@ -18,7 +18,7 @@ import { namespaceInode, namespaceInode as pidNamespaceOf } from '../proc/ns';
 import type { UprobeTarget } from '../uprobe/target';
 
 export interface ResolvedTrace {
-  gadget: KindName;
+  kind: KindName;
   container: ContainerInfo;
   pidns: number;
   /** Level of the container's PID namespace from the root namespace. */
@@ -113,7 +113,7 @@ export async function resolveTrace(
   knobs.targ_follow = follow;
   Object.assign(knobs, ROOT_KINDS[params.gadget].knobs?.(params, container.hostPid) ?? {});
   return {
-    gadget: params.gadget,
+    kind: params.gadget,
     container,
     pidns: scan.pidns,
     level: scan.absoluteLevel,
@@ -139,7 +139,7 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
   const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_pidns_ino: namespaceInode('self', 'pid') ?? 0, targ_follow: false };
   Object.assign(knobs, ROOT_KINDS[params.gadget].knobs?.(params, 0) ?? {});
   return {
-    gadget: params.gadget,
+    kind: params.gadget,
     container,
     pidns: 0,
     level: 0,

@@ -41,8 +41,8 @@ export class TraceSession {
     limits: SessionLimits,
     private readonly onEnd: (id: string) => void,
   ) {
-    const kind = ROOT_KINDS[trace.gadget];
-    this.ringBytes = ringBytes(trace.gadget, trace.bufferBytes);
+    const kind = ROOT_KINDS[trace.kind];
+    this.ringBytes = ringBytes(trace.kind, trace.bufferBytes);
     this.ctx = {
       container: containerLabel(trace.container),
       byPidns: trace.selector ? new Map() : undefined,
@@ -85,7 +85,7 @@ export class TraceSession {
 
   /** How a receiver decodes this trace's records (ring-buffer kinds). */
   recordsInfo(): RecordsInfo | undefined {
-    if (ROOT_KINDS[this.trace.gadget].collect) return undefined;
+    if (ROOT_KINDS[this.trace.kind].collect) return undefined;
     return {
       container: this.ctx.container,
       members: this.trace.selector ? this.matched.map((m) => ({ pidns: m.pidns, container: m.label })) : undefined,
@@ -110,7 +110,7 @@ export class TraceSession {
 
   /** Reports read from maps (syscalls), delivered like ring buffer events. */
   private collect(): void {
-    const collect = ROOT_KINDS[this.trace.gadget].collect;
+    const collect = ROOT_KINDS[this.trace.kind].collect;
     if (!collect) return;
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less

@@ -17,19 +17,19 @@ export function ringBytes(kind: KindName, bufferBytes: number): number {
 }
 
 export function loadTraceObject(trace: ResolvedTrace): BpfObject {
-  const kind = ROOT_KINDS[trace.gadget];
+  const kind = ROOT_KINDS[trace.kind];
   // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
   const skip = [...(trace.skipPrograms ?? []), ...(kind.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program)];
   return BpfObject.load(path.join(bpfObjectDir(), kind.object), {
     rodata: trace.knobs,
-    maxEntries: { events: ringBytes(trace.gadget, trace.bufferBytes) },
+    maxEntries: { events: ringBytes(trace.kind, trace.bufferBytes) },
     skip,
   });
 }
 
 /** Attach the loaded programs: the kind's own attach first (uprobes), the others by their section names. */
 export function attachTraceObject(obj: BpfObject, trace: ResolvedTrace): void {
-  const kind = ROOT_KINDS[trace.gadget];
+  const kind = ROOT_KINDS[trace.kind];
   if (kind.attach) {
     // The kernel filters by PID where one process is traced; otherwise
     // every process mapping the file fires and the BPF scope filter decides.

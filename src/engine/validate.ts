@@ -111,15 +111,15 @@ export function validateSelector(raw: unknown): ContainerSelector {
   return out;
 }
 
-function validateOptions(gadget: KindName, raw: unknown): TraceOptions {
+function validateOptions(kind: KindName, raw: unknown): TraceOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('options must be an object');
-  const checks = Object.fromEntries((KIND_OPTIONS[gadget] ?? []).map((o) => [o.key, o.check]));
+  const checks = Object.fromEntries((KIND_OPTIONS[kind] ?? []).map((o) => [o.key, o.check]));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     const check = checks[k];
     if (!check) {
       const known = Object.keys(checks);
-      throw new InvalidParamsError(`${gadget} takes no option "${k}"${known.length ? `; its options: ${known.join(', ')}` : ''}`);
+      throw new InvalidParamsError(`${kind} takes no option "${k}"${known.length ? `; its options: ${known.join(', ')}` : ''}`);
     }
     const problem = check(v);
     if (problem) throw new InvalidParamsError(problem);

@@ -1,6 +1,6 @@
 /**
  * What a live view's Summary tab shows, built in the extension host by the
- * kind's summary (src/gadgets/<kind>/summary.ts) from every event, and drawn
+ * kind's summary (src/kinds/<kind>/summary.ts) from every event, and drawn
  * by the webview: tables updated in place, a process tree, charts. Plain
  * data, typed on both sides.
  */
