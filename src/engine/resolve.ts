@@ -12,6 +12,7 @@ import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
 import type { ContainerLabel, ContainerSelector, KindName, TraceStartParams, TraceTarget } from '../protocol';
 import type { Knob } from '../bpf/object';
+import type { CommonKnobs } from '../bpf/skeleton';
 import { ROOT_KINDS } from '../kinds/root-registry';
 import { kernelDev } from './system';
 import { namespaceInode, namespaceInode as pidNamespaceOf } from '../proc/ns';
@@ -92,7 +93,7 @@ export async function resolveTrace(
   const table = new PidTable(container, scan);
   const scope = params.scope ?? {};
   let target: TraceTarget | undefined;
-  const knobs: Record<string, Knob> = {
+  const knobs: CommonKnobs = {
     targ_pidns_dev: kernelDev(fs.statSync(`/proc/${container.hostPid}/ns/pid`).dev),
     targ_pidns_ino: scan.pidns,
     targ_level: scan.level, // from the helper's own level (the BPF side knows that one)
@@ -136,7 +137,7 @@ async function resolveSelector(runtimes: ContainerRuntime[], params: TraceStartP
   const members = await matchSelector(runtimes, selector);
   const container: ContainerInfo = { runtime: 'docker', id: 'selector', name: describeSelector(selector), image: '', state: 'running', hostPid: 0, labels: {}, created: 0 };
   const hostLevel = new ProcFs().ownLevel();
-  const knobs: Record<string, Knob> = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_pidns_ino: namespaceInode('self', 'pid') ?? 0, targ_follow: false };
+  const knobs: CommonKnobs = { targ_multi: true, targ_level: 0, targ_pidns_ino: 0, host_pidns_ino: namespaceInode('self', 'pid') ?? 0, targ_follow: false };
   Object.assign(knobs, ROOT_KINDS[params.gadget].knobs?.(params, 0) ?? {});
   return {
     kind: params.gadget,

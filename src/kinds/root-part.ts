@@ -3,19 +3,30 @@
  * it as root — the BPF object it loads and the struct its records carry,
  * the attach types it needs and the variants it chooses from, programs the
  * kernel may lack, its `.rodata` knobs, the file it attaches to, the report
- * it reads from maps, and the failure test on raw records. Program and knob
- * names are checked by the compiler against the object's generated
- * description (src/bpf/objects.ts). Never imported by the extension.
+ * it reads from maps, and the failure test on raw records. Its program,
+ * tracepoint, knob and map names are checked by the compiler against the
+ * object's generated description (src/bpf/objects.ts). Never imported by
+ * the extension.
  */
-import type { BpfObject } from '../bpf/object';
 import type { AttachType } from '../bpf/probe';
-import type { Knobs, OptionalProgram, ProgramName, TraceObjectName } from '../bpf/skeleton';
+import type { Knobs, MapName, OptionalProgram, ProgramName, TraceObjectName } from '../bpf/skeleton';
 import type { KindEvent, KindName, TraceEvent, TraceOptions, TraceStartParams } from '../protocol';
 import type { UprobeTarget } from '../uprobe/target';
 import type { DecodeContext, Layout } from './shared/decode';
 
+/** The maps of a loaded object a collector drains, by the names the object has (BpfObject). */
+export interface MapReader<M extends string = string> {
+  drainHash(name: M, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[];
+  drainPercpuHash(name: M, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[];
+}
+
+/** The programs of a loaded object a kind attaches itself, by the names the object has (BpfObject). */
+export interface ProgramAttacher<P extends string = string> {
+  attachUprobe(program: P, retprobe: boolean, pid: number, file: string, offset: number): void;
+}
+
 /** A report read from the kind's maps each interval (kinds that aggregate in the kernel). */
-export type Collector<E extends TraceEvent = TraceEvent> = (obj: BpfObject, ctx: DecodeContext, options: { intervalMs: number; top: number }) => E[];
+export type Collector<E extends TraceEvent = TraceEvent, M extends string = string> = (maps: MapReader<M>, ctx: DecodeContext, options: { intervalMs: number; top: number }) => E[];
 
 /** What a uprobe attaches to. */
 export interface AttachSpec {
@@ -37,7 +48,7 @@ export interface RootKind<K extends KindName, O extends TraceObjectName> {
   /** Programs attached only where their tracepoint exists (e.g. open(2) on x86 only). */
   optional?: OptionalProgram<O>[];
   /** Attaches these programs itself (the others attach by their section name). */
-  attach?: { programs: ProgramName<O>[]; run: (obj: BpfObject, spec: AttachSpec) => void };
+  attach?: { programs: ProgramName<O>[]; run: (obj: ProgramAttacher<ProgramName<O>>, spec: AttachSpec) => void };
   /**
    * A file the kind attaches to (uprobe), found and opened before the load:
    * from the traced process (or the container's init), its options, and
@@ -47,7 +58,7 @@ export interface RootKind<K extends KindName, O extends TraceObjectName> {
   /** `.rodata` settings of its own, from the request and the container's init. */
   knobs?(params: TraceStartParams, containerHostPid: number): Knobs<O>;
   /** Kinds that aggregate in the kernel: their reports, read from maps (the others' records go out raw). */
-  collect?: Collector<KindEvent<K>>;
+  collect?: Collector<KindEvent<K>, MapName<O>>;
   /**
    * Whether a raw record reports a failure, read from its bytes without
    * decoding: when the client falls behind, the helper sends these first and
