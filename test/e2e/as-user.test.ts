@@ -72,6 +72,9 @@ test('as a user whose sudo needs a password, the password box starts the helper 
     await live.locator('#tab-events').click({ timeout: DEADLINE }); // exec opens on its process tree
     await live.locator('.row', { hasText: 'user-marker' }).first().waitFor({ timeout: DEADLINE });
     await page.screenshot({ path: path.join(REPO, 'test-artifacts', 'as-user-password.png') });
+  } catch (err) {
+    await page.screenshot({ path: path.join(REPO, 'test-artifacts', 'as-user-failure.png') }).catch(() => undefined);
+    throw err;
   } finally {
     await page.close();
     await pwServer.stop();

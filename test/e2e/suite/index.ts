@@ -31,6 +31,16 @@ function ourPrograms(): number[] {
   return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls_|uprobe_|proctree_|probe_|ct_follow_)/.test(p.name ?? '')).map((p) => p.id);
 }
 
+/** "Trace Process in Container" as a script runs it; when no session comes back, fails with why the start failed (the ended session it left). */
+async function traceProcess(services: ContainerTraceApi['services'], args: Record<string, unknown>): Promise<TraceSessionModel> {
+  const session = (await vscode.commands.executeCommand('containerTrace.traceProcess', args)) as TraceSessionModel | undefined;
+  if (!session) {
+    const failed = services.sessions.sessions.find((x) => x.failedToStart);
+    assert.fail(`the command returns the session: no session; the start failed with: ${failed?.endMessage ?? '(no failed session recorded)'}`);
+  }
+  return session;
+}
+
 export async function run(): Promise<void> {
   const lines: string[] = [];
   let failed = 0;
@@ -66,7 +76,7 @@ export async function run(): Promise<void> {
     [
       'running "Trace Process in Container" starts a session whose events arrive with both PID views',
       async () => {
-        session = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'exec' })) as TraceSessionModel;
+        session = await traceProcess(services, { container: CONTAINER, gadget: 'exec' });
         assert.ok(session, 'the command returns the session');
         assert.equal(session.state, 'running');
         assert.equal(services.sessions.running.length, 1);
@@ -91,12 +101,7 @@ export async function run(): Promise<void> {
     [
       'other kinds run through the same command, with their options (open, failed only)',
       async () => {
-        const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', {
-          container: CONTAINER,
-          gadget: 'open',
-          options: { failedOnly: true },
-          background: true,
-        })) as TraceSessionModel;
+        const s = await traceProcess(services, { container: CONTAINER, gadget: 'open', options: { failedOnly: true }, background: true });
         assert.equal(s.state, 'running');
         execFileSync('docker', ['exec', CONTAINER, 'sh', '-c', 'cat /etc/passwd >/dev/null; cat /no/such/e2e-file 2>/dev/null; true']);
         const ev = (await waitFor('the failed open', () => s.rows.find((e) => e.gadget === 'open' && e.path === '/no/such/e2e-file'))) as OpenEvent;
@@ -138,7 +143,7 @@ export async function run(): Promise<void> {
       async () => {
         const KINDS = (await import('../../../src/kinds/client-registry')).CLIENT_KIND_LIST.map((spec) => ({ spec }));
         assert.ok(KINDS.some((k) => k.spec.name === 'bind'), 'bind is registered');
-        const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'bind', background: true })) as TraceSessionModel;
+        const s = await traceProcess(services, { container: CONTAINER, gadget: 'bind', background: true });
         assert.equal(s.state, 'running');
         execFileSync('docker', ['exec', '-d', CONTAINER, 'nc', '-l', '-p', '8471']);
         const ev = (await waitFor('the bind', () => s.rows.find((e) => e.gadget === 'bind' && e.port === 8471))) as BindEvent;
@@ -165,7 +170,7 @@ export async function run(): Promise<void> {
     [
       'a helper that dies ends its sessions with an error',
       async () => {
-        const s = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: 'exec', background: true })) as TraceSessionModel;
+        const s = await traceProcess(services, { container: CONTAINER, gadget: 'exec', background: true });
         assert.equal(s.state, 'running');
         process.kill(services.helper.pid!, 'SIGKILL');
         await waitFor('the session to end', () => s.state === 'ended');

@@ -21,7 +21,7 @@ export async function run(): Promise<void> {
       gadget: 'exec',
       background: true,
     })) as TraceSessionModel;
-    assert.ok(session, 'the trace started');
+    assert.ok(session, `the trace started (it failed with: ${api.services.sessions.sessions.find((x) => x.failedToStart)?.endMessage ?? 'no failed session recorded'})`);
     assert.equal(session.state, 'running');
     assert.equal(api.services.helper.info?.uid, 0, 'the helper runs as root');
     const until = Date.now() + 60_000;
