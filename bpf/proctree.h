@@ -16,6 +16,7 @@ struct proctree_event {
 	__u32 ppid;              /* parent in the container, 0 if outside */
 	__u32 host_ppid;
 	__u32 exit_code;         /* exit: raw wait status */
+	__u64 lifetime_ns;       /* exit: since the process started (its first thread) */
 	char filename[PROCTREE_FILENAME_LEN]; /* exec: the program */
 };
 

@@ -195,6 +195,8 @@ export interface ProctreeEvent extends EventBase {
   /** exit */
   exitCode?: number | null;
   signal?: string | null;
+  /** exit: how long the process lived (the kernel's start time of its first thread). */
+  lifetimeMs?: number;
 }
 
 export interface BindEvent extends EventBase {

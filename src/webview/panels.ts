@@ -52,6 +52,8 @@ export interface TreePanel {
   title: string;
   nodes: TreeNode[];
   more?: number;
+  /** False when the kind does not see exits (exec): a node not ended may have exited all the same. */
+  exitsSeen?: boolean;
 }
 
 export interface ChartPanel {

@@ -154,7 +154,7 @@ describe('workload kinds (integration)', { skip }, () => {
 
   test('proctree: fork, exec and exit of the target and its descendants', async () => {
     docker('exec', C, 'rm', '-f', '/tmp/go-pt');
-    docker('exec', '-d', C, 'sh', '-c', 'while [ ! -e /tmp/go-pt ]; do sleep 0.05; done; /bin/sh -c "exit 4"; exec sleep 61.5');
+    docker('exec', '-d', C, 'sh', '-c', 'while [ ! -e /tmp/go-pt ]; do sleep 0.05; done; /bin/sh -c "sleep 1.2; exit 4"; exec sleep 61.5');
     const p = await waitFor('the waiting shell', () => ps(C).find((x) => x.cmdline.join(' ').includes('go-pt')));
     const evs = await traceWhile(
       ['proctree', '--container', C, '--pid', String(p.pid), '--follow'],
@@ -169,6 +169,8 @@ describe('workload kinds (integration)', { skip }, () => {
     const exec = evs.find((x) => x.kind === 'exec' && x.pid === child)!;
     assert.equal(exec.filename, '/bin/sh');
     assert.equal(exit4.ppid, p.pid);
+    // Its lifetime is the kernel's (it slept 1.2 s), not when the view first saw it.
+    assert.ok((exit4.lifetimeMs as number) >= 1200 && (exit4.lifetimeMs as number) < 30_000, `lifetime ${exit4.lifetimeMs} ms`);
   });
 
   test('exit inside a nested PID namespace carries the container-level PID', async () => {

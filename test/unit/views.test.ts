@@ -177,3 +177,26 @@ test('latency percentiles from log2 buckets never exceed the largest latency see
   assert.equal(h.quantile(0.5, 384_000), 262144);
   assert.equal(h.quantile(0.99), 524288, 'without a known maximum: the bucket bound');
 });
+
+test('process tree facts: the kernel lifetime of a proctree exit, busybox applets by argv[0], parents it never saw start, exits it cannot see', () => {
+  const p = summary('proctree');
+  // exec and exit in one batch: the lifetime is the kernel's (5 s), not the time between the two rows.
+  p.add([
+    { ...base(9, 5009, 'sleep'), gadget: 'proctree', kind: 'exec', ppid: 1, hostPpid: 5001, filename: '/bin/sleep' },
+    { ...base(9, 5009, 'sleep'), gadget: 'proctree', kind: 'exit', ppid: 1, hostPpid: 5001, exitCode: 0, signal: null, lifetimeMs: 5003 },
+  ] as ProctreeEvent[]);
+  const ptree = p.panels()[0] as TreePanel;
+  assert.match(ptree.nodes.find((n) => n.pid === 9)!.detail, /exit 0 after 5\.0 s/);
+  assert.match(ptree.nodes.find((n) => n.pid === 1)!.detail, /started before the trace/, 'proctree sees forks: an unseen parent predates the trace');
+
+  const e = summary('exec');
+  e.add([{ ...base(12, 5012, 'exe'), gadget: 'exec', ppid: 11, hostPpid: 5011, uid: 0, gid: 0, filename: '/proc/self/exe', args: ['wget', '-q', 'http://127.0.0.1/'], argsTruncated: false, ret: 0 }] as ExecEvent[]);
+  const etree = e.panels()[0] as TreePanel;
+  const applet = etree.nodes.find((n) => n.pid === 12)!;
+  assert.equal(applet.label, 'wget', 'busybox applet named by argv[0]');
+  assert.match(applet.detail, /wget -q http:\/\/127\.0\.0\.1\/ +\(kernel: \/proc\/self\/exe, comm exe\)/);
+  const parent = etree.nodes.find((n) => n.pid === 11)!;
+  assert.doesNotMatch(parent.detail, /before the trace/, 'exec cannot know: a subshell forked during the trace looks the same');
+  assert.match(parent.detail, /not seen starting \(exec does not see forks\)/);
+  assert.match(summaryCsv(e.panels())!, /\r\n12,5012,11,wget,.*,not traced\r\n/, 'exec sees no exits: the CSV does not claim "no"');
+});

@@ -78,7 +78,7 @@ export function summaryCsv(panels: Panel[]): string | undefined {
         title: p.title,
         sortBy: -1,
         columns: [{ label: 'PID' }, { label: 'Host PID' }, { label: 'Parent PID' }, { label: 'Comm' }, { label: 'Command and end' }, { label: 'Exited' }],
-        rows: p.nodes.map((n) => ({ key: n.key, cells: [n.pid, n.hostPid, (n.parent && byKey.get(n.parent)?.pid) || null, n.label, n.detail, n.ended ? 'yes' : 'no'] })),
+        rows: p.nodes.map((n) => ({ key: n.key, cells: [n.pid, n.hostPid, (n.parent && byKey.get(n.parent)?.pid) || null, n.label, n.detail, n.ended ? 'yes' : p.exitsSeen === false ? 'not traced' : 'no'] })),
       });
     }
   }

@@ -9,7 +9,7 @@ export default defineClientKind<ProctreeEvent>({
   decode: decodeProctree,
   what: 'fork, exec and exit: who started whom',
   icon: 'type-hierarchy',
-  summary: () => new ProcessTree(),
+  summary: () => new ProcessTree(true, true),
   text: (e) => {
     if (e.kind === 'fork') return `fork → child ${e.childPid || 'host ' + e.childHostPid}`;
     if (e.kind === 'exec') return `exec ${e.filename}`;

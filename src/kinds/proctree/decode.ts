@@ -4,7 +4,7 @@ import { cstring, readHeader, waitStatus, type DecodeContext, type Layout } from
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
-  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, filename: 88 },
+  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, lifetime_ns: 88, filename: 96 },
   sizes: { filename: 256 },
 } satisfies Layout;
 
@@ -29,6 +29,7 @@ export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: num
     const { exitCode, signal } = waitStatus(dv.getUint32(at + F.exit_code, true));
     e.exitCode = exitCode;
     e.signal = signal;
+    e.lifetimeMs = Number(dv.getBigUint64(at + F.lifetime_ns, true)) / 1e6;
   }
   return e;
 }

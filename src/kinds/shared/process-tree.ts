@@ -22,12 +22,21 @@ interface Proc {
 
 type TreeEvent = ProctreeEvent | ExecEvent | ExitEvent;
 
+/** An exec of the caller's own binary again (busybox applets, re-exec'ing runtimes). */
+const selfExec = (filename: string) => filename === '/proc/self/exe' || /^\/proc\/\d+\/exe$/.test(filename);
+
 export class ProcessTree implements Summary<TreeEvent> {
   private readonly procs = new Map<number, Proc>();
   private dropped = 0;
 
-  /** `seesExits`: the kind reports exits (proctree, exit), so a process without one is running. */
-  constructor(private readonly seesExits = true) {}
+  /**
+   * `seesExits`: the kind reports exits (proctree, exit), so a process without one is running.
+   * `seesForks`: it reports forks (proctree), so a parent it never saw start started before the trace.
+   */
+  constructor(
+    private readonly seesExits = true,
+    private readonly seesForks = false,
+  ) {}
 
   add(events: readonly TreeEvent[]): void {
     const now = Date.now();
@@ -36,8 +45,12 @@ export class ProcessTree implements Summary<TreeEvent> {
       const p = this.proc(e.hostPid, e.pid, e.comm, now);
       if (e.hostPpid) {
         p.parent = e.hostPpid;
-        // A parent in the container that started before the trace: shown, so its children hang under it.
-        if (e.ppid && !this.procs.has(e.hostPpid)) this.procs.set(e.hostPpid, { pid: e.ppid, hostPid: e.hostPpid, comm: `pid ${e.ppid}`, command: 'started before the trace', startedAt: now });
+        // A parent in the container this trace did not see start: shown, so its children hang under it.
+        // Only a kind that sees forks knows it started before the trace (exec and exit see a subshell forked during it first here).
+        if (e.ppid && !this.procs.has(e.hostPpid)) {
+          const command = this.seesForks ? 'started before the trace' : `not seen starting (${e.gadget} does not see forks)`;
+          this.procs.set(e.hostPpid, { pid: e.ppid, hostPid: e.hostPpid, comm: `pid ${e.ppid}`, command, startedAt: now });
+        }
       }
       switch (e.gadget) {
         case 'proctree':
@@ -48,12 +61,13 @@ export class ProcessTree implements Summary<TreeEvent> {
             p.command = e.filename;
             p.comm = e.comm;
           } else if (e.kind === 'exit') {
-            this.ended(p, e.exitCode ?? null, e.signal ?? null, now - p.startedAt);
+            this.ended(p, e.exitCode ?? null, e.signal ?? null, e.lifetimeMs ?? now - p.startedAt);
           }
           break;
         case 'exec':
-          p.comm = e.comm;
-          p.command = e.args.length ? e.args.join(' ') + (e.argsTruncated ? ' …' : '') : e.filename;
+          // busybox runs its applets as /proc/self/exe (comm "exe"): the program is argv[0]'s applet; the kernel's view stays in the detail.
+          p.comm = selfExec(e.filename) && e.args[0] ? e.args[0].split('/').pop()! : e.comm;
+          p.command = (e.args.length ? e.args.join(' ') + (e.argsTruncated ? ' …' : '') : e.filename) + (selfExec(e.filename) ? `  (kernel: ${e.filename}, comm ${e.comm})` : '');
           if (e.ret < 0) {
             p.failed = true;
             p.command = `${e.filename} (exec failed: ${e.error ?? e.ret})`;
@@ -109,6 +123,6 @@ export class ProcessTree implements Summary<TreeEvent> {
         failed: p.failed,
       });
     }
-    return [{ type: 'tree', id: 'tree', title: 'Processes', nodes, more: this.dropped || undefined }];
+    return [{ type: 'tree', id: 'tree', title: 'Processes', nodes, more: this.dropped || undefined, exitsSeen: this.seesExits }];
   }
 }
