@@ -251,9 +251,38 @@ static __always_inline bool ct_task_in_scope(struct task_struct *t, struct ct_id
 	return true;
 }
 
+/* Bit 63 of an event's ts_ns (CLOCK_MONOTONIC never reaches it): the task
+ * ran the container runtime's code, not the container's own. */
+#define CT_TS_RUNTIME (1ULL << 63)
+
+/* Whether a task runs the container runtime's code rather than the
+ * container's: its executable is not a file of its own mount namespace.
+ * runc's and crun's init (docker exec, the entrypoint's start) run from the
+ * host's binary or a memfd copy of it, inside the container's namespaces,
+ * until they exec the container's program; every process of the container
+ * runs a file of the container. (A process of the container that made a
+ * mount namespace of its own and never exec'd since reads as one too.) */
+static __always_inline bool ct_task_is_runtime(struct task_struct *t)
+{
+	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+	if (!exe)
+		return false; /* a kernel thread */
+	struct vfsmount *vm = BPF_CORE_READ(exe, f_path.mnt);
+	struct mount *m = (struct mount *)((void *)vm - bpf_core_field_offset(struct mount, mnt));
+	return BPF_CORE_READ(m, mnt_ns) != BPF_CORE_READ(t, nsproxy, mnt_ns);
+}
+
+/* Mark an event (its struct ct_hdr first) as the runtime's when its task is. */
+static __always_inline void ct_mark_runtime(void *e)
+{
+	if (ct_task_is_runtime((struct task_struct *)bpf_get_current_task()))
+		((struct ct_hdr *)e)->ts_ns |= CT_TS_RUNTIME;
+}
+
 /* Submit a fixed-size event, counting a full ring buffer as a drop. */
 static __always_inline void ct_submit(void *e, __u64 size)
 {
+	ct_mark_runtime(e);
 	if (bpf_ringbuf_output(&events, e, size, BPF_RB_NO_WAKEUP))
 		ct_count(CT_STAT_RB_FULL);
 }

@@ -111,6 +111,7 @@ static __always_inline int on_exit(long ret)
 	__u32 size = e->args_size;
 	if (size > EXEC_ARGS_LEN)
 		size = EXEC_ARGS_LEN;
+	ct_mark_runtime(e);
 	if (bpf_ringbuf_output(&events, e, offsetof(struct exec_event, args) + size, BPF_RB_NO_WAKEUP))
 		ct_count(CT_STAT_RB_FULL);
 	bpf_map_delete_elem(&pending, &tid);

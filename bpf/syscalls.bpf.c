@@ -16,6 +16,7 @@ struct start {
 	__u32 host_pid; /* tgid in the helper's numbering (the aggregate's key) */
 	__u32 pid;      /* tgid in the container */
 	__u32 in_scope; /* decided at the task's first syscall (a task keeps its PID namespace) */
+	__u32 runtime;  /* the runtime's code (ct_task_is_runtime): decided then, and again at exec */
 };
 
 struct {
@@ -72,6 +73,7 @@ static __always_inline int on_enter(long id)
 		if (!s)
 			return 0;
 		s->in_scope = in;
+		s->runtime = in && ct_task_is_runtime(task);
 		s->host_pid = ids.host_pid;
 		s->pid = ids.pid;
 	}
@@ -90,7 +92,7 @@ static __always_inline int on_exit(long ret)
 		return 0;
 	__u64 lat = bpf_ktime_get_ns() - s->ts;
 	s->ts = 0;
-	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr };
+	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr, .runtime = s->runtime };
 
 	struct syscalls_stats *v = bpf_map_lookup_elem(&syscalls, &key);
 	if (!v) {
@@ -135,6 +137,7 @@ int syscalls_exec(void *ctx)
 		if (!s->in_scope)
 			return 0;
 		host_pid = s->host_pid;
+		s->runtime = ct_task_is_runtime(task); /* it runs the program it exec'd now */
 	} else {
 		if (!ct_in_scope(task, &ids))
 			return 0;

@@ -11,6 +11,7 @@
 struct syscalls_key {
 	__u32 host_pid; /* tgid on the host */
 	__u32 nr;       /* syscall number */
+	__u32 runtime;  /* made by the container runtime's code (its init before the exec) */
 };
 
 struct syscalls_stats {

@@ -23,5 +23,7 @@ export function line(e: TraceEvent, many = false): string {
   const heads = own?.head ?? COMMON;
   const values = own ? own.values(e) : [e.pid, e.tid, e.hostPid, e.comm];
   const lead: [string | number, number][] = many ? [[e.container.pod ? `${e.container.pod}/${e.container.name}` : e.container.name, CONTAINER[1]]] : [];
-  return row([...lead, [e.time.slice(11, 23), TIME[1]], ...values.map((v, i): [string | number, number] => [v, heads[i][1]])], own ? own.restValue(e) : details(e));
+  const rest = own ? own.restValue(e) : details(e);
+  // The container runtime's own task (its init before it exec'd the container's program).
+  return row([...lead, [e.time.slice(11, 23), TIME[1]], ...values.map((v, i): [string | number, number] => [v, heads[i][1]])], e.runtime ? `${rest}  [runtime]` : rest);
 }

@@ -42,6 +42,11 @@ export interface EventBase {
   hostPid: number;
   hostTid: number;
   comm: string;
+  /**
+   * The container runtime's own task (runc's or crun's init before it exec'd the container's
+   * program: its executable is not a file of its mount namespace). Absent otherwise.
+   */
+  runtime?: true;
 }
 
 export interface ExecEvent extends EventBase {
@@ -152,6 +157,8 @@ export interface SyscallsEntry {
   hostPid: number;
   comm: string;
   syscall: string;
+  /** Calls the container runtime's code made (its init before it exec'd the program); absent otherwise. */
+  runtime?: true;
   count: number;
   errors: number;
   latencyNs: LatencySummary;

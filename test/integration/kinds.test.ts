@@ -79,6 +79,17 @@ describe('trace kinds (integration)', { skip }, () => {
     assert.equal(typeof created.fd, 'number');
   });
 
+  test('open: the runtime\'s own tasks (runc init before its exec) are marked runtime, the container\'s program is not', async () => {
+    const evs = await traced('open', [], () => docker('exec', C, 'cat', '/etc/hostname'), (e) => e.some((x) => x.comm === 'cat' && x.path === '/etc/hostname'));
+    const runtime = evs.filter((x) => x.runtime === true);
+    assert.ok(runtime.length > 0, `docker exec's init opened files before its exec: ${JSON.stringify(evs.slice(0, 5))}`);
+    // The kernel's view: those tasks ran the runtime's binary (runc names its init runc:[N:…]).
+    assert.ok(runtime.every((x) => /^(runc|crun|conmon)/.test(x.comm as string)), JSON.stringify(runtime.map((x) => x.comm)));
+    const cat = evs.find((x) => x.comm === 'cat' && x.path === '/etc/hostname')!;
+    assert.equal(cat.runtime, undefined, 'the container\'s own program');
+    assert.ok(!evs.some((x) => x.runtime === true && x.comm === 'cat'));
+  });
+
   test('open --failed: only failures', async () => {
     const evs = await traced(
       'open',

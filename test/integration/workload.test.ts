@@ -134,13 +134,17 @@ describe('workload kinds (integration)', { skip }, () => {
     await t.ready;
     // The shell's own calls (open, dup2, write, close for each echo) come before the exec, in the same interval.
     docker('exec', '-d', C, 'sh', '-c', 'i=0; while [ $i -lt 50 ]; do i=$((i+1)); echo x >/dev/null; done; exec /bin/ct-target getppid 3000');
-    type Row = { hostPid: number; comm: string; syscall: string; count: number };
+    type Row = { hostPid: number; comm: string; syscall: string; count: number; runtime?: true };
     const rows = () => (t.events as { top: Row[] }[]).flatMap((r) => r.top);
     const target = await waitFor('the program\'s 3000 getppid calls', () => rows().find((x) => x.syscall === 'getppid' && x.count >= 3000), 20_000);
     await t.stop();
-    const mine = rows().filter((x) => x.hostPid === target.hostPid);
+    // The runtime's calls (runc's init before its exec into the shell) are rows of their own, named as the runtime.
+    const mine = rows().filter((x) => x.hostPid === target.hostPid && !x.runtime);
+    const runtime = rows().filter((x) => x.hostPid === target.hostPid && x.runtime);
     assert.ok(mine.some((x) => ['dup2', 'openat', 'fcntl'].includes(x.syscall)), `the shell's calls before the exec are counted: ${JSON.stringify(mine)}`);
     assert.deepEqual([...new Set(mine.map((x) => x.comm))], ['ct-target'], JSON.stringify(mine));
+    assert.ok(runtime.length > 0 && runtime.every((x) => /^runc|^crun/.test(x.comm)), JSON.stringify(runtime));
+    assert.ok(!runtime.some((x) => x.syscall === 'getppid'), 'the program\'s own calls are not the runtime\'s');
   });
 
   test('a kind whose attach type the kernel lacks says why', () => {

@@ -93,6 +93,7 @@ test('a record laid out by BTF offsets decodes to the right event', () => {
       uid: 101,
       gid: 102,
       comm: 'sh',
+      runtime: undefined,
       filename: '/bin/sh',
       args: ['sh', '-c', 'echo hi'],
       argsTruncated: true,
@@ -100,6 +101,13 @@ test('a record laid out by BTF offsets decodes to the right event', () => {
       error: 'ENOENT',
     });
     assert.match(ev.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    // Bit 63 of ts_ns (CT_TS_RUNTIME) marks the runtime's task; the time is the same.
+    const clock = new WallClock();
+    const plain = decodeExec(dv, rec, base, at.args + args.length, { container: { id: 'c', name: 'web' }, clock });
+    rec.writeBigUInt64LE(123_456_789n | (1n << 63n), base + hdr.ts_ns);
+    const marked = decodeExec(dv, rec, base, at.args + args.length, { container: { id: 'c', name: 'web' }, clock });
+    assert.equal(marked.runtime, true);
+    assert.equal(marked.time, plain.time);
   });
 });
 

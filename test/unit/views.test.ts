@@ -11,7 +11,7 @@ import type { Panel, TablePanel, TreePanel } from '../../src/webview/panels';
 import { perfettoTrace, summaryCsv, eventMicros, jsonLines } from '../../src/ext/model/export';
 import { cliCommand } from '../../src/cli/command-line';
 import { request } from '../../src/cli/commands/trace';
-import { decodeSyscallsEntry, SYSCALLS_VALUE_SIZE } from '../../src/kinds/syscalls/decode';
+import { decodeSyscallsEntry, SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE } from '../../src/kinds/syscalls/decode';
 
 const base = (pid: number, hostPid: number, comm: string, ns = 0) => ({
   time: `2026-11-22T06:00:0${Math.min(9, ns)}.123456789Z`,
@@ -148,7 +148,7 @@ test('Copy as CLI: the command line parses back to the same trace (container, sc
 });
 
 test('syscalls per-CPU copies: counts and histograms summed, the largest maximum, names from a copy that has them', () => {
-  const key = Buffer.alloc(8);
+  const key = Buffer.alloc(SYSCALLS_KEY_SIZE);
   key.writeUInt32LE(5003, 0);
   key.writeUInt32LE(110, 4); // getppid
   const copy = (count: number, max: number, named: boolean) => {

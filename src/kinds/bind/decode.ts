@@ -22,7 +22,7 @@ export function decodeBind(dv: DataView, bytes: Buffer, at: number, _len: number
   const protocol = dv.getUint16(at + F.protocol, true);
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'bind', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'bind', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     fd: dv.getInt32(at + F.fd, true),
     family: FAMILIES[family] ?? `family ${family}`,
     address: inet ? ipString(bytes, at + F.addr, family === 10) : '',

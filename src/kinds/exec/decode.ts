@@ -16,7 +16,7 @@ export function decodeExec(dv: DataView, bytes: Buffer, at: number, len: number,
   const argsSize = Math.min(dv.getUint32(at + F.args_size, true), len - F.args, EXEC_LAYOUT.sizes.args);
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'exec', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'exec', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),
     uid: dv.getUint32(at + F.uid, true),

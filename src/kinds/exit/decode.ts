@@ -13,7 +13,7 @@ export function decodeExit(dv: DataView, bytes: Buffer, at: number, _len: number
   const { exitCode, signal, coreDumped } = waitStatus(dv.getUint32(at + F.exit_code, true));
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'exit', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'exit', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     exitCode,
     signal,
     coreDumped,

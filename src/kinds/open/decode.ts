@@ -77,7 +77,7 @@ export function decodeOpen(dv: DataView, bytes: Buffer, at: number, len: number,
   const withMode = (flags & 0o100) !== 0 || (flags & 0o20200000) === 0o20200000;
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'open', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'open', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     path: eflags & 2 ? '(not readable at entry)' : cstring(bytes, at + F.path, Math.max(0, Math.min(PATH_LEN, len - F.path))),
     pathTruncated: (eflags & 1) !== 0,
     flags: openFlags(flags),

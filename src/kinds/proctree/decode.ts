@@ -15,7 +15,7 @@ export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: num
   const kind = KINDS[dv.getUint32(at + F.kind, true)] ?? 'exec';
   const h = readHeader(dv, bytes, at, ctx);
   const e: ProctreeEvent = {
-    gadget: 'proctree', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'proctree', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     kind,
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),

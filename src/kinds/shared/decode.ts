@@ -74,7 +74,8 @@ export class WallClock {
 
   /** The u64 at `at` (little-endian) in `dv`, formatted as `format` does. */
   formatAt(dv: DataView, at: number): string {
-    return this.formatParts(dv.getUint32(at + 4, true), dv.getUint32(at, true));
+    // Bit 63 is a flag (CT_TS_RUNTIME), not time.
+    return this.formatParts(dv.getUint32(at + 4, true) & 0x7fffffff, dv.getUint32(at, true));
   }
 
   private formatParts(hi: number, lo: number): string {
@@ -116,9 +117,11 @@ export interface Header {
   hostPid: number;
   hostTid: number;
   comm: string;
+  /** The task ran the container runtime's code (its init before it exec'd the container's program): bit 63 of ts_ns. */
+  runtime: true | undefined;
 }
 
-const header: Header = { time: '', container: { id: '', name: '' }, pid: 0, tid: 0, hostPid: 0, hostTid: 0, comm: '' };
+const header: Header = { time: '', container: { id: '', name: '' }, pid: 0, tid: 0, hostPid: 0, hostTid: 0, comm: '', runtime: undefined };
 
 /**
  * The struct ct_hdr at `at`: the one reader of the common fields, for
@@ -136,6 +139,7 @@ export function readHeader(dv: DataView, bytes: Buffer, at: number, ctx: DecodeC
   header.hostPid = dv.getUint32(ids + IDS.host_pid, true);
   header.hostTid = dv.getUint32(ids + IDS.host_tid, true);
   header.comm = cstring(bytes, at + HDR_LAYOUT.comm, COMM_LEN);
+  header.runtime = dv.getUint32(at + HDR_LAYOUT.ts_ns + 4, true) >= 0x80000000 ? true : undefined;
   return header;
 }
 

@@ -65,8 +65,8 @@ export function plainAscii(bytes: Buffer, start: number, max: number): string | 
 }
 
 /** The common fields, in the decoders' order, without the closing brace. The kind and time are this side's own text: nothing to escape. */
-function head(kind: KindName, h: Header, label: string, comm: string): string {
-  return `{"gadget":"${kind}","time":"${h.time}","container":${label},"pid":${h.pid},"tid":${h.tid},"hostPid":${h.hostPid},"hostTid":${h.hostTid},"comm":${comm}`;
+function head(kind: KindName, h: Pick<Header, 'time' | 'pid' | 'tid' | 'hostPid' | 'hostTid'> & { runtime?: true }, label: string, comm: string): string {
+  return `{"gadget":"${kind}","time":"${h.time}","container":${label},"pid":${h.pid},"tid":${h.tid},"hostPid":${h.hostPid},"hostTid":${h.hostTid},"comm":${comm}${h.runtime ? ',"runtime":true' : ''}`;
 }
 
 /** A decoded event's common fields (see head). */

@@ -50,7 +50,7 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
   const fatal = delivered && (dv.getUint32(at + F.fatal, true) === 1 || (handler === 0n && !NOT_FATAL_BY_DEFAULT.has(sig)));
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'signal', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'signal', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     phase: delivered ? 'delivered' : 'generated',
     sig,
     targetPid: dv.getUint32(at + F.target, true),

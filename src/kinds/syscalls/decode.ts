@@ -14,7 +14,7 @@ export const SYSCALLS_LAYOUT = {
 } satisfies Layout;
 
 /** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
-export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4 }, size: 8 } satisfies Layout;
+export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4, runtime: 8 }, size: 12 } satisfies Layout;
 
 /** struct syscalls_name { comm } (the names map's value). */
 export const SYSCALLS_NAME_LAYOUT = { struct: 'syscalls_name', fields: { comm: 0 }, size: 16 } satisfies Layout;
@@ -68,6 +68,7 @@ export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntr
     hostPid: key.readUInt32LE(0),
     comm: named ? cstring(named, F.comm, SYSCALLS_LAYOUT.sizes.comm) : '',
     syscall: syscallName(key.readUInt32LE(4)),
+    runtime: key.readUInt32LE(8) ? true : undefined,
     count,
     errors,
     latencyNs: summarize(hist, count, total, max),

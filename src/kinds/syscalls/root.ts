@@ -28,7 +28,7 @@ export default defineRootKind({
       .drainPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)
       .map(({ key, values }) => decodeSyscallsEntry(key, values))
       .filter((e) => e.count > 0);
-    for (const e of entries) e.comm = latest.get(e.hostPid) ?? e.comm;
+    for (const e of entries) if (!e.runtime) e.comm = latest.get(e.hostPid) ?? e.comm;
     if (latest.size > 4096) latest.clear(); // bounded: names come back at the next exec
     return [syscallsReport(entries, intervalMs, top, ctx)];
   },

@@ -14,6 +14,8 @@ interface Row {
   hostPid: number;
   comm: string;
   syscall: string;
+  /** The runtime's calls (its init before the exec), a row of their own. */
+  runtime?: true;
   calls: number;
   perSec: number;
   errors: number;
@@ -34,18 +36,18 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
       if (this.points.length > 3600) this.points.shift();
       for (const r of this.rows.values()) r.perSec = 0;
       for (const t of e.top) {
-        const key = `${t.hostPid}/${t.syscall}`;
+        const key = `${t.hostPid}/${t.syscall}${t.runtime ? '/runtime' : ''}`;
         let r = this.rows.get(key);
         if (!r) {
           if (this.rows.size >= MAX_ROWS) continue;
-          this.rows.set(key, (r = { pid: t.pid, hostPid: t.hostPid, comm: t.comm, syscall: t.syscall, calls: 0, perSec: 0, errors: 0, max: 0, hist: new Log2Histogram() }));
+          this.rows.set(key, (r = { pid: t.pid, hostPid: t.hostPid, comm: t.comm, syscall: t.syscall, runtime: t.runtime, calls: 0, perSec: 0, errors: 0, max: 0, hist: new Log2Histogram() }));
         }
         r.calls += t.count;
         r.perSec = Math.round((t.count * 1000) / Math.max(1, e.interval));
         r.errors += t.errors;
         r.max = Math.max(r.max, t.latencyNs.max);
         r.comm = t.comm;
-        if (t.comm) this.names.set(t.hostPid, t.comm);
+        if (t.comm && !t.runtime) this.names.set(t.hostPid, t.comm);
         r.hist.merge(t.latencyNs.histogram);
       }
     }
@@ -56,7 +58,7 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
       .sort((a, b) => b[1].perSec - a[1].perSec || b[1].calls - a[1].calls)
       .map(([key, r]) => ({
         key,
-        cells: [r.pid || null, this.names.get(r.hostPid) ?? r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max],
+        cells: [r.pid || null, (!r.runtime && this.names.get(r.hostPid)) || r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max],
         failed: r.errors > 0,
         hostPid: r.hostPid,
         hist: r.hist.buckets(),

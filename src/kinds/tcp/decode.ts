@@ -26,7 +26,7 @@ export function decodeTcp(dv: DataView, bytes: Buffer, at: number, _len: number,
   const attributed = dv.getUint16(at + F.attributed, true);
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'tcp', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'tcp', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     family: v6 ? 'IPv6' : 'IPv4',
     saddr: ipString(bytes, at + F.saddr, v6),
     sport: dv.getUint16(at + F.sport, true),

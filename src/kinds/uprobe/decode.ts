@@ -21,7 +21,7 @@ export function decodeUprobe(dv: DataView, bytes: Buffer, at: number, _len: numb
   for (let i = 0; i < UPROBE_LAYOUT.sizes.args / 8; i++) args.push(int64(dv.getBigUint64(at + F.args + 8 * i, true)));
   const h = readHeader(dv, bytes, at, ctx);
   return {
-    gadget: 'uprobe', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm,
+    gadget: 'uprobe', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
     target: ctx.uprobe?.path ?? '',
     function: ctx.uprobe?.function ?? '',
     calls: Number(dv.getBigUint64(at + F.calls, true)),
