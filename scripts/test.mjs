@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Test runner: bundles test/<suite>/*.test.ts with esbuild and runs them with
 // node's test runner. Suites: unit (no root), integration (root, dockerd,
-// BPF), e2e (real VS Code). `all` builds first and runs every suite.
+// BPF), e2e (real VS Code); `lint` (eslint) and `typecheck` (tsc --noEmit)
+// are steps of their own. `all` builds everything and runs every step.
+// The BPF objects (clang, the kernel's BTF) are built only for the suites
+// that load them: lint, typecheck and unit tests need neither (unit tests
+// that read compiled objects skip, saying so, when they are missing).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -12,9 +16,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2] ?? 'all';
 // `node scripts/test.mjs integration helper bind`: only the files whose names contain one of these.
 const only = process.argv.slice(3);
-const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : which === 'lint' ? [] : [which];
+const STEPS = ['lint', 'typecheck'];
+const suites = which === 'all' ? ['unit', 'integration', 'e2e'] : STEPS.includes(which) ? [] : [which];
+const LOADS_BPF = ['integration', 'e2e'];
 
-execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+if (which === 'all' || suites.some((s) => LOADS_BPF.includes(s))) {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+} else if (suites.length) {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--no-bpf'], { stdio: 'inherit' });
+}
 
 let failed = false;
 // Lint first (every run of `npm test`): TypeScript's recommended rules, eslint.config.mjs.
@@ -23,6 +33,13 @@ if (which === 'all' || which === 'lint') {
   const lint = spawnSync(process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), 'src', 'test', 'scripts'], { stdio: 'inherit', cwd: root });
   if (lint.status !== 0) failed = true;
   else console.log('eslint: no problems');
+}
+// The types, checked (esbuild strips them without checking): tsconfig.json.
+if (which === 'all' || which === 'typecheck') {
+  console.log('\n== typecheck ==');
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root, '--noEmit'], { stdio: 'inherit', cwd: root });
+  if (tsc.status !== 0) failed = true;
+  else console.log('tsc: no type errors');
 }
 
 // Tests run in Node (and the e2e suite in VS Code's extension host).

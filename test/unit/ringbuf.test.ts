@@ -15,6 +15,7 @@ import { CLIENT_KIND_LIST } from '../../src/kinds/client-registry';
 import { ROOT_KINDS } from '../../src/kinds/root-registry';
 import { WallClock, type DecodeContext } from '../../src/kinds/shared/decode';
 import { BPF_DIR } from '../support/paths';
+import { bpfObjectsSkip } from '../support/bpf-objects';
 
 const PAGE = 4096;
 
@@ -98,7 +99,7 @@ test('a client stops at a record that does not fit its batch: a batch is never t
 
 for (const kind of CLIENT_KIND_LIST.filter((k) => k.decode)) {
   const { object, layout } = ROOT_KINDS[kind.name];
-  test(`${kind.name}: a record laid out by ${object}'s BTF decodes its common header`, () => {
+  test(`${kind.name}: a record laid out by ${object}'s BTF decodes its common header`, { skip: bpfObjectsSkip(object) }, () => {
     withObjectBtf(path.join(BPF_DIR, object), (btf) => {
       const members = structMembers(btf, layout.struct);
       const at = Object.fromEntries(members.map((m) => [m.name, m.offset]));
