@@ -50,7 +50,8 @@ test('the output writes at most maxLinesPerSecond lines, then says how many it s
 
 test('titles and scope words say what is traced', () => {
   const s = new TraceSessionModel({ gadget: 'exec', container: 'web', scope: { pid: 7, follow: true } }, () => channel(), () => ({ maxRows: 10, maxLinesPerSecond: 10 }));
-  assert.equal(s.title, 'exec · web · PID 7+');
+  assert.equal(s.title, 'web · exec', 'titled by container and kind');
+  assert.equal(s.scopeShort, 'PID 7+');
   assert.equal(s.scopeText, 'process 7 and descendants');
   s.dispose();
 });
