@@ -21,7 +21,8 @@ export function outputLine(e: TraceEvent, many = false): string {
 function rawLine(e: TraceEvent, many: boolean): string {
   const ids = e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
   const host = e.hostPid === e.hostTid ? String(e.hostPid) : `${e.hostPid}/${e.hostTid}`;
-  return `${clock(e.time)}  ${ids.padStart(7)}  host ${host.padEnd(8)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(5)} ${many ? where(e) : ''}${details(e)}`;
+  // Wide enough for a host PID/TID pair and the longest kind name: the columns stay under the header.
+  return `${clock(e.time)}  ${ids.padStart(11)}  host ${host.padEnd(13)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(8)} ${many ? where(e) : ''}${details(e)}`;
 }
 
 /** `[web-1/nginx] `: which container of a selector trace an event comes from. */
@@ -29,4 +30,7 @@ export function where(e: TraceEvent): string {
   return `[${e.container.pod ? `${e.container.pod}/` : ''}${e.container.name}] `;
 }
 
-export const OUTPUT_HEADER = `${'TIME'.padEnd(12)}  ${'PID'.padStart(7)}  ${'HOST PID'.padEnd(13)} ${'COMM'.padEnd(16)} ${'KIND'.padEnd(5)} DETAILS`;
+export const OUTPUT_HEADER = `${'TIME'.padEnd(12)}  ${'PID'.padStart(11)}  ${'HOST PID'.padEnd(18)} ${'COMM'.padEnd(16)} ${'KIND'.padEnd(8)} DETAILS`;
+
+/** An output line's PID link: time, PID[/TID] in the container, then `host <pid>[/<tid>]` (host 0: no process, no link). */
+export const EVENT_LINE = /^(\d\d:\d\d:\d\d\.\d{3}\s+\d+(?:\/\d+)?\s+)(host ([1-9]\d*))/;

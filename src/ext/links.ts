@@ -1,30 +1,53 @@
 /**
- * PIDs in a trace's output channel are links: "host 12573" on an event line
- * reveals that process in the Containers view (containerTrace.revealHostPid).
+ * PIDs in a trace's output channel reveal their process in the Containers
+ * view (containerTrace.revealHostPid): "host 12573" on an event line is a
+ * link (Ctrl+click), and its hover has a "Reveal" link. The editor computes
+ * document links once its text has been still for a second, so while events
+ * stream in, the hover (asked for when the pointer rests) is the way in.
  */
 import * as vscode from 'vscode';
+import { EVENT_LINE } from './format';
 
-/** An event line: time, PID[/TID] in the container, then `host <pid>[/<tid>]` (host 0: no process, no link). */
-export const EVENT_LINE = /^(\d\d:\d\d:\d\d\.\d{3}\s+\d+(?:\/\d+)?\s+)(host ([1-9]\d*))/;
+const COMMAND = 'containerTrace.revealHostPid';
+
+function revealUri(hostPid: number): vscode.Uri {
+  return vscode.Uri.parse(`command:${COMMAND}?${encodeURIComponent(JSON.stringify([hostPid]))}`);
+}
+
+/** The `host <pid>` of an event line: its range and PID. */
+function pidAt(doc: vscode.TextDocument, line: number): { range: vscode.Range; hostPid: number } | undefined {
+  const m = EVENT_LINE.exec(doc.lineAt(line).text);
+  return m ? { range: new vscode.Range(line, m[1].length, line, m[1].length + m[2].length), hostPid: Number(m[3]) } : undefined;
+}
+
+const ours = (doc: vscode.TextDocument) => doc.uri.path.includes('Container Trace');
 
 export function outputPidLinks(): vscode.Disposable {
-  return vscode.languages.registerDocumentLinkProvider(
-    { scheme: 'output' },
-    {
+  const selector: vscode.DocumentSelector = { scheme: 'output' };
+  return vscode.Disposable.from(
+    vscode.languages.registerDocumentLinkProvider(selector, {
       provideDocumentLinks(doc) {
-        if (!doc.uri.path.includes('Container Trace')) return [];
+        if (!ours(doc)) return [];
         const links: vscode.DocumentLink[] = [];
-        const max = Math.min(doc.lineCount, 20_000);
-        for (let i = Math.max(0, doc.lineCount - max); i < doc.lineCount; i++) {
-          const m = EVENT_LINE.exec(doc.lineAt(i).text);
-          if (!m) continue;
-          const range = new vscode.Range(i, m[1].length, i, m[1].length + m[2].length);
-          const link = new vscode.DocumentLink(range, vscode.Uri.parse(`command:containerTrace.revealHostPid?${encodeURIComponent(JSON.stringify([Number(m[3])]))}`));
-          link.tooltip = `Reveal host PID ${m[3]} in the Containers view`;
+        for (let i = Math.max(0, doc.lineCount - 20_000); i < doc.lineCount; i++) {
+          const at = pidAt(doc, i);
+          if (!at) continue;
+          const link = new vscode.DocumentLink(at.range, revealUri(at.hostPid));
+          link.tooltip = `Reveal host PID ${at.hostPid} in the Containers view`;
           links.push(link);
         }
         return links;
       },
-    },
+    }),
+    vscode.languages.registerHoverProvider(selector, {
+      provideHover(doc, position) {
+        if (!ours(doc)) return undefined;
+        const at = pidAt(doc, position.line);
+        if (!at?.range.contains(position)) return undefined;
+        const md = new vscode.MarkdownString(`[Reveal host PID ${at.hostPid} in the Containers view](${revealUri(at.hostPid).toString()})`);
+        md.isTrusted = { enabledCommands: [COMMAND] };
+        return new vscode.Hover(md, at.range);
+      },
+    }),
   );
 }

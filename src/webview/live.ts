@@ -11,7 +11,15 @@ import { renderPanels } from './summary';
 declare function acquireVsCodeApi(): { postMessage(m: FromView): void };
 const vscode = acquireVsCodeApi();
 
-const ROW_HEIGHT = 22;
+/** A row's height as the stylesheet makes it (--row: enough for the editor font), measured once. */
+const ROW_HEIGHT = (() => {
+  const probe = document.createElement('div');
+  probe.style.cssText = 'position:absolute;visibility:hidden;height:var(--row)';
+  document.body.append(probe);
+  const h = probe.offsetHeight;
+  probe.remove();
+  return h > 0 ? h : 22;
+})();
 const OVERSCAN = 10;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -131,6 +139,8 @@ function render(): void {
   scheduled = false;
   const count = shownCount();
   spacer.style.height = `${count * ROW_HEIGHT}px`;
+  // The header keeps its columns over the rows' (they have a scrollbar, it does not).
+  $('events').style.setProperty('--scrollbar', `${viewport.offsetWidth - viewport.clientWidth}px`);
   if (stick) viewport.scrollTop = viewport.scrollHeight;
   const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(count, Math.ceil((viewport.scrollTop + viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
