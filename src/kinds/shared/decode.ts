@@ -6,8 +6,8 @@
 import { constants } from 'node:os';
 import type { ContainerLabel } from '../../protocol';
 
-/** Buffer's own UTF-8 slicer (what toString('utf8', …) ends in, without its argument handling): hot in every decoder. */
-type Utf8Slicer = Buffer & { utf8Slice?(start: number, end: number): string };
+/** Buffer's own slicers (what toString(…) ends in, without its argument handling): hot in every decoder. */
+type Utf8Slicer = Buffer & { utf8Slice?(start: number, end: number): string; latin1Slice?(start: number, end: number): string };
 
 /** A NUL-terminated string inside `bytes[start, start+max)`. */
 export function cstring(bytes: Buffer, start: number, max: number): string {
@@ -117,11 +117,13 @@ export interface Header {
   hostPid: number;
   hostTid: number;
   comm: string;
+  /** comm is ASCII with nothing JSON escapes (a record writer writes it as is, as latin1). */
+  commPlain: boolean;
   /** The task ran the container runtime's code (its init before it exec'd the container's program): bit 63 of ts_ns. */
   runtime: true | undefined;
 }
 
-const header: Header = { time: '', container: { id: '', name: '' }, pid: 0, tid: 0, hostPid: 0, hostTid: 0, comm: '', runtime: undefined };
+const header: Header = { time: '', container: { id: '', name: '' }, pid: 0, tid: 0, hostPid: 0, hostTid: 0, comm: '', commPlain: true, runtime: undefined };
 
 /**
  * The struct ct_hdr at `at`: the one reader of the common fields, for
@@ -138,9 +140,25 @@ export function readHeader(dv: DataView, bytes: Buffer, at: number, ctx: DecodeC
   header.tid = dv.getUint32(ids + IDS.tid, true);
   header.hostPid = dv.getUint32(ids + IDS.host_pid, true);
   header.hostTid = dv.getUint32(ids + IDS.host_tid, true);
-  header.comm = cstring(bytes, at + HDR_LAYOUT.comm, COMM_LEN);
+  readComm(bytes, at + HDR_LAYOUT.comm);
   header.runtime = dv.getUint32(at + HDR_LAYOUT.ts_ns + 4, true) >= 0x80000000 ? true : undefined;
   return header;
+}
+
+/** comm (at most COMM_LEN bytes, NUL-terminated) into the header: its end and whether it is plain found in one pass. */
+function readComm(bytes: Buffer, start: number): void {
+  const stop = start + COMM_LEN;
+  let end = start;
+  let plain = true;
+  for (; end < stop; end++) {
+    const c = bytes[end];
+    if (c === 0) break;
+    if (c < 0x20 || c > 0x7f || c === 0x22 || c === 0x5c) plain = false;
+  }
+  const b = bytes as Utf8Slicer;
+  // ASCII reads the same as latin1 and as UTF-8; latin1 needs no decoding.
+  header.comm = plain && b.latin1Slice ? b.latin1Slice(start, end) : b.utf8Slice ? b.utf8Slice(start, end) : bytes.toString('utf8', start, end);
+  header.commPlain = plain;
 }
 
 /** A raw wait status (task->exit_code): exit code, or the signal that ended it. */

@@ -11,8 +11,6 @@ import { readHeader, type DecodeContext, type Header } from './decode';
 /** Characters JSON.stringify escapes (and surrogates, left to it entirely). */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-/** Text that is ASCII and needs no escaping: written as is, and as latin1. */
-const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
 
 /** A JSON string, as JSON.stringify writes it. */
 export const quote = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
@@ -78,5 +76,5 @@ export function eventHeadJson(e: EventBase): string {
 export function recordHeadJson(kind: KindName, dv: DataView, bytes: Buffer, at: number, ctx: DecodeContext): string | undefined {
   const h = readHeader(dv, bytes, at, ctx);
   const label = asciiLabelJson(h.container);
-  return label !== undefined && PLAIN_ASCII.test(h.comm) ? head(kind, h, label, `"${h.comm}"`) : undefined;
+  return label !== undefined && h.commPlain ? head(kind, h, label, `"${h.comm}"`) : undefined;
 }
