@@ -1,5 +1,6 @@
 /* Shared by every kind: the scope filter (container PID namespace, process,
- * descendants, thread), PIDs at the container's namespace level, drop counters.
+ * descendants, thread; a selector's namespaces, new ones held from their
+ * first task), PIDs at the container's namespace level, drop counters.
  * Knobs are `const volatile` and set by user space before load. */
 #ifndef CT_COMMON_H
 #define CT_COMMON_H
@@ -32,6 +33,9 @@ const volatile bool targ_follow = false; /* also descendants of targ_tgid */
  * (user space adds and removes them as containers come and go), not
  * targ_pidns_ino. */
 const volatile bool targ_multi = false;
+/* Selector traces: events let through per pending namespace (see
+ * ct_scope_fork) before the rest are dropped, counted in its entry. */
+const volatile __u32 targ_held_max = 4096;
 /* Deepest level a selector looks for its namespaces at (host, node, pod, ...). */
 #define CT_MAX_SCOPE_DEPTH 8
 
@@ -63,13 +67,22 @@ struct {
 	__type(value, __u8);
 } followed SEC(".maps");
 
-/* Inodes of the PID namespaces a selector trace covers (value unused). */
+/* Inodes of the PID namespaces a selector trace covers: its members (set by
+ * user space) and the namespaces made while it runs, pending until user
+ * space decides (added by ct_scope_fork). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CT_MAX_SCOPE_NS);
+	__uint(max_entries, CT_MAX_SCOPE_NS + CT_MAX_SCOPE_PENDING);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, struct ct_scope);
 } scope_ns SEC(".maps");
+
+/* New PID namespaces for user space to decide, oldest first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, CT_MAX_SCOPE_PENDING);
+	__type(value, struct ct_scope_new);
+} scope_new SEC(".maps");
 
 static __always_inline void ct_count(__u32 idx)
 {
@@ -136,18 +149,26 @@ static __always_inline __u32 ct_tgid_at(struct task_struct *t, __u32 level, __u3
 	return ct_nr_at(BPF_CORE_READ(t, group_leader, thread_pid), level, ino);
 }
 
+/* Where a task stands (ct_locate): outside, in scope, or in a namespace a
+ * selector holds pending (its events carry that namespace, and user space
+ * keeps them until it has decided whose container it is). */
+#define CT_OUT 0
+#define CT_IN 1
+#define CT_HELD 2
+
 /* The level and inode of the namespace a task is traced in: the target's,
- * or (selector) the outermost of its namespaces that is in scope_ns. */
-static __always_inline bool ct_locate(struct task_struct *t, __u32 *level, __u32 *ino)
+ * or (selector) the outermost of its namespaces that is in scope_ns, with
+ * its entry when that one is pending. */
+static __always_inline int ct_locate(struct task_struct *t, __u32 *level, __u32 *ino, struct ct_scope **held)
 {
 	if (!targ_multi) {
 		*level = host_level + targ_level;
 		*ino = targ_pidns_ino;
-		return true; /* ct_nr_at checks the namespace */
+		return CT_IN; /* ct_nr_at checks the namespace */
 	}
 	struct pid *pid = BPF_CORE_READ(t, thread_pid);
 	if (!pid)
-		return false;
+		return CT_OUT;
 	__u32 deepest = BPF_CORE_READ(pid, level);
 	for (__u32 l = 1; l <= CT_MAX_SCOPE_DEPTH; l++) {
 		if (l > deepest)
@@ -155,20 +176,27 @@ static __always_inline bool ct_locate(struct task_struct *t, __u32 *level, __u32
 		if (l <= host_level)
 			continue;
 		__u32 inum = BPF_CORE_READ(ct_upid(pid, l), ns, ns.inum);
-		if (bpf_map_lookup_elem(&scope_ns, &inum)) {
+		struct ct_scope *s = bpf_map_lookup_elem(&scope_ns, &inum);
+		if (s) {
 			*level = l;
 			*ino = inum;
-			return true;
+			if (s->state != CT_SCOPE_PENDING)
+				return CT_IN;
+			*held = s;
+			return CT_HELD;
 		}
 	}
-	return false;
+	return CT_OUT;
 }
 
-/* PIDs of any task at its container's level (0 when outside) and host level. */
-static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *ids)
+/* PIDs of any task at its container's level (0 when outside) and host
+ * level; where it stands. */
+static __always_inline int ct_task_where(struct task_struct *t, struct ct_ids *ids)
 {
 	__u32 level = 0, ino = 0;
-	if (ct_locate(t, &level, &ino)) {
+	struct ct_scope *held = NULL;
+	int where = ct_locate(t, &level, &ino, &held);
+	if (where != CT_OUT) {
 		ids->tid = ct_tid_at(t, level, ino);
 		ids->pid = ct_tgid_at(t, level, ino);
 	} else {
@@ -183,6 +211,20 @@ static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *id
 		ids->host_tid = BPF_CORE_READ(t, pid);
 		ids->host_pid = BPF_CORE_READ(t, tgid);
 	}
+	return ids->tid ? where : CT_OUT;
+}
+
+static __always_inline void ct_task_ids(struct task_struct *t, struct ct_ids *ids)
+{
+	ct_task_where(t, ids);
+}
+
+/* One more event of a pending namespace: let through while under its budget
+ * (its entry counts them all; user space reads the excess as drops). */
+static __always_inline bool ct_hold(struct ct_scope *s)
+{
+	__sync_fetch_and_add(&s->held, 1);
+	return s->held <= targ_held_max;
 }
 
 /* The current task's tgid and tid as the helper numbers them (host_level:
@@ -214,7 +256,9 @@ static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids 
 			return false;
 	}
 	__u32 level, ino;
-	if (!ct_locate(task, &level, &ino))
+	struct ct_scope *held = NULL;
+	int where = ct_locate(task, &level, &ino, &held);
+	if (where == CT_OUT || (where == CT_HELD && held && !ct_hold(held)))
 		return false;
 	ids->tid = ct_tid_at(task, level, ino);
 	if (!ids->tid)
@@ -235,11 +279,12 @@ static __always_inline void ct_fill_hdr(struct ct_hdr *h, const struct ct_ids *i
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
-/* Whether any task (not only the current one) is in the target scope. */
+/* Whether any task (not only the current one) is in the target scope. A
+ * task of a pending namespace is not: the event would carry the current
+ * task's namespace, which is not the one user space holds it by. */
 static __always_inline bool ct_task_in_scope(struct task_struct *t, struct ct_ids *ids)
 {
-	ct_task_ids(t, ids);
-	if (!ids->tid)
+	if (ct_task_where(t, ids) != CT_IN)
 		return false;
 	if (targ_tid && ids->host_tid != targ_tid)
 		return false;
@@ -332,6 +377,46 @@ int ct_follow_exit(void *ctx)
 		bpf_map_delete_elem(&followed, &tid);
 	else if (BPF_CORE_READ(task, signal, live.counter) == 0)
 		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}
+
+/* Selector traces: a PID namespace made while the trace runs is in scope
+ * from its first task on (PID 1 there, forked by the runtime before the
+ * entrypoint's exec), pending: user space hears of it through scope_new
+ * (told before the entry exists, so no event of it can precede the news),
+ * finds whose container it is, and makes it a member or drops it. Beneath
+ * a member, a namespace is that member's already. Raw tracepoint: kprobes
+ * on namespace creation are not available everywhere. */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(ct_scope_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!targ_multi)
+		return 0;
+	struct pid *pid = BPF_CORE_READ(child, thread_pid);
+	if (!pid)
+		return 0;
+	__u32 level = BPF_CORE_READ(pid, level);
+	if (level <= host_level || level > CT_MAX_SCOPE_DEPTH)
+		return 0;
+	struct upid *up = ct_upid(pid, level);
+	if (BPF_CORE_READ(up, nr) != 1)
+		return 0; /* not the first task of its namespace */
+	__u32 l = 0, ino = 0;
+	struct ct_scope *held = NULL;
+	if (ct_locate(child, &l, &ino, &held) == CT_IN)
+		return 0;
+	struct ct_scope_new n = {
+		.pidns = BPF_CORE_READ(up, ns, ns.inum),
+		.host_pid = host_level ? ct_tgid_at(child, host_level, 0) : BPF_CORE_READ(child, tgid),
+		.level = level,
+	};
+	if (bpf_map_push_elem(&scope_new, &n, 0)) {
+		ct_count(CT_STAT_UNWATCHED);
+		return 0;
+	}
+	struct ct_scope s = { .state = CT_SCOPE_PENDING };
+	if (bpf_map_update_elem(&scope_ns, &n.pidns, &s, BPF_NOEXIST))
+		ct_count(CT_STAT_UNWATCHED); /* user space still decides it, from then on */
 	return 0;
 }
 

@@ -104,6 +104,12 @@ static __always_inline int on_exit(long ret)
 	/* PIDs and comm after the exec; the parent may have changed too. */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	ct_task_ids(task, &e->hdr.ids);
+	if (targ_multi && !e->hdr.ids.tid) {
+		/* Its container left the selector's scope during the exec (or was
+		 * found not to be one it covers): not reported. */
+		bpf_map_delete_elem(&pending, &tid);
+		return 0;
+	}
 	ct_parent(task, &e->hdr.ids, &e->ppid, &e->host_ppid);
 	e->ret = ret;
 	bpf_get_current_comm(e->hdr.comm, sizeof(e->hdr.comm));

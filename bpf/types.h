@@ -6,12 +6,16 @@
 #define CT_TASK_COMM_LEN 16
 #define CT_MAX_FOLLOWED 8192
 #define CT_MAX_SCOPE_NS 1024   /* PID namespaces a selector trace can hold */
+/* PID namespaces made while a selector trace runs that it can hold pending
+ * at once (beside its members), and the queue that tells user space. */
+#define CT_MAX_SCOPE_PENDING 256
 
 /* Indexes of the per-CPU `stats` map. */
 enum ct_stat {
 	CT_STAT_RB_FULL = 0,     /* event lost: ring buffer full */
 	CT_STAT_PENDING_FULL = 1, /* event lost: in-flight map full */
 	CT_STAT_FOLLOW_FULL = 2, /* child not followed: followed map full */
+	CT_STAT_UNWATCHED = 3,   /* new PID namespace not held from its start: queue or scope map full */
 	CT_STAT_MAX = 4,
 };
 
@@ -26,9 +30,30 @@ struct ct_ids {
 	__u32 level;    /* level of that namespace */
 };
 
+/* A selector trace's PID namespace (the value of scope_ns): a member, or
+ * one made while the trace runs that user space has not decided yet. */
+enum ct_scope_state {
+	CT_SCOPE_MEMBER = 1,
+	CT_SCOPE_PENDING = 2, /* its events are let through, counted, and held by user space */
+};
+
+struct ct_scope {
+	__u32 state; /* enum ct_scope_state */
+	__u32 held;  /* pending: events let through so far (past targ_held_max: dropped) */
+};
+
+/* A new PID namespace, told to user space (scope_new): its first task (PID 1
+ * there), by its PID in the helper's numbering, and its level. */
+struct ct_scope_new {
+	__u32 pidns;
+	__u32 host_pid;
+	__u32 level;
+	__u32 pad;
+};
+
 /* Start of every event: when, who (both PID levels), comm. */
 struct ct_hdr {
-	__u64 ts_ns;           /* CLOCK_MONOTONIC */
+	__u64 ts_ns;           /* CLOCK_MONOTONIC; bit 63: the container runtime's task (CT_TS_RUNTIME) */
 	struct ct_ids ids;
 	char comm[CT_TASK_COMM_LEN];
 };

@@ -205,6 +205,27 @@ export class BpfObject {
     return lib().mapUpdate(this.mapPtr(name) as never, k, 4, Buffer.from([1]), 1, 0n) === 0;
   }
 
+  /** Set a u32 key's value (any size) in a hash map. */
+  putU32Key(name: string, key: number, value: Buffer): boolean {
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(key);
+    return lib().mapUpdate(this.mapPtr(name) as never, k, 4, value, value.length, 0n) === 0;
+  }
+
+  /** A u32 key's value of `size` bytes, or undefined when absent. */
+  lookupU32Key(name: string, key: number, size: number): Buffer | undefined {
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(key);
+    const value = Buffer.alloc(size);
+    return lib().mapLookup(this.mapPtr(name) as never, k, 4, value, size, 0n) === 0 ? value : undefined;
+  }
+
+  /** The oldest element of a queue map, taken out; undefined when it is empty. */
+  pop(name: string, size: number): Buffer | undefined {
+    const value = Buffer.alloc(size);
+    return lib().mapLookupAndDelete(this.mapPtr(name) as never, null, 0, value, size, 0n) === 0 ? value : undefined;
+  }
+
   deleteU32Key(name: string, key: number): boolean {
     const k = Buffer.alloc(4);
     k.writeUInt32LE(key);

@@ -42,6 +42,8 @@ export function cliCommand(p: TraceStartParams, o: CommandLineOptions = {}): str
   if (p.scope?.pid !== undefined) flag('pid', p.scope.pid);
   if (p.scope?.tid !== undefined) flag('tid', p.scope.tid);
   if (p.scope?.follow) flag('follow');
+  if (p.wait) flag('wait');
+  if (p.followRestarts === false) flag('no-restarts');
   if (p.bufferBytes !== undefined && p.bufferBytes !== DEFAULT_BUFFER_BYTES) flag('buffer-bytes', p.bufferBytes);
   for (const o of KIND_OPTIONS[p.gadget] ?? []) {
     const v = p.options?.[o.key];

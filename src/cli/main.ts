@@ -34,6 +34,9 @@ Usage:
                   many containers instead of --container (those started later join):
                   [--pod <pod>] [-l key=value,...] [-n <namespace>] [--names a,b] [--runtime <r>]
                   [--compose-project <p>] [--compose-service <s>]
+                  --wait (--from-start): the container need not run yet; traced from its first
+                  exec, followed when restarted (--no-restarts: the trace ends when it exits);
+                  containers a selector matches are always traced from their first exec
 ${optionsHelp('                  ')}
   container-trace check [--json]                     what this host supports, with fixes
   container-trace install-helper [--elevate <mode>]  install the helper root-owned, with a polkit action

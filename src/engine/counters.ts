@@ -2,8 +2,9 @@
  * A trace's counters: what reached the client and what the transport
  * dropped (counted by the delivery), what the kernel could not queue (the
  * per-CPU `stats` map) and, following descendants, the processes that did
- * not fit the follow map. The kernel's counts are read a last time at the
- * end, before the object (and its maps) go.
+ * not fit the follow map; selector traces, what became of the PID
+ * namespaces made while they ran (./scope-watch). The kernel's counts are
+ * read a last time at the end, before the object (and its maps) go.
  */
 import type { BpfObject } from '../bpf/object';
 import type { TraceCounters, TraceStatsParams } from '../protocol';
@@ -12,14 +13,16 @@ import type { TraceCounters, TraceStatsParams } from '../protocol';
 const STAT_RB_FULL = 0;
 const STAT_PENDING_FULL = 1;
 const STAT_FOLLOW_FULL = 2;
+const STAT_UNWATCHED = 3;
 
 interface KernelDrops {
   rbFull: bigint;
   pendingFull: bigint;
   followFull: bigint;
+  unwatched: bigint;
 }
 
-const NO_DROPS: KernelDrops = { rbFull: 0n, pendingFull: 0n, followFull: 0n };
+const NO_DROPS: KernelDrops = { rbFull: 0n, pendingFull: 0n, followFull: 0n, unwatched: 0n };
 
 let cpuCount: number | undefined;
 
@@ -30,6 +33,11 @@ export class SessionCounters {
   droppedTransport = 0;
   /** Followed processes the follow map had no room for when they were added. */
   unfollowedSeed = 0;
+  /** Selector traces: events of containers that joined from their start, lost while held. */
+  droppedHeld = 0;
+  /** Selector traces: new PID namespaces found not to be the selector's, and their events. */
+  notMatched = 0;
+  notMatchedEvents = 0;
   private final = NO_DROPS;
   private closed = false;
   private lastStatsReceived = 0;
@@ -38,6 +46,7 @@ export class SessionCounters {
   constructor(
     private readonly obj: BpfObject,
     private readonly follow: boolean,
+    private readonly selector = false,
   ) {
     cpuCount ??= Math.max(1, (require('../bpf/native') as typeof import('../bpf/native')).lib().numPossibleCpus());
   }
@@ -50,8 +59,11 @@ export class SessionCounters {
       received: this.received,
       droppedKernel,
       droppedTransport: this.droppedTransport,
-      dropped: droppedKernel + Number(kernel.pendingFull) + this.droppedTransport,
+      dropped: droppedKernel + Number(kernel.pendingFull) + this.droppedTransport + this.droppedHeld,
       ...(this.follow ? { unfollowed: Number(kernel.followFull) + this.unfollowedSeed } : {}),
+      ...(this.selector
+        ? { droppedHeld: this.droppedHeld, unwatched: Number(kernel.unwatched), notMatched: this.notMatched, notMatchedEvents: this.notMatchedEvents }
+        : {}),
     };
   }
 
@@ -80,6 +92,7 @@ export class SessionCounters {
       rbFull: this.obj.percpuSum('stats', STAT_RB_FULL, cpuCount!),
       pendingFull: this.obj.percpuSum('stats', STAT_PENDING_FULL, cpuCount!),
       followFull: this.obj.percpuSum('stats', STAT_FOLLOW_FULL, cpuCount!),
+      unwatched: this.selector ? this.obj.percpuSum('stats', STAT_UNWATCHED, cpuCount!) : 0n,
     };
   }
 }

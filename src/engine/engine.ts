@@ -158,6 +158,7 @@ export class TraceEngine {
       if (trace.selector) {
         const short = id.slice(0, 8);
         const names = (ms: { container: { name: string } }[]) => ms.map((m) => m.container.name).join(', ');
+        session.log = this.log;
         session.onMembers = (joined, left) => {
           if (joined.length) this.log('info', `trace ${short}: now also tracing ${names(joined)}`);
           if (left.length) this.log('info', `trace ${short}: ${names(left)} left`);

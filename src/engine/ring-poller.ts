@@ -13,7 +13,8 @@ export class RingPoller {
 
   constructor(
     private readonly reader: RingBufferReader,
-    private readonly delivery: Delivery,
+    /** The delivery, or what stands before it (a selector's gate). */
+    private readonly delivery: Pick<Delivery, 'records'>,
     private readonly limits: SessionLimits,
   ) {
     this.schedule(limits.pollIntervalMs);

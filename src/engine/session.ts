@@ -3,8 +3,9 @@
  * container (and maybe one process or thread), its output handed to a sink
  * — ring spans as they lie (./ring-poller; clients decode them) or reports
  * collected from maps each interval — within the client's room
- * (./delivery), its counters (./counters), selector members (./selector-members),
- * and its end: stopped, or the container or traced process gone.
+ * (./delivery), its counters (./counters), selector members (./selector-members)
+ * and the containers that join from their first task (./scope-watch), and its
+ * end: stopped, or the container or traced process gone.
  */
 import { RingBufferReader } from '../bpf/ringbuf';
 import type { BpfObject } from '../bpf/object';
@@ -17,6 +18,7 @@ import { attachTraceObject, loadTraceObject, ringBytes } from './trace-object';
 import { Delivery, type SessionLimits, type SessionSink } from './delivery';
 import { SessionCounters } from './counters';
 import { SelectorMembers } from './selector-members';
+import { ScopeWatch } from './scope-watch';
 import { RingPoller } from './ring-poller';
 
 export class TraceSession {
@@ -25,6 +27,9 @@ export class TraceSession {
   private readonly counts: SessionCounters;
   private readonly delivery: Delivery;
   private readonly members: SelectorMembers | undefined;
+  private readonly scopeWatch: ScopeWatch | undefined;
+  /** A container waited for without its restarts: the first one that joined (the trace ends when it leaves). */
+  private first: number | undefined;
   private readonly poller: RingPoller | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private ended = false;
@@ -33,6 +38,8 @@ export class TraceSession {
   readonly ringBytes: number;
   /** Told when containers join or leave a selector trace. */
   onMembers?: (joined: SelectorMember[], left: SelectorMember[]) => void;
+  /** The helper's log, for what a selector trace decided about new containers. */
+  log?: (level: 'info' | 'debug' | 'warn', message: string) => void;
 
   constructor(
     readonly id: string,
@@ -52,7 +59,7 @@ export class TraceSession {
     this.obj = loadTraceObject(trace);
     let reader: RingBufferReader | undefined;
     try {
-      this.counts = new SessionCounters(this.obj, trace.follow);
+      this.counts = new SessionCounters(this.obj, trace.follow, !!trace.selector);
       this.follow(trace.followSeed);
       this.members = trace.selector ? new SelectorMembers(this.obj, this.ctx.byPidns!) : undefined;
       if (trace.selector) this.members!.set(trace.selector.members);
@@ -65,7 +72,33 @@ export class TraceSession {
       trace.uprobe?.pinned.close(); // attached (by inode) or failed: the descriptor is done
     }
     this.delivery = new Delivery(id, sink, limits, this.counts, kind.failedRecord);
-    this.poller = reader && new RingPoller(reader, this.delivery, limits);
+    const selector = trace.selector;
+    if (selector && this.members) {
+      this.first = selector.once ? selector.members[0]?.pidns : undefined;
+      this.scopeWatch = new ScopeWatch({
+        obj: this.obj,
+        members: this.members,
+        selector: selector.fields,
+        counters: this.counts,
+        list: selector.list,
+        deliver: (span) => this.delivery.records(span),
+        joined: (m) => this.joined([m]),
+        log: (level, message) => this.log?.(level, `trace ${id.slice(0, 8)}: ${message}`),
+        maxBatchBytes: limits.maxBatchBytes,
+        pollIntervalMs: limits.pollIntervalMs,
+      });
+    }
+    const watch = this.scopeWatch;
+    // Selector traces: records of namespaces not decided yet are held back (./scope-watch).
+    const to = watch
+      ? {
+          records: (taken: { data: Buffer; count: number }) => {
+            const now = watch.records(taken);
+            if (now) this.delivery.records(now);
+          },
+        }
+      : this.delivery;
+    this.poller = reader && new RingPoller(reader, to, limits);
     this.timers.push(setInterval(() => this.sink.stats(this.counts.stats(this.id)), limits.statsIntervalMs));
     this.timers.push(setInterval(() => this.watch(), limits.watchIntervalMs));
     if (kind.collect) this.timers.push(setInterval(() => this.collect(), trace.intervalMs));
@@ -88,7 +121,8 @@ export class TraceSession {
     if (ROOT_KINDS[this.trace.kind].collect) return undefined;
     return {
       container: this.ctx.container,
-      members: this.trace.selector ? this.matched.map((m) => ({ pidns: m.pidns, container: m.label })) : undefined,
+      members: this.trace.selector ? this.matched.map((m) => ({ pidns: m.pidns, container: m.label, ids: m.ids })) : undefined,
+      ids: this.trace.ids,
       uprobe: this.ctx.uprobe,
     };
   }
@@ -103,9 +137,23 @@ export class TraceSession {
     if (this.ended || !selector || !this.members) return;
     void this.members.rematch(selector.rematch, () => !this.ended, (joined, left, added) => {
       // Before any of their records: the receiver names events by these.
-      if (added.length) this.sink.members?.(this.id, added.map((m) => ({ pidns: m.pidns, container: m.label })));
+      if (added.length) this.sink.members?.(this.id, added.map((m) => ({ pidns: m.pidns, container: m.label, ids: m.ids })));
+      // One the kernel held pending: its held records follow its label.
+      for (const m of added) this.scopeWatch?.settled(m);
       if (joined.length || left.length) this.onMembers?.(joined, left);
+      if (selector.once) {
+        this.first ??= added[0]?.pidns;
+        const gone = left.find((m) => m.pidns === this.first);
+        if (gone) this.end('container-exited', `container ${gone.container.name} exited`);
+      }
     });
+  }
+
+  /** Containers that joined from their first task: their labels out before their records. */
+  private joined(ms: SelectorMember[]): void {
+    this.sink.members?.(this.id, ms.map((m) => ({ pidns: m.pidns, container: m.label, ids: m.ids })));
+    this.first ??= this.trace.selector?.once ? ms[0]?.pidns : undefined;
+    this.onMembers?.(ms, []);
   }
 
   /** Reports read from maps (syscalls), delivered like ring buffer events. */
@@ -141,12 +189,14 @@ export class TraceSession {
       // programs made is all delivered (or counted), none lost to the stop.
       this.obj.detach();
       this.poller?.drainLast();
+      this.scopeWatch?.close();
       this.collect();
       this.counts.readFinal();
     } catch {
       /* ending anyway */
     }
     this.ended = true;
+    this.scopeWatch?.close();
     this.counts.close();
     for (const t of this.timers) clearInterval(t);
     this.poller?.stop();

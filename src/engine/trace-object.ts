@@ -11,6 +11,9 @@ import type { KindName } from '../protocol';
 import { bpfObjectDir, tracepointExists } from './system';
 import type { ResolvedTrace } from './resolve';
 
+/** The program that holds new PID namespaces pending (every object has it). */
+const SCOPE_FORK = 'ct_scope_fork';
+
 /** Ring buffer bytes a trace holds in the kernel: kinds that report from maps need almost none. */
 export function ringBytes(kind: KindName, bufferBytes: number): number {
   return ROOT_KINDS[kind].collect ? 64 << 10 : bufferBytes;
@@ -20,6 +23,8 @@ export function loadTraceObject(trace: ResolvedTrace): BpfObject {
   const kind = ROOT_KINDS[trace.kind];
   // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
   const skip = [...(trace.skipPrograms ?? []), ...(kind.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program)];
+  // New PID namespaces are watched for selector traces only (bpf/common.h ct_scope_fork).
+  if (!trace.selector) skip.push(SCOPE_FORK);
   return BpfObject.load(path.join(bpfObjectDir(), kind.object), {
     rodata: trace.knobs,
     maxEntries: { events: ringBytes(trace.kind, trace.bufferBytes) },

@@ -31,7 +31,7 @@ function keysOnly(obj: object, allowed: string[], where: string): void {
 export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'gadget' | 'bufferBytes'>> & TraceStartParams {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('trace/start: params must be an object');
   const p = raw as Record<string, unknown>;
-  keysOnly(p, ['gadget', 'container', 'selector', 'scope', 'bufferBytes', 'options'], 'trace/start');
+  keysOnly(p, ['gadget', 'container', 'selector', 'scope', 'bufferBytes', 'options', 'wait', 'followRestarts'], 'trace/start');
   if (typeof p.gadget !== 'string' || !(KIND_NAMES as readonly string[]).includes(p.gadget)) {
     throw new InvalidParamsError(`unknown trace kind "${String(p.gadget)}"; choose one of: ${KIND_NAMES.join(', ')}`);
   }
@@ -48,6 +48,18 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
     out.selector = validateSelector(p.selector);
     if (p.scope !== undefined) throw new InvalidParamsError('a selector traces every process of its containers: it takes no PID, thread or follow scope');
     if (CLIENT_KINDS[out.gadget].oneContainer) throw new InvalidParamsError(`the ${out.gadget} trace runs on one container; name it with a container reference instead of a selector`);
+  }
+  if (p.wait !== undefined || p.followRestarts !== undefined) {
+    if (p.wait !== undefined && typeof p.wait !== 'boolean') throw new InvalidParamsError('wait must be true or false');
+    if (p.followRestarts !== undefined && typeof p.followRestarts !== 'boolean') throw new InvalidParamsError('followRestarts must be true or false');
+    if (p.followRestarts !== undefined && !(p.wait && out.container !== undefined)) throw new InvalidParamsError('followRestarts goes with wait and a container');
+    if (p.wait && out.container !== undefined) {
+      // Waited for, a container is traced as the selector that finds it whenever it starts.
+      if (p.scope !== undefined) throw new InvalidParamsError('a container waited for is traced whole, from its first exec: it takes no PID, thread or follow scope');
+      if (CLIENT_KINDS[out.gadget].oneContainer) throw new InvalidParamsError(`the ${out.gadget} trace needs its container running (it attaches to that one); wait works for the kinds that follow containers as they start`);
+    }
+    if (p.wait) out.wait = true;
+    if (p.followRestarts !== undefined) out.followRestarts = p.followRestarts as boolean;
   }
   if (p.bufferBytes !== undefined) {
     const b = p.bufferBytes;

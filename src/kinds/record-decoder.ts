@@ -37,6 +37,8 @@ export class RecordDecoder {
       byPidns: rc.members ? new Map() : undefined,
       clock: new WallClock(),
       uprobe: rc.uprobe,
+      ids: rc.ids,
+      idsByPidns: rc.members ? new Map() : undefined,
     };
     if (rc.members) this.members(rc.members);
   }
@@ -45,9 +47,16 @@ export class RecordDecoder {
   members(joined: PidnsMember[]): void {
     const map = this.ctx.byPidns;
     if (!map) return;
+    const ids = this.ctx.idsByPidns!;
     for (const m of joined) {
-      if (map.size >= MAX_LABELS && !map.has(m.pidns)) map.delete(map.keys().next().value as number);
+      if (map.size >= MAX_LABELS && !map.has(m.pidns)) {
+        const oldest = map.keys().next().value as number;
+        map.delete(oldest);
+        ids.delete(oldest);
+      }
       map.set(m.pidns, m.container);
+      if (m.ids) ids.set(m.pidns, m.ids);
+      else ids.delete(m.pidns);
     }
   }
 

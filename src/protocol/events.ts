@@ -54,8 +54,12 @@ export interface ExecEvent extends EventBase {
   /** Parent process in the container; 0 when it is outside (docker exec). */
   ppid: number;
   hostPpid: number;
+  /** As the container sees them: mapped by its user namespace when it has one (rootless Podman), else the host's. */
   uid: number;
   gid: number;
+  /** The host's uid and gid, when the container's user namespace maps them (the kernel's view). */
+  hostUid?: number;
+  hostGid?: number;
   /** The path as the caller passed it: the container's view. */
   filename: string;
   args: string[];

@@ -106,6 +106,15 @@ export interface TraceStartParams {
   /** Ring buffer bytes (power of two, 64 KiB – 256 MiB). */
   bufferBytes?: number;
   options?: TraceOptions;
+  /**
+   * Trace from start: the container need not run (nor exist) yet; the trace
+   * waits for it and covers it from its first instruction (its entrypoint's
+   * first exec). Selector traces always do this for containers that start.
+   * Not with a scope, nor for kinds that run on one running container.
+   */
+  wait?: boolean;
+  /** With `wait` and a container: follow it when it is restarted (into its new PID namespace; default true); false ends the trace when it exits. */
+  followRestarts?: boolean;
 }
 
 export interface TraceTarget {
@@ -135,6 +144,17 @@ export interface TraceStartResult {
 export interface PidnsMember {
   pidns: number;
   container: ContainerLabel;
+  /** Its user namespace's mapping, when it is not the host's (rootless Podman, userns-remap). */
+  ids?: IdMap;
+}
+
+/** One line of /proc/<pid>/uid_map or gid_map: `count` ids from `inside` (the container's view) are `outside` on the host. */
+export type IdRange = [inside: number, outside: number, count: number];
+
+/** A user namespace's mapping, as /proc/<pid>/uid_map and gid_map give it (at most 340 lines each). */
+export interface IdMap {
+  uid: IdRange[];
+  gid: IdRange[];
 }
 
 /**
@@ -146,6 +166,8 @@ export interface RecordsInfo {
   container: ContainerLabel;
   /** Selector traces: the containers at start; trace/members adds those that join. */
   members?: PidnsMember[];
+  /** One container: its user namespace's mapping, when it is not the host's (events show ids inside it, the host's beside them). */
+  ids?: IdMap;
   /** uprobe: what was attached (path inside the container, function). */
   uprobe?: { path: string; function: string };
 }
@@ -186,6 +208,13 @@ export interface TraceCounters {
   dropped: number;
   /** Follow scope: descendants not followed because the follow map (8192 tasks) was full. */
   unfollowed?: number;
+  /** Selector traces (in `dropped`): events of containers that joined from their start, lost while they were identified (held past their bound). */
+  droppedHeld?: number;
+  /** Selector traces: PID namespaces made during the trace that could not be held from their start (too many at once); a match among them joins when the runtime lists it. */
+  unwatched?: number;
+  /** Selector traces: PID namespaces made during the trace that are not the selector's (another container, or none), and their events, never reported. */
+  notMatched?: number;
+  notMatchedEvents?: number;
 }
 
 export interface TraceStatsParams extends TraceCounters {

@@ -16,7 +16,7 @@ export * from './types';
 export { DockerRuntime } from './docker';
 export { ContainerdRuntime } from './containerd';
 export { CriRuntime } from './cri';
-export { describeContainer, describeSelector, matchContainers, parseContainerRef, selectorMatches, type ContainerRef, type SelectorFields } from './match';
+export { describeContainer, describeSelector, matchContainers, parseContainerRef, selectorFieldsMatch, selectorMatches, type ContainerRef, type SelectorFields } from './match';
 import { describeContainer, matchContainers, parseContainerRef } from './match';
 
 export interface RuntimeSettings {

@@ -52,7 +52,11 @@ export type SelectorFields = ContainerSelector;
 
 /** Whether a running container matches every field the selector gives. */
 export function selectorMatches(c: ContainerInfo, s: SelectorFields): boolean {
-  if (c.state !== 'running' || !c.hostPid) return false;
+  return c.state === 'running' && !!c.hostPid && selectorFieldsMatch(c, s);
+}
+
+/** Whether a container, running or not (one starting), has every field the selector gives. */
+export function selectorFieldsMatch(c: ContainerInfo, s: SelectorFields): boolean {
   if (s.runtime && c.runtime !== s.runtime) return false;
   if (s.namespace && c.namespace !== s.namespace) return false;
   if (s.pod && c.pod !== s.pod) return false;

@@ -95,6 +95,8 @@ test('a record laid out by BTF offsets decodes to the right event', { skip }, ()
       hostPpid: 3116,
       uid: 101,
       gid: 102,
+      hostUid: undefined,
+      hostGid: undefined,
       comm: 'sh',
       runtime: undefined,
       filename: '/bin/sh',

@@ -24,6 +24,9 @@ const FLAGS = {
   runtime: { type: 'string' },
   'compose-project': { type: 'string' },
   'compose-service': { type: 'string' },
+  wait: { type: 'boolean', short: 'w' },
+  'from-start': { type: 'boolean' },
+  'no-restarts': { type: 'boolean' },
 } as const;
 
 /** What the command line asks for, checked. */
@@ -71,6 +74,9 @@ export function request(argv: string[]): TraceRequest {
   const tid = intFlag(values.tid, 'tid');
   if (values.follow && pid === undefined) throw new UsageError('--follow needs --pid <pid-in-container>');
   if (pid !== undefined && tid !== undefined) throw new UsageError('give --pid or --tid, not both');
+  const wait = !!values.wait || !!values['from-start'];
+  if (values['no-restarts'] && !(wait && values.container)) throw new UsageError('--no-restarts goes with --wait and --container');
+  if (wait && values.container && (pid !== undefined || tid !== undefined)) throw new UsageError('--wait traces the whole container from its first exec: it takes no --pid or --tid');
   let duration: number | undefined;
   if (values.duration !== undefined) {
     duration = Number(values.duration);
@@ -85,8 +91,11 @@ export function request(argv: string[]): TraceRequest {
       scope: pid !== undefined || tid !== undefined ? { pid, tid, follow: values.follow as boolean | undefined } : undefined,
       bufferBytes: intFlag(values['buffer-bytes'], 'buffer-bytes', 256 << 20),
       options: traceOptions(kind, values),
+      ...(wait ? { wait: true } : {}),
+      ...(values['no-restarts'] ? { followRestarts: false } : {}),
     },
-    many: !!selector,
+    // A container waited for is found as a selector finds one: each line says which run it is.
+    many: !!selector || (wait && !!values.container),
     duration,
     json: !!values.json,
     verbose: !!values.verbose,
@@ -151,6 +160,9 @@ function summary(ended: TraceEndedParams, stopping: string | undefined, started:
     `summary: ${ended.received} events received, ${ended.dropped} dropped (kernel ${ended.droppedKernel}, transport ${ended.droppedTransport}) ` +
       `in ${((Date.now() - started) / 1000).toFixed(1)}s; ended: ${ended.reason}${why !== ended.reason ? ` (${why})` : ''}` +
       (ended.unfollowed ? `; ${ended.unfollowed} descendants not followed (follow map full)` : '') +
+      (ended.droppedHeld ? `; ${ended.droppedHeld} events of starting containers lost while they were identified` : '') +
+      (ended.notMatched ? `; ${ended.notMatched} containers started outside the selector (${ended.notMatchedEvents ?? 0} events not reported)` : '') +
+      (ended.unwatched ? `; ${ended.unwatched} new PID namespaces not held from their start (too many at once)` : '') +
       '\n',
   );
 }

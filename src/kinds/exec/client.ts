@@ -23,7 +23,8 @@ export default defineClientKind<ExecEvent>({
       ['COMM', 16],
       ['RET', 7],
     ],
-    values: (e) => [e.pid, e.tid, e.hostPid, e.ppid, e.uid, e.comm, e.ret < 0 ? e.error ?? String(e.ret) : '0'],
+    // A container with its own user namespace: its uid, then the host's (0/1001).
+    values: (e) => [e.pid, e.tid, e.hostPid, e.ppid, e.hostUid === undefined ? e.uid : `${e.uid}/${e.hostUid}`, e.comm, e.ret < 0 ? e.error ?? String(e.ret) : '0'],
     rest: 'ARGS',
     restValue: (e) => execCommand(e),
   },

@@ -4,7 +4,7 @@
  * signal names, wait statuses.
  */
 import { constants } from 'node:os';
-import type { ContainerLabel } from '../../protocol';
+import type { ContainerLabel, IdMap } from '../../protocol';
 
 /** Buffer's own slicers (what toString(…) ends in, without its argument handling): hot in every decoder. */
 type Utf8Slicer = Buffer & { utf8Slice?(start: number, end: number): string; latin1Slice?(start: number, end: number): string };
@@ -185,4 +185,13 @@ export interface DecodeContext {
   clock: WallClock;
   /** uprobe: what was attached. */
   uprobe?: { path: string; function: string };
+  /** One container: its user namespace's mapping, when not the host's. */
+  ids?: IdMap;
+  /** Selector traces: the mappings of the containers that have one, by PID namespace. */
+  idsByPidns?: Map<number, IdMap>;
+}
+
+/** The user namespace mapping of the record's container at `at` (its header's namespace), when it has one. */
+export function idMapAt(dv: DataView, at: number, ctx: DecodeContext): IdMap | undefined {
+  return ctx.idsByPidns ? ctx.idsByPidns.get(dv.getUint32(at + HDR_LAYOUT.ids + IDS.pidns, true)) : ctx.ids;
 }
