@@ -15,17 +15,33 @@ import { checkRows, type CheckRow } from './model/check-rows';
 import { shellWord } from '../cli/command-line';
 import { cliProgram } from './cli-run';
 
-/** `containerTrace.helperInstalled`: the walkthrough's "Install the helper" step is done when it is true. */
+/**
+ * `containerTrace.helperInstalled`: the walkthrough's "Install the helper"
+ * step is done when it becomes true. VS Code marks a step done only when its
+ * context turns true after the walkthrough is registered (true already then,
+ * the step stays open for the session), so the key is set once a walkthrough
+ * is shown (it is registered by then), and after every install.
+ */
+let helperContextSet = false;
+
 export function updateHelperInstalled(): boolean {
   const installed = verifyInstalled(VERSION, undefined, { hashes: false }).state === 'ok';
+  helperContextSet = true;
   void vscode.commands.executeCommand('setContext', 'containerTrace.helperInstalled', installed);
   return installed;
 }
 
+const walkthroughShown = () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /^(Walkthrough|Welcome)\b/.test(t.label)));
+
 export function watchHelperInstalled(): vscode.Disposable {
-  updateHelperInstalled();
-  // Installed from a terminal too: looked at again when the window regains focus.
-  return vscode.window.onDidChangeWindowState((w) => w.focused && updateHelperInstalled());
+  if (walkthroughShown()) updateHelperInstalled();
+  return vscode.Disposable.from(
+    vscode.window.tabGroups.onDidChangeTabs((e) => {
+      if (e.opened.some((t) => /^(Walkthrough|Welcome)\b/.test(t.label))) updateHelperInstalled();
+    }),
+    // Installed from a terminal too: looked at again when the window regains focus.
+    vscode.window.onDidChangeWindowState((w) => w.focused && helperContextSet && updateHelperInstalled()),
+  );
 }
 
 export async function installHelper(cliPath: string, log: vscode.LogOutputChannel): Promise<boolean> {
