@@ -26,6 +26,8 @@ export interface TraceArgs {
   options?: TraceOptions;
   /** Do not open the live view. */
   background?: boolean;
+  /** Trace from start: the container need not run yet; traced from its first exec (and when it restarts). */
+  wait?: boolean;
 }
 
 export interface Services {
@@ -124,7 +126,7 @@ export async function traceProcess(s: Services, arg?: unknown): Promise<TraceSes
       kind = plan.kind;
     }
     const withFollow = scope?.pid !== undefined ? { ...scope, follow: kind.follow || !!a.follow } : scope;
-    return start(s, { gadget: kind.gadget, container: a.container, scope: withFollow, options: kind.options }, { container: info?.name ?? a.container }, a.background);
+    return start(s, { gadget: kind.gadget, container: a.container, scope: withFollow, options: kind.options, ...(a.wait ? { wait: true } : {}) }, { container: info?.name ?? a.container }, a.background);
   }
   const given: FlowGiven = {};
   if (arg instanceof ContainerItem) given.container = arg.container;
@@ -144,6 +146,16 @@ async function traceContainer(s: Services, arg?: unknown): Promise<TraceSessionM
   }
   const plan = await traceFlow(s.containers, { container: arg instanceof ContainerItem ? arg.container : undefined, scope: null });
   return plan && startPlan(s, plan);
+}
+
+/** Trace from start: a stopped container (or a name typed, not created yet) waited for, traced from its first exec and followed when it restarts. */
+async function traceFromStart(s: Services, arg?: unknown): Promise<TraceSessionModel | undefined> {
+  const ref = arg instanceof ContainerItem ? containerRef(arg.container) : await vscode.window.showInputBox({ title: 'Trace from Start', prompt: 'The container to wait for: a name (it need not exist yet), pod/container or runtime:name' });
+  if (!ref) return undefined;
+  const name = arg instanceof ContainerItem ? arg.container.name : ref;
+  const plan = await traceFlow(s.containers, { target: `${name} from its start`, scope: null, many: true });
+  if (!plan) return undefined;
+  return start(s, { gadget: plan.kind.gadget, container: ref, wait: true, options: plan.kind.options }, { container: name });
 }
 
 function podSelector(item: PodItem): ContainerSelector {
@@ -261,6 +273,7 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
     }),
     r('containerTrace.traceProcess', (arg?: unknown) => traceProcess(s, arg)),
     r('containerTrace.traceContainer', (arg?: unknown) => traceContainer(s, arg)),
+    r('containerTrace.traceFromStart', (arg?: unknown) => traceFromStart(s, arg)),
     r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),
     r('containerTrace.stopAllTraces', () => s.sessions.stopAll()),
     // An ended (or failed) trace, started again as it was asked.
