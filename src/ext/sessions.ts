@@ -8,6 +8,7 @@ import type { EndReason, TraceStartParams } from '../protocol';
 import type { HelperClient } from './helper';
 import { OUTPUT_HEADER } from './format';
 import { settings } from './settings';
+import { readError } from './model/hints';
 import { TraceSessionModel, type SessionDisplay } from './model/session';
 
 export { TraceSessionModel, type SessionDisplay, type SessionState } from './model/session';
@@ -82,7 +83,8 @@ export class SessionManager implements vscode.Disposable {
       this.update(session);
       return session;
     } catch (err) {
-      this.end(session, 'error', (err as Error).message);
+      // Kept without the CLI's hints (a command that may not be on PATH): the notification has the actions.
+      this.end(session, 'error', readError((err as Error).message).text);
       throw err;
     }
   }

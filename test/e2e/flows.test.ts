@@ -305,10 +305,15 @@ flowTest('PID links: the first click reveals a nested process in a collapsed con
   // ... and once the output is still, "host <pid>" is a link: Ctrl+click reveals the process.
   await row(CONTAINER).click();
   await page.locator('.monaco-list-row.selected', { hasText: CONTAINER }).waitFor();
-  const outputLink = page.locator('.part.panel .detected-link', { hasText: `host ${hostPid}` }).first();
-  await outputLink.waitFor({ timeout: 30_000 });
+  await page.locator('.part.panel .detected-link', { hasText: `host ${hostPid}` }).first().waitFor({ timeout: 30_000 });
+  // Where the link is drawn now (the output re-renders its lines): Ctrl+click there.
+  const at = (await until('the link drawn', () => textBox('.part.panel .view-line', `host ${hostPid}`), (b) => !!b))!;
+  // As a hand does it: Ctrl held, the pointer onto the link (the editor underlines it), click.
+  await page.mouse.move(at.x - 20, at.y + at.height / 2);
   await page.keyboard.down('Control');
-  await outputLink.click();
+  await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2, { steps: 5 });
+  await page.mouse.down();
+  await page.mouse.up();
   await page.keyboard.up('Control');
   await selected.waitFor({ timeout: 30_000 });
 
@@ -339,6 +344,21 @@ flowTest('PID links: the first click reveals a nested process in a collapsed con
   const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after Ctrl-C'), 30_000).unref())]);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /summary: \d+ events received/);
+
+  // Clear empties the Summary too (the process tree starts again).
+  await live.locator('#tab-summary').click();
+  await live.locator('ul.tree .node').first().waitFor();
+  await live.locator('#clear').click();
+  await until('the Summary cleared', () => live.locator('ul.tree .node').count(), (n) => n === 0);
+  // Stopped: Pause has nothing left to hold back.
+  await live.locator('#stop').click();
+  await live.locator('#state', { hasText: 'ended' }).waitFor();
+  assert.equal(await live.locator('#pause').isDisabled(), true, 'Pause is off once the trace ended');
+  // Run Again on the ended trace: the same trace, running.
+  const ended = row(new RegExp(`${CONTAINER} · exec`));
+  await ended.hover();
+  await ended.locator('.action-label[aria-label^="Run Again"]').click();
+  await until('the trace running again', () => page.locator('.monaco-list-row', { hasText: new RegExp(`${CONTAINER} · exec`) }).allInnerTexts(), (rows) => rows.length === 2 && rows.some((r) => /events ·.*\/s/.test(r)));
   await stopAll();
 });
 
