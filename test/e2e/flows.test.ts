@@ -64,8 +64,9 @@ function flowTest(name: string, timeout: number, body: () => Promise<void>): voi
     } catch (err) {
       await shot(`flows-failure-${name.slice(0, 40).replace(/\W+/g, '-')}.png`).catch(() => undefined);
       // The next test starts from a clean window: nothing open, no trace running.
-      await page.keyboard.press('Escape').catch(() => undefined);
+      for (let i = 0; i < 3 && (await quickInput().catch(() => ({ open: false }))).open; i++) await page.keyboard.press('Escape').catch(() => undefined);
       await stopAll().catch(() => undefined);
+      for (let i = 0; i < 3 && (await quickInput().catch(() => ({ open: false }))).open; i++) await page.keyboard.press('Escape').catch(() => undefined);
       throw err;
     }
   });
@@ -221,7 +222,11 @@ async function startTrace(kind: string, more: [RegExp, string][] = []): Promise<
 }
 
 async function stopAll(): Promise<void> {
-  await palette('Container Trace: Stop All Traces');
+  // Stop All Traces is in the palette while a trace runs (the status bar counts them); then the traces end.
+  if (await page.locator('.statusbar-item', { hasText: /\d+ traces?\b/ }).count()) {
+    await palette('Container Trace: Stop All Traces');
+    await until('no trace running', () => page.locator('.statusbar-item', { hasText: /\d+ traces?\b/ }).count(), (n) => n === 0);
+  }
   await palette('View: Close All Editors');
 }
 
@@ -397,8 +402,8 @@ flowTest('errors offer the fix: a function typo gets "Use ct_work", a PID gone b
   await stopAll();
 
   // A process picked, gone before the trace starts: "Pick a Process" reopens the process step.
-  docker('exec', '-d', CONTAINER, 'sleep', '7.5');
-  const brief = (await until('the brief process', async () => processes().find((p) => p.cmdline.join(' ') === 'sleep 7.5'), (p) => !!p))!;
+  docker('exec', '-d', CONTAINER, 'sleep', '1007');
+  const brief = (await until('the brief process', async () => processes().find((p) => p.cmdline.join(' ') === 'sleep 1007'), (p) => !!p))!;
   await palette(COMMAND);
   await step(/pick a container/, (s) => s.rows.some((r) => r.label.includes(CONTAINER)));
   await page.keyboard.type(CONTAINER, { delay: 5 });
@@ -407,6 +412,8 @@ flowTest('errors offer the fix: a function typo gets "Use ct_work", a PID gone b
   await page.keyboard.type(String(brief.pid), { delay: 5 });
   await page.keyboard.press('Enter');
   await step(/what to watch/, (s) => s.rows.length > 0);
+  // Gone once picked, before the trace starts.
+  docker('exec', CONTAINER, 'kill', String(brief.pid));
   await until('the brief process to exit', async () => fs.existsSync(`/proc/${brief.hostPid}`), (alive) => !alive, 30_000);
   await page.keyboard.press('Enter');
   const gone = page.locator('.notification-toast', { hasText: /no process with PID/ });
