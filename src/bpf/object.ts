@@ -131,6 +131,25 @@ export class BpfObject {
   }
 
   /**
+   * Attach one program to a perf event descriptor (which the link then owns:
+   * destroying the link closes it; on failure it is closed here).
+   */
+  attachPerfEvent(progName: string, pfd: number): void {
+    const prog = this.programs.get(progName);
+    if (!prog) {
+      closeFd(pfd);
+      throw new BpfError(`no program ${progName} in ${this.path}`);
+    }
+    const link = lib().attachPerfEvent(prog as never, pfd);
+    if (isNull(link)) {
+      const err = lastErrno();
+      closeFd(pfd);
+      throw new BpfError(`cannot attach ${progName} to a perf event: ${errnoMessage(err)}`, err);
+    }
+    this.links.push(link);
+  }
+
+  /**
    * Every entry of a hash map, each removed as it is read (entries added
    * meanwhile stay for the next read). At most the map's size.
    */
@@ -249,6 +268,14 @@ export class BpfObject {
       lib().close(this.obj as never);
       this.obj = null;
     }
+  }
+}
+
+function closeFd(fd: number): void {
+  try {
+    require('node:fs').closeSync(fd);
+  } catch {
+    /* closed already */
   }
 }
 
