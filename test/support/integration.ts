@@ -165,13 +165,20 @@ export function targetBinary(): string {
   return out;
 }
 
-/** A test program of test/fixtures/<name>.c built static with symbols and line tables (-g) into build/<name>. */
-export function fixtureBinary(name: string): string {
+/**
+ * A test program of test/fixtures/<name>.c built static with symbols and
+ * line tables (-g) into build/<name>, with `flags` (e.g. frame pointers:
+ * the kernel walks user stacks by them).
+ */
+export function fixtureBinary(name: string, flags: string[] = ['-O1']): string {
   const src = path.join(REPO, 'test', 'fixtures', `${name}.c`);
   const out = path.join(REPO, 'build', name);
-  if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
+  const stamp = `${out}.flags`;
+  const same = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === flags.join(' ');
+  if (!same || !fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    execFileSync('gcc', ['-static', '-O1', '-g', '-o', out, src], { stdio: 'inherit' });
+    execFileSync('gcc', ['-static', '-g', ...flags, '-o', out, src], { stdio: 'inherit' });
+    fs.writeFileSync(stamp, flags.join(' '));
   }
   return out;
 }

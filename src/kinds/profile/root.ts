@@ -20,6 +20,9 @@ import { defineRootKind, type MapReader } from '../root-part';
 import type { DecodeContext } from '../shared/decode';
 import { decodeProfileEntry, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
 
+/** User addresses lie below this (47 bits on x86-64, 48 on arm64). */
+const USER_LIMIT = 1n << 48n;
+
 type Maps = MapReader<'gen' | 'counts0' | 'counts1' | 'stacks0' | 'stacks1'>;
 
 /** Per loaded object: the generation samples go to, and each process's maps as last read (a process gone keeps its last). */
@@ -128,7 +131,8 @@ function report(entries: ProfileEntry[], stacks: Map<number, bigint[] | undefine
     if (u === 'lost') lost.push('user');
     const user = u ? [] : stacks.get(e.ustack)!;
     const ranges = user.length ? rangesOf(e.hostPid) : undefined;
-    for (const a of user) frames.push(userFrame(Number(a), ranges, e.hostPid, files));
+    // Walking frame pointers ends on what the last frame held: not a user address, no frame.
+    for (const a of user) if (a < USER_LIMIT) frames.push(userFrame(Number(a), ranges, e.hostPid, files));
     out.push({
       gadget: 'profile',
       time,
