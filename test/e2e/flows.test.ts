@@ -64,8 +64,9 @@ function flowTest(name: string, timeout: number, body: () => Promise<void>): voi
     } catch (err) {
       await shot(`flows-failure-${name.slice(0, 40).replace(/\W+/g, '-')}.png`).catch(() => undefined);
       // The next test starts from a clean window: nothing open, no trace running.
-      await page.keyboard.press('Escape').catch(() => undefined);
+      for (let i = 0; i < 3 && (await quickInput().catch(() => ({ open: false }))).open; i++) await page.keyboard.press('Escape').catch(() => undefined);
       await stopAll().catch(() => undefined);
+      for (let i = 0; i < 3 && (await quickInput().catch(() => ({ open: false }))).open; i++) await page.keyboard.press('Escape').catch(() => undefined);
       throw err;
     }
   });
@@ -175,6 +176,11 @@ flowTest('keyboard: ten runs of Trace Process in Container from the palette, eac
     assert.match(kind.title, kindTitle, `run ${run}`);
     if (typed === child.hostPid) assert.match(kind.title, new RegExp(`host PID ${child.hostPid} = PID ${child.pid} in the container`), `run ${run}`);
     if (run === 4) await shot('flows-host-pid.png');
+    if (run === 10) {
+      // Back returns to the process step, which is asked again.
+      await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label').first().click();
+      await step(/pick a process/, (s) => s.rows.some((r) => /All processes/.test(r.label)));
+    }
     await page.keyboard.press('Escape');
     await until('the flow closed', quickInput, (s) => !s.open);
   }
@@ -221,7 +227,9 @@ async function startTrace(kind: string, more: [RegExp, string][] = []): Promise<
 }
 
 async function stopAll(): Promise<void> {
-  await palette('Container Trace: Stop All Traces');
+  // Stop All Traces is in the palette only while a trace runs.
+  const running = await page.locator('.statusbar-item', { hasText: /\d+ traces?/ }).count();
+  if (running) await palette('Container Trace: Stop All Traces');
   await palette('View: Close All Editors');
 }
 
@@ -344,6 +352,20 @@ flowTest('PID links: the first click reveals a nested process in a collapsed con
   const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after Ctrl-C'), 30_000).unref())]);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /summary: \d+ events received/);
+
+  // Export…: JSON Lines saved where the dialog suggests; the notification opens the file.
+  await live.locator('#export').click();
+  await step(/Export trace/, (s) => s.rows.some((r) => r.label === 'JSON Lines'));
+  await focusRow('JSON Lines');
+  await page.keyboard.press('Enter');
+  const dialog = await until('the save dialog', quickInput, (s) => s.open && /\.jsonl$/.test(s.value));
+  await page.keyboard.press('Enter');
+  const exported = page.locator('.notification-toast', { hasText: /Exported \d+ events to/ });
+  await exported.waitFor();
+  await exported.locator('.monaco-button', { hasText: 'Open' }).click();
+  await page.locator('.tabs-container .tab', { hasText: path.basename(dialog.value) }).waitFor();
+  await live.locator('#title').waitFor({ state: 'attached' });
+  await page.locator('.tabs-container .tab', { hasText: `${CONTAINER} · exec` }).click();
 
   // Clear empties the Summary too (the process tree starts again).
   await live.locator('#tab-summary').click();

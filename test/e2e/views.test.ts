@@ -228,6 +228,44 @@ viewTest('open: paths grouped, the failing one first with its errno; the filter 
   await closeQuickInput(page);
 });
 
+/** The view's counters as shown: received, what the helper said it sent (the received count's tooltip), rate, state. */
+function viewCounters(live: FrameLocator): Promise<{ received: number; sent: number | null; rate: number; state: string }> {
+  return live.locator('body').evaluate(() => {
+    const text = (id: string) => document.getElementById(id)?.textContent ?? '';
+    const num = (t: string) => Number(t.replace(/[^\d]/g, ''));
+    const sent = document.getElementById('received')?.dataset.sent;
+    return { received: num(text('received')), sent: sent ? Number(sent) : null, rate: num(text('rate')), state: text('state') };
+  });
+}
+
+/** The Traces view's row of the trace: its events count and what else it says. */
+async function tracesRow(): Promise<string> {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Traces/i }) });
+  return (await pane.locator('.monaco-list-row').first().innerText()).replace(/\s+/g, ' ');
+}
+
+viewTest('a busy container: once the load ends, the view counts what the helper sent, and the Traces view and status bar say the same', async () => {
+  const live = await startTrace('exit');
+  // 40,000 processes at 10,000 a second (vfork + _exit): an exit each.
+  docker('exec', CONTAINER, '/bin/ct-target', 'fork', '40000', '10000');
+  const settled = await until(
+    'the view to count what the helper sent (its stats, once a second), with no rate',
+    () => viewCounters(live),
+    (c) => c.sent !== null && c.sent >= 40_000 && c.received === c.sent && c.rate === 0,
+  );
+  const count = settled.received.toLocaleString('en-US');
+  await until('the Traces view to show the same count and no rate', tracesRow, (t) => t.includes(`${count} events`) && / 0\/s/.test(t));
+  await until('the status bar to show no rate', () => page.locator('.statusbar-item', { hasText: /traces? · / }).first().innerText(), (t) => / 0\/s/.test(t));
+  await shot('view-busy-settled.png');
+  // Stop: said at once, then ended with the helper's final count, which the view shows.
+  await live.locator('#stop').click();
+  await live.locator('#state', { hasText: /^(stopping…|ended)/ }).waitFor({ timeout: DEADLINE });
+  const ended = await until('the view to end with the helper\'s final count', () => viewCounters(live), (c) => /^ended/.test(c.state) && c.sent !== null && c.received === c.sent);
+  started = false; // stopped here: teardown only closes the view
+  assert.ok(ended.received >= 40_000, `every exit counted (${ended.received})`);
+  await until('the Traces view to end with the same count', tracesRow, (t) => t.includes(`${ended.received.toLocaleString('en-US')} events`) && /stopped/.test(t));
+});
+
 viewTest('uprobe: calls per second and the latency histogram of the probed function', async () => {
   const live = await startTrace('uprobe', [
     [/uprobe: a path inside the container/, '/bin/ct-target', typedValue('/bin/ct-target')],
