@@ -120,6 +120,39 @@ test('incremental: the tree built batch by batch equals the tree built at once, 
   assert.ok(!tree.nodes.some((x) => x.label === 'sh' && x.parent === '5000'), 'no fork-time group left behind');
 });
 
+test('exact past the bound: processes let go while running and heard of again are counted once, and a shell keeps its loop\'s group', () => {
+  // proctree: 8,000 long-lived children forked (more than are kept one by one), then each execs and exits.
+  const t = new ProcessTree(true, true);
+  const n = 8000;
+  const forks: ProctreeEvent[] = [];
+  for (let i = 0; i < n; i++) forks.push(fork(5000, 40_000 + i));
+  for (let i = 0; i < n; i += 500) t.add(forks.slice(i, i + 500));
+  const later: ProctreeEvent[] = [];
+  for (let i = 0; i < n; i++) later.push(pexec(40_000 + i, 5000, '/bin/sleep', 'sleep'), pexit(40_000 + i, 5000, 'sleep', i % 10 ? 0 : 2));
+  for (let i = 0; i < later.length; i += 500) t.add(later.slice(i, i + 500));
+  const tree = treeOf(t);
+  const sleeps = byDetail(tree, /^\/bin\/sleep ×/)!;
+  assert.equal(sleeps.count, n, `every child once (${sleeps.detail})`);
+  assert.match(sleeps.detail, /exit 0 ×7,200, exit 2 ×800$/);
+  assert.ok(!tree.nodes.some((x) => x.count && /running/.test(x.detail)), 'no group left running, none left in the group of its fork');
+  assert.ok(!tree.nodes.some((x) => x.count && x.label === 'sh'), 'no fork-time group left behind');
+  // The shell is not made up as "started before the trace" again, and stays with its group.
+  assert.equal(tree.nodes.filter((x) => x.hostPid === 5000 && !x.count).length, 1);
+  // exec: 6,000 processes, each exec'ing twice (a shell, then what it runs), counted once each.
+  const e = new ProcessTree(false);
+  const first: ExecEvent[] = [];
+  const second: ExecEvent[] = [];
+  for (let i = 0; i < 6000; i++) {
+    first.push(exec(60_000 + i, 5000, ['/bin/sh', '-c', 'job']));
+    second.push(exec(60_000 + i, 5000, ['/bin/job']));
+  }
+  for (let i = 0; i < 6000; i += 500) e.add(first.slice(i, i + 500));
+  for (let i = 0; i < 6000; i += 500) e.add(second.slice(i, i + 500));
+  const et = treeOf(e);
+  assert.equal(byDetail(et, /^\/bin\/job ×/)?.count, 6000);
+  assert.equal(byDetail(et, /^\/bin\/sh -c job/), undefined, 'none left in the group of its first exec');
+});
+
 test('children seen before their parent move under it when it appears', () => {
   const t = new ProcessTree(true);
   t.add([exit(6001, 6000, 'worker'), exit(6002, 6000, 'worker')]);

@@ -26,6 +26,8 @@ const SHOWN_MEMBERS = 25;
 /** Nodes sent in all. */
 const SHOWN_NODES = 1500;
 const MAX_DEPTH = 64;
+/** Processes let go before they were seen to end, remembered so that one heard of again is not counted twice (the oldest are forgotten first). */
+const MAX_AWAY = 20_000;
 
 interface Proc {
   pid: number;
@@ -94,6 +96,10 @@ export class ProcessTree implements Summary<TreeEvent> {
   private clock = 0;
   /** Processes no longer kept one by one (still counted in their groups). */
   private letGo = 0;
+  /** Of those, the ones not seen to end, by host PID: heard of again, they come back to the group that counts them. */
+  private readonly away = new Map<number, Proc>();
+  /** Processes kept before the next trim (it lets go down to 80 % of MAX_PROCS, or as far as it can). */
+  private trimAt = MAX_PROCS;
 
   /**
    * `seesExits`: the kind reports exits (proctree, exit), so a process without one is running.
@@ -113,7 +119,7 @@ export class ProcessTree implements Summary<TreeEvent> {
         p.parent = e.hostPpid;
         // A parent in the container this trace did not see start: shown, so its children hang under it.
         // Only a kind that sees forks knows it started before the trace (exec and exit see a subshell forked during it first here).
-        if (e.ppid && !this.procs.has(e.hostPpid)) {
+        if (e.ppid && !this.procs.has(e.hostPpid) && !this.revive(e.hostPpid, e.ppid)) {
           const command = this.seesForks ? 'started before the trace' : `not seen starting (${e.gadget} does not see forks)`;
           this.place(this.remember({ pid: e.ppid, hostPid: e.hostPpid, comm: `pid ${e.ppid}`, command, startedAt: now, kept: 0, seen: ++this.clock }));
         } else {
@@ -152,7 +158,7 @@ export class ProcessTree implements Summary<TreeEvent> {
   }
 
   private proc(hostPid: number, pid: number, comm: string, now: number): Proc {
-    let p = this.procs.get(hostPid);
+    let p = this.procs.get(hostPid) ?? this.revive(hostPid, pid);
     if (!p || (p.exit && pid && p.pid !== pid)) {
       if (p) this.forget(p);
       p = this.remember({ pid, hostPid, comm, startedAt: now, kept: 0, seen: ++this.clock });
@@ -166,6 +172,12 @@ export class ProcessTree implements Summary<TreeEvent> {
   /** A new process: kept, and its children that came first move under it. */
   private remember(p: Proc): Proc {
     this.procs.set(p.hostPid, p);
+    this.adopt(p);
+    return p;
+  }
+
+  /** Children seen before `p` (counted at the top) move under it. */
+  private adopt(p: Proc): void {
     const waiting = this.orphans.get(p.hostPid);
     if (waiting) {
       this.orphans.delete(p.hostPid);
@@ -174,6 +186,32 @@ export class ProcessTree implements Summary<TreeEvent> {
         this.place(kid);
       }
     }
+  }
+
+  /**
+   * A process let go before it was seen to end, heard of again (the same
+   * container PID, or none given): kept again, in the group that still
+   * counts it (its parent first, so the group is there), not counted anew.
+   */
+  private revive(hostPid: number, pid: number): Proc | undefined {
+    const p = this.away.get(hostPid);
+    if (!p) return undefined;
+    this.away.delete(hostPid);
+    if (pid && p.pid && p.pid !== pid) {
+      // Another process with its host PID: the one let go has ended unseen.
+      this.release(p);
+      return undefined;
+    }
+    this.letGo--;
+    if (p.parent !== undefined && !this.procs.has(p.parent)) this.revive(p.parent, 0);
+    this.procs.set(hostPid, p);
+    const g = p.group;
+    if (g) {
+      g.members.add(p);
+      if (g.under !== this.top) g.under.kept++;
+    }
+    p.seen = ++this.clock;
+    this.adopt(p);
     return p;
   }
 
@@ -273,6 +311,12 @@ export class ProcessTree implements Summary<TreeEvent> {
 
   /** No longer kept one by one: its group still counts it. */
   private forget(p: Proc): void {
+    this.detach(p);
+    this.release(p);
+  }
+
+  /** Out of the processes kept (its group still counts it). */
+  private detach(p: Proc): void {
     this.procs.delete(p.hostPid);
     const g = p.group;
     if (g) {
@@ -280,6 +324,10 @@ export class ProcessTree implements Summary<TreeEvent> {
       if (g.under !== this.top) g.under.kept--;
     }
     this.unorphan(p);
+  }
+
+  /** Its children's groups go (none of their members is kept: they are listed nowhere). */
+  private release(p: Proc): void {
     for (const k of p.kids?.values() ?? []) {
       this.groups--;
       for (const m of k.members) m.group = undefined;
@@ -287,9 +335,14 @@ export class ProcessTree implements Summary<TreeEvent> {
     p.kids = undefined;
   }
 
-  /** Past MAX_PROCS: let ended leaves go (the oldest first), then the least recently active running ones, down to 80 %. */
+  /**
+   * Past MAX_PROCS: let ended leaves go (the oldest first), then the least
+   * recently active running ones, down to 80 %. A process alone in its group
+   * with children of its own (a shell and its loop's `/bin/true ×14,700`)
+   * stays: its groups are what the tree shows of it (at most one per group).
+   */
   private trim(): void {
-    if (this.procs.size <= MAX_PROCS && this.empty.size < 1000) return;
+    if (this.procs.size <= this.trimAt && this.empty.size < 1000) return;
     for (const g of this.empty) {
       if (g.count) continue;
       if (g.under.kids?.get(g.sig) === g) {
@@ -298,16 +351,22 @@ export class ProcessTree implements Summary<TreeEvent> {
       }
     }
     this.empty.clear();
-    if (this.procs.size <= MAX_PROCS) return;
-    const target = Math.floor(MAX_PROCS * 0.8);
+    if (this.procs.size > this.trimAt) this.letSomeGo(Math.floor(MAX_PROCS * 0.8));
+    // Whatever could not go stays until as many again have come (no scan per batch).
+    this.trimAt = Math.max(MAX_PROCS, this.procs.size + Math.floor(MAX_PROCS * 0.2));
+  }
+
+  private letSomeGo(target: number): void {
+    const free = (p: Proc) => p.kept === 0 && !(p.group && p.group.sig !== OTHER && p.group.count === 1 && [...(p.kids?.values() ?? [])].some((g) => g.count > 0));
     if (this.seesExits) {
       for (const p of this.procs.values()) {
         if (this.procs.size <= target) return;
-        if (p.kept === 0 && p.exit) this.letGoOf(p);
+        if (p.exit && free(p)) this.letGoOf(p);
       }
     }
     for (let pass = 0; pass < MAX_DEPTH && this.procs.size > target; pass++) {
-      const leaves = [...this.procs.values()].filter((p) => p.kept === 0).sort((a, b) => a.seen - b.seen);
+      const leaves = [...this.procs.values()].filter(free).sort((a, b) => a.seen - b.seen);
+      if (!leaves.length) return;
       for (const p of leaves) {
         if (this.procs.size <= target) return;
         this.letGoOf(p);
@@ -315,9 +374,18 @@ export class ProcessTree implements Summary<TreeEvent> {
     }
   }
 
+  /** Not kept one by one any more; one not seen to end is remembered (bounded) in case it is heard of again. */
   private letGoOf(p: Proc): void {
-    this.forget(p);
     this.letGo++;
+    if (p.exit) return this.forget(p);
+    this.detach(p);
+    this.away.delete(p.hostPid);
+    this.away.set(p.hostPid, p);
+    if (this.away.size > MAX_AWAY) {
+      const [hostPid, oldest] = this.away.entries().next().value!;
+      this.away.delete(hostPid);
+      this.release(oldest);
+    }
   }
 
   panels(opts: PanelOptions = {}): Panel[] {
