@@ -126,7 +126,7 @@ static __always_inline int on_exit(long ret)
 
 /* An exec in the scope: its new name (once per exec, not per syscall). */
 SEC("tracepoint/sched/sched_process_exec")
-int syscalls_exec(void *ctx)
+int syscalls_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
@@ -144,6 +144,14 @@ int syscalls_exec(void *ctx)
 		host_pid = ids.host_pid;
 	}
 	bpf_get_current_comm(n.comm, sizeof(n.comm));
+	if (n.comm[0] == 'e' && n.comm[1] == 'x' && n.comm[2] == 'e' && !n.comm[3]) {
+		/* exec'd as /proc/<pid>/exe (busybox's applets): argv[0] names the program */
+		char f[7] = {};
+		unsigned int loc = ctx->__data_loc_filename & 0xffff;
+		bpf_probe_read_kernel_str(f, sizeof(f), (void *)ctx + loc);
+		if (f[0] == '/' && f[1] == 'p' && f[2] == 'r' && f[3] == 'o' && f[4] == 'c' && f[5] == '/')
+			bpf_probe_read_user_str(n.argv0, sizeof(n.argv0), (void *)BPF_CORE_READ(task, mm, arg_start));
+	}
 	bpf_map_update_elem(&names, &host_pid, &n, BPF_ANY);
 	return 0;
 }

@@ -24,9 +24,14 @@ struct syscalls_stats {
 	__u32 hist[SYSCALLS_HIST_SLOTS];
 };
 
-/* The name a process took at its latest exec (names map, by host PID). */
+#define SYSCALLS_ARGV0_LEN 48
+
+/* The name a process took at its latest exec (names map, by host PID);
+ * argv[0] too when it exec'd /proc/<self>/exe (busybox's applets: comm "exe"),
+ * which names the program instead. */
 struct syscalls_name {
 	char comm[CT_TASK_COMM_LEN];
+	char argv0[SYSCALLS_ARGV0_LEN];
 };
 
 #endif

@@ -147,6 +147,21 @@ describe('workload kinds (integration)', { skip }, () => {
     assert.ok(!runtime.some((x) => x.syscall === 'getppid'), 'the program\'s own calls are not the runtime\'s');
   });
 
+  test('syscalls: a busybox applet exec\'d as /proc/self/exe is named by its argv[0], not "exe"', async () => {
+    const t = traceCli('syscalls', '--container', C, '--interval', '1', '--top', '100');
+    await t.ready;
+    // busybox's sh runs its applets by exec'ing /proc/self/exe (the kernel's comm is then "exe").
+    docker('exec', C, 'sh', '-c', 'for i in 1 2 3; do sleep 0.2; done; true');
+    type Row = { hostPid: number; comm: string; syscall: string; count: number; runtime?: true };
+    const rows = () => (t.events as { top: Row[] }[]).flatMap((r) => r.top);
+    const sleeps = await waitFor('three sleeps\' nanosleep rows', () => {
+      const r = rows().filter((x) => /nanosleep$/.test(x.syscall) && !x.runtime);
+      return new Set(r.map((x) => x.hostPid)).size >= 3 ? r : undefined;
+    }, 20_000);
+    await t.stop();
+    assert.deepEqual([...new Set(sleeps.map((x) => x.comm))], ['sleep'], JSON.stringify(sleeps));
+  });
+
   test('a kind whose attach type the kernel lacks says why', () => {
     const r = spawnSync(process.execPath, [CLI, 'trace', 'signal', '--container', C], {
       encoding: 'utf8',

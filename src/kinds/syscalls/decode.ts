@@ -16,9 +16,21 @@ export const SYSCALLS_LAYOUT = {
 /** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
 export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4, runtime: 8 }, size: 12 } satisfies Layout;
 
-/** struct syscalls_name { comm } (the names map's value). */
-export const SYSCALLS_NAME_LAYOUT = { struct: 'syscalls_name', fields: { comm: 0 }, size: 16 } satisfies Layout;
+/** struct syscalls_name { comm, argv0 } (the names map's value). */
+export const SYSCALLS_NAME_LAYOUT = { struct: 'syscalls_name', fields: { comm: 0, argv0: 16 }, sizes: { comm: 16, argv0: 48 }, size: 64 } satisfies Layout;
 export const SYSCALLS_NAME_SIZE = SYSCALLS_NAME_LAYOUT.size;
+
+/**
+ * The name of a process's latest exec: its comm, or for a program exec'd as
+ * /proc/<pid>/exe (comm "exe": busybox's applets) argv[0]'s last part, which
+ * the kernel filled only then.
+ */
+export function execName(value: Buffer): string {
+  const N = SYSCALLS_NAME_LAYOUT;
+  const comm = cstring(value, N.fields.comm, N.sizes.comm);
+  const argv0 = cstring(value, N.fields.argv0, N.sizes.argv0);
+  return (comm === 'exe' && argv0 && argv0.split('/').pop()) || comm;
+}
 
 export const SYSCALLS_KEY_SIZE = SYSCALLS_KEY_LAYOUT.size;
 export const SYSCALLS_VALUE_SIZE = SYSCALLS_LAYOUT.size;

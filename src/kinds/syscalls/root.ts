@@ -1,7 +1,6 @@
 /** syscalls: the root part, what the helper loads and reads from its maps (the client part: ./client). BPF: bpf/syscalls.bpf.c, bpf/syscalls.h. */
 import { defineRootKind } from '../root-part';
-import { cstring } from '../shared/decode';
-import { decodeSyscallsEntry, syscallsReport, SYSCALLS_KEY_SIZE, SYSCALLS_LAYOUT, SYSCALLS_NAME_SIZE, SYSCALLS_VALUE_SIZE } from './decode';
+import { decodeSyscallsEntry, execName, syscallsReport, SYSCALLS_KEY_SIZE, SYSCALLS_LAYOUT, SYSCALLS_NAME_SIZE, SYSCALLS_VALUE_SIZE } from './decode';
 
 /** Per loaded object: host PID → the name of its latest exec. */
 const names = new WeakMap<object, Map<number, string>>();
@@ -23,7 +22,7 @@ export default defineRootKind({
   collect: (obj, ctx, { intervalMs, top }) => {
     // Names taken at exec since the last read: every row of that process goes by its latest.
     const latest = latestNames(obj);
-    for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) latest.set(key.readUInt32LE(0), cstring(value, 0, SYSCALLS_NAME_SIZE));
+    for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) latest.set(key.readUInt32LE(0), execName(value));
     const entries = obj
       .drainPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)
       .map(({ key, values }) => decodeSyscallsEntry(key, values))
