@@ -127,7 +127,7 @@ function keepUpFigures(r: KeepUpRow, samples: Sample[], next: number): Record<st
   return {
     ...rest,
     helperSent: undefined,
-    transportLagMs: { p50: pct(transport, 0.5), max: pct(transport, 1) },
+    transportLagMs: { p50: pct(transport, 0.5), p95: pct(transport, 0.95), max: pct(transport, 1) },
     viewLagMs: { p50: pct(view, 0.5), p95: pct(view, 0.95), max: pct(view, 1), samples: view.length },
     tracesLagMs: { p50: pct(traces, 0.5), p95: pct(traces, 0.95), max: pct(traces, 1), samples: traces.length },
     outputLagMs: { p50: pct(output, 0.5), p95: pct(output, 0.95), max: pct(output, 1), samples: output.length },
