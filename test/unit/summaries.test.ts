@@ -157,6 +157,10 @@ test('children seen before their parent move under it when it appears', () => {
   const t = new ProcessTree(true);
   t.add([exit(6001, 6000, 'worker'), exit(6002, 6000, 'worker')]);
   assert.equal(treeOf(t).nodes.find((x) => x.count === 2)?.parent, '6000', 'under the parent it made up for them');
+  assert.equal(treeOf(t).nodes.find((x) => x.key === '6000')?.label, 'pid 2000', 'named by its PID until it is heard of');
+  t.add([exit(6000, 1, 'runner')]);
+  assert.equal(treeOf(t).nodes.find((x) => x.key === '6000')?.label, 'runner', 'then by its own name');
+  assert.match(treeOf(t).nodes.find((x) => x.count === 2)!.detail, /^×2 {2}· {2}exit 0 ×2$/, 'a group without a command line says how many and how they ended');
   const u = new ProcessTree(true);
   // An exit from a parent outside the container's view (ppid 0): its children wait at the top...
   u.add([{ ...exit(7001, 7000, 'job'), ppid: 0 }]);

@@ -51,6 +51,8 @@ interface Proc {
   kids?: Map<string, Group>;
   /** Children kept one by one (a process with any is not let go). */
   kept: number;
+  /** Made up as a parent (named `pid N`) until an event of its own names it. */
+  unnamed?: boolean;
   /** When it was last active. */
   seen: number;
 }
@@ -115,13 +117,17 @@ export class ProcessTree implements Summary<TreeEvent> {
     for (const e of events) {
       if (e.gadget === 'exit' && e.thread) continue;
       const p = this.proc(e.hostPid, e.pid, e.comm, now);
+      if (p.unnamed) {
+        p.comm = e.comm;
+        p.unnamed = undefined;
+      }
       if (e.hostPpid) {
         p.parent = e.hostPpid;
         // A parent in the container this trace did not see start: shown, so its children hang under it.
         // Only a kind that sees forks knows it started before the trace (exec and exit see a subshell forked during it first here).
         if (e.ppid && !this.procs.has(e.hostPpid) && !this.revive(e.hostPpid, e.ppid)) {
           const command = this.seesForks ? 'started before the trace' : `not seen starting (${e.gadget} does not see forks)`;
-          this.place(this.remember({ pid: e.ppid, hostPid: e.hostPpid, comm: `pid ${e.ppid}`, command, startedAt: now, kept: 0, seen: ++this.clock }));
+          this.place(this.remember({ pid: e.ppid, hostPid: e.hostPpid, comm: `pid ${e.ppid}`, command, startedAt: now, kept: 0, seen: ++this.clock, unnamed: true }));
         } else {
           this.touch(e.hostPpid);
         }
@@ -412,7 +418,7 @@ export class ProcessTree implements Summary<TreeEvent> {
         pid: newest?.pid ?? 0,
         hostPid: newest?.hostPid ?? 0,
         label: g.label,
-        detail: `${g.command ?? g.label} ×${n(g.count)}${state ? `  ·  ${state}` : ''}`,
+        detail: `${g.command ? `${g.command} ` : ''}×${n(g.count)}${state ? `  ·  ${state}` : ''}`,
         ended: this.seesExits && g.ended === g.count,
         failed: g.failed > 0,
         count: g.count,
