@@ -227,9 +227,11 @@ async function startTrace(kind: string, more: [RegExp, string][] = []): Promise<
 }
 
 async function stopAll(): Promise<void> {
-  // Stop All Traces is in the palette only while a trace runs.
-  const running = await page.locator('.statusbar-item', { hasText: /\d+ traces?/ }).count();
-  if (running) await palette('Container Trace: Stop All Traces');
+  // Stop All Traces is in the palette while a trace runs (the status bar counts them); then the traces end.
+  if (await page.locator('.statusbar-item', { hasText: /\d+ traces?\b/ }).count()) {
+    await palette('Container Trace: Stop All Traces');
+    await until('no trace running', () => page.locator('.statusbar-item', { hasText: /\d+ traces?\b/ }).count(), (n) => n === 0);
+  }
   await palette('View: Close All Editors');
 }
 
@@ -419,8 +421,8 @@ flowTest('errors offer the fix: a function typo gets "Use ct_work", a PID gone b
   await stopAll();
 
   // A process picked, gone before the trace starts: "Pick a Process" reopens the process step.
-  docker('exec', '-d', CONTAINER, 'sleep', '7.5');
-  const brief = (await until('the brief process', async () => processes().find((p) => p.cmdline.join(' ') === 'sleep 7.5'), (p) => !!p))!;
+  docker('exec', '-d', CONTAINER, 'sleep', '1007');
+  const brief = (await until('the brief process', async () => processes().find((p) => p.cmdline.join(' ') === 'sleep 1007'), (p) => !!p))!;
   await palette(COMMAND);
   await step(/pick a container/, (s) => s.rows.some((r) => r.label.includes(CONTAINER)));
   await page.keyboard.type(CONTAINER, { delay: 5 });
@@ -429,6 +431,8 @@ flowTest('errors offer the fix: a function typo gets "Use ct_work", a PID gone b
   await page.keyboard.type(String(brief.pid), { delay: 5 });
   await page.keyboard.press('Enter');
   await step(/what to watch/, (s) => s.rows.length > 0);
+  // Gone once picked, before the trace starts.
+  docker('exec', CONTAINER, 'kill', String(brief.pid));
   await until('the brief process to exit', async () => fs.existsSync(`/proc/${brief.hostPid}`), (alive) => !alive, 30_000);
   await page.keyboard.press('Enter');
   const gone = page.locator('.notification-toast', { hasText: /no process with PID/ });

@@ -150,6 +150,7 @@ async function until<T>(what: string, probe: () => Promise<T> | T, ok: (v: T) =>
 
 /** The context menu of a tree row: its entries' labels. */
 async function menuOf(target: ReturnType<typeof row>): Promise<string[]> {
+  await closeMenu();
   await target.click({ button: 'right' });
   const menu = page.locator('.context-view .monaco-menu');
   await menu.waitFor();
@@ -157,17 +158,31 @@ async function menuOf(target: ReturnType<typeof row>): Promise<string[]> {
   return labels.map((l) => l.trim()).filter(Boolean);
 }
 
+/**
+ * Close every context menu, and make sure none comes back: the workbench may
+ * show a second one for the same right-click once it has the menu's actions
+ * (it then swallows the next clicks and keys), so the menu must stay gone.
+ */
 async function closeMenu(): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
+  const menu = page.locator('.context-view .monaco-menu, .context-view .context-view-block');
+  for (let quiet = 0; quiet < 3; ) {
+    if (await menu.count()) {
+      quiet = 0;
+      await page.keyboard.press('Escape');
+      await menu.first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+    } else quiet++;
+    await new Promise((r) => setTimeout(r, 150));
+  }
 }
 
 async function expand(target: ReturnType<typeof row>): Promise<void> {
+  await closeMenu();
   if ((await target.getAttribute('aria-expanded')) === 'false') await target.click();
   await until('the row expanded', () => target.getAttribute('aria-expanded'), (v) => v === 'true');
 }
 
 async function collapse(target: ReturnType<typeof row>): Promise<void> {
+  await closeMenu();
   if ((await target.getAttribute('aria-expanded')) === 'true') await target.click();
   await until('the row collapsed', () => target.getAttribute('aria-expanded'), (v) => v === 'false');
 }
@@ -196,6 +211,7 @@ test('an empty runtime says so; runtimes, namespaces and stopped containers have
   }
   await page.locator('.context-view .action-label', { hasText: 'Copy Name' }).click();
   await page.locator('.statusbar-item', { hasText: `Copied name ${STOPPED}` }).waitFor();
+  await closeMenu();
 
   // Container Tools' commands get the container as its own tree items describe one.
   assert.equal(unavailable['container tools'], undefined, `the Container Tools stand-in could not be installed: ${unavailable['container tools']}`);
@@ -209,6 +225,7 @@ test('an empty runtime says so; runtimes, namespaces and stopped containers have
   assert.equal(call.node.containerName, RUNNING);
   assert.equal(call.node.containerId, docker('inspect', '-f', '{{.Id}}', RUNNING));
   await shot('tree-menus.png');
+  await closeMenu();
 });
 
 test('Podman pods are grouped as pods; a node\'s kubelet-labelled containers are named namespace/pod/container, and the CLI finds them so', { skip, timeout: 300_000 }, async (t) => {
@@ -249,6 +266,7 @@ test('a container expanded again shows its processes as they are now', { skip, t
 });
 
 test('the system check shows what no kind needs as information; the walkthrough\'s install step is done exactly when the helper is installed', { skip, timeout: 180_000 }, async () => {
+  await closeMenu();
   await page.keyboard.press('F1');
   await page.keyboard.type('Container Trace: Check System', { delay: 5 });
   await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Container Trace: Check System/ }).first().click();

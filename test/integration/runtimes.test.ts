@@ -254,11 +254,14 @@ describe('runtimes (integration)', { skip }, () => {
   test('runtime daemons restarting during a trace (Podman API, containerd): the trace goes on, listing recovers', async () => {
     const pm = `${TAG}-restart-pm`;
     const ctr = `${TAG}-restart-ctr`;
-    sh('podman', ['run', '-d', '--network', 'none', '--name', pm, `localhost/${IMAGE}`, 'sh', '-c', 'while :; do sleep 0.3; done']);
-    sh('ctr', ['-n', 'default', 'run', '-d', `docker.io/${IMAGE}`, ctr, 'sh', '-c', 'while :; do sleep 0.3; done']);
-    const t1 = traceCli('exec', '--container', `podman:${pm}`);
-    const t2 = traceCli('exec', '--container', `default/${ctr}`);
+    let t1: ReturnType<typeof traceCli> | undefined;
+    let t2: ReturnType<typeof traceCli> | undefined;
     try {
+      // Made inside the try: a container that could not start is removed too.
+      sh('podman', ['run', '-d', '--network', 'none', '--name', pm, `localhost/${IMAGE}`, 'sh', '-c', 'while :; do sleep 0.3; done']);
+      sh('ctr', ['-n', 'default', 'run', '-d', `docker.io/${IMAGE}`, ctr, 'sh', '-c', 'while :; do sleep 0.3; done']);
+      t1 = traceCli('exec', '--container', `podman:${pm}`);
+      t2 = traceCli('exec', '--container', `default/${ctr}`);
       await Promise.all([t1.ready, t2.ready]);
       // Stop both daemons; the containers (conmon, shims) and the traces live on.
       spawnSync('pkill', ['-f', 'podman system service --time=0 unix:///run/podman/podman.sock']);
@@ -276,9 +279,9 @@ describe('runtimes (integration)', { skip }, () => {
       assert.ok(t1.child.exitCode === null && t2.child.exitCode === null, 'the traces never ended');
     } finally {
       execFileSync('bash', [path.join(REPO, 'scripts', 'runtimes-setup.sh')], { stdio: 'ignore' }); // up again, whatever failed
-      t1.child.kill('SIGINT');
-      t2.child.kill('SIGINT');
-      await Promise.all([t1.exited, t2.exited]);
+      t1?.child.kill('SIGINT');
+      t2?.child.kill('SIGINT');
+      await Promise.all([t1?.exited, t2?.exited]);
       spawnSync('podman', ['rm', '-f', '-t', '0', pm], { stdio: 'ignore' });
       spawnSync('ctr', ['-n', 'default', 'task', 'kill', '-s', 'KILL', ctr], { stdio: 'ignore' });
       spawnSync('ctr', ['-n', 'default', 'task', 'rm', '-f', ctr], { stdio: 'ignore' });
@@ -288,15 +291,16 @@ describe('runtimes (integration)', { skip }, () => {
 
   test('a container restarted mid-trace ends the trace with the reason (its PID namespace is a new one)', async () => {
     const name = `${TAG}-restart`;
-    sh('podman', ['run', '-d', '--network', 'none', '--name', name, `localhost/${IMAGE}`, 'sh', '-c', 'while :; do sleep 0.3; done']);
-    const t = traceCli('exec', '--container', `podman:${name}`);
+    let t: ReturnType<typeof traceCli> | undefined;
     try {
+      sh('podman', ['run', '-d', '--network', 'none', '--name', name, `localhost/${IMAGE}`, 'sh', '-c', 'while :; do sleep 0.3; done']);
+      t = traceCli('exec', '--container', `podman:${name}`);
       await t.ready;
       sh('podman', ['restart', '-t', '0', name]);
       assert.equal(await t.exited, 0);
       assert.match(t.stderr(), new RegExp(`ended: container-exited \\(container ${name} exited\\)`));
     } finally {
-      t.child.kill('SIGKILL');
+      t?.child.kill('SIGKILL');
       spawnSync('podman', ['rm', '-f', '-t', '0', name], { stdio: 'ignore' });
     }
   });
@@ -304,9 +308,9 @@ describe('runtimes (integration)', { skip }, () => {
   test('references: ambiguous names list the matches and exit 2; runtime: narrows', () => {
     // Two containers named the same in two runtimes.
     const name = `${TAG}-dup`;
-    sh('podman', ['run', '-d', '--network', 'none', '--name', name, `localhost/${IMAGE}`, 'sleep', '300']);
-    docker('run', '-d', '--network', 'none', '--label', 'container-trace.test=1', '--name', name, IMAGE, 'sleep', '300');
     try {
+      sh('podman', ['run', '-d', '--network', 'none', '--name', name, `localhost/${IMAGE}`, 'sleep', '300']);
+      docker('run', '-d', '--network', 'none', '--label', 'container-trace.test=1', '--name', name, IMAGE, 'sleep', '300');
       const r = cli('ps', name);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, new RegExp(`"${name}" matches 2 containers: .*docker:${name} .*podman:${name} `));

@@ -71,10 +71,10 @@ class Sim {
   }
 }
 
-test('every step gets the text typed for it, whatever arrives late (random interleavings)', () => {
+for (const [alphabet, chars] of [['letters and digits', /^[a-z0-9]{1,5}$/], ['two digits (texts that repeat what was on its way)', /^[01]{1,5}$/]] as const) test(`every step gets the text typed for it, whatever arrives late (random interleavings, ${alphabet})`, () => {
   fc.assert(
     fc.property(
-      fc.array(fc.stringMatching(/^[a-z0-9]{1,5}$/), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.stringMatching(chars), { minLength: 1, maxLength: 4 }),
       fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 0, maxLength: 200 }),
       (texts, schedule) => {
         const sim = new Sim();
@@ -105,6 +105,33 @@ test('every step gets the text typed for it, whatever arrives late (random inter
     ),
     { numRuns: 3000 },
   );
+});
+
+test('keys typed on the old text, then on the cleared widget before the next value lands, all count (11270, not 170)', () => {
+  const sim = new Sim();
+  for (const c of 'web') {
+    sim.type(c);
+    sim.deliver();
+  }
+  sim.enter();
+  sim.deliver();
+  sim.dispatch(); // "" on its way
+  sim.type('1'); // on "web"
+  sim.deliver();
+  sim.dispatch();
+  sim.land(); // "" lands: the window shows ""
+  sim.deliver();
+  sim.type('1'); // on "": the same text as a value that was on its way before
+  sim.deliver();
+  sim.dispatch();
+  sim.type('2');
+  sim.deliver();
+  sim.dispatch();
+  sim.settle();
+  for (const c of '70') sim.type(c);
+  sim.enter();
+  sim.settle();
+  assert.deepEqual(sim.accepted.map((a) => a.text), ['web', '11270']);
 });
 
 test('three steps typed ahead before the extension sees any of it', () => {

@@ -19,8 +19,6 @@
 
 interface Sent {
   value: string;
-  /** The step it was sent in. */
-  step: number;
 }
 
 export interface AcceptedText {
@@ -32,10 +30,19 @@ export interface AcceptedText {
   set?: string;
 }
 
+/**
+ * The model keeps the current step's text itself (`text`, what was typed for
+ * it) and shows it on the widget, one value at a time: a value is sent only
+ * when nothing sent is still on its way. So a change the window reports is
+ * either the user's (typed on what the window showed) or the landing of the
+ * one value in flight; a report equal to that value is taken as its landing
+ * (were it the user's, typing exactly the characters still to be shown, the
+ * window shows the same, and the text used is the text shown).
+ */
 export class StepText {
   /** The widget's value as last reported. */
   private raw = '';
-  /** Values sent, not yet seen landing (oldest first). */
+  /** Values dispatched, not yet seen landing (oldest first; at most one more than already landed unseen). */
   private pending: Sent[] = [];
   /**
    * The value set since the last dispatch: the extension host sends the
@@ -43,58 +50,61 @@ export class StepText {
    * in a turn reaches the window (call dispatched() after each turn).
    */
   private batch: Sent | undefined;
-  private step = 0;
   private activeSeen = false;
   /** The current step's text. */
   text = '';
 
+  private get inFlight(): boolean {
+    return this.pending.length > 0 || this.batch !== undefined;
+  }
+
   /** What the widget will show once everything sent has landed. */
   private get intended(): string {
-    return this.batch?.value ?? this.sent;
+    return this.batch?.value ?? (this.pending.length ? this.pending[this.pending.length - 1].value : this.raw);
   }
 
-  /** What the widget will show once everything dispatched has landed. */
-  private get sent(): string {
+  /** Show the step's text, unless the widget will show it anyway or a value is still on its way (sent once it lands). */
+  private show(): string | undefined {
+    if (this.text === this.intended) return undefined;
+    // Set again within the turn (only the last value goes out), or when nothing is on its way.
+    if (this.pending.length && !this.batch) return undefined;
+    this.batch = { value: this.text };
+    return this.text;
+  }
+
+  private get sentOrRaw(): string {
     return this.pending.length ? this.pending[this.pending.length - 1].value : this.raw;
-  }
-
-  private send(value: string): string | undefined {
-    if (value === this.intended) return undefined;
-    this.batch = { value, step: this.step };
-    return value;
   }
 
   /** The turn's update went out: its value (if it changes anything) is on its way. */
   dispatched(): void {
     const b = this.batch;
     this.batch = undefined;
-    if (b && b.value !== this.sent) this.pending.push(b);
+    if (b && b.value !== this.sentOrRaw) this.pending.push(b);
   }
 
   /**
    * The widget reported its value. Returns a value to set on the widget when
-   * what it shows must be corrected (text typed ahead, or on top of a change
-   * still on its way).
+   * what it shows is not the step's text (text typed ahead, or on top of a
+   * change still on its way).
    */
   onValue(v: string): string | undefined {
     const before = this.raw;
     this.raw = v;
     const landed = this.pending.findIndex((p) => p.value === v);
     if (landed >= 0) {
-      // One of ours landed (those before it landed unseen, or were overtaken).
-      const [sent] = this.pending.splice(0, landed + 1).slice(-1);
-      if (!this.pending.length && !this.batch && sent.step === this.step) this.text = v;
-      return undefined;
+      // Ours landed (those before it landed unseen).
+      this.pending.splice(0, landed + 1);
+      return this.show();
     }
-    if (!this.pending.length && !this.batch) {
+    if (!this.inFlight) {
       this.text = v;
       return undefined;
     }
-    // Typed while our changes are on their way: what was typed on top of the
-    // last state the widget had is typed on top of what we meant instead.
-    const next = v.startsWith(before) ? this.intended + v.slice(before.length) : v;
-    this.text = next;
-    return this.send(next);
+    // Typed while a value of ours is on its way: what was typed on top of
+    // what the window showed is typed on top of the step's text.
+    this.text = v.startsWith(before) ? this.text + v.slice(before.length) : v;
+    return this.show();
   }
 
   /** The widget reported its highlighted item. */
@@ -109,20 +119,20 @@ export class StepText {
 
   /** Enter: the step's text, and what to set for the next one (which starts with what is typed from now on). */
   accept(): AcceptedText {
-    const out: AcceptedText = { text: this.text, trusted: !this.pending.length && !this.batch && this.activeSeen };
-    this.step++;
-    this.text = '';
-    this.activeSeen = false;
-    const set = this.send('');
-    if (set !== undefined) out.set = set;
-    return out;
+    const out: AcceptedText = { text: this.text, trusted: !this.inFlight && this.activeSeen };
+    return this.next('', out);
   }
 
   /** Put a step's text back (Back, or an accept that could not be used): the value to set, if any. */
   restore(text: string): string | undefined {
-    this.step++;
+    return this.next(text, { text, trusted: false }).set;
+  }
+
+  private next(text: string, out: AcceptedText): AcceptedText {
     this.text = text;
     this.activeSeen = false;
-    return this.send(text);
+    const set = this.show();
+    if (set !== undefined) out.set = set;
+    return out;
   }
 }

@@ -13,5 +13,5 @@ export default defineClientKind<SignalEvent>({
   text: (e) =>
     e.phase === 'generated'
       ? `${e.sig} → ${who(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`
-      : `${e.sig} delivered (${e.code}): ${e.fatal ? 'fatal, the process ends' : e.result}`,
+      : `${e.sig} delivered (${e.code}): ${e.fatal ? 'fatal, the process ends' : e.threadEnd === 'exit' ? 'the thread ends as its process exits' : e.threadEnd === 'exec' ? 'the thread ends as another thread execs' : e.result}`,
 });
