@@ -129,7 +129,8 @@ function keepUpTargets(rows) {
   const behind = worst(rows, (r) => Math.max(r.viewLagMs.p95 ?? Infinity, r.tracesLagMs.p95 ?? Infinity, r.outputLagMs.p95 ?? 0));
   const behindMax = worst(rows, (r) => Math.max(r.viewLagMs.max ?? Infinity, r.tracesLagMs.max ?? Infinity, r.outputLagMs.max ?? 0));
   const after = worst(rows, (r) => Math.max(r.caughtUp?.view ?? Infinity, r.caughtUp?.traces ?? Infinity, r.caughtUp?.status ?? Infinity));
-  const tab = worst(rows, (r) => r.tabSwitchMs.max);
+  // Kinds without a Summary (signal, bind) have no tabs to switch.
+  const tab = worst(rows.filter((r) => r.tabSwitchMs.max != null), (r) => r.tabSwitchMs.max);
   const filter = worst(rows, (r) => r.filterMs.max);
   const stopping = worst(rows, (r) => r.stop?.stoppingMs);
   const ended = worst(rows, (r) => r.stop?.endedMs);
@@ -139,7 +140,7 @@ function keepUpTargets(rows) {
   return [
     `| keeping up at ~10,000 events/s of every kind: view, Traces view and output ≤ 1 s behind (p95, worst kind) | ${sec(behind)} s, ${x(behind, 1000)} (worst single sample ${sec(behindMax)} s) | ${met(behind <= 1000)} |`,
     `| keeping up: every surface shows the final count ≤ 1 s after the load ends (worst kind) | ${sec(after)} s, ${x(after, 1000)} | ${met(after <= 1000)} |`,
-    `| keeping up: tab switch < 200 ms (worst) | ${tab} ms, ${x(tab, 200)} | ${met(tab < 200)} |`,
+    `| keeping up: tab switch < 200 ms (worst kind with a Summary) | ${tab} ms, ${x(tab, 200)} | ${met(tab < 200)} |`,
     `| keeping up: filter keystroke < 200 ms (worst) | ${filter} ms, ${x(filter, 200)} | ${met(filter < 200)} |`,
     `| keeping up: Stop shown as "stopping…" ≤ 1 s, and ended ≤ 1 s (worst) | ${stopping} ms, ended ${ended} ms | ${met(stopping <= 1000 && ended <= 1000)} |`,
     `| keeping up: renderer memory ≤ 300 MB (largest RSS) | ${rss} MB, ${x(rss, 300)} | ${met(rss <= 300)} |`,
