@@ -41,22 +41,38 @@ let scheduled = false;
 let panels: Panel[] = [];
 let summaryShown = false;
 const summaryRoot = $<HTMLDivElement>('summary');
-const summaryHost = { reveal: (pid: number, hostPid: number) => vscode.postMessage({ type: 'reveal', pid, hostPid }) };
+const summaryHost = {
+  reveal: (pid: number, hostPid: number) => vscode.postMessage({ type: 'reveal', pid, hostPid }),
+  expand: (key: string, open: boolean) => vscode.postMessage({ type: 'expand', key, open }),
+};
+let summaryScheduled = false;
 
+/** The Summary drawn now (only while shown; it updates what changed in place). */
 function drawSummary(): void {
+  summaryScheduled = false;
   if (summaryShown) renderPanels(summaryRoot, panels, filter, summaryHost);
 }
 
+/** The Summary drawn at the next frame, once however many updates came before it. */
+function scheduleSummary(): void {
+  if (!summaryShown || summaryScheduled) return;
+  summaryScheduled = true;
+  requestAnimationFrame(drawSummary);
+}
+
 function showTab(summary: boolean): void {
+  const changed = summaryShown !== summary;
   summaryShown = summary;
   $('tab-summary').setAttribute('aria-selected', String(summary));
   $('tab-events').setAttribute('aria-selected', String(!summary));
   summaryRoot.hidden = !summary;
   $('events').hidden = summary;
+  // The extension builds the Summary only while it is shown.
+  if (changed) vscode.postMessage({ type: 'tab', summary });
   if (summary) drawSummary();
   else schedule();
 }
-summaryRoot.addEventListener('resort', drawSummary);
+summaryRoot.addEventListener('resort', scheduleSummary);
 $('tab-summary').addEventListener('click', () => showTab(true));
 $('tab-events').addEventListener('click', () => showTab(false));
 
@@ -138,6 +154,9 @@ function pidCell(pid: number, hostPid: number): HTMLSpanElement {
 function render(): void {
   scheduled = false;
   const count = shownCount();
+  $('shown').textContent = count.toLocaleString('en-US');
+  // Hidden behind the Summary: drawn when its tab is shown (showTab schedules it).
+  if ($('events').hidden) return;
   spacer.style.height = `${count * ROW_HEIGHT}px`;
   // The header keeps its columns over the rows' (they have a scrollbar, it does not).
   $('events').style.setProperty('--scrollbar', `${viewport.offsetWidth - viewport.clientWidth}px`);
@@ -156,21 +175,24 @@ function render(): void {
     frag.append(el);
   }
   container.replaceChildren(frag);
-  $('shown').textContent = count.toLocaleString('en-US');
   $('empty').hidden = count > 0 || rows.length - head > 0;
 }
 
 function counters(c: Counters): void {
   $('received').textContent = c.received.toLocaleString('en-US');
+  $('received').title = c.sent === undefined ? '' : `The helper sent ${c.sent.toLocaleString('en-US')} (it says so once a second)`;
+  $('received').dataset.sent = c.sent === undefined ? '' : String(c.sent);
   $('dropped').textContent = c.dropped.toLocaleString('en-US');
   $('dropped').classList.toggle('bad', c.dropped > 0);
   $('rate').textContent = c.rate.toLocaleString('en-US');
   $('unshown').textContent = c.unshown.toLocaleString('en-US');
   $('unshown-box').hidden = c.unshown === 0;
-  $('state').textContent = c.state === 'ended' ? `ended — ${c.ended ?? ''}` : c.state;
-  $('state').className = `state ${c.state}`;
-  const ended = c.state === 'ended';
-  ($('stop') as HTMLButtonElement).disabled = ended;
+  // Stop was clicked: "stopping…" until it ended (counters sent before the extension heard of it say running).
+  const state = stopAsked && c.state === 'running' ? 'stopping' : c.state;
+  $('state').textContent = state === 'ended' ? `ended — ${c.ended ?? ''}` : state === 'stopping' ? 'stopping…' : state;
+  $('state').className = `state ${state}`;
+  const ended = state === 'ended';
+  ($('stop') as HTMLButtonElement).disabled = ended || state === 'stopping';
   // Nothing more arrives once stopped: a paused view shows what it held back.
   if (ended && paused) setPaused(false);
   ($('pause') as HTMLButtonElement).disabled = ended;
@@ -186,7 +208,7 @@ function setPaused(p: boolean): void {
     add(frozen);
     frozen = [];
   }
-  if (!p) drawSummary();
+  if (!p) scheduleSummary();
   $('waiting').textContent = '0';
 }
 
@@ -208,7 +230,8 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       break;
     case 'panels':
       panels = m.panels;
-      if (!paused) drawSummary();
+      if (!paused) scheduleSummary();
+      vscode.postMessage({ type: 'ack' });
       break;
     case 'rows':
       counters(m.counters);
@@ -219,9 +242,11 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       } else {
         add(m.rows);
       }
+      vscode.postMessage({ type: 'ack' });
       break;
     case 'counters':
       counters(m.counters);
+      vscode.postMessage({ type: 'ack' });
       break;
     case 'cleared':
       rows = [];
@@ -248,12 +273,20 @@ window.addEventListener('resize', schedule);
 $('filter').addEventListener('input', (e) => {
   filter = (e.target as HTMLInputElement).value.trim().toLowerCase();
   refilter();
-  drawSummary();
+  scheduleSummary();
 });
 $('pause').addEventListener('click', () => setPaused(!paused));
 $('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
 $('export').addEventListener('click', () => vscode.postMessage({ type: 'export' }));
-$('stop').addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+let stopAsked = false;
+$('stop').addEventListener('click', () => {
+  // Said at once; the extension confirms (stopping…, then ended).
+  stopAsked = true;
+  $('state').textContent = 'stopping…';
+  $('state').className = 'state stopping';
+  $<HTMLButtonElement>('stop').disabled = true;
+  vscode.postMessage({ type: 'stop' });
+});
 $('copy-cli').addEventListener('click', () => vscode.postMessage({ type: 'copyCli' }));
 document.addEventListener('keydown', (e) => {
   const inInput = (e.target as HTMLElement).tagName === 'INPUT';
@@ -267,7 +300,7 @@ document.addEventListener('keydown', (e) => {
     ($('filter') as HTMLInputElement).value = '';
     filter = '';
     refilter();
-    drawSummary();
+    scheduleSummary();
     viewport.focus();
   } else if (!inInput && (e.key === 'End' || e.key === 'Home')) {
     viewport.scrollTop = e.key === 'End' ? viewport.scrollHeight : 0;

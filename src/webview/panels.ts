@@ -44,6 +44,12 @@ export interface TreeNode {
   detail: string;
   ended?: boolean;
   failed?: boolean;
+  /** A group of this many processes alike (same parent, name and command line); pid and hostPid are its newest member's. */
+  count?: number;
+  /** A group whose members are listed (the user opened it); a closed group's members are not sent. */
+  expanded?: boolean;
+  /** Processes under it not listed (bounded). */
+  more?: number;
 }
 
 export interface TreePanel {
@@ -51,7 +57,10 @@ export interface TreePanel {
   id: string;
   title: string;
   nodes: TreeNode[];
+  /** Processes at the top not listed (bounded). */
   more?: number;
+  /** Processes no longer kept one by one (still counted in their groups). */
+  letGo?: number;
   /** False when the kind does not see exits (exec): a node not ended may have exited all the same. */
   exitsSeen?: boolean;
 }
@@ -75,10 +84,15 @@ export interface HistogramPanel {
 
 export type Panel = TablePanel | TreePanel | ChartPanel | HistogramPanel;
 
-/** A kind's live summary: fed every event, asked for panels a few times a second. */
+/** What one view shows of a summary: the process tree's groups the user opened. */
+export interface PanelOptions {
+  expanded?: ReadonlySet<string>;
+}
+
+/** A kind's live summary: fed every event (updated in place, bounded), asked for panels a few times a second (bounded too). */
 export interface Summary<E> {
   add(events: readonly E[]): void;
-  panels(): Panel[];
+  panels(opts?: PanelOptions): Panel[];
 }
 
 /** A latency for people: ns, µs, ms or s. */

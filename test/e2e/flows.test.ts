@@ -176,6 +176,11 @@ flowTest('keyboard: ten runs of Trace Process in Container from the palette, eac
     assert.match(kind.title, kindTitle, `run ${run}`);
     if (typed === child.hostPid) assert.match(kind.title, new RegExp(`host PID ${child.hostPid} = PID ${child.pid} in the container`), `run ${run}`);
     if (run === 4) await shot('flows-host-pid.png');
+    if (run === 10) {
+      // Back returns to the process step, which is asked again.
+      await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label').first().click();
+      await step(/pick a process/, (s) => s.rows.some((r) => /All processes/.test(r.label)));
+    }
     await page.keyboard.press('Escape');
     await until('the flow closed', quickInput, (s) => !s.open);
   }
@@ -349,6 +354,20 @@ flowTest('PID links: the first click reveals a nested process in a collapsed con
   const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 30 s after Ctrl-C'), 30_000).unref())]);
   assert.equal(code, 0, stderr);
   assert.match(stderr, /summary: \d+ events received/);
+
+  // Export…: JSON Lines saved where the dialog suggests; the notification opens the file.
+  await live.locator('#export').click();
+  await step(/Export trace/, (s) => s.rows.some((r) => r.label === 'JSON Lines'));
+  await focusRow('JSON Lines');
+  await page.keyboard.press('Enter');
+  const dialog = await until('the save dialog', quickInput, (s) => s.open && /\.jsonl$/.test(s.value));
+  await page.keyboard.press('Enter');
+  const exported = page.locator('.notification-toast', { hasText: /Exported \d+ events to/ });
+  await exported.waitFor();
+  await exported.locator('.monaco-button', { hasText: 'Open' }).click();
+  await page.locator('.tabs-container .tab', { hasText: path.basename(dialog.value) }).waitFor();
+  await live.locator('#title').waitFor({ state: 'attached' });
+  await page.locator('.tabs-container .tab', { hasText: `${CONTAINER} · exec` }).click();
 
   // Clear empties the Summary too (the process tree starts again).
   await live.locator('#tab-summary').click();

@@ -236,6 +236,54 @@ viewTest('open: paths grouped, the failing one first with its errno; the filter 
   await closeQuickInput(page);
 });
 
+/** The view's counters as shown: received, what the helper said it sent (the received count's tooltip), rate, state. */
+function viewCounters(live: FrameLocator): Promise<{ received: number; sent: number | null; rate: number; state: string }> {
+  return live.locator('body').evaluate(() => {
+    const text = (id: string) => document.getElementById(id)?.textContent ?? '';
+    const num = (t: string) => Number(t.replace(/[^\d]/g, ''));
+    const sent = document.getElementById('received')?.dataset.sent;
+    return { received: num(text('received')), sent: sent ? Number(sent) : null, rate: num(text('rate')), state: text('state') };
+  });
+}
+
+/** The Traces view's row of the trace: its events count and what else it says. */
+async function tracesRow(): Promise<string> {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Traces/i }) });
+  return (await pane.locator('.monaco-list-row').first().innerText()).replace(/\s+/g, ' ');
+}
+
+/** A rate as a surface shows it (`1,234/s` in the Traces view and the status bar); null when none is shown. */
+const rateIn = (text: string) => {
+  const m = / ([\d,]+)\/s/.exec(text);
+  return m ? Number(m[1].replace(/,/g, '')) : null;
+};
+/** The container's own idle rate: its loop runs `sleep 1`, an exit a second (and none of the load). */
+const IDLE_RATE = 5;
+
+viewTest('a busy container: once the load ends, the view counts what the helper sent, and the Traces view and status bar say the same', async () => {
+  const live = await startTrace('exit');
+  // 40,000 processes at 10,000 a second (vfork + _exit): an exit each.
+  docker('exec', CONTAINER, '/bin/ct-target', 'fork', '40000', '10000');
+  const settled = await until(
+    'the view to count what the helper sent (its stats, once a second), at no more than the container\'s idle rate',
+    () => viewCounters(live),
+    (c) => c.sent !== null && c.sent >= 40_000 && c.received === c.sent && c.rate < IDLE_RATE,
+  );
+  // The container's loop goes on (an exit a second): each surface is read until it shows the count the view showed or later, at the idle rate.
+  const counted = (t: string) => Number(/([\d,]+) events/.exec(t)?.[1].replace(/,/g, '') ?? -1);
+  await until('the Traces view to show the view\'s count (or the few exits since) at the idle rate', tracesRow, (t) => counted(t) >= settled.received && counted(t) < settled.received + 10 && (rateIn(t) ?? Infinity) < IDLE_RATE);
+  await until('the status bar to show the idle rate', () => page.locator('.statusbar-item', { hasText: /traces? · / }).first().innerText(), (t) => (rateIn(t) ?? Infinity) < IDLE_RATE);
+  await shot('view-busy-settled.png');
+  // Stop: said at once, then ended with the helper's final count, which the view shows.
+  await live.locator('#stop').click();
+  await live.locator('#state', { hasText: /^(stopping…|ended)/ }).waitFor({ timeout: DEADLINE });
+  const ended = await until('the view to end with the helper\'s final count', () => viewCounters(live), (c) => /^ended/.test(c.state) && c.sent !== null && c.received === c.sent);
+  started = false; // stopped here: teardown only closes the view
+  assert.ok(ended.received >= 40_000, `every exit counted (${ended.received})`);
+  await until('the Traces view to end with the same count', tracesRow, (t) => t.includes(`${ended.received.toLocaleString('en-US')} events`) && /stopped/.test(t));
+  await shot('view-busy-stopped.png');
+});
+
 viewTest('uprobe: calls per second and the latency histogram of the probed function', async () => {
   const live = await startTrace('uprobe', [
     [/uprobe: a path inside the container/, '/bin/ct-target', typedValue('/bin/ct-target')],

@@ -14,12 +14,17 @@ export class SessionItem extends vscode.TreeItem {
     const failed = session.failedToStart;
     super(session.title, failed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = session.key;
-    const counts = `${n(session.received)} events · ${n(session.dropped)} dropped`;
-    if (session.state === 'starting') {
+    // The counters every surface shows (the live view and the status bar read the same).
+    const c = session.counters();
+    const counts = `${n(c.received)} events · ${n(c.dropped)} dropped`;
+    if (c.state === 'starting') {
       this.description = `${session.scopeShort} · starting…`;
       this.iconPath = new vscode.ThemeIcon('loading~spin');
-    } else if (session.state === 'running') {
-      this.description = `${session.scopeShort} · ${counts} · ${n(session.rate)}/s`;
+    } else if (c.state === 'stopping') {
+      this.description = `${session.scopeShort} · stopping… · ${counts}`;
+      this.iconPath = new vscode.ThemeIcon('loading~spin');
+    } else if (c.state === 'running') {
+      this.description = `${session.scopeShort} · ${counts} · ${n(c.rate)}/s`;
       this.iconPath = new vscode.ThemeIcon('record', new vscode.ThemeColor('charts.red'));
     } else if (failed) {
       this.description = `${session.scopeShort} · failed to start`;
@@ -31,7 +36,7 @@ export class SessionItem extends vscode.TreeItem {
     }
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${mdText(session.params.gadget)}** in **${mdText(session.containerName)}** — ${mdText(session.scopeText)}\n\n`);
-    if (!failed) md.appendMarkdown(`${counts}${session.state === 'running' ? ` · ${n(session.rate)}/s` : ''}\n\n`);
+    if (!failed) md.appendMarkdown(`${counts}${c.state === 'running' ? ` · ${n(c.rate)}/s` : ''}\n\n`);
     if (session.endMessage) md.appendMarkdown(`${session.endReason === 'error' ? '$(error) ' : ''}${mdText(session.endMessage)}\n\n`);
     md.supportThemeIcons = true;
     this.tooltip = md;

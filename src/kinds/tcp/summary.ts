@@ -3,6 +3,7 @@ import type { TcpEvent } from '../../protocol';
 import type { Panel, Summary, TableRow } from '../../webview/panels';
 
 const MAX_CONNECTIONS = 1000;
+const SHOWN_CONNECTIONS = 500;
 
 export class Connections implements Summary<TcpEvent> {
   private readonly conns = new Map<string, { e: TcpEvent; states: string[] }>();
@@ -37,7 +38,8 @@ export class Connections implements Summary<TcpEvent> {
   }
 
   panels(): Panel[] {
-    const rows: TableRow[] = [...this.conns.entries()].reverse().map(([key, { e, states }]) => ({
+    // The newest SHOWN_CONNECTIONS (what a post carries is bounded; the rest are counted).
+    const rows: TableRow[] = [...this.conns.entries()].slice(-SHOWN_CONNECTIONS).reverse().map(([key, { e, states }]) => ({
       key,
       cells: [e.pid || null, e.comm, `${e.saddr}:${e.sport}`, `${e.daddr}:${e.dport}`, e.state, states.slice(-4).join(' → '), e.durationMs, e.bytesSent, e.bytesReceived],
       failed: e.state === 'CLOSE' && states.includes('SYN_SENT') && !states.includes('ESTABLISHED'),
@@ -61,6 +63,7 @@ export class Connections implements Summary<TcpEvent> {
         ],
         rows,
         sortBy: -1,
+        more: this.conns.size - rows.length || undefined,
       },
     ];
   }
