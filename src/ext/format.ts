@@ -19,10 +19,12 @@ export function outputLine(e: TraceEvent, many = false): string {
 }
 
 function rawLine(e: TraceEvent, many: boolean): string {
-  const ids = e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
+  // A report of the whole scope (syscalls, uprobe counts) is no process's: its PID columns stay empty.
+  const none = !e.hostPid && !e.pid;
+  const ids = none ? '' : e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
   const host = e.hostPid === e.hostTid ? String(e.hostPid) : `${e.hostPid}/${e.hostTid}`;
   // Wide enough for a host PID/TID pair and the longest kind name: the columns stay under the header.
-  return `${clock(e.time)}  ${ids.padStart(11)}  host ${host.padEnd(13)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(8)} ${many ? where(e) : ''}${details(e)}`;
+  return `${clock(e.time)}  ${ids.padStart(11)}  ${none ? ' '.repeat(18) : `host ${host.padEnd(13)}`} ${e.comm.padEnd(16)} ${e.gadget.padEnd(8)} ${many ? where(e) : ''}${details(e)}`;
 }
 
 /** `[web-1/nginx] `: which container of a selector trace an event comes from. */
