@@ -55,14 +55,11 @@ function pidLink(host: SummaryHost, pid: number, hostPid: number | undefined): H
   return a;
 }
 
-function matches(filter: string, texts: (string | number | null)[]): boolean {
-  return !filter || texts.some((t) => t !== null && String(t).toLowerCase().includes(filter));
-}
-
 function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   const box = panelBox(p);
   const state = sortState.get(p.id) ?? { col: p.sortBy, desc: true };
-  let rows = p.rows.filter((r) => matches(filter, r.cells));
+  // Rows come filtered (./filter): `filter` is the text that did it, for the words when none is left.
+  let rows = p.rows;
   if (state.col >= 0) {
     const c = state.col;
     const num = !!p.columns[c]?.num;
@@ -77,7 +74,7 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   t.setAttribute('role', 'grid');
   const head = el('tr');
   p.columns.forEach((col, i) => {
-    const th = el('th', col.num ? 'num' : undefined, col.label + (state.col === i ? (state.desc ? ' ▾' : ' ▴') : ''));
+    const th = el('th', col.num ? 'num' : col.wide ? 'wide' : undefined, col.label + (state.col === i ? (state.desc ? ' ▾' : ' ▴') : ''));
     th.setAttribute('role', 'columnheader');
     th.setAttribute('aria-sort', state.col === i ? (state.desc ? 'descending' : 'ascending') : 'none');
     th.tabIndex = 0;
@@ -96,12 +93,12 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   const sel = selected.get(p.id);
   let selectedRow: TableRow | undefined;
   for (const r of rows) {
-    const tr = el('tr', [r.failed ? 'failed' : '', r.key === sel ? 'selected' : ''].filter(Boolean).join(' '));
+    const tr = el('tr', [r.failed ? 'failed' : '', r.runtime ? 'runtime' : '', r.key === sel ? 'selected' : ''].filter(Boolean).join(' '));
     tr.dataset.key = r.key;
     r.cells.forEach((v, i) => {
       const col = p.columns[i];
-      const td = el('td', col.num ? 'num' : undefined);
-      if (col.pid && typeof v === 'number' && v > 0) td.append(pidLink(host, v, r.hostPid));
+      const td = el('td', col.num ? 'num' : col.wide ? 'wide' : undefined);
+      if (col.pid && typeof v === 'number' && v > 0) td.append(pidLink(host, v, r.hostPids?.[i] ?? r.hostPid));
       else td.textContent = cellText(v, col.num);
       if (typeof v === 'string') td.title = v;
       tr.append(td);
@@ -135,13 +132,14 @@ function tree(p: TreePanel, filter: string, host: SummaryHost): HTMLElement {
     box.dispatchEvent(new CustomEvent('resort', { bubbles: true }));
   });
   box.querySelector('h3')!.append(' ', toggle);
-  const shown = p.nodes.filter((n) => matches(filter, [n.label, n.detail, n.pid, n.hostPid]));
+  // Nodes come filtered, each under its nearest shown ancestor (./filter).
+  const shown = p.nodes;
   const line = (n: TreeNode) => {
-    const div = el('div', ['node', n.ended ? 'ended' : '', n.failed ? 'failed' : ''].filter(Boolean).join(' '));
+    const div = el('div', ['node', n.ended ? 'ended' : '', n.failed ? 'failed' : '', n.runtime ? 'runtime' : ''].filter(Boolean).join(' '));
     div.append(pidLink(host, n.pid, n.hostPid), ' ', el('span', 'comm', n.label), ' ', el('span', 'detail', n.detail), ' ', el('span', 'muted', `host ${n.hostPid}`));
     return div;
   };
-  if (flatTree || filter) {
+  if (flatTree) {
     for (const n of shown) box.append(line(n));
   } else {
     const children = new Map<string | undefined, TreeNode[]>();
@@ -180,7 +178,7 @@ function tree(p: TreePanel, filter: string, host: SummaryHost): HTMLElement {
     for (const root of children.get(undefined) ?? []) ul.append(render(root, 0));
     box.append(ul);
   }
-  if (!p.nodes.length) box.append(el('p', 'muted', 'No process seen yet.'));
+  if (!p.nodes.length) box.append(el('p', 'muted', filter ? 'No process matches the filter.' : 'No process seen yet.'));
   if (p.more) box.append(el('p', 'muted', `${p.more} exited processes no longer listed.`));
   return box;
 }

@@ -18,6 +18,8 @@ interface Proc {
   startedAt: number;
   exit?: string;
   failed?: boolean;
+  /** Its latest event was the container runtime's (its init before the exec): hidden unless shown. */
+  runtime?: true;
 }
 
 type TreeEvent = ProctreeEvent | ExecEvent | ExitEvent;
@@ -43,6 +45,7 @@ export class ProcessTree implements Summary<TreeEvent> {
     for (const e of events) {
       if (e.gadget === 'exit' && e.thread) continue;
       const p = this.proc(e.hostPid, e.pid, e.comm, now);
+      p.runtime = e.runtime;
       if (e.hostPpid) {
         p.parent = e.hostPpid;
         // A parent in the container this trace did not see start: shown, so its children hang under it.
@@ -121,6 +124,7 @@ export class ProcessTree implements Summary<TreeEvent> {
         detail: [p.command, p.exit ?? (this.seesExits ? 'running' : undefined)].filter(Boolean).join('  ·  '),
         ended: !!p.exit,
         failed: p.failed,
+        runtime: p.runtime,
       });
     }
     return [{ type: 'tree', id: 'tree', title: 'Processes', nodes, more: this.dropped || undefined, exitsSeen: this.seesExits }];
