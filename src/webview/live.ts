@@ -240,6 +240,7 @@ function render(): void {
   }
   container.replaceChildren(frag);
   $('shown').textContent = count.toLocaleString('en-US');
+  if (!summaryShown) runtimeBox();
   $('empty').hidden = count > 0 || rows.length - head > 0;
 }
 

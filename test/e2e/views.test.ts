@@ -259,6 +259,27 @@ async function runtimeBox(live: FrameLocator): Promise<{ count: number; word: st
   return { count: Number(/^([\d,]+)/.exec(text)?.[1]?.replace(/,/g, '') ?? 0), word: await live.locator('#runtime-word').innerText(), text };
 }
 
+/** A color theme picked as a user picks one (Preferences: Color Theme, its name, Enter once it is the focused row), then a screenshot in it. */
+const THEMES = {
+  'Light Modern': /\bvs\b(?!-)/,
+  'Light High Contrast': /\bhc-light\b/,
+  'Dark High Contrast': /\bhc-black\b/,
+} as const;
+async function setTheme(theme: keyof typeof THEMES): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await answer(page, /.*/, theme, row(theme));
+  await until(`the ${theme} theme`, () => page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? ''), (c) => THEMES[theme].test(c));
+}
+
+/** Screenshots of the view as it is in both high-contrast themes, then back to the light one. */
+async function highContrastShots(name: string): Promise<void> {
+  await setTheme('Light High Contrast');
+  await shot(`${name}-hc-light.png`);
+  await setTheme('Dark High Contrast');
+  await shot(`${name}-hc.png`);
+  await setTheme('Light Modern');
+}
+
 const shownCount = async (live: FrameLocator) => Number((await live.locator('#shown').innerText()).replace(/,/g, ''));
 
 viewTest('runtime noise: a docker exec\'s runc init events are hidden with the count the kernel marked, Show shows them, the field filter picks by process', async () => {
@@ -290,6 +311,7 @@ viewTest('runtime noise: a docker exec\'s runc init events are hidden with the c
     await until('the toggle to say shown', () => runtimeBox(live), (b) => b.word === 'shown' && b.count === marked().length);
     await live.locator('.rows .row.runtime', { hasText: 'runc:' }).first().waitFor({ timeout: DEADLINE });
     await shot('view-runtime-shown.png');
+    await highContrastShots('view-runtime-shown');
     await live.locator('#filter').fill('is:runtime');
     await until('is:runtime to leave the runtime\'s events only', () => shownCount(live), (n) => n === marked().length);
     await live.locator('#chips .chip', { hasText: 'is runtime' }).waitFor({ timeout: DEADLINE });
@@ -347,6 +369,7 @@ viewTest('bind: listeners by address — httpd on 127.0.0.1:18081, a second one 
     assert.deepEqual(cells, ['127.0.0.1:18081', 'tcp', 'httpd', String(holder), '1', '1', 'EADDRINUSE ×1', `httpd ${holder} (127.0.0.1:18081)`]);
     assert.match((await row.getAttribute('class')) ?? '', /\bfailed\b/);
     await shot('view-bind.png');
+    await highContrastShots('view-bind');
   } finally {
     docker('exec', CONTAINER, 'kill', String(holder));
   }
@@ -363,10 +386,13 @@ viewTest('signal: sender → target with the fatal ones first — the SIGUSR1 sh
   // Signal | PID | Sender | Target PID | Target | Sent | Delivered | Ends it | Code | Results
   const first = await until('the first row to be the fatal SIGUSR1, sent and delivered', () => cellsOf(rows.first()), (c) => c[0] === 'SIGUSR1' && c[6] === '1');
   assert.deepEqual(first.slice(0, 9), ['SIGUSR1', String(sh), 'sh', String(sleep), 'sleep', '1', '1', 'fatal', 'SI_USER']);
-  const chld = live.locator('section[data-panel=signals] tbody tr', { has: live.locator('td:first-child', { hasText: /^SIGCHLD$/ }), hasText: 'sleep' }).first();
-  const c = await until('sleep\'s SIGCHLD to sh', () => cellsOf(chld), (c) => c[1] === String(sleep) && c[3] === String(sh));
+  // (The container's own loop has its sleeps' SIGCHLD to PID 1 too: the row of this sleep's PID.)
+  const all = () => rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
+  const found = await until('this sleep\'s SIGCHLD to this sh', all, (rs) => rs.some((c) => c[0] === 'SIGCHLD' && c[1] === String(sleep)));
+  const c = found.find((c) => c[0] === 'SIGCHLD' && c[1] === String(sleep))!;
   assert.deepEqual(c.slice(0, 5), ['SIGCHLD', String(sleep), 'sleep', String(sh), 'sh']);
   assert.equal(c[7], '', 'SIGCHLD does not end sh');
   assert.match((await rows.first().getAttribute('class')) ?? '', /\bfailed\b/);
   await shot('view-signal.png');
+  await highContrastShots('view-signal');
 });
