@@ -64,6 +64,8 @@ export interface ClientKind<E extends TraceEvent = TraceEvent> {
   summary?(): Summary<E>;
   /** Whether the event reports a failure (shown in red). */
   failed?(e: E): boolean;
+  /** The errno name of a failed event (ENOENT), for the live view's `errno:` filter. */
+  errno?(e: E): string | undefined;
   /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */
   columns?: { head: [string, number][]; values(e: E): (string | number)[]; rest: string; restValue(e: E): string };
 }

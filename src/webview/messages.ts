@@ -1,8 +1,11 @@
 /** Messages between a live view and the extension, typed on both sides. */
 import type { Panel } from './panels';
 
-/** One display row: [time, pid, tid, hostPid, comm, kind, details, failed]. */
-export type Row = [string, number, number, number, string, string, string, 0 | 1];
+/**
+ * One display row: [time, pid, tid, hostPid, comm, kind, details, failed,
+ * runtime (the container runtime's own task), errno name or ''].
+ */
+export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string];
 
 export interface Counters {
   received: number;

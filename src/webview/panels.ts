@@ -11,6 +11,10 @@ export interface Column {
   num?: 'count' | 'ns' | 'ms' | 'bytes' | 'rate';
   /** A container-level PID: shown as a link that reveals the process in the Containers tree. */
   pid?: boolean;
+  /** Process names (`comm`, or `comm pid` lists): what the filter's `comm:` looks at (besides a column labelled Comm). */
+  comm?: boolean;
+  /** Takes the width the others leave, cut with an ellipsis (the whole text on hover): long text never pushes numbers out of view. */
+  wide?: boolean;
 }
 
 export interface TableRow {
@@ -19,8 +23,12 @@ export interface TableRow {
   failed?: boolean;
   /** Host PID of the row's process (for the link). */
   hostPid?: number;
+  /** Host PIDs by column, for a row with more than one PID column (sender and target). */
+  hostPids?: (number | undefined)[];
   /** A latency histogram shown when the row is selected: [upper bound ns, count]. */
   hist?: [number, number][];
+  /** The container runtime's own (its init before it exec'd the container's program): how many events (or calls) the row holds. Hidden unless shown. */
+  runtime?: number;
 }
 
 export interface TablePanel {
@@ -33,6 +41,8 @@ export interface TablePanel {
   sortBy: number;
   /** Rows left out (the table keeps the first N by its order). */
   more?: number;
+  /** What a row's `runtime` counts, in words (default `events`). */
+  runtimeNoun?: string;
 }
 
 export interface TreeNode {
@@ -50,6 +60,8 @@ export interface TreeNode {
   expanded?: boolean;
   /** Processes under it not listed (bounded). */
   more?: number;
+  /** A process of the container runtime (its init before it exec'd): hidden unless shown. */
+  runtime?: boolean;
 }
 
 export interface TreePanel {

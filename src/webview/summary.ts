@@ -96,14 +96,11 @@ function pidLink(host: SummaryHost, pid: number, hostPid: number | undefined): H
   return a;
 }
 
-function matches(filter: string, texts: (string | number | null)[]): boolean {
-  return !filter || texts.some((t) => t !== null && String(t).toLowerCase().includes(filter));
-}
-
 function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   const box = panelBox(p);
   const state = sortState.get(p.id) ?? { col: p.sortBy, desc: true };
-  let rows = p.rows.filter((r) => matches(filter, r.cells));
+  // Rows come filtered (./filter): `filter` is the text that did it, for the words when none is left.
+  let rows = p.rows;
   if (state.col >= 0) {
     const c = state.col;
     const num = !!p.columns[c]?.num;
@@ -119,7 +116,7 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   t.setAttribute('role', 'grid');
   const head = el('tr');
   p.columns.forEach((col, i) => {
-    const th = el('th', col.num ? 'num' : undefined, col.label + (state.col === i ? (state.desc ? ' ▾' : ' ▴') : ''));
+    const th = el('th', col.num ? 'num' : col.wide ? 'wide' : undefined, col.label + (state.col === i ? (state.desc ? ' ▾' : ' ▴') : ''));
     th.setAttribute('role', 'columnheader');
     th.setAttribute('aria-sort', state.col === i ? (state.desc ? 'descending' : 'ascending') : 'none');
     th.tabIndex = 0;
@@ -145,7 +142,7 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   const trs: HTMLTableRowElement[] = [];
   for (const r of rows) {
     const key = `${p.id}\u0000${r.key}`;
-    const sig = `${r.key === sel ? 1 : 0}${r.failed ? 1 : 0}${r.hist ? 1 : 0}\u0000${r.hostPid ?? ''}\u0000${r.cells.join('\u0001')}`;
+    const sig = `${r.key === sel ? 1 : 0}${r.failed ? 1 : 0}${r.hist ? 1 : 0}${r.runtime ? 1 : 0}\u0000${r.hostPid ?? ''}\u0000${r.hostPids?.join(',') ?? ''}\u0000${r.cells.join('\u0001')}`;
     let kept = rowsKept.get(key);
     if (!kept || kept.sig !== sig) kept = { sig, el: tableRow(p, r, sel, box, host) };
     keptNow.rows.set(key, kept);
@@ -162,12 +159,12 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
 }
 
 function tableRow(p: TablePanel, r: TableRow, sel: string | undefined, box: HTMLElement, host: SummaryHost): HTMLTableRowElement {
-  const tr = el('tr', [r.failed ? 'failed' : '', r.key === sel ? 'selected' : ''].filter(Boolean).join(' '));
+  const tr = el('tr', [r.failed ? 'failed' : '', r.runtime ? 'runtime' : '', r.key === sel ? 'selected' : ''].filter(Boolean).join(' '));
   tr.dataset.key = r.key;
   r.cells.forEach((v, i) => {
     const col = p.columns[i];
-    const td = el('td', col.num ? 'num' : undefined);
-    if (col.pid && typeof v === 'number' && v > 0) td.append(pidLink(host, v, r.hostPid));
+    const td = el('td', col.num ? 'num' : col.wide ? 'wide' : undefined);
+    if (col.pid && typeof v === 'number' && v > 0) td.append(pidLink(host, v, r.hostPids?.[i] ?? r.hostPid));
     else td.textContent = cellText(v, col.num);
     if (typeof v === 'string') td.title = v;
     tr.append(td);
@@ -190,7 +187,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 
 /** A tree line: a process (its PID a link) or a group of processes alike (opened and closed by the extension). */
 function treeLine(node: TreeNode, host: SummaryHost, twist: 'open' | 'closed' | 'none', box: HTMLElement): HTMLElement {
-  const div = el('div', ['node', node.count ? 'group' : '', node.ended ? 'ended' : '', node.failed ? 'failed' : ''].filter(Boolean).join(' '));
+  const div = el('div', ['node', node.count ? 'group' : '', node.ended ? 'ended' : '', node.failed ? 'failed' : '', node.runtime ? 'runtime' : ''].filter(Boolean).join(' '));
   if (twist === 'none') {
     div.append(el('span', 'twist-space'));
   } else {
@@ -216,7 +213,7 @@ function treeLine(node: TreeNode, host: SummaryHost, twist: 'open' | 'closed' | 
 
 /** The line of `node`, kept from the last drawing when it shows the same. */
 function keptLine(node: TreeNode, host: SummaryHost, twist: 'open' | 'closed' | 'none', box: HTMLElement): HTMLElement {
-  const sig = `${twist}\u0000${node.count ?? ''}\u0000${node.ended ? 1 : 0}${node.failed ? 1 : 0}\u0000${node.pid}\u0000${node.hostPid}\u0000${node.label}\u0000${node.detail}`;
+  const sig = `${twist}\u0000${node.count ?? ''}\u0000${node.ended ? 1 : 0}${node.failed ? 1 : 0}${node.runtime ? 1 : 0}\u0000${node.pid}\u0000${node.hostPid}\u0000${node.label}\u0000${node.detail}`;
   let kept = linesKept.get(node.key);
   if (!kept || kept.sig !== sig) kept = { sig, el: treeLine(node, host, twist, box) };
   keptNow.lines.set(node.key, kept);
@@ -244,8 +241,9 @@ function tree(p: TreePanel, filter: string, host: SummaryHost): HTMLElement {
   }
   const twistOf = (node: TreeNode): 'open' | 'closed' | 'none' =>
     node.count ? (node.expanded ? 'open' : 'closed') : children.has(node.key) || node.more ? (collapsed.has(node.key) ? 'closed' : 'open') : 'none';
-  if (flatTree || filter) {
-    for (const node of p.nodes) if (matches(filter, [node.label, node.detail, node.pid, node.hostPid])) content.push(keptLine(node, host, 'none', box));
+  // Nodes come filtered, each under its nearest shown ancestor (./filter).
+  if (flatTree) {
+    for (const node of p.nodes) content.push(keptLine(node, host, 'none', box));
   } else {
     const render = (node: TreeNode, depth: number): HTMLLIElement => {
       const li = itemsKept.get(node.key) ?? el('li');
@@ -267,7 +265,7 @@ function tree(p: TreePanel, filter: string, host: SummaryHost): HTMLElement {
     reconcile(ul, (children.get(undefined) ?? []).map((root) => render(root, 0)));
     content.push(ul);
   }
-  if (!p.nodes.length) content.push(el('p', 'muted', 'No process seen yet.'));
+  if (!p.nodes.length) content.push(el('p', 'muted', filter ? 'No process matches the filter.' : 'No process seen yet.'));
   if (p.more) content.push(el('p', 'muted', `${n(p.more)} more processes not listed.`));
   if (p.letGo) content.push(el('p', 'muted', `${n(p.letGo)} processes no longer listed one by one (still counted in their groups).`));
   return fill(box, content);

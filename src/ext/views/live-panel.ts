@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import type { TraceEvent } from '../../protocol';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
-import { clock, details, failed, visible, where } from '../format';
+import { clock, details, errnoName, failed, visible, where } from '../format';
 import { settings } from '../settings';
 import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
 import { jsonLines, perfettoTrace, summaryCsv, type ExportFormat } from '../model/export';
@@ -47,7 +47,7 @@ export function keepRows(rows: Row[], max: number): Row[] {
 }
 
 function row(e: TraceEvent, many: boolean): Row {
-  return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0];
+  return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0, e.runtime ? 1 : 0, errnoName(e)];
 }
 
 export class LivePanel implements vscode.Disposable {

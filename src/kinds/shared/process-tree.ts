@@ -32,6 +32,8 @@ const MAX_AWAY = 20_000;
 interface Proc {
   pid: number;
   hostPid: number;
+  /** Its latest event was the container runtime's (its init before the exec): hidden unless shown. */
+  runtime?: true;
   parent?: number; // host PID
   comm: string;
   command?: string;
@@ -117,6 +119,7 @@ export class ProcessTree implements Summary<TreeEvent> {
     for (const e of events) {
       if (e.gadget === 'exit' && e.thread) continue;
       const p = this.proc(e.hostPid, e.pid, e.comm, now);
+      p.runtime = e.runtime;
       if (p.unnamed) {
         p.comm = e.comm;
         p.unnamed = undefined;
@@ -401,7 +404,7 @@ export class ProcessTree implements Summary<TreeEvent> {
     let unlisted = 0;
     const detail = (p: Proc) => [p.command, p.exit ?? (this.seesExits ? 'running' : undefined)].filter(Boolean).join('  ·  ');
     const emitProc = (p: Proc, parent: string | undefined, depth: number) => {
-      const node: TreeNode = { key: String(p.hostPid), parent, pid: p.pid, hostPid: p.hostPid, label: p.comm, detail: detail(p), ended: !!p.exit, failed: p.failed };
+      const node: TreeNode = { key: String(p.hostPid), parent, pid: p.pid, hostPid: p.hostPid, label: p.comm, detail: detail(p), ended: !!p.exit, failed: p.failed, runtime: p.runtime };
       nodes.push(node);
       budget--;
       if (p.kids) node.more = emitKids(p, node.key, depth + 1) || undefined;
@@ -423,6 +426,8 @@ export class ProcessTree implements Summary<TreeEvent> {
         failed: g.failed > 0,
         count: g.count,
         expanded: !!expanded?.has(key),
+        // The runtime's own (its newest member's latest event was): hidden unless shown.
+        runtime: newest?.runtime,
       };
       nodes.push(node);
       budget--;

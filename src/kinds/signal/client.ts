@@ -2,6 +2,7 @@
 import type { SignalEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
 import { decodeSignal } from './decode';
+import { SignalPairs } from './summary';
 
 const who = (p: number, host: number) => (p ? `${p}` : `host ${host}`);
 
@@ -10,6 +11,7 @@ export default defineClientKind<SignalEvent>({
   decode: decodeSignal,
   what: 'signals generated (sender → target) and delivered',
   icon: 'zap',
+  summary: () => new SignalPairs(),
   text: (e) =>
     e.phase === 'generated'
       ? `${e.sig} → ${who(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`

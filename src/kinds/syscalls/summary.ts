@@ -65,6 +65,7 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
         failed: r.errors > 0,
         hostPid: r.hostPid,
         hist: r.hist.buckets(),
+        runtime: r.runtime && r.calls,
       }));
     return [
       {
@@ -85,6 +86,7 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
         rows,
         sortBy: 3,
         more: this.rows.size - rows.length || undefined,
+        runtimeNoun: 'calls',
       },
       { type: 'chart', id: 'rate', title: 'Syscalls per second, all processes', unit: 'calls/s', points: [...this.points] },
     ];
