@@ -162,7 +162,7 @@ export const BPF_OBJECTS = {
       syscalls_exit: 'raw_tp/sys_exit',
       syscalls_exit_tp: 'tracepoint/raw_syscalls/sys_exit',
     },
-    maps: ['events', 'followed', 'names', 'scope_new', 'scope_ns', 'starts', 'stats', 'syscalls'],
+    maps: ['events', 'followed', 'names', 'scope_new', 'scope_ns', 'starts', 'stats', 'syscalls', 'syscalls_gen'],
     knobs: {
       host_pidns_ino: 4,
       targ_follow: 1,

@@ -157,13 +157,13 @@ export class TraceSession {
   }
 
   /** Reports read from maps (syscalls), delivered like ring buffer events. */
-  private collect(): void {
+  private collect(final = false): void {
     const collect = ROOT_KINDS[this.trace.kind].collect;
     if (!collect) return;
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less
     this.lastCollect = now;
-    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top }) as TraceEvent[]);
+    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, final }) as TraceEvent[]);
   }
 
   /** Ends the session when the container (or the traced process) is gone. */
@@ -190,7 +190,7 @@ export class TraceSession {
       this.obj.detach();
       this.poller?.drainLast();
       this.scopeWatch?.close();
-      this.collect();
+      this.collect(true);
       this.counts.readFinal();
     } catch {
       /* ending anyway */

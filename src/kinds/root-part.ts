@@ -18,6 +18,11 @@ import type { DecodeContext, Layout } from './shared/decode';
 export interface MapReader<M extends string = string> {
   drainHash(name: M, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[];
   drainPercpuHash(name: M, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[];
+  /** Every entry, left in place. */
+  readPercpuHash(name: M, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[];
+  deleteKey(name: M, key: Buffer): void;
+  /** Set a u32 key's value (an array's slot). */
+  putU32Key(name: M, key: number, value: Buffer): boolean;
 }
 
 /** The programs of a loaded object a kind attaches itself, by the names the object has (BpfObject). */
@@ -26,7 +31,12 @@ export interface ProgramAttacher<P extends string = string> {
 }
 
 /** A report read from the kind's maps each interval (kinds that aggregate in the kernel). */
-export type Collector<E extends TraceEvent = TraceEvent, M extends string = string> = (maps: MapReader<M>, ctx: DecodeContext, options: { intervalMs: number; top: number }) => E[];
+export type Collector<E extends TraceEvent = TraceEvent, M extends string = string> = (
+  maps: MapReader<M>,
+  ctx: DecodeContext,
+  /** final: the last read, the programs detached (nothing is written any more). */
+  options: { intervalMs: number; top: number; final: boolean },
+) => E[];
 
 /** What a uprobe attaches to. */
 export interface AttachSpec {
