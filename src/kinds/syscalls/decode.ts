@@ -96,6 +96,11 @@ export function sinceSyscalls(now: SyscallsSums, before: SyscallsSums): Syscalls
   return { ...now, count: now.count - before.count, total: now.total - before.total, errors: now.errors - before.errors, hist: now.hist.map((n, i) => n - (before.hist[i] ?? 0)) };
 }
 
+/** One entry's sums in two generations together (the names of the one that has them). */
+export function plusSyscalls(a: SyscallsSums, b: SyscallsSums): SyscallsSums {
+  return { pid: a.pid || b.pid, comm: a.comm || b.comm, count: a.count + b.count, total: a.total + b.total, errors: a.errors + b.errors, max: Math.max(a.max, b.max), hist: a.hist.map((n, i) => n + (b.hist[i] ?? 0)) };
+}
+
 /** The entry of a key (host PID, syscall, runtime) with its sums. */
 export function syscallsEntry(key: Buffer, sums: SyscallsSums): SyscallsEntry {
   return {

@@ -3,6 +3,7 @@ import { defineRootKind } from '../root-part';
 import type { SyscallsEntry } from '../../protocol';
 import {
   execName,
+  plusSyscalls,
   sinceSyscalls,
   sumSyscalls,
   syscallsEntry,
@@ -72,10 +73,9 @@ export default defineRootKind({
       if (sums.count <= 0) return;
       const id = ident(key);
       const had = byIdent.get(id);
-      if (!had) return void byIdent.set(id, { key, sums });
       // The same process and syscall in two generations: one entry.
-      const h = had.sums;
-      had.sums = { ...h, pid: h.pid || sums.pid, comm: h.comm || sums.comm, count: h.count + sums.count, total: h.total + sums.total, errors: h.errors + sums.errors, max: Math.max(h.max, sums.max), hist: h.hist.map((n, i) => n + sums.hist[i]) };
+      if (had) had.sums = plusSyscalls(had.sums, sums);
+      else byIdent.set(id, { key, sums });
     };
     const reported = new Map<string, SyscallsSums>();
     for (const { key, values } of obj.readPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)) {
