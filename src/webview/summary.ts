@@ -119,7 +119,7 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
     });
   }
   const scroll = (box.querySelector(':scope > .table-scroll') as HTMLElement | null) ?? el('div', 'table-scroll');
-  const t = (scroll.firstElementChild as HTMLTableElement | null) ?? el('table', 'summary-table');
+  const t = (scroll.querySelector(':scope > table') as HTMLTableElement | null) ?? el('table', 'summary-table');
   t.setAttribute('role', 'grid');
   const head = el('tr');
   p.columns.forEach((col, i) => {
