@@ -42,6 +42,10 @@ function reconcile(parent: Element, nodes: Node[]): void {
   }
 }
 
+/** A summary table's row height, measured once it drew one; rows beyond its window ± this many are not in the DOM. */
+const rowHeight = new Map<string, number>();
+const TABLE_OVERSCAN = 30;
+
 const sortState = new Map<string, { col: number; desc: boolean }>();
 const selected = new Map<string, string>();
 const collapsed = new Set<string>();
@@ -112,7 +116,7 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
     });
   }
   const scroll = (box.querySelector(':scope > .table-scroll') as HTMLElement | null) ?? el('div', 'table-scroll');
-  const t = (scroll.firstElementChild as HTMLTableElement | null) ?? el('table', 'summary-table');
+  const t = (scroll.querySelector(':scope > table') as HTMLTableElement | null) ?? el('table', 'summary-table');
   t.setAttribute('role', 'grid');
   const head = el('tr');
   p.columns.forEach((col, i) => {
@@ -138,19 +142,39 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   const body = t.tBodies[0] ?? el('tbody');
   reconcile(t, [thead, body]);
   const sel = selected.get(p.id);
-  let selectedRow: TableRow | undefined;
+  const selectedRow = sel ? rows.find((r) => r.key === sel) : undefined;
+  // Only the rows in the table's scrolled window (and a few either side) are in the DOM; spacers
+  // above and below the table keep its height, so the scrollbar is the whole table's.
+  if (!scroll.dataset.watched) {
+    scroll.dataset.watched = '1';
+    scroll.addEventListener('scroll', () => box.dispatchEvent(new CustomEvent('resort', { bubbles: true })), { passive: true });
+  }
+  const rowH = rowHeight.get(p.id) ?? 20;
+  const view = scroll.clientHeight || 600;
+  const first = Math.max(0, Math.min(rows.length, Math.floor(scroll.scrollTop / rowH) - TABLE_OVERSCAN));
+  const last = Math.min(rows.length, Math.ceil((scroll.scrollTop + view) / rowH) + TABLE_OVERSCAN);
   const trs: HTMLTableRowElement[] = [];
-  for (const r of rows) {
+  for (let i = first; i < last; i++) {
+    const r = rows[i];
     const key = `${p.id}\u0000${r.key}`;
     const sig = `${r.key === sel ? 1 : 0}${r.failed ? 1 : 0}${r.hist ? 1 : 0}${r.runtime ? 1 : 0}\u0000${r.hostPid ?? ''}\u0000${r.hostPids?.join(',') ?? ''}\u0000${r.cells.join('\u0001')}`;
     let kept = rowsKept.get(key);
     if (!kept || kept.sig !== sig) kept = { sig, el: tableRow(p, r, sel, box, host) };
     keptNow.rows.set(key, kept);
-    if (r.key === sel) selectedRow = r;
+    // Stripes by the row's place in the whole table (not in the DOM's window).
+    kept.el.classList.toggle('alt', i % 2 === 1);
     trs.push(kept.el);
   }
   reconcile(body, trs);
-  reconcile(scroll, [t]);
+  const above = (scroll.querySelector(':scope > .pad-above') as HTMLElement | null) ?? el('div', 'pad-above');
+  const below = (scroll.querySelector(':scope > .pad-below') as HTMLElement | null) ?? el('div', 'pad-below');
+  above.style.height = `${first * rowH}px`;
+  below.style.height = `${(rows.length - last) * rowH}px`;
+  reconcile(scroll, [above, t, below]);
+  if (trs.length && !rowHeight.has(p.id)) {
+    const h = trs[0].getBoundingClientRect().height;
+    if (h > 0) rowHeight.set(p.id, h);
+  }
   const content: Node[] = [scroll];
   if (!rows.length) content.push(el('p', 'muted', filter ? 'No row matches the filter.' : 'Nothing yet.'));
   if (p.more) content.push(el('p', 'muted', `${p.more.toLocaleString('en-US')} more not listed (the table keeps the first ones by its order).`));

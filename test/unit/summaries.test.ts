@@ -229,7 +229,7 @@ test('an output channel is bounded: past MAX_LINES it is rewritten with its newe
   assert.ok(lines.length > KEEP_LINES, 'the newest are kept');
   assert.equal(lines[lines.length - 1], `line ${written - 1}`, 'the newest line is last');
   const note = lines.find((l) => /earlier lines are no longer here/.test(l))!;
-  assert.match(note, /^… [\d,]+ earlier lines are no longer here \(this output keeps its newest 100,000; the live view and export have the events\)$/);
+  assert.match(note, /^… [\d,]+ earlier lines are no longer here \(this output keeps its newest 30,000; the live view and export have the events\)$/);
   const gone = Number(/… ([\d,]+) earlier/.exec(note)![1].replace(/,/g, ''));
   assert.equal(gone + lines.length - 1, written, 'what went and what is held add up to what was written');
 });

@@ -1,6 +1,7 @@
 /**
  * A trace's output: lines appended in batches a few times a second, at most
- * N lines per second; beyond that it says how many it skipped. The channel
+ * N lines per second (the newest of each batch); beyond that it says how
+ * many it skipped. The channel
  * is handed in (a VS Code output channel, or anything with appendLine), so
  * this has no VS Code dependency and is unit-tested.
  *
@@ -11,9 +12,9 @@
 
 const FLUSH_MS = 200;
 /** Lines a channel holds before its older ones go. */
-export const MAX_LINES = 100_000;
+export const MAX_LINES = 30_000;
 /** Lines kept when they go. */
-export const KEEP_LINES = 10_000;
+export const KEEP_LINES = 5_000;
 
 /** What an output channel offers that this uses. */
 export interface LineChannel {
@@ -26,7 +27,9 @@ export interface LineChannel {
 }
 
 export class SessionOutput {
-  private pending: string[] = [];
+  /** Items waiting for the next flush (the newest `budget` of them) and how each becomes a line. */
+  private pending: unknown[] = [];
+  private formats: ((item: never) => string)[] = [];
   private skipped = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Lines in the channel now, the newest of them (at most KEEP_LINES), and how many went. */
@@ -47,12 +50,30 @@ export class SessionOutput {
     return Math.max(1, Math.floor((this.maxLinesPerSecond() * FLUSH_MS) / 1000));
   }
 
-  /** Items become lines (by `format`) only as far as the limit lets them in: floods cost a count, not a format. */
+  /**
+   * Items become lines (by `format`) at the next flush, the newest `budget` of them: under a
+   * flood the output shows what just happened, and what it leaves out costs a count, not a format.
+   */
   append<T>(items: readonly T[], format: (item: T) => string): void {
-    const room = Math.max(0, this.budget * 2 - this.pending.length);
-    const take = Math.min(items.length, room);
-    this.skipped += items.length - take;
-    for (let i = 0; i < take; i++) this.pending.push(format(items[i]));
+    const budget = this.budget;
+    let from = 0;
+    if (items.length >= budget) {
+      this.skipped += this.pending.length + items.length - budget;
+      this.pending = [];
+      this.formats = [];
+      from = items.length - budget;
+    }
+    for (let i = from; i < items.length; i++) {
+      this.pending.push(items[i]);
+      this.formats.push(format as (item: never) => string);
+    }
+    // Bounded in bulk: the oldest leave once twice the budget wait.
+    if (this.pending.length > 2 * budget) {
+      const extra = this.pending.length - budget;
+      this.pending.splice(0, extra);
+      this.formats.splice(0, extra);
+      this.skipped += extra;
+    }
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
@@ -80,10 +101,14 @@ export class SessionOutput {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const take = this.pending.splice(0, this.budget);
-    this.skipped += this.pending.length;
+    const budget = this.budget;
+    const from = Math.max(0, this.pending.length - budget);
+    this.skipped += from;
+    const lines: string[] = [];
+    for (let i = from; i < this.pending.length; i++) lines.push(this.formats[i](this.pending[i] as never));
     this.pending = [];
-    let text = take.join('\n');
+    this.formats = [];
+    let text = lines.join('\n');
     if (this.skipped) {
       text += `${text ? '\n' : ''}… ${this.skipped} lines skipped (output is limited to ${this.maxLinesPerSecond()} lines/s; the live view and export have them)`;
       this.skipped = 0;

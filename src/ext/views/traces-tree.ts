@@ -60,19 +60,28 @@ export class FailureItem extends vscode.TreeItem {
 
 type TracesNode = SessionItem | FailureItem;
 
+/** The Traces view repaints at most this often. */
+const REPAINT_MS = 500;
+
 export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TracesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: vscode.Disposable;
   private pending: NodeJS.Timeout | undefined;
+  private lastFired = 0;
 
   constructor(private readonly sessions: SessionManager) {
-    // Counters change many times a second: repaint at most 4 times a second.
+    // Counters change four times a second: repaint at most twice a second (each repaint rebuilds
+    // the view's rows in the window), at once when it has not repainted for that long, else
+    // when it may (so a change waits at most REPAINT_MS).
     this.sub = sessions.onDidChange(() => {
-      this.pending ??= setTimeout(() => {
+      if (this.pending) return;
+      const wait = Math.max(0, this.lastFired + REPAINT_MS - Date.now());
+      this.pending = setTimeout(() => {
         this.pending = undefined;
+        this.lastFired = Date.now();
         this.changed.fire(undefined);
-      }, 250);
+      }, wait);
     });
   }
 
