@@ -412,8 +412,8 @@ flowTest('errors offer the fix: a function typo gets "Use ct_work", a PID gone b
   await shot('flows-error-close-match.png');
   // The failed start is one short, collapsed entry in Traces.
   const failed = row(new RegExp(`${CONTAINER} · uprobe`));
-  await failed.waitFor();
-  assert.match(await failed.innerText(), /failed to start/);
+  // The Traces view repaints at most twice a second: the toast may come before it says so.
+  await until('the uprobe entry says it failed', () => failed.innerText(), (t) => /failed to start/.test(t));
   assert.equal(await failed.getAttribute('aria-expanded'), 'false');
   await toast.locator('.monaco-button', { hasText: 'Use ct_work' }).click();
   const live = await liveView('uprobe');
