@@ -9,8 +9,11 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Which generation of maps samples go to (0 or 1): user space flips it, then
- * reads and empties the other one. */
+/* The generation samples go to (0, 1 or 2). Each read of user space moves it
+ * on, reports the generation just left whole and leaves it in place (a program
+ * that read the generation before the move may still be counting into it),
+ * and deletes the generation before that, whose last writer finished an
+ * interval ago: no sample is lost to a read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -26,18 +29,16 @@ struct {
 		__uint(value_size, PROFILE_MAX_DEPTH * sizeof(__u64));   \
 	} name SEC(".maps")
 
-#define PROFILE_COUNTS(name)                                             \
-	struct {                                                         \
-		__uint(type, BPF_MAP_TYPE_HASH);                         \
-		__uint(max_entries, PROFILE_MAX_ENTRIES);                \
-		__type(key, struct profile_key);                         \
-		__type(value, struct profile_value);                     \
-	} name SEC(".maps")
-
 PROFILE_STACKS(stacks0);
 PROFILE_STACKS(stacks1);
-PROFILE_COUNTS(counts0);
-PROFILE_COUNTS(counts1);
+PROFILE_STACKS(stacks2);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROFILE_MAX_ENTRIES);
+	__type(key, struct profile_key);
+	__type(value, struct profile_value);
+} counts SEC(".maps");
 
 CT_BTF_TYPE(profile_key);
 
@@ -52,18 +53,18 @@ static __always_inline __s32 stack_id(void *ctx, void *stacks, __u64 flags)
 	return id;
 }
 
-static __always_inline void count(void *counts, struct profile_key *key)
+static __always_inline void count(struct profile_key *key)
 {
-	struct profile_value *v = bpf_map_lookup_elem(counts, key);
+	struct profile_value *v = bpf_map_lookup_elem(&counts, key);
 	if (v) {
 		__sync_fetch_and_add(&v->count, 1);
 		return;
 	}
 	struct profile_value init = { .count = 1 };
 	bpf_get_current_comm(init.comm, sizeof(init.comm));
-	long err = bpf_map_update_elem(counts, key, &init, BPF_NOEXIST);
+	long err = bpf_map_update_elem(&counts, key, &init, BPF_NOEXIST);
 	if (err == -17 /* EEXIST: another CPU made it meanwhile */) {
-		v = bpf_map_lookup_elem(counts, key);
+		v = bpf_map_lookup_elem(&counts, key);
 		if (v)
 			__sync_fetch_and_add(&v->count, 1);
 	} else if (err) {
@@ -80,15 +81,19 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	__u32 zero = 0;
 	__u32 *g = bpf_map_lookup_elem(&gen, &zero);
-	struct profile_key key = { .host_pid = ids.host_pid, .pid = ids.pid };
-	if (g && *g) {
+	struct profile_key key = { .host_pid = ids.host_pid, .pid = ids.pid, .gen = g ? *g : 0 };
+	/* One call per map: the verifier knows each call's map. */
+	if (key.gen == 1) {
 		key.ustack = stack_id(ctx, &stacks1, BPF_F_USER_STACK);
 		key.kstack = stack_id(ctx, &stacks1, 0);
-		count(&counts1, &key);
+	} else if (key.gen == 2) {
+		key.ustack = stack_id(ctx, &stacks2, BPF_F_USER_STACK);
+		key.kstack = stack_id(ctx, &stacks2, 0);
 	} else {
+		key.gen = 0;
 		key.ustack = stack_id(ctx, &stacks0, BPF_F_USER_STACK);
 		key.kstack = stack_id(ctx, &stacks0, 0);
-		count(&counts0, &key);
 	}
+	count(&key);
 	return 0;
 }

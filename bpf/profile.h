@@ -1,7 +1,7 @@
 /* profile kind: CPU samples counted per (process, user stack, kernel stack)
- * in the kernel; the stacks themselves in stack trace maps. User space
- * switches between two generations of maps each interval, reads and empties
- * the one it left. */
+ * in the kernel; the stacks themselves in stack trace maps. The programs
+ * write one of three generations at a time (the generation is in the key, and
+ * each has its own stack map); each read moves them to the next. */
 #ifndef CT_PROFILE_H
 #define CT_PROFILE_H
 
@@ -9,8 +9,10 @@
 
 /* Frames kept per stack (the kernel's perf_event_max_stack default). */
 #define PROFILE_MAX_DEPTH 127
-/* Distinct (process, stacks) entries per generation. */
-#define PROFILE_MAX_ENTRIES 10240
+/* Generations of counts and stacks (see profile.bpf.c). */
+#define PROFILE_GENS 3
+/* Distinct (process, stacks) entries, all generations together. */
+#define PROFILE_MAX_ENTRIES 16384
 /* Stacks per generation and stack map (user and kernel stacks share it). */
 #define PROFILE_MAX_STACKS 8192
 
@@ -19,6 +21,7 @@ struct profile_key {
 	__u32 pid;      /* tgid in the container */
 	__s32 ustack;   /* id in the generation's stack map, or -errno (none, lost) */
 	__s32 kstack;
+	__u32 gen;      /* the generation the sample was counted in (its stacks' map) */
 };
 
 struct profile_value {

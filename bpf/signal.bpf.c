@@ -7,6 +7,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Before 5.17 de_thread() marked the group with group_exit_task. */
+struct signal_struct___pre517 {
+	struct task_struct *group_exit_task;
+} __attribute__((preserve_access_index));
+
+#define CT_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+
 CT_BTF_TYPE(signal_event);
 
 SEC("raw_tp/signal_generate")
@@ -44,14 +51,33 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	e.target = e.hdr.ids;
 	e.sig = sig;
 	e.code = info ? BPF_CORE_READ(info, si_code) : SIGNAL_NO_INFO;
-	/* A fatal signal is made the group's exit in complete_signal()
-	 * (group_exit_code = the signal sent), and get_signal() then delivers
-	 * SIGKILL with no siginfo to every thread: show the signal sent. */
+	/* get_signal() delivers SIGKILL with no siginfo to every thread of a
+	 * group that is exiting or exec'ing: for a fatal signal (complete_signal()
+	 * made it the group's exit, group_exit_code = the signal sent; a core dump
+	 * adds 0x80), for exit_group() (group_exit_code = status << 8), and for
+	 * another thread's exec (de_thread(): group_exec_task set, no group exit).
+	 * Say which, and the signal sent when one was. */
 	if (sig == 9 && !info) {
-		int sent = BPF_CORE_READ(task, signal, group_exit_code);
-		if (sent > 0 && sent < 65)
-			e.sig = sent;
-		e.fatal = 1;
+		struct signal_struct *ss = BPF_CORE_READ(task, signal);
+		unsigned int flags = BPF_CORE_READ(ss, flags);
+		int code = BPF_CORE_READ(ss, group_exit_code);
+		void *exec_task;
+		if (bpf_core_field_exists(ss->group_exec_task))
+			exec_task = BPF_CORE_READ(ss, group_exec_task);
+		else
+			exec_task = BPF_CORE_READ((struct signal_struct___pre517 *)ss, group_exit_task);
+		if (flags & CT_SIGNAL_GROUP_EXIT) {
+			if (code & 0x7f) {
+				e.sig = code & 0x7f;
+				e.fatal = SIGNAL_END_FATAL;
+			} else {
+				e.fatal = SIGNAL_END_EXIT;
+			}
+		} else if (exec_task) {
+			e.fatal = SIGNAL_END_EXEC;
+		} else {
+			e.fatal = SIGNAL_END_FATAL;
+		}
 	}
 	e.phase = SIGNAL_DELIVERED;
 	e.sender_in_scope = 1;

@@ -17,8 +17,14 @@ struct signal_event {
 	__s32 result;          /* generated: TRACE_SIGNAL_* */
 	__u32 phase;           /* SIGNAL_GENERATED or SIGNAL_DELIVERED */
 	__u32 sender_in_scope;
-	__u32 fatal;           /* delivered: the group's fatal signal (the kernel delivers it as SIGKILL; sig is the one sent) */
+	__u32 fatal;           /* delivered as SIGKILL without siginfo, why (SIGNAL_END_*): the group's fatal signal
+	                        * (sig is then the one sent), the process exiting, another thread's exec */
 	__u64 handler;         /* delivered: 0 default, 1 ignore, else a handler */
 };
+
+/* signal_event.fatal: why a thread got SIGKILL without siginfo (get_signal's group-exit path). */
+#define SIGNAL_END_FATAL 1 /* the group's exit for a fatal signal: sig is the signal sent */
+#define SIGNAL_END_EXIT 2  /* the process exits (exit_group, or the last thread's exit): no signal ends it */
+#define SIGNAL_END_EXEC 3  /* another thread exec'd: the process goes on in its new program */
 
 #endif

@@ -35,6 +35,16 @@ struct {
 	__type(value, struct syscalls_stats);
 } syscalls SEC(".maps");
 
+/* The generation being counted into (0..SYSCALLS_GENS-1), set by user space
+ * at each read: the generation before stays whole until the read after, when
+ * no program can be writing it any more (an array lookup: inlined). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscalls_gen SEC(".maps");
+
 /* The name a process took at exec, by host PID, since the last read: the
  * aggregate's entries keep the name of their first call (runc's init, a
  * shell), so user space names every row of a process by its latest exec. */
@@ -92,7 +102,9 @@ static __always_inline int on_exit(long ret)
 		return 0;
 	__u64 lat = bpf_ktime_get_ns() - s->ts;
 	s->ts = 0;
-	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr, .runtime = s->runtime };
+	__u32 zero = 0;
+	__u32 *gen = bpf_map_lookup_elem(&syscalls_gen, &zero);
+	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr, .runtime = s->runtime, .gen = gen ? *gen : 0 };
 
 	struct syscalls_stats *v = bpf_map_lookup_elem(&syscalls, &key);
 	if (!v) {

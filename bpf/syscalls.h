@@ -12,7 +12,11 @@ struct syscalls_key {
 	__u32 host_pid; /* tgid on the host */
 	__u32 nr;       /* syscall number */
 	__u32 runtime;  /* made by the container runtime's code (its init before the exec) */
+	__u32 gen;      /* the generation it was counted in (syscalls_gen): user space reads a generation
+	                 * once it is no longer written, so no count is lost to a read */
 };
+
+#define SYSCALLS_GENS 3
 
 struct syscalls_stats {
 	__u64 count;

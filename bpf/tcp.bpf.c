@@ -55,20 +55,28 @@ int tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		return 0;
 
 	__u64 now = bpf_ktime_get_ns();
+	/* The runtime's mark (CT_TS_RUNTIME) is the task's that made the change,
+	 * or the owner's (kept in its header's ts_ns), never the task a softirq
+	 * interrupted. */
+	__u64 runtime = 0;
 	if (by_task) {
 		e.attributed = TCP_BY_TASK;
 		bpf_get_current_comm(e.hdr.comm, sizeof(e.hdr.comm));
+		runtime = ct_task_is_runtime(task) ? CT_TS_RUNTIME : 0;
 		if (!own) {
 			struct owner o = { .hdr = e.hdr, .start_ns = now };
+			o.hdr.ts_ns = runtime;
 			bpf_map_update_elem(&socks, &key, &o, BPF_ANY);
 			own = bpf_map_lookup_elem(&socks, &key);
 		} else if (!own->hdr.ids.tid) {
 			own->hdr = e.hdr; /* a passive socket meets its process */
+			own->hdr.ts_ns = runtime;
 		}
 	} else if (own) {
 		e.attributed = TCP_BY_OWNER;
 		e.hdr.ids = own->hdr.ids;
 		__builtin_memcpy(e.hdr.comm, own->hdr.comm, sizeof(e.hdr.comm));
+		runtime = own->hdr.ts_ns & CT_TS_RUNTIME;
 	} else {
 		/* In the container's netns, no process known yet (a passive open in
 		 * softirq): remember the start, name the process later. */
@@ -76,7 +84,7 @@ int tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_map_update_elem(&socks, &key, &o, BPF_ANY);
 		own = bpf_map_lookup_elem(&socks, &key);
 	}
-	e.hdr.ts_ns = now;
+	e.hdr.ts_ns = now | runtime;
 	if (own)
 		e.duration_ns = now - own->start_ns;
 	e.family = ctx->family;
@@ -101,6 +109,7 @@ int tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			e.bytes_sent = BPF_CORE_READ(tp, bytes_acked);
 		bpf_map_delete_elem(&socks, &key);
 	}
-	ct_submit(&e, sizeof(e));
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
+		ct_count(CT_STAT_RB_FULL);
 	return 0;
 }

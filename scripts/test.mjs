@@ -63,6 +63,12 @@ for (const suite of suites) {
     // Run by the privilege tests as an unprivileged user.
     await esbuild.build({ ...bundle, entryPoints: [join(root, 'test', 'support', 'sudo-client.ts')], outfile: join(out, 'sudo-client.js'), external: ['koffi'] });
   }
+  if (suite === 'e2e' && process.getuid?.() === 0) {
+    // The extension starts the installed helper when there is one: it must be this build's, not an
+    // earlier one (a run of some e2e files only would otherwise test this extension against it).
+    const inst = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'install-helper'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (inst.status !== 0) throw new Error('e2e: installing this build\'s helper failed (node dist/cli.js install-helper)');
+  }
   if (suite === 'e2e') {
     // Runs inside VS Code's extension host: vscode is provided there.
     for (const suiteDir of ['suite', 'user-suite']) await esbuild.build({

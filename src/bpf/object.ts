@@ -178,6 +178,39 @@ export class BpfObject {
     return out;
   }
 
+  /** Every entry of a hash, left in place (entries deleted meanwhile skipped). At most the map's size. */
+  readHash(name: string, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[] {
+    const n = lib();
+    const map = this.mapPtr(name);
+    const max = n.mapMaxEntries(map as never);
+    const out: { key: Buffer; value: Buffer }[] = [];
+    let cur: Buffer | null = null;
+    for (let i = 0; i < max; i++) {
+      const next = Buffer.alloc(keySize);
+      if (n.mapNextKey(map as never, cur, next, keySize) < 0) break;
+      cur = next;
+      const value = Buffer.alloc(valueSize);
+      if (n.mapLookup(map as never, next, keySize, value, valueSize, 0n) !== 0) continue; // deleted meanwhile
+      out.push({ key: next, value });
+    }
+    return out;
+  }
+
+  /** Every entry of a per-CPU hash, left in place: each entry's value on every possible CPU (padded to 8 bytes). */
+  readPercpuHash(name: string, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[] {
+    const cpus = Math.max(1, lib().numPossibleCpus());
+    const stride = (valueSize + 7) & ~7;
+    return this.readHash(name, keySize, stride * cpus).map(({ key, value }) => ({
+      key,
+      values: Array.from({ length: cpus }, (_, cpu) => value.subarray(cpu * stride, cpu * stride + valueSize)),
+    }));
+  }
+
+  /** Delete one entry of a hash (absent: nothing to do). */
+  deleteKey(name: string, key: Buffer): void {
+    lib().mapDelete(this.mapPtr(name) as never, key, key.length, 0n);
+  }
+
   /**
    * drainHash for a per-CPU hash: each entry's value on every possible CPU
    * (the kernel pads each to 8 bytes).

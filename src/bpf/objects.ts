@@ -137,7 +137,7 @@ export const BPF_OBJECTS = {
       ct_scope_fork: 'raw_tp/sched_process_fork',
       profile_sample: 'perf_event',
     },
-    maps: ['counts0', 'counts1', 'events', 'followed', 'gen', 'scope_new', 'scope_ns', 'stacks0', 'stacks1', 'stats'],
+    maps: ['counts', 'events', 'followed', 'gen', 'scope_new', 'scope_ns', 'stacks0', 'stacks1', 'stacks2', 'stats'],
     knobs: {
       host_pidns_ino: 4,
       targ_follow: 1,
@@ -182,7 +182,7 @@ export const BPF_OBJECTS = {
       syscalls_exit: 'raw_tp/sys_exit',
       syscalls_exit_tp: 'tracepoint/raw_syscalls/sys_exit',
     },
-    maps: ['events', 'followed', 'names', 'scope_new', 'scope_ns', 'starts', 'stats', 'syscalls'],
+    maps: ['events', 'followed', 'names', 'scope_new', 'scope_ns', 'starts', 'stats', 'syscalls', 'syscalls_gen'],
     knobs: {
       host_pidns_ino: 4,
       targ_follow: 1,

@@ -159,13 +159,13 @@ export class TraceSession {
   }
 
   /** Reports read from maps (syscalls, profile), delivered like ring buffer events. */
-  private collect(): void {
+  private collect(final = false): void {
     const collect = ROOT_KINDS[this.trace.kind].collect;
     if (!collect) return;
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less
     this.lastCollect = now;
-    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, files: this.files }) as TraceEvent[]);
+    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, final, files: this.files }) as TraceEvent[]);
   }
 
   /** Ends the session when the container (or the traced process) is gone. */
@@ -192,7 +192,7 @@ export class TraceSession {
       this.obj.detach();
       this.poller?.drainLast();
       this.scopeWatch?.close();
-      this.collect();
+      this.collect(true);
       this.counts.readFinal();
     } catch {
       /* ending anyway */

@@ -180,7 +180,13 @@ async function stopTrace(s: Services, arg?: unknown): Promise<void> {
 
 async function copy(value: number | string | undefined, what: string): Promise<void> {
   if (value === undefined) return;
-  await vscode.env.clipboard.writeText(String(value));
+  try {
+    await vscode.env.clipboard.writeText(String(value));
+  } catch (err) {
+    // In a browser the clipboard may refuse (no permission, the page not focused): say so, with the value to copy by hand.
+    void vscode.window.showWarningMessage(`Container Trace: could not copy the ${what} (${(err as Error).message}): ${value}`);
+    return;
+  }
   vscode.window.setStatusBarMessage(`Copied ${what} ${value}`, 3000);
 }
 

@@ -4,7 +4,7 @@ import { visible } from '../kinds/shared/text';
 import { details } from '../kinds/client-registry';
 
 export { visible } from '../kinds/shared/text';
-export { details, failed } from '../kinds/client-registry';
+export { details, errnoName, failed } from '../kinds/client-registry';
 
 /** HH:MM:SS.mmm of an RFC 3339 time, in local time. */
 export function clock(time: string): string {
@@ -19,10 +19,13 @@ export function outputLine(e: TraceEvent, many = false): string {
 }
 
 function rawLine(e: TraceEvent, many: boolean): string {
-  const ids = e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
+  // A report of the whole scope (syscalls, uprobe counts) is no process's: its PID columns stay empty.
+  const none = !e.hostPid && !e.pid;
+  const ids = none ? '' : e.pid === e.tid ? String(e.pid) : `${e.pid}/${e.tid}`;
   const host = e.hostPid === e.hostTid ? String(e.hostPid) : `${e.hostPid}/${e.hostTid}`;
   // Wide enough for a host PID/TID pair and the longest kind name: the columns stay under the header.
-  return `${clock(e.time)}  ${ids.padStart(11)}  host ${host.padEnd(13)} ${e.comm.padEnd(16)} ${e.gadget.padEnd(8)} ${many ? where(e) : ''}${details(e)}`;
+  // The output lists every event; the container runtime's own end with [runtime], as the CLI's do (the live view hides them).
+  return `${clock(e.time)}  ${ids.padStart(11)}  ${none ? ' '.repeat(18) : `host ${host.padEnd(13)}`} ${e.comm.padEnd(16)} ${e.gadget.padEnd(8)} ${many ? where(e) : ''}${details(e)}${e.runtime ? '  [runtime]' : ''}`;
 }
 
 /** `[web-1/nginx] `: which container of a selector trace an event comes from. */

@@ -9,9 +9,9 @@ import type { HelperClient } from './helper';
 import { OUTPUT_HEADER } from './format';
 import { settings } from './settings';
 import { readError } from './model/hints';
-import { TraceSessionModel, type SessionDisplay } from './model/session';
+import { COUNTERS_MS, TraceSessionModel, type SessionDisplay } from './model/session';
 
-export { TraceSessionModel, type SessionDisplay, type SessionState } from './model/session';
+export { TraceSessionModel, type SessionCounters, type SessionDisplay, type SessionState } from './model/session';
 
 export class SessionManager implements vscode.Disposable {
   readonly sessions: TraceSessionModel[] = [];
@@ -29,9 +29,9 @@ export class SessionManager implements vscode.Disposable {
       helper.onStats((p) => {
         const s = this.byHelperId(p.sessionId);
         if (!s) return;
+        // The rate is the window's own (what it received): see TraceSessionModel.tick().
         s.dropped = p.dropped;
-        s.rate = p.rate;
-        this.changed.fire(s);
+        s.helperSent = p.received;
       }),
       helper.onEnded((p) => {
         const s = this.byHelperId(p.sessionId);
@@ -92,6 +92,12 @@ export class SessionManager implements vscode.Disposable {
   async stop(session: TraceSessionModel): Promise<void> {
     if (session.state === 'ended') return;
     if (!session.helperId) return this.end(session, 'stopped');
+    // Said at once ("stopping…" in the views); ended when the helper says so.
+    if (!session.stopping) {
+      session.stopping = true;
+      session.tick();
+      this.changed.fire(session);
+    }
     try {
       await this.helper.stopTrace(session.helperId);
     } catch (err) {
@@ -139,14 +145,29 @@ export class SessionManager implements vscode.Disposable {
     }
   }
 
+  /** While traces run: their counters looked at every COUNTERS_MS, and surfaces told only of those that changed. */
+  private ticker: NodeJS.Timeout | undefined;
+
+  private tick(): void {
+    const now = Date.now();
+    for (const s of this.running) if (s.tick(now)) this.changed.fire(s);
+  }
+
   private update(session?: TraceSessionModel): void {
+    session?.tick();
     const running = this.running.length;
+    if (running && !this.ticker) this.ticker = setInterval(() => this.tick(), COUNTERS_MS);
+    if (!running && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     void vscode.commands.executeCommand('setContext', 'containerTrace.runningTraces', running);
     this.helper.setBusy(running > 0);
     this.changed.fire(session);
   }
 
   dispose(): void {
+    clearInterval(this.ticker);
     for (const d of this.subscriptions) d.dispose();
     for (const s of this.sessions) s.dispose();
     this.changed.dispose();

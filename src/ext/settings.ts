@@ -17,7 +17,7 @@ export function settings(): Settings {
   return {
     dockerHost: c.get<string>('dockerHost') || undefined,
     maxRows: clamp(c.get<number>('maxRows'), 1000, 1_000_000, 50_000),
-    maxLinesPerSecond: clamp(c.get<number>('output.maxLinesPerSecond'), 10, 100_000, 2000),
+    maxLinesPerSecond: clamp(c.get<number>('output.maxLinesPerSecond'), 10, 100_000, 500),
     elevation: (['auto', 'pkexec', 'sudo', 'none'] as const).find((e) => e === c.get('elevation')) ?? 'auto',
     idleTimeoutSeconds: clamp(c.get<number>('helper.idleTimeoutSeconds'), 0, 86_400, 120),
   };

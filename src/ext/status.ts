@@ -9,8 +9,10 @@ export function traceStatusBar(sessions: SessionManager): vscode.Disposable {
   const update = () => {
     const running = sessions.running;
     if (!running.length) return item.hide();
-    const rate = running.reduce((sum, s) => sum + s.rate, 0);
-    const dropped = running.reduce((sum, s) => sum + s.dropped, 0);
+    // The sessions' counters, as the Traces view and the live views show them.
+    const counters = running.map((s) => s.counters());
+    const rate = counters.reduce((sum, c) => sum + c.rate, 0);
+    const dropped = counters.reduce((sum, c) => sum + c.dropped, 0);
     item.text = `$(pulse) ${running.length} trace${running.length > 1 ? 's' : ''} · ${rate.toLocaleString('en-US')}/s`;
     item.tooltip = `${running.map((s) => s.title).join('\n')}\n${dropped ? `${dropped} events dropped\n` : ''}Click to show the traces`;
     item.backgroundColor = dropped ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

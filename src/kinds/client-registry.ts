@@ -37,6 +37,11 @@ export function failed(e: TraceEvent): boolean {
   return CLIENT_KIND_BY_NAME[e.gadget].failed?.(e) ?? false;
 }
 
+/** The errno name a failed event reports (ENOENT), or ''. */
+export function errnoName(e: TraceEvent): string {
+  return CLIENT_KIND_BY_NAME[e.gadget].errno?.(e) ?? '';
+}
+
 /** One event as JSON (no newline): the kind's own writer after the common fields, else JSON.stringify. */
 export function eventJson(e: TraceEvent): string {
   const tail = CLIENT_KIND_BY_NAME[e.gadget].jsonTail;

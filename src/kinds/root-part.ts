@@ -19,6 +19,11 @@ import type { FileRegistry } from '../engine/files';
 export interface MapReader<M extends string = string> {
   drainHash(name: M, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[];
   drainPercpuHash(name: M, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[];
+  /** Every entry, left in place. */
+  readPercpuHash(name: M, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[];
+  deleteKey(name: M, key: Buffer): void;
+  /** Every entry, left in place. */
+  readHash(name: M, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[];
   /** A u32 key's value (a stack by its id), or undefined. */
   lookupU32Key(name: M, key: number, size: number): Buffer | undefined;
   /** Set a u32 key's value (an array's slot). */
@@ -39,6 +44,8 @@ export interface CollectOptions {
   /** Milliseconds the report covers. */
   intervalMs: number;
   top: number;
+  /** The last read, the programs detached (nothing is written any more). */
+  final: boolean;
   /** The files of the engine's profiles, whose bytes the client may ask for (./../engine/files). */
   files: FileRegistry;
 }

@@ -124,6 +124,12 @@ export interface SignalEvent extends EventBase {
    * group's exit — delivered as SIGKILL to each thread; `sig` is then the signal that was sent).
    */
   fatal: boolean;
+  /**
+   * delivered as SIGKILL without siginfo to a thread whose process is not
+   * ended by a signal: `exit` (the process exits: exit_group), `exec`
+   * (another thread exec'd; the process goes on in its new program).
+   */
+  threadEnd?: 'exit' | 'exec';
 }
 
 export interface TcpEvent extends EventBase {

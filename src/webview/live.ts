@@ -2,11 +2,14 @@
 /**
  * The live view's table: only the visible rows exist in the DOM, so tens of
  * thousands of rows scroll smoothly. Pause freezes the display (events keep
- * arriving and are counted), the filter matches any column.
+ * arriving and are counted), the filter (./filter: text and field:value
+ * terms) keeps the rows it passes, and the container runtime's own events
+ * are hidden unless the one toggle shows them.
  */
 import type { Counters, FromView, Row, ToView } from './messages';
 import type { Panel } from './panels';
 import { renderPanels } from './summary';
+import { eventTest, filterPanels, hiddenText, parseFilter, rowText, termLabel, withoutTerm, type Filter } from './filter';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromView): void };
 const vscode = acquireVsCodeApi();
@@ -33,7 +36,14 @@ let vhead = 0; // visible[vhead..] are the ones at or after head
 let maxRows = 50_000;
 let paused = false;
 let frozen: Row[] = []; // arrivals while paused
-let filter = '';
+let filterText = '';
+let parsed: Filter = parseFilter('');
+/** The container runtime's own rows shown too (hidden by default). */
+let showRuntime = false;
+/** The test rows pass to be shown; undefined: all are. */
+let test: ((r: Row, text: string) => boolean) | undefined = eventTest(parsed, showRuntime);
+/** Runtime rows among rows[head..]. */
+let runtimeHeld = 0;
 let stick = true;
 let scheduled = false;
 
@@ -41,22 +51,66 @@ let scheduled = false;
 let panels: Panel[] = [];
 let summaryShown = false;
 const summaryRoot = $<HTMLDivElement>('summary');
-const summaryHost = { reveal: (pid: number, hostPid: number) => vscode.postMessage({ type: 'reveal', pid, hostPid }) };
+const summaryHost = {
+  reveal: (pid: number, hostPid: number) => vscode.postMessage({ type: 'reveal', pid, hostPid }),
+  expand: (key: string, open: boolean) => vscode.postMessage({ type: 'expand', key, open }),
+};
+let summaryScheduled = false;
 
+/** The Summary drawn now (only while shown; it updates what changed in place). */
 function drawSummary(): void {
-  if (summaryShown) renderPanels(summaryRoot, panels, filter, summaryHost);
+  summaryScheduled = false;
+  clearTimeout(summaryTimer);
+  summaryTimer = undefined;
+  if (!summaryShown) return;
+  const { panels: shown, hidden } = filterPanels(panels, parsed, showRuntime);
+  summaryHidden = hiddenText(hidden);
+  renderPanels(summaryRoot, shown, parsed.active ? filterText : '', summaryHost);
+  runtimeBox();
+}
+
+// A filter keystroke redraws the Summary once typing pauses (the Events table at the next frame).
+let summaryTimer: ReturnType<typeof setTimeout> | undefined;
+let summaryHidden = '';
+function drawSummarySoon(): void {
+  if (!summaryShown) return;
+  clearTimeout(summaryTimer);
+  summaryTimer = setTimeout(drawSummary, 150);
+}
+
+/** The runtime toggle with its count: events in the Events tab, what the Summary hides in the Summary. */
+function runtimeBox(): void {
+  const count = summaryShown ? summaryHidden : runtimeHeld ? `${runtimeHeld.toLocaleString('en-US')} event${runtimeHeld === 1 ? '' : 's'}` : '';
+  const forced = parsed.wantsRuntime;
+  $('runtime-count').textContent = count || 'no events';
+  $('runtime-word').textContent = showRuntime || forced ? 'shown' : 'hidden';
+  const button = $<HTMLButtonElement>('runtime-toggle');
+  button.textContent = showRuntime ? 'Hide' : 'Show';
+  button.setAttribute('aria-pressed', String(showRuntime));
+  button.disabled = forced;
+}
+
+/** The Summary drawn at the next frame, once however many updates came before it. */
+function scheduleSummary(): void {
+  if (!summaryShown || summaryScheduled) return;
+  summaryScheduled = true;
+  requestAnimationFrame(drawSummary);
 }
 
 function showTab(summary: boolean): void {
+  const changed = summaryShown !== summary;
   summaryShown = summary;
   $('tab-summary').setAttribute('aria-selected', String(summary));
   $('tab-events').setAttribute('aria-selected', String(!summary));
   summaryRoot.hidden = !summary;
   $('events').hidden = summary;
+  // The extension builds the Summary only while it is shown.
+  if (changed) vscode.postMessage({ type: 'tab', summary });
   if (summary) drawSummary();
   else schedule();
+  runtimeBox();
 }
-summaryRoot.addEventListener('resort', drawSummary);
+summaryRoot.addEventListener('resort', scheduleSummary);
 $('tab-summary').addEventListener('click', () => showTab(true));
 $('tab-events').addEventListener('click', () => showTab(false));
 
@@ -64,18 +118,20 @@ const viewport = $<HTMLDivElement>('viewport');
 const spacer = $<HTMLDivElement>('spacer');
 const container = $<HTMLDivElement>('rows');
 
-function text(r: Row): string {
-  return `${r[0]} ${r[1]} ${r[2]} ${r[3]} ${r[4]} ${r[5]} ${r[6]}`.toLowerCase();
+/** Rows before `to` leave the view (their runtime ones leave the count). */
+function advanceHead(to: number): void {
+  for (; head < to; head++) runtimeHeld -= rows[head][8];
 }
 
 function add(batch: Row[]): void {
   for (const r of batch) {
-    const t = text(r);
-    if (visible && t.includes(filter)) visible.push(rows.length);
+    const t = rowText(r);
+    if (visible && test!(r, t)) visible.push(rows.length);
     rows.push(r);
     texts.push(t);
+    runtimeHeld += r[8];
   }
-  if (rows.length - head > maxRows) head = rows.length - maxRows;
+  if (rows.length - head > maxRows) advanceHead(rows.length - maxRows);
   if (visible) while (vhead < visible.length && visible[vhead] < head) vhead++;
   // Compact once an eighth of the cap is dead: amortized O(1) per row.
   if (head > Math.max(1024, maxRows >> 3)) {
@@ -90,13 +146,56 @@ function add(batch: Row[]): void {
 
 function refilter(): void {
   vhead = 0;
-  if (!filter) {
+  test = eventTest(parsed, showRuntime);
+  if (!test) {
     visible = null;
   } else {
     visible = [];
-    for (let i = head; i < texts.length; i++) if (texts[i].includes(filter)) visible.push(i);
+    for (let i = head; i < texts.length; i++) if (test(rows[i], texts[i])) visible.push(i);
   }
   schedule();
+  runtimeBox();
+}
+
+/** The filter box's text changed: parse once, show its terms as chips, filter at the next frame. */
+let refilterPending = false;
+function setFilter(value: string): void {
+  filterText = value.trim();
+  parsed = parseFilter(filterText);
+  chips();
+  if (!refilterPending) {
+    refilterPending = true;
+    requestAnimationFrame(() => {
+      refilterPending = false;
+      refilter();
+    });
+  }
+  drawSummarySoon();
+}
+
+/** Each term of the filter as a chip (what it understood; × removes it). */
+function chips(): void {
+  const box = $('chips');
+  box.replaceChildren(
+    ...parsed.terms.map((t, i) => {
+      const chip = document.createElement('span');
+      chip.className = `chip${t.not ? ' not' : ''}${t.error ? ' error' : ''}`;
+      chip.title = t.error ?? `Typed as ${t.source}`;
+      chip.append(termLabel(t));
+      const x = document.createElement('button');
+      x.type = 'button';
+      x.textContent = '×';
+      x.setAttribute('aria-label', `Remove ${termLabel(t)}`);
+      x.addEventListener('click', () => {
+        const input = $<HTMLInputElement>('filter');
+        input.value = withoutTerm(parsed, i);
+        setFilter(input.value);
+      });
+      chip.append(x);
+      return chip;
+    }),
+  );
+  box.hidden = !parsed.terms.length;
 }
 
 /** Rows shown now (filtered or not). */
@@ -138,6 +237,9 @@ function pidCell(pid: number, hostPid: number): HTMLSpanElement {
 function render(): void {
   scheduled = false;
   const count = shownCount();
+  $('shown').textContent = count.toLocaleString('en-US');
+  // Hidden behind the Summary: drawn when its tab is shown (showTab schedules it).
+  if ($('events').hidden) return;
   spacer.style.height = `${count * ROW_HEIGHT}px`;
   // The header keeps its columns over the rows' (they have a scrollbar, it does not).
   $('events').style.setProperty('--scrollbar', `${viewport.offsetWidth - viewport.clientWidth}px`);
@@ -148,29 +250,33 @@ function render(): void {
   for (let i = first; i < last; i++) {
     const r = rows[visible ? visible[vhead + i] : head + i];
     const el = document.createElement('div');
-    el.className = r[7] ? 'row failed' : 'row';
+    el.className = r[7] ? (r[8] ? 'row failed runtime' : 'row failed') : r[8] ? 'row runtime' : 'row';
     el.setAttribute('role', 'row');
     el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
     el.append(cell(r[0]), pidCell(r[1], r[3]), cell(String(r[2]), 'num'), pidCell(r[3], r[3]), cell(r[4]), cell(r[5]), cell(r[6], 'details'));
-    el.title = r[6];
+    el.title = r[8] ? `${r[6]}\n(the container runtime's own task: its init before it exec'd the container's program)` : r[6];
     frag.append(el);
   }
   container.replaceChildren(frag);
-  $('shown').textContent = count.toLocaleString('en-US');
+  if (!summaryShown) runtimeBox();
   $('empty').hidden = count > 0 || rows.length - head > 0;
 }
 
 function counters(c: Counters): void {
   $('received').textContent = c.received.toLocaleString('en-US');
+  $('received').title = c.sent === undefined ? '' : `The helper sent ${c.sent.toLocaleString('en-US')} (it says so once a second)`;
+  $('received').dataset.sent = c.sent === undefined ? '' : String(c.sent);
   $('dropped').textContent = c.dropped.toLocaleString('en-US');
   $('dropped').classList.toggle('bad', c.dropped > 0);
   $('rate').textContent = c.rate.toLocaleString('en-US');
   $('unshown').textContent = c.unshown.toLocaleString('en-US');
   $('unshown-box').hidden = c.unshown === 0;
-  $('state').textContent = c.state === 'ended' ? `ended — ${c.ended ?? ''}` : c.state;
-  $('state').className = `state ${c.state}`;
-  const ended = c.state === 'ended';
-  ($('stop') as HTMLButtonElement).disabled = ended;
+  // Stop was clicked: "stopping…" until it ended (counters sent before the extension heard of it say running).
+  const state = stopAsked && c.state === 'running' ? 'stopping' : c.state;
+  $('state').textContent = state === 'ended' ? `ended — ${c.ended ?? ''}` : state === 'stopping' ? 'stopping…' : state;
+  $('state').className = `state ${state}`;
+  const ended = state === 'ended';
+  ($('stop') as HTMLButtonElement).disabled = ended || state === 'stopping';
   // Nothing more arrives once stopped: a paused view shows what it held back.
   if (ended && paused) setPaused(false);
   ($('pause') as HTMLButtonElement).disabled = ended;
@@ -186,7 +292,7 @@ function setPaused(p: boolean): void {
     add(frozen);
     frozen = [];
   }
-  if (!p) drawSummary();
+  if (!p) scheduleSummary();
   $('waiting').textContent = '0';
 }
 
@@ -200,6 +306,7 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       rows = [];
       texts = [];
       head = 0;
+      runtimeHeld = 0;
       refilter();
       add(m.rows);
       counters(m.counters);
@@ -208,7 +315,8 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       break;
     case 'panels':
       panels = m.panels;
-      if (!paused) drawSummary();
+      if (!paused) scheduleSummary();
+      vscode.postMessage({ type: 'ack' });
       break;
     case 'rows':
       counters(m.counters);
@@ -219,14 +327,17 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       } else {
         add(m.rows);
       }
+      vscode.postMessage({ type: 'ack' });
       break;
     case 'counters':
       counters(m.counters);
+      vscode.postMessage({ type: 'ack' });
       break;
     case 'cleared':
       rows = [];
       texts = [];
       head = 0;
+      runtimeHeld = 0;
       frozen = [];
       refilter();
       break;
@@ -245,15 +356,24 @@ viewport.addEventListener('scroll', () => {
   schedule();
 });
 window.addEventListener('resize', schedule);
-$('filter').addEventListener('input', (e) => {
-  filter = (e.target as HTMLInputElement).value.trim().toLowerCase();
+$('filter').addEventListener('input', (e) => setFilter((e.target as HTMLInputElement).value));
+$('runtime-toggle').addEventListener('click', () => {
+  showRuntime = !showRuntime;
   refilter();
-  drawSummary();
+  scheduleSummary();
 });
 $('pause').addEventListener('click', () => setPaused(!paused));
 $('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
 $('export').addEventListener('click', () => vscode.postMessage({ type: 'export' }));
-$('stop').addEventListener('click', () => vscode.postMessage({ type: 'stop' }));
+let stopAsked = false;
+$('stop').addEventListener('click', () => {
+  // Said at once; the extension confirms (stopping…, then ended).
+  stopAsked = true;
+  $('state').textContent = 'stopping…';
+  $('state').className = 'state stopping';
+  $<HTMLButtonElement>('stop').disabled = true;
+  vscode.postMessage({ type: 'stop' });
+});
 $('copy-cli').addEventListener('click', () => vscode.postMessage({ type: 'copyCli' }));
 document.addEventListener('keydown', (e) => {
   const inInput = (e.target as HTMLElement).tagName === 'INPUT';
@@ -265,9 +385,7 @@ document.addEventListener('keydown', (e) => {
     if (!$<HTMLButtonElement>('pause').disabled) setPaused(!paused);
   } else if (e.key === 'Escape' && inInput) {
     ($('filter') as HTMLInputElement).value = '';
-    filter = '';
-    refilter();
-    drawSummary();
+    setFilter('');
     viewport.focus();
   } else if (!inInput && (e.key === 'End' || e.key === 'Home')) {
     viewport.scrollTop = e.key === 'End' ? viewport.scrollHeight : 0;

@@ -11,6 +11,10 @@ export interface Column {
   num?: 'count' | 'ns' | 'ms' | 'bytes' | 'rate';
   /** A container-level PID: shown as a link that reveals the process in the Containers tree. */
   pid?: boolean;
+  /** Process names (`comm`, or `comm pid` lists): what the filter's `comm:` looks at (besides a column labelled Comm). */
+  comm?: boolean;
+  /** Takes the width the others leave, cut with an ellipsis (the whole text on hover): long text never pushes numbers out of view. */
+  wide?: boolean;
 }
 
 export interface TableRow {
@@ -19,8 +23,12 @@ export interface TableRow {
   failed?: boolean;
   /** Host PID of the row's process (for the link). */
   hostPid?: number;
+  /** Host PIDs by column, for a row with more than one PID column (sender and target). */
+  hostPids?: (number | undefined)[];
   /** A latency histogram shown when the row is selected: [upper bound ns, count]. */
   hist?: [number, number][];
+  /** The container runtime's own (its init before it exec'd the container's program): how many events (or calls) the row holds. Hidden unless shown. */
+  runtime?: number;
 }
 
 export interface TablePanel {
@@ -33,6 +41,8 @@ export interface TablePanel {
   sortBy: number;
   /** Rows left out (the table keeps the first N by its order). */
   more?: number;
+  /** What a row's `runtime` counts, in words (default `events`). */
+  runtimeNoun?: string;
 }
 
 export interface TreeNode {
@@ -44,6 +54,14 @@ export interface TreeNode {
   detail: string;
   ended?: boolean;
   failed?: boolean;
+  /** A group of this many processes alike (same parent, name and command line); pid and hostPid are its newest member's. */
+  count?: number;
+  /** A group whose members are listed (the user opened it); a closed group's members are not sent. */
+  expanded?: boolean;
+  /** Processes under it not listed (bounded). */
+  more?: number;
+  /** A process of the container runtime (its init before it exec'd): hidden unless shown. */
+  runtime?: boolean;
 }
 
 export interface TreePanel {
@@ -51,7 +69,10 @@ export interface TreePanel {
   id: string;
   title: string;
   nodes: TreeNode[];
+  /** Processes at the top not listed (bounded). */
   more?: number;
+  /** Processes no longer kept one by one (still counted in their groups). */
+  letGo?: number;
   /** False when the kind does not see exits (exec): a node not ended may have exited all the same. */
   exitsSeen?: boolean;
 }
@@ -75,10 +96,15 @@ export interface HistogramPanel {
 
 export type Panel = TablePanel | TreePanel | ChartPanel | HistogramPanel;
 
-/** A kind's live summary: fed every event, asked for panels a few times a second. */
+/** What one view shows of a summary: the process tree's groups the user opened. */
+export interface PanelOptions {
+  expanded?: ReadonlySet<string>;
+}
+
+/** A kind's live summary: fed every event (updated in place, bounded), asked for panels a few times a second (bounded too). */
 export interface Summary<E> {
   add(events: readonly E[]): void;
-  panels(): Panel[];
+  panels(opts?: PanelOptions): Panel[];
 }
 
 /** A latency for people: ns, µs, ms or s. */

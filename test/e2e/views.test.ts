@@ -6,8 +6,11 @@
  * under its parent, the loopback connection with its ports, the missing file
  * first among opened paths, the probed function's calls and latency. A PID
  * link reveals the process in the Containers view; Export… offers its three
- * formats (the files are read back in the extension-host suite). A screenshot of every view goes to
- * test-artifacts/.
+ * formats (the files are read back in the extension-host suite). The container runtime's own
+ * events (a docker exec's runc init) are hidden with the count the kernel marked, the toggle
+ * shows them, the field filter picks by process; bind lists the listener with the conflict and
+ * who holds it; signal puts the fatal SIGUSR1 first, sender → target. A screenshot of every view
+ * goes to test-artifacts/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
-import { docker, hostPidOf, installTarget, removeContainers, runContainer, skipReason, waitFor } from '../support/integration';
+import { docker, hostPidOf, installTarget, removeContainers, runContainer, skipReason, traceCli, waitFor } from '../support/integration';
 import { answer, closeQuickInput, DEADLINE, quickInputState, row, runCommand, typedValue, until, type PickRow } from './workbench';
 import { REPO } from '../support/paths';
 
@@ -211,6 +214,15 @@ viewTest('tcp: the loopback connection appears with its ports, updated through i
   const row = live.locator('section[data-panel=connections] tbody tr', { hasText: '127.0.0.1:18080' }).first();
   await row.waitFor({ timeout: DEADLINE });
   await row.locator('td', { hasText: /ESTABLISHED|CLOSE/ }).first().waitFor({ timeout: DEADLINE });
+  // Every column in view, the numbers whole: the table fits its panel (the long "Through" column gives way).
+  const fit = await live.locator('section[data-panel=connections]').evaluate((box) => {
+    const right = box.getBoundingClientRect().right;
+    const heads = Array.from(box.querySelectorAll('th'), (th) => ({ label: (th.textContent ?? '').trim(), right: th.getBoundingClientRect().right }));
+    const scroll = box.querySelector('.table-scroll') as HTMLElement;
+    return { right, heads, overflow: scroll.scrollWidth - scroll.clientWidth };
+  });
+  assert.deepEqual(fit.heads.map((h) => h.label), ['PID', 'Comm', 'Local', 'Remote', 'State', 'Through', 'Duration', 'Sent', 'Received']);
+  assert.ok(fit.overflow <= 0 && fit.heads.every((h) => h.right <= fit.right + 0.5), `a column is cut off: ${JSON.stringify(fit)}`);
   await shot('view-tcp.png');
 });
 
@@ -236,6 +248,54 @@ viewTest('open: paths grouped, the failing one first with its errno; the filter 
   await closeQuickInput(page);
 });
 
+/** The view's counters as shown: received, what the helper said it sent (the received count's tooltip), rate, state. */
+function viewCounters(live: FrameLocator): Promise<{ received: number; sent: number | null; rate: number; state: string }> {
+  return live.locator('body').evaluate(() => {
+    const text = (id: string) => document.getElementById(id)?.textContent ?? '';
+    const num = (t: string) => Number(t.replace(/[^\d]/g, ''));
+    const sent = document.getElementById('received')?.dataset.sent;
+    return { received: num(text('received')), sent: sent ? Number(sent) : null, rate: num(text('rate')), state: text('state') };
+  });
+}
+
+/** The Traces view's row of the trace: its events count and what else it says. */
+async function tracesRow(): Promise<string> {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Traces/i }) });
+  return (await pane.locator('.monaco-list-row').first().innerText()).replace(/\s+/g, ' ');
+}
+
+/** A rate as a surface shows it (`1,234/s` in the Traces view and the status bar); null when none is shown. */
+const rateIn = (text: string) => {
+  const m = / ([\d,]+)\/s/.exec(text);
+  return m ? Number(m[1].replace(/,/g, '')) : null;
+};
+/** The container's own idle rate: its loop runs `sleep 1`, an exit a second (and none of the load). */
+const IDLE_RATE = 5;
+
+viewTest('a busy container: once the load ends, the view counts what the helper sent, and the Traces view and status bar say the same', async () => {
+  const live = await startTrace('exit');
+  // 40,000 processes at 10,000 a second (vfork + _exit): an exit each.
+  docker('exec', CONTAINER, '/bin/ct-target', 'fork', '40000', '10000');
+  const settled = await until(
+    'the view to count what the helper sent (its stats, once a second), at no more than the container\'s idle rate',
+    () => viewCounters(live),
+    (c) => c.sent !== null && c.sent >= 40_000 && c.received === c.sent && c.rate < IDLE_RATE,
+  );
+  // The container's loop goes on (an exit a second): each surface is read until it shows the count the view showed or later, at the idle rate.
+  const counted = (t: string) => Number(/([\d,]+) events/.exec(t)?.[1].replace(/,/g, '') ?? -1);
+  await until('the Traces view to show the view\'s count (or the few exits since) at the idle rate', tracesRow, (t) => counted(t) >= settled.received && counted(t) < settled.received + 10 && (rateIn(t) ?? Infinity) < IDLE_RATE);
+  await until('the status bar to show the idle rate', () => page.locator('.statusbar-item', { hasText: /traces? · / }).first().innerText(), (t) => (rateIn(t) ?? Infinity) < IDLE_RATE);
+  await shot('view-busy-settled.png');
+  // Stop: said at once, then ended with the helper's final count, which the view shows.
+  await live.locator('#stop').click();
+  await live.locator('#state', { hasText: /^(stopping…|ended)/ }).waitFor({ timeout: DEADLINE });
+  const ended = await until('the view to end with the helper\'s final count', () => viewCounters(live), (c) => /^ended/.test(c.state) && c.sent !== null && c.received === c.sent);
+  started = false; // stopped here: teardown only closes the view
+  assert.ok(ended.received >= 40_000, `every exit counted (${ended.received})`);
+  await until('the Traces view to end with the same count', tracesRow, (t) => t.includes(`${ended.received.toLocaleString('en-US')} events`) && /stopped/.test(t));
+  await shot('view-busy-stopped.png');
+});
+
 viewTest('uprobe: calls per second and the latency histogram of the probed function', async () => {
   const live = await startTrace('uprobe', [
     [/uprobe: a path inside the container/, '/bin/ct-target', typedValue('/bin/ct-target')],
@@ -247,4 +307,148 @@ viewTest('uprobe: calls per second and the latency histogram of the probed funct
   // A line on the chart (two whole seconds) for the screenshot.
   await until('two seconds on the rate chart', () => live.locator('section[data-panel=rate]').getAttribute('aria-label'), (l) => Number(/: (\d+) points/.exec(l ?? '')?.[1] ?? 0) >= 2);
   await shot('view-uprobe.png');
+});
+
+/** The live view's runtime toggle: its count (a number) and whether it says hidden or shown. */
+async function runtimeBox(live: FrameLocator): Promise<{ count: number; word: string; text: string }> {
+  const text = (await live.locator('#runtime-box').innerText()).replace(/\s+/g, ' ').trim();
+  return { count: Number(/^([\d,]+)/.exec(text)?.[1]?.replace(/,/g, '') ?? 0), word: await live.locator('#runtime-word').innerText(), text };
+}
+
+/** A color theme picked as a user picks one (Preferences: Color Theme, its name, Enter once it is the focused row), then a screenshot in it. */
+const THEMES = {
+  'Light Modern': /\bvs\b(?!-)/,
+  'Light High Contrast': /\bhc-light\b/,
+  'Dark High Contrast': /\bhc-black\b/,
+} as const;
+async function setTheme(theme: keyof typeof THEMES): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await answer(page, /.*/, theme, row(theme));
+  await until(`the ${theme} theme`, () => page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? ''), (c) => THEMES[theme].test(c));
+}
+
+/** Screenshots of the view as it is in both high-contrast themes, then back to the light one. */
+async function highContrastShots(name: string): Promise<void> {
+  await setTheme('Light High Contrast');
+  await shot(`${name}-hc-light.png`);
+  await setTheme('Dark High Contrast');
+  await shot(`${name}-hc.png`);
+  await setTheme('Light Modern');
+}
+
+const shownCount = async (live: FrameLocator) => Number((await live.locator('#shown').innerText()).replace(/,/g, ''));
+
+viewTest('runtime noise: a docker exec\'s runc init events are hidden with the count the kernel marked, Show shows them, the field filter picks by process', async () => {
+  const live = await startTrace('open');
+  // The same trace through the CLI: the kernel's runtime marks as JSON lines, to count against.
+  const cliTrace = traceCli('open', '--container', CONTAINER);
+  try {
+    await cliTrace.ready;
+    docker('exec', CONTAINER, 'cat', '/etc/hostname');
+    const catOpen = await waitFor('cat\'s open of /etc/hostname in the CLI\'s trace', () => cliTrace.events.find((e) => e.comm === 'cat' && e.path === '/etc/hostname'), DEADLINE);
+    assert.equal(catOpen.runtime, undefined, 'cat is the container\'s program, not the runtime');
+    // runc's init (Docker's runtime here) opened files in the container before it exec'd cat: marked by the kernel.
+    const marked = () => cliTrace.events.filter((e) => e.runtime === true);
+    assert.ok(marked().length > 0, 'the kernel marked none of the exec\'s events as the runtime\'s');
+    assert.ok(marked().every((e) => String(e.comm).startsWith('runc')), `runtime events not runc's: ${JSON.stringify(marked().map((e) => e.comm))}`);
+    const cats = () => cliTrace.events.filter((e) => e.comm === 'cat').length;
+
+    // Events: hidden, counted as the kernel marked them; none of runc's rows drawn; cat's open is.
+    await live.locator('#tab-events').click();
+    const box = await until('the Events tab to count the runtime\'s events as the CLI got them', () => runtimeBox(live), (b) => b.count === marked().length && b.word === 'hidden');
+    assert.match(box.text, /^[\d,]+ events? of the container runtime hidden Show$/);
+    await live.locator('.rows .row', { hasText: '/etc/hostname' }).first().waitFor({ timeout: DEADLINE });
+    const comms = await live.locator('.rows .row > span:nth-child(5)').allInnerTexts();
+    assert.ok(comms.includes('cat') && !comms.some((c) => c.startsWith('runc')), `rows drawn: ${comms.join(', ')}`);
+    await shot('view-runtime-hidden.png');
+
+    // Show: the runtime's rows are there (is:runtime picks exactly them), marked as such.
+    await live.locator('#runtime-toggle').click();
+    await until('the toggle to say shown', () => runtimeBox(live), (b) => b.word === 'shown' && b.count === marked().length);
+    await live.locator('.rows .row.runtime', { hasText: 'runc:' }).first().waitFor({ timeout: DEADLINE });
+    await shot('view-runtime-shown.png');
+    await highContrastShots('view-runtime-shown');
+    await live.locator('#filter').fill('is:runtime');
+    await until('is:runtime to leave the runtime\'s events only', () => shownCount(live), (n) => n === marked().length);
+    await live.locator('#chips .chip', { hasText: 'is runtime' }).waitFor({ timeout: DEADLINE });
+    // By process: cat's rows (as many as the CLI saw), then everything but them and the runtime's.
+    await live.locator('#filter').fill('comm:cat');
+    await until('comm:cat to leave cat\'s opens', () => shownCount(live), (n) => n === cats());
+    await live.locator('#filter').fill('-comm:cat -comm:runc*');
+    const rest = await until('-comm:cat -comm:runc* to leave neither', () => live.locator('.rows .row > span:nth-child(5)').allInnerTexts(), (c) => !c.some((x) => x === 'cat' || x.startsWith('runc')));
+    assert.equal(await shownCount(live), rest.length);
+    await live.locator('#chips .chip.not', { hasText: 'not comm cat' }).waitFor({ timeout: DEADLINE });
+    await shot('view-filter-chips.png');
+    await live.locator('#filter').fill('');
+    await live.locator('#runtime-toggle').click();
+
+    // Summary: the runtime's opens are rows of their own, hidden, the same count.
+    await live.locator('#tab-summary').click();
+    await until('the Summary to count the runtime\'s opens as hidden', () => runtimeBox(live), (b) => b.word === 'hidden' && b.count === marked().length);
+    const procs = await live.locator('section[data-panel=paths] tbody tr td:nth-child(5)').allInnerTexts();
+    assert.ok(procs.some((p) => p.startsWith('cat ')) && !procs.some((p) => p.includes('runc')), `Processes column: ${procs.join(' | ')}`);
+    await live.locator('#runtime-toggle').click();
+    await live.locator('section[data-panel=paths] tbody tr.runtime', { hasText: 'runc:' }).first().waitFor({ timeout: DEADLINE });
+  } finally {
+    await cliTrace.stop();
+  }
+});
+
+/** Whether the container's network namespace has a TCP socket listening at `ip`:`port` (IPv4, /proc/net/tcp). */
+function listeningAt(ip: string, port: number): boolean {
+  const hex = ip.split('.').map((b) => Number(b).toString(16).toUpperCase().padStart(2, '0')).reverse().join('');
+  const want = `${hex}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return fs
+    .readFileSync(`/proc/${hostPidOf(CONTAINER)}/net/tcp`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((l) => {
+      const [, addr, , state] = l.trim().split(/\s+/);
+      return addr === want && state === '0A';
+    });
+}
+
+const cellsOf = (r: ReturnType<FrameLocator['locator']>) => r.locator('td').allInnerTexts();
+
+viewTest('bind: listeners by address — httpd on 127.0.0.1:18081, a second one refused with EADDRINUSE, held by the first', async () => {
+  const live = await startTrace('bind');
+  docker('exec', '-d', CONTAINER, 'httpd', '-f', '-p', '127.0.0.1:18081');
+  await waitFor('httpd listening on 127.0.0.1:18081', () => listeningAt('127.0.0.1', 18081), DEADLINE);
+  const holder = Number(docker('exec', CONTAINER, 'pidof', 'httpd').trim());
+  try {
+    // The second one fails as the workload says: "Address already in use", exit 1.
+    const second = docker('exec', CONTAINER, 'sh', '-c', 'httpd -f -p 127.0.0.1:18081 2>&1; echo "exit $?"');
+    assert.match(second, /Address already in use[\s\S]*exit 1/);
+    const row = live.locator('section[data-panel=listeners] tbody tr').first();
+    const cells = await until('the first listener row to be the conflict, with both binds', () => cellsOf(row), (c) => c[0] === '127.0.0.1:18081' && c[5] === '1' && c[4] === '1');
+    // Address | Protocol | Comm | PID | Binds | Failed | Errors | Held by
+    assert.deepEqual(cells, ['127.0.0.1:18081', 'tcp', 'httpd', String(holder), '1', '1', 'EADDRINUSE ×1', `httpd ${holder} (127.0.0.1:18081)`]);
+    assert.match((await row.getAttribute('class')) ?? '', /\bfailed\b/);
+    await shot('view-bind.png');
+    await highContrastShots('view-bind');
+  } finally {
+    docker('exec', CONTAINER, 'kill', String(holder));
+  }
+});
+
+viewTest('signal: sender → target with the fatal ones first — the SIGUSR1 sh sent to sleep (it ended it), then sleep\'s SIGCHLD to sh', async () => {
+  const live = await startTrace('signal');
+  // The workload says who sent what to whom and that it ended sleep (status 128 + 10); the signal
+  // waits until the child has exec'd sleep (its /proc comm), else its target is still the forked sh.
+  const out = docker('exec', CONTAINER, 'sh', '-c', 'sleep 30 & t=$!; c=; until [ "$c" = sleep ]; do read c </proc/$t/comm; done; echo $$ $t; kill -USR1 $t; wait $t; echo $?; true').trim().split('\n');
+  const [sh, sleep] = out[0].split(' ').map(Number);
+  assert.equal(out[1], '138', 'sleep did not end by SIGUSR1');
+  const rows = live.locator('section[data-panel=signals] tbody tr');
+  // Signal | PID | Sender | Target PID | Target | Sent | Delivered | Ends it | Code | Results
+  const first = await until('the first row to be the fatal SIGUSR1, sent and delivered', () => cellsOf(rows.first()), (c) => c[0] === 'SIGUSR1' && c[6] === '1');
+  assert.deepEqual(first.slice(0, 9), ['SIGUSR1', String(sh), 'sh', String(sleep), 'sleep', '1', '1', 'fatal', 'SI_USER']);
+  // (The container's own loop has its sleeps' SIGCHLD to PID 1 too: the row of this sleep's PID.)
+  const all = () => rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
+  const found = await until('this sleep\'s SIGCHLD to this sh', all, (rs) => rs.some((c) => c[0] === 'SIGCHLD' && c[1] === String(sleep)));
+  const c = found.find((c) => c[0] === 'SIGCHLD' && c[1] === String(sleep))!;
+  assert.deepEqual(c.slice(0, 5), ['SIGCHLD', String(sleep), 'sleep', String(sh), 'sh']);
+  assert.equal(c[7], '', 'SIGCHLD does not end sh');
+  assert.match((await rows.first().getAttribute('class')) ?? '', /\bfailed\b/);
+  await shot('view-signal.png');
+  await highContrastShots('view-signal');
 });

@@ -4,7 +4,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker, removeContainers, runContainer, skipReason, sleep, traceCli, waitFor, cli } from '../support/integration';
+import { docker, installTarget, removeContainers, runContainer, skipReason, sleep, traceCli, waitFor, cli } from '../support/integration';
 
 const skip = skipReason();
 const C = `ct-it-kinds-${process.pid}`;
@@ -32,6 +32,7 @@ function pidOf(cmdPart: string): { pid: number; hostPid: number } {
 describe('trace kinds (integration)', { skip }, () => {
   before(() => {
     runContainer(C, 'mkdir -p /www; echo hello > /www/index.html; trap "echo usr1" USR1; httpd -p 127.0.0.1:8080 -h /www; while :; do sleep 0.5; done');
+    installTarget(C);
   });
   after(() => removeContainers(C));
 
@@ -137,6 +138,23 @@ describe('trace kinds (integration)', { skip }, () => {
     const gen = evs.find((x) => x.phase === 'generated' && x.targetPid === pid)!;
     assert.equal(gen.sig, 'SIGUSR1');
     assert.equal(gen.code, 'SI_USER');
+  });
+
+  test('signal: threads the kernel ends at exec or exit_group are not "fatal" (SIGKILL without siginfo, the process goes on or exits 0)', async () => {
+    for (const [mode, arg, end] of [['threadexec', '/bin/true', 'exec'], ['threadexit', '0', 'exit']] as const) {
+      let status = '';
+      const evs = await traced(
+        'signal',
+        [],
+        () => (status = docker('exec', C, 'sh', '-c', `/bin/ct-target ${mode} ${arg} & p=$!; wait $p; echo "pid $p status $?"`)),
+        (e) => e.filter((x) => x.phase === 'delivered' && x.threadEnd === end).length >= 3,
+      );
+      const [, pid, code] = /pid (\d+) status (\d+)/.exec(status)!.map(Number);
+      assert.equal(code, 0, `${mode}: the process ended well (${status})`);
+      const del = evs.filter((x) => x.phase === 'delivered' && x.pid === pid);
+      assert.equal(del.length, 3, `${mode}: one SIGKILL for each of its 3 other threads: ${JSON.stringify(del)}`);
+      assert.ok(del.every((x) => x.sig === 'SIGKILL' && x.fatal === false && x.threadEnd === end && x.tid !== pid), JSON.stringify(del));
+    }
   });
 
   test('signal: a sender outside the container (docker kill) is shown as outside', async () => {

@@ -128,6 +128,19 @@ describe('workload kinds (integration)', { skip }, () => {
   });
   }
 
+  test('syscalls: no call is lost to the reads: 2,000,000 getppid calls read every 100 ms count exactly 2,000,000', async () => {
+    const t = traceCli('syscalls', '--container', C, '--interval', '0.1', '--top', '100');
+    await t.ready;
+    // As fast as it can (its own loop: nothing else in it calls getppid), while the maps are read ten times a second.
+    const out = docker('exec', C, '/bin/ct-target', 'syscall', '2000000');
+    assert.match(out, /ops\/s/);
+    type Row = { hostPid: number; comm: string; syscall: string; count: number };
+    const counted = () => (t.events as { top: Row[] }[]).flatMap((r) => r.top).filter((x) => x.comm === 'ct-target' && x.syscall === 'getppid').reduce((n, x) => n + x.count, 0);
+    await waitFor('the calls reported', () => counted() >= 2_000_000 || undefined, 20_000).catch(() => undefined);
+    await t.stop();
+    assert.equal(counted(), 2_000_000);
+  });
+
   test('syscalls: every row of a process is named by its latest exec (a shell that execs the program)', async () => {
     docker('exec', C, 'sh', '-c', 'pkill ct-target; touch /tmp/ct-go; true');
     const t = traceCli('syscalls', '--container', C, '--interval', '5', '--top', '100');

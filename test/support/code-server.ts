@@ -158,6 +158,7 @@ export async function runExtensionTests(
   testsPath: string,
   reportFile: string,
   onPage?: (page: import('playwright-core').Page) => void,
+  timeoutMs = 200_000,
 ): Promise<{ code: number; report: string }> {
   const page = await browser.newPage();
   onPage?.(page);
@@ -165,7 +166,7 @@ export async function runExtensionTests(
   await page.goto(server.url({ extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath }));
   const code = await Promise.race([
     exit,
-    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result from the extension host:\n${server.log().slice(-3000)}`)), 200_000).unref()),
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no result from the extension host:\n${server.log().slice(-3000)}`)), timeoutMs).unref()),
   ]);
   const report = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8') : '(no report)';
   console.log(report);

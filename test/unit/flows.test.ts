@@ -143,6 +143,10 @@ test('output PID links: a host PID is a link, host 0 (no process) is not', () =>
     ({ gadget: 'tcp', time: '2026-11-22T04:00:00.000000000Z', container: { id: 'c', name: 'web' }, pid: hostPid ? 7 : 0, tid: hostPid ? 7 : 0, hostPid, hostTid: hostPid, comm: 'nc', family: 'IPv4', saddr: '127.0.0.1', sport: 1, daddr: '127.0.0.1', dport: 2, state: 'CLOSE', oldState: 'ESTABLISHED', attributed: hostPid ? 'task' : 'none' }) as unknown as TraceEvent;
   assert.equal(EVENT_LINE.exec(outputLine(ev(8818)))?.[3], '8818');
   assert.equal(EVENT_LINE.exec(outputLine(ev(0))), null);
+  // No process's (a scope's report, an unattributed connection): the PID columns are empty, not "0 host 0".
+  const line = outputLine(ev(0));
+  assert.doesNotMatch(line, /\b0\s+host 0\b|host 0/);
+  assert.equal(line.indexOf('nc'), outputLine(ev(8818)).indexOf('nc'), 'the columns stay aligned');
 });
 
 test('sessions: titled by container name and kind (never a 64-hex id); Clear empties the rows and the summary', () => {

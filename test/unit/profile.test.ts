@@ -33,16 +33,17 @@ const ev = (samples: number, stack: ProfileFrame[], hostPid = 100): ProfileEvent
   gadget: 'profile', time: '', container: { id: 'c', name: 'c' }, pid: 7, tid: 0, hostPid, hostTid: 0, comm: 'app', interval: 5000, samples, totalSamples: 0, stack,
 });
 
-test('an aggregate entry: PIDs, stack ids (negative: none or lost), count and comm', () => {
+test('an aggregate entry: PIDs, stack ids (negative: none or lost), generation, count and comm', () => {
   const key = Buffer.alloc(PROFILE_KEY_LAYOUT.size);
   key.writeUInt32LE(4242, 0);
   key.writeUInt32LE(7, 4);
   key.writeInt32LE(12, 8);
   key.writeInt32LE(-14, 12);
+  key.writeUInt32LE(2, 16);
   const value = Buffer.alloc(PROFILE_LAYOUT.size);
   value.writeBigUInt64LE(99n, 0);
   value.write('spin\0garbage', 8, 'latin1');
-  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, count: 99, comm: 'spin' });
+  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, gen: 2, count: 99, comm: 'spin' });
   assert.equal(stackMissing(12), undefined);
   assert.equal(stackMissing(-14), 'none', 'EFAULT: no stack in that mode');
   assert.equal(stackMissing(-17), 'lost', 'EEXIST: its bucket was taken');

@@ -29,6 +29,25 @@ export interface SessionLimits {
 
 export type SessionState = 'starting' | 'running' | 'ended';
 
+/**
+ * What every surface shows of a trace — the live view, the Traces view, the
+ * status bar, the output's last line — read from this one place, so they
+ * agree. `rate` is what the window received over the last second.
+ */
+export interface SessionCounters {
+  received: number;
+  dropped: number;
+  rate: number;
+  /** `stopping` from the moment Stop is asked until the helper says it ended. */
+  state: SessionState | 'stopping';
+  /** What the helper said it sent: its stats (once a second), its final count once ended. */
+  sent?: number;
+}
+
+/** How often the counters are looked at (and surfaces told when they changed). */
+export const COUNTERS_MS = 250;
+const RATE_WINDOW_MS = 1000;
+
 let counter = 0;
 
 export class TraceSessionModel {
@@ -42,8 +61,16 @@ export class TraceSessionModel {
   /** What the helper said it sent, when the trace ended (equals `received` unless events were lost on the way). */
   helperReceived: number | undefined;
   dropped = 0;
+  /** Events a second over the last second, as received (see tick()). */
   rate = 0;
+  /** Stop was asked and the helper has not said it ended yet. */
+  stopping = false;
+  /** What the helper said it had sent, with its last stats (once a second). */
+  helperSent: number | undefined;
   readonly startedAt = Date.now();
+  /** [time, received] at each tick over the last second (the rate's window). */
+  private readonly window: [number, number][] = [];
+  private shown: SessionCounters | undefined;
   /** Newest events, at most maxRows (older ones leave first). */
   rows: TraceEvent[] = [];
   /** Events that left the buffer (still counted in `received`). */
@@ -67,6 +94,35 @@ export class TraceSessionModel {
 
   private newSummary(): Summary<TraceEvent> | undefined {
     return CLIENT_KIND_BY_NAME[this.params.gadget]?.summary?.() as Summary<TraceEvent> | undefined;
+  }
+
+  /** The counters every surface shows. */
+  counters(): SessionCounters {
+    return {
+      received: this.received,
+      dropped: this.dropped,
+      rate: this.state === 'running' ? this.rate : 0,
+      state: this.stopping && this.state !== 'ended' ? 'stopping' : this.state,
+      sent: this.helperReceived ?? this.helperSent,
+    };
+  }
+
+  /**
+   * Every COUNTERS_MS: the rate over the last second from the count
+   * received (so it falls to 0 within a second of the last event);
+   * whether the counters changed since the last tick that said so.
+   */
+  tick(now = Date.now()): boolean {
+    const w = this.window;
+    w.push([now, this.received]);
+    while (w.length > 1 && now - w[1][0] >= RATE_WINDOW_MS) w.shift();
+    const [t0, r0] = w[0];
+    this.rate = now - t0 >= COUNTERS_MS ? Math.round(((this.received - r0) * 1000) / (now - t0)) : this.rate;
+    const c = this.counters();
+    const was = this.shown;
+    if (was && was.received === c.received && was.dropped === c.dropped && was.rate === c.rate && was.state === c.state && was.sent === c.sent) return false;
+    this.shown = c;
+    return true;
   }
 
   /** Batches as they arrive (the live view listens); dispose() of the result stops it. */

@@ -1,6 +1,11 @@
 /**
  * A live view per session: a webview with a virtualized table, fed in
- * batches (at most 10 posts a second), strict CSP with a nonce.
+ * batches (at most 10 posts a second), strict CSP with a nonce. It never
+ * runs ahead of the view: at most MAX_IN_FLIGHT messages wait for the view
+ * to say it handled them; meanwhile rows are bounded (failures first, the
+ * rest counted) and panels and counters are sent as they are when it can
+ * take them, so what it shows is never more than a post behind. The Summary
+ * is built only while it is shown.
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
@@ -8,12 +13,14 @@ import * as fs from 'node:fs';
 import type { TraceEvent } from '../../protocol';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
-import { clock, details, failed, visible, where } from '../format';
+import { clock, details, errnoName, failed, visible, where } from '../format';
 import { settings } from '../settings';
 import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
 import { jsonLines, perfettoTrace, summaryCsv, type ExportFormat } from '../model/export';
 
 const POST_MS = 100;
+/** Messages sent and not yet handled by the view. */
+const MAX_IN_FLIGHT = 2;
 /** How often the Summary tab gets new panels (when something changed). */
 const SUMMARY_MS = 500;
 /**
@@ -40,7 +47,7 @@ export function keepRows(rows: Row[], max: number): Row[] {
 }
 
 function row(e: TraceEvent, many: boolean): Row {
-  return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0];
+  return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0, e.runtime ? 1 : 0, errnoName(e)];
 }
 
 export class LivePanel implements vscode.Disposable {
@@ -50,6 +57,13 @@ export class LivePanel implements vscode.Disposable {
   private queue: Row[] = [];
   private timer: NodeJS.Timeout | undefined;
   private ready = false;
+  private inFlight = 0;
+  /** The counters changed since they were last sent. */
+  private countersDirty = false;
+  /** The view shows its Summary tab (it opens on it when the kind has one). */
+  private summaryShown = true;
+  /** Process-tree groups the user opened. */
+  private readonly expanded = new Set<string>();
 
   /** Show the session's view, creating it if needed. */
   static show(extensionUri: vscode.Uri, manager: SessionManager, session: TraceSessionModel): LivePanel {
@@ -86,23 +100,36 @@ export class LivePanel implements vscode.Disposable {
       session.onEvents((events) => this.enqueue(events)),
       { dispose: clearInterval.bind(undefined, setInterval(() => this.postPanels(), SUMMARY_MS)) },
       manager.onDidChange((s) => {
-        if (s === this.session || s === undefined) this.post({ type: 'counters', counters: this.counters() });
+        if (s === this.session || s === undefined) this.countersChanged();
       }),
+      this.panel.onDidChangeViewState(() => this.panel.visible && this.postPanels(true)),
     );
   }
 
+  /** The session's counters (as the Traces view and the status bar show them), with what this view did not show. */
   private counters(): Counters {
     const s = this.session;
-    const ended = s.state === 'ended' ? `${s.endReason}${s.endMessage ? `: ${s.endMessage}` : ''}` : undefined;
-    return { received: s.received, dropped: s.dropped, unshown: this.unshown, rate: s.rate, state: s.state, ended };
+    const c = s.counters();
+    const ended = c.state === 'ended' ? `${s.endReason}${s.endMessage ? `: ${s.endMessage}` : ''}` : undefined;
+    return { ...c, unshown: this.unshown, ended };
+  }
+
+  private countersChanged(): void {
+    if (!this.ready) return;
+    if (this.inFlight < MAX_IN_FLIGHT && !this.queue.length) this.post({ type: 'counters', counters: this.counters() });
+    else {
+      this.countersDirty = true;
+      this.timer ??= setTimeout(() => this.flush(), POST_MS);
+    }
   }
 
   private enqueue(events: TraceEvent[]): void {
     if (!this.ready) return; // init sends the buffer
     const many = !!this.session.params.selector;
-    // Under a flood only what can be shown becomes a row: failures, then the newest; the rest is counted.
+    // Under a flood only what can be shown becomes a row: failures, then the newest (newer rows
+    // replace older ones waiting, when the view is behind); the rest is counted.
     const cap = Math.min(settings().maxRows, MAX_ROWS_PER_POST);
-    const spare = Math.max(0, cap - this.queue.length);
+    const spare = cap;
     const isFailed = CLIENT_KIND_BY_NAME[this.session.params.gadget]?.failed;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
@@ -125,20 +152,44 @@ export class LivePanel implements vscode.Disposable {
 
   private flush(): void {
     this.timer = undefined;
-    if (!this.queue.length) return;
+    if (!this.ready || (!this.queue.length && !this.countersDirty)) return;
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      // The view is behind: keep (bounded) what it will be sent, and look again.
+      this.timer = setTimeout(() => this.flush(), POST_MS);
+      return;
+    }
+    this.countersDirty = false;
+    if (!this.queue.length) return this.post({ type: 'counters', counters: this.counters() });
     const rows = this.queue;
     this.queue = [];
     this.post({ type: 'rows', rows, counters: this.counters() });
   }
 
   private post(message: ToView): void {
+    if (message.type === 'rows' || message.type === 'panels' || message.type === 'counters') this.inFlight++;
     void this.panel.webview.postMessage(message);
   }
 
   private async receive(m: FromView): Promise<void> {
     switch (m?.type) {
+      case 'ack':
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        return;
+      case 'tab':
+        this.summaryShown = !!m.summary;
+        if (this.summaryShown) this.postPanels(true);
+        return;
+      case 'expand':
+        if (typeof m.key !== 'string') return;
+        if (m.open) this.expanded.add(m.key);
+        else this.expanded.delete(m.key);
+        this.postPanels(true);
+        return;
       case 'ready':
         this.ready = true;
+        this.inFlight = 0;
+        this.countersDirty = false;
+        this.summaryShown = true;
         this.queue = [];
         this.post({
           type: 'init',
@@ -149,15 +200,15 @@ export class LivePanel implements vscode.Disposable {
           counters: this.counters(),
           summary: !!this.session.summary,
         });
-        this.panelsVersion = -1;
-        this.postPanels();
+        this.postPanels(true);
         return;
       case 'clear':
         // Rows and the summary both start again (the counters keep counting).
         this.manager.clear(this.session);
         this.queue = [];
+        this.expanded.clear();
         this.post({ type: 'cleared' });
-        this.postPanels();
+        this.postPanels(true);
         return;
       case 'stop':
         await this.manager.stop(this.session);
@@ -206,7 +257,7 @@ export class LivePanel implements vscode.Disposable {
       text = JSON.stringify(perfettoTrace(rows));
       what = `${rows.length} events as a Perfetto trace`;
     } else if (format === 'csv') {
-      text = summaryCsv(this.session.summary?.panels() ?? []) ?? '';
+      text = summaryCsv(this.session.summary?.panels({ expanded: this.expanded }) ?? []) ?? '';
       what = 'the summary table';
     } else {
       text = jsonLines(rows);
@@ -219,12 +270,18 @@ export class LivePanel implements vscode.Disposable {
     return uri;
   }
 
-  /** The Summary tab: new panels twice a second while events come. */
-  private postPanels(): void {
+  /**
+   * The Summary tab: new panels twice a second while events come, built
+   * only while it is shown and the view can take them (`force`: something
+   * other than the events changed them — the tab shown, a group opened).
+   */
+  private postPanels(force = false): void {
     const s = this.session;
-    if (!this.ready || !s.summary || s.summaryVersion === this.panelsVersion) return;
+    if (force) this.panelsVersion = -1;
+    if (!this.ready || !s.summary || !this.summaryShown || !this.panel.visible || s.summaryVersion === this.panelsVersion) return;
+    if (this.inFlight >= MAX_IN_FLIGHT) return; // the next interval sends them as they are then
     this.panelsVersion = s.summaryVersion;
-    this.post({ type: 'panels', panels: s.summary.panels() });
+    this.post({ type: 'panels', panels: s.summary.panels({ expanded: this.expanded }) });
   }
 
   private panelsVersion = -1;

@@ -14,12 +14,17 @@ export class SessionItem extends vscode.TreeItem {
     const failed = session.failedToStart;
     super(session.title, failed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = session.key;
-    const counts = `${n(session.received)} events · ${n(session.dropped)} dropped`;
-    if (session.state === 'starting') {
+    // The counters every surface shows (the live view and the status bar read the same).
+    const c = session.counters();
+    const counts = `${n(c.received)} events · ${n(c.dropped)} dropped`;
+    if (c.state === 'starting') {
       this.description = `${session.scopeShort} · starting…`;
       this.iconPath = new vscode.ThemeIcon('loading~spin');
-    } else if (session.state === 'running') {
-      this.description = `${session.scopeShort} · ${counts} · ${n(session.rate)}/s`;
+    } else if (c.state === 'stopping') {
+      this.description = `${session.scopeShort} · stopping… · ${counts}`;
+      this.iconPath = new vscode.ThemeIcon('loading~spin');
+    } else if (c.state === 'running') {
+      this.description = `${session.scopeShort} · ${counts} · ${n(c.rate)}/s`;
       this.iconPath = new vscode.ThemeIcon('record', new vscode.ThemeColor('charts.red'));
     } else if (failed) {
       this.description = `${session.scopeShort} · failed to start`;
@@ -31,7 +36,7 @@ export class SessionItem extends vscode.TreeItem {
     }
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${mdText(session.params.gadget)}** in **${mdText(session.containerName)}** — ${mdText(session.scopeText)}\n\n`);
-    if (!failed) md.appendMarkdown(`${counts}${session.state === 'running' ? ` · ${n(session.rate)}/s` : ''}\n\n`);
+    if (!failed) md.appendMarkdown(`${counts}${c.state === 'running' ? ` · ${n(c.rate)}/s` : ''}\n\n`);
     if (session.endMessage) md.appendMarkdown(`${session.endReason === 'error' ? '$(error) ' : ''}${mdText(session.endMessage)}\n\n`);
     md.supportThemeIcons = true;
     this.tooltip = md;
@@ -55,19 +60,28 @@ export class FailureItem extends vscode.TreeItem {
 
 type TracesNode = SessionItem | FailureItem;
 
+/** The Traces view repaints at most this often. */
+const REPAINT_MS = 500;
+
 export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TracesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: vscode.Disposable;
   private pending: NodeJS.Timeout | undefined;
+  private lastFired = 0;
 
   constructor(private readonly sessions: SessionManager) {
-    // Counters change many times a second: repaint at most 4 times a second.
+    // Counters change four times a second: repaint at most twice a second (each repaint rebuilds
+    // the view's rows in the window), at once when it has not repainted for that long, else
+    // when it may (so a change waits at most REPAINT_MS).
     this.sub = sessions.onDidChange(() => {
-      this.pending ??= setTimeout(() => {
+      if (this.pending) return;
+      const wait = Math.max(0, this.lastFired + REPAINT_MS - Date.now());
+      this.pending = setTimeout(() => {
         this.pending = undefined;
+        this.lastFired = Date.now();
         this.changed.fire(undefined);
-      }, 250);
+      }, wait);
     });
   }
 

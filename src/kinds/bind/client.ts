@@ -2,15 +2,15 @@
 import type { BindEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
 import { decodeBind } from './decode';
+import { bindAddress, Listeners } from './summary';
 
 export default defineClientKind<BindEvent>({
   name: 'bind',
   decode: decodeBind,
   what: 'sockets bound (servers starting to listen): address, port, protocol, or why not (EADDRINUSE)',
   icon: 'radio-tower',
-  text: (e) => {
-    const where = e.family === 'IPv6' ? `[${e.address}]:${e.port}` : e.family === 'IPv4' ? `${e.address}:${e.port}` : e.family;
-    return `${e.protocol || e.socketType} ${where} (fd ${e.fd})  → ${e.ret < 0 ? e.error ?? e.ret : 'bound'}`;
-  },
+  summary: () => new Listeners(),
+  text: (e) => `${e.protocol || e.socketType} ${bindAddress(e)} (fd ${e.fd})  → ${e.ret < 0 ? e.error ?? e.ret : 'bound'}`,
+  errno: (e) => e.error,
   failed: (e) => e.ret < 0,
 });

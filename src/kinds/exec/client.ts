@@ -12,6 +12,7 @@ export default defineClientKind<ExecEvent>({
   icon: 'rocket',
   summary: () => new ProcessTree(false),
   text: (e) => (e.ret < 0 ? `${execCommand(e)}  → ${e.error ?? e.ret}` : execCommand(e)),
+  errno: (e) => e.error,
   failed: (e) => e.ret < 0,
   columns: {
     head: [

@@ -33,5 +33,6 @@ export default defineClientKind<OpenEvent>({
     `,"dirfd":${typeof e.dirfd === 'number' ? e.dirfd : `"${e.dirfd}"`},"syscall":"${e.syscall}"` +
     (e.fd !== undefined ? `,"fd":${e.fd}` : '') +
     (e.errno !== undefined ? `,"errno":"${e.errno}"` : ''),
+  errno: (e) => e.errno,
   failed: (e) => e.errno !== undefined,
 });

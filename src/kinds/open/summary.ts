@@ -1,4 +1,8 @@
-/** open: files grouped by path (opens, failures by errno, processes), failures first. Bounded. */
+/**
+ * open: files grouped by path (opens, failures by errno, processes), failures
+ * first. The container runtime's opens (its init before the exec) are rows of
+ * their own, which the live view hides unless asked. Bounded.
+ */
 import type { OpenEvent } from '../../protocol';
 import type { Panel, Summary } from '../../webview/panels';
 
@@ -14,6 +18,7 @@ interface PathRow {
   pid: number;
   hostPid: number;
   moreProcs?: boolean;
+  runtime?: true;
 }
 
 export class OpenByPath implements Summary<OpenEvent> {
@@ -22,13 +27,14 @@ export class OpenByPath implements Summary<OpenEvent> {
 
   add(events: readonly OpenEvent[]): void {
     for (const e of events) {
-      let r = this.paths.get(e.path);
+      const key = e.runtime ? `runtime\0${e.path}` : e.path;
+      let r = this.paths.get(key);
       if (!r) {
         if (this.paths.size >= MAX_PATHS) {
           this.others++;
           continue;
         }
-        this.paths.set(e.path, (r = { path: e.path, opens: 0, failures: 0, errnos: new Map(), procs: new Map(), pid: e.pid, hostPid: e.hostPid }));
+        this.paths.set(key, (r = { path: e.path, opens: 0, failures: 0, errnos: new Map(), procs: new Map(), pid: e.pid, hostPid: e.hostPid, runtime: e.runtime }));
       }
       r.opens++;
       if (e.errno) {
@@ -43,11 +49,11 @@ export class OpenByPath implements Summary<OpenEvent> {
   }
 
   panels(): Panel[] {
-    const rows = [...this.paths.values()]
-      .sort((a, b) => b.failures - a.failures || b.opens - a.opens)
+    const rows = [...this.paths.entries()]
+      .sort(([, a], [, b]) => b.failures - a.failures || b.opens - a.opens)
       .slice(0, 500)
-      .map((r) => ({
-        key: r.path,
+      .map(([key, r]) => ({
+        key,
         cells: [
           r.path,
           r.opens,
@@ -58,13 +64,14 @@ export class OpenByPath implements Summary<OpenEvent> {
         ],
         failed: r.failures > 0,
         hostPid: r.hostPid,
+        runtime: r.runtime && r.opens,
       }));
     return [
       {
         type: 'table',
         id: 'paths',
         title: 'Files by path (failures first)',
-        columns: [{ label: 'Path' }, { label: 'Opens', num: 'count' }, { label: 'Failed', num: 'count' }, { label: 'Errors' }, { label: 'Processes' }, { label: 'PID', pid: true }],
+        columns: [{ label: 'Path', wide: true }, { label: 'Opens', num: 'count' }, { label: 'Failed', num: 'count' }, { label: 'Errors' }, { label: 'Processes', comm: true }, { label: 'PID', pid: true }],
         rows,
         sortBy: 2,
         more: this.paths.size - rows.length + this.others || undefined,

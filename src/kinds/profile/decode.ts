@@ -12,13 +12,15 @@ export const PROFILE_LAYOUT = {
   size: 24,
 } satisfies Layout;
 
-export const PROFILE_KEY_LAYOUT = { struct: 'profile_key', fields: { host_pid: 0, pid: 4, ustack: 8, kstack: 12 }, size: 16 } satisfies Layout;
+export const PROFILE_KEY_LAYOUT = { struct: 'profile_key', fields: { host_pid: 0, pid: 4, ustack: 8, kstack: 12, gen: 16 }, size: 20 } satisfies Layout;
 
 /** Frames a stack holds at most (PROFILE_MAX_DEPTH): a stack this deep may have lost its outermost frames. */
 export const PROFILE_MAX_DEPTH = 127;
 export const PROFILE_STACK_BYTES = PROFILE_MAX_DEPTH * 8;
-/** Kernel memory the object's maps take (two generations of stacks and counts): accounted like ring buffers. */
-export const PROFILE_MAP_BYTES = 2 * 8192 * (PROFILE_STACK_BYTES + 16) + 2 * 10240 * 96;
+/** Generations of counts and stacks the programs rotate through (bpf/profile.bpf.c). */
+export const PROFILE_GENS = 3;
+/** Kernel memory the object's maps take (three stack maps, the counts): accounted like ring buffers. */
+export const PROFILE_MAP_BYTES = PROFILE_GENS * 8192 * (PROFILE_STACK_BYTES + 16) + 16384 * 96;
 
 /** bpf_get_stackid's -EFAULT: no stack in that mode (user-mode samples have no kernel stack, kernel threads no user stack). */
 const EFAULT = 14;
@@ -29,6 +31,8 @@ export interface ProfileEntry {
   /** Stack ids, or -errno. */
   ustack: number;
   kstack: number;
+  /** The generation it was counted in: its stacks are in that generation's map. */
+  gen: number;
   count: number;
   comm: string;
 }
@@ -40,6 +44,7 @@ export function decodeProfileEntry(key: Buffer, value: Buffer): ProfileEntry {
     pid: key.readUInt32LE(K.pid),
     ustack: key.readInt32LE(K.ustack),
     kstack: key.readInt32LE(K.kstack),
+    gen: key.readUInt32LE(K.gen),
     count: Number(value.readBigUInt64LE(PROFILE_LAYOUT.fields.count)),
     comm: cstring(value, PROFILE_LAYOUT.fields.comm, PROFILE_LAYOUT.sizes.comm),
   };

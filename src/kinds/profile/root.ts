@@ -1,9 +1,10 @@
 /**
  * profile: the root part (the client part: ./client). BPF: bpf/profile.bpf.c,
  * bpf/profile.h. One software cpu-clock perf event per online CPU, the
- * sampling program attached to each; every interval the generation of maps
- * the program writes is switched, and the one left is read and emptied: its
- * counts, the stacks they name. User frames become (file inside the
+ * sampling program attached to each; every interval the generation the
+ * program counts into moves on (one of three, as syscalls': no sample is lost
+ * to the read), the one left is reported with the stacks it names, and the
+ * one before it deleted. User frames become (file inside the
  * container, file offset, build ID, a handle for the file's bytes: ../../engine/files)
  * from the process's maps — nothing of a container file is parsed here
  * beyond its program headers — kernel frames a function and offset from
@@ -18,16 +19,23 @@ import type { ProfileEvent, ProfileFrame } from '../../protocol';
 import type { FileRegistry } from '../../engine/files';
 import { defineRootKind, type MapReader } from '../root-part';
 import type { DecodeContext } from '../shared/decode';
-import { decodeProfileEntry, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
+import { decodeProfileEntry, PROFILE_GENS, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
 
 /** User addresses lie below this (47 bits on x86-64, 48 on arm64). */
 const USER_LIMIT = 1n << 48n;
 
-type Maps = MapReader<'gen' | 'counts0' | 'counts1' | 'stacks0' | 'stacks1'>;
+type StackMap = 'stacks0' | 'stacks1' | 'stacks2';
+type Maps = MapReader<'gen' | 'counts' | StackMap>;
+const STACK_MAPS: StackMap[] = ['stacks0', 'stacks1', 'stacks2'];
 
-/** Per loaded object: the generation samples go to, and each process's maps as last read (a process gone keeps its last). */
+/**
+ * Per loaded object: the generation samples go to; what the read before
+ * reported of each entry of the generation then left (by key); each
+ * process's maps as last read (a process gone keeps its last).
+ */
 interface State {
-  gen: 0 | 1;
+  gen: number;
+  reported: Map<string, number>;
   maps: Map<number, { ranges: MapRange[]; seen: number }>;
   round: number;
 }
@@ -72,41 +80,58 @@ export default defineRootKind({
       if (!attached) throw new BpfError('no online CPU to sample');
     },
   },
-  collect: (obj, ctx, { intervalMs, files }) => {
+  collect: (obj, ctx, { intervalMs, files, final }) => {
     const maps = obj as Maps;
     let st = states.get(obj);
-    if (!st) states.set(obj, (st = { gen: 0, maps: new Map(), round: 0 }));
-    // Samples go to the other generation from now on; this one is read and emptied.
-    const old = st.gen;
-    st.gen = old ? 0 : 1;
-    const flip = Buffer.alloc(4);
-    flip.writeUInt32LE(st.gen);
-    maps.putU32Key('gen', 0, flip);
-    const entries = maps
-      .drainHash(old ? 'counts1' : 'counts0', PROFILE_KEY_LAYOUT.size, PROFILE_LAYOUT.size)
-      .map(({ key, value }) => decodeProfileEntry(key, value))
-      .filter((e) => e.count > 0);
-    const stacksMap = old ? 'stacks1' : 'stacks0';
-    const stacks = new Map<number, bigint[] | undefined>();
-    const stack = (id: number) => {
-      if (!stacks.has(id)) {
-        const v = maps.lookupU32Key(stacksMap, id, PROFILE_STACK_BYTES);
-        stacks.set(id, v && stackAddresses(v));
-      }
-      return stacks.get(id);
-    };
-    for (const e of entries) {
-      if (e.ustack >= 0) stack(e.ustack);
-      if (e.kstack >= 0) stack(e.kstack);
+    if (!st) states.set(obj, (st = { gen: 0, reported: new Map(), maps: new Map(), round: 0 }));
+    // Samples go to the next generation from now on. The one left is reported whole and left
+    // in place (a sample that read the generation before the move may still be counting into
+    // it); the one before it is deleted with its stacks, reporting what came into it after it was
+    // reported. The last read, the program detached, takes everything.
+    const cur = st.gen;
+    const before = (cur + PROFILE_GENS - 1) % PROFILE_GENS;
+    if (!final) {
+      st.gen = (cur + 1) % PROFILE_GENS;
+      const v = Buffer.alloc(4);
+      v.writeUInt32LE(st.gen);
+      maps.putU32Key('gen', 0, v);
     }
-    // Emptied whole: stacks of samples that found their counts map full go too.
-    maps.drainHash(stacksMap, 4, PROFILE_STACK_BYTES);
+    const reported = new Map<string, number>();
+    const entries: ProfileEntry[] = [];
+    for (const { key, value } of maps.readHash('counts', PROFILE_KEY_LAYOUT.size, PROFILE_LAYOUT.size)) {
+      const e = decodeProfileEntry(key, value);
+      const id = key.toString('latin1');
+      if (e.gen === cur && !final) {
+        reported.set(id, e.count);
+        entries.push(e);
+      } else if (e.gen === cur || e.gen === before || final) {
+        e.count -= (e.gen === before && st.reported.get(id)) || 0;
+        entries.push(e);
+        maps.deleteKey('counts', key);
+      }
+      // Otherwise: the generation just begun, read next time.
+    }
+    st.reported = reported;
+    const live = entries.filter((e) => e.count > 0);
+    // Stacks by generation and id (each generation has its own stack map).
+    const stacks = new Map<string, bigint[] | undefined>();
+    for (const e of live)
+      for (const id of [e.ustack, e.kstack]) {
+        const k = `${e.gen}:${id}`;
+        if (id >= 0 && !stacks.has(k)) {
+          const v = maps.lookupU32Key(STACK_MAPS[e.gen] ?? 'stacks0', id, PROFILE_STACK_BYTES);
+          stacks.set(k, v && stackAddresses(v));
+        }
+      }
+    // The generation before is emptied whole (stacks of samples that found the counts full too).
+    // The last read leaves them: the object goes with the trace.
+    if (!final) maps.drainHash(STACK_MAPS[before], 4, PROFILE_STACK_BYTES);
     st.round++;
-    return report(entries, stacks, st, files, ctx, intervalMs);
+    return report(live, stacks, st, files, ctx, intervalMs);
   },
 });
 
-function report(entries: ProfileEntry[], stacks: Map<number, bigint[] | undefined>, st: State, files: FileRegistry, ctx: DecodeContext, intervalMs: number): ProfileEvent[] {
+function report(entries: ProfileEntry[], stacks: Map<string, bigint[] | undefined>, st: State, files: FileRegistry, ctx: DecodeContext, intervalMs: number): ProfileEvent[] {
   const total = entries.reduce((n, e) => n + e.count, 0);
   // Each process's maps, read once a report (a process gone: as last read).
   const rangesOf = (hostPid: number) => {
@@ -123,13 +148,15 @@ function report(entries: ProfileEntry[], stacks: Map<number, bigint[] | undefine
   for (const e of entries.sort((a, b) => b.count - a.count)) {
     const lost: ('user' | 'kernel')[] = [];
     const frames: ProfileFrame[] = [];
-    const k = stackMissing(e.kstack) ?? (stacks.get(e.kstack) ? undefined : 'lost');
+    const kernelStack = stacks.get(`${e.gen}:${e.kstack}`);
+    const k = stackMissing(e.kstack) ?? (kernelStack ? undefined : 'lost');
     if (k === 'lost') lost.push('kernel');
-    const kernel = k ? [] : stacks.get(e.kstack)!;
+    const kernel = k ? [] : kernelStack!;
     for (let i = 0; i < kernel.length; i++) frames.push(kernelFrame(kernel[i], i > 0));
-    const u = stackMissing(e.ustack) ?? (stacks.get(e.ustack) ? undefined : 'lost');
+    const userStack = stacks.get(`${e.gen}:${e.ustack}`);
+    const u = stackMissing(e.ustack) ?? (userStack ? undefined : 'lost');
     if (u === 'lost') lost.push('user');
-    const user = u ? [] : stacks.get(e.ustack)!;
+    const user = u ? [] : userStack!;
     const ranges = user.length ? rangesOf(e.hostPid) : undefined;
     // Walking frame pointers ends on what the last frame held: not a user address, no frame.
     for (const a of user) if (a < USER_LIMIT) frames.push(userFrame(Number(a), ranges, e.hostPid, files));

@@ -2,6 +2,7 @@
 import type { SignalEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
 import { decodeSignal } from './decode';
+import { SignalPairs } from './summary';
 
 const who = (p: number, host: number) => (p ? `${p}` : `host ${host}`);
 
@@ -10,8 +11,9 @@ export default defineClientKind<SignalEvent>({
   decode: decodeSignal,
   what: 'signals generated (sender → target) and delivered',
   icon: 'zap',
+  summary: () => new SignalPairs(),
   text: (e) =>
     e.phase === 'generated'
       ? `${e.sig} → ${who(e.targetPid, e.targetHostPid)}${e.targetTid !== e.targetPid ? `/${e.targetTid}` : ''} (${e.code}): ${e.result}${e.senderOutside ? '  [sender outside the scope]' : ''}`
-      : `${e.sig} delivered (${e.code}): ${e.fatal ? 'fatal, the process ends' : e.result}`,
+      : `${e.sig} delivered (${e.code}): ${e.fatal ? 'fatal, the process ends' : e.threadEnd === 'exit' ? 'the thread ends as its process exits' : e.threadEnd === 'exec' ? 'the thread ends as another thread execs' : e.result}`,
 });

@@ -46,8 +46,12 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
   const delivered = dv.getUint32(at + F.phase, true) === 1;
   const sig = signalName(dv.getInt32(at + F.sig, true));
   const handler = dv.getBigUint64(at + F.handler, true);
-  // Fatal: made the group's exit by the kernel (delivered as SIGKILL), or taken with its default action that ends the process.
-  const fatal = delivered && (dv.getUint32(at + F.fatal, true) === 1 || (handler === 0n && !NOT_FATAL_BY_DEFAULT.has(sig)));
+  // bpf/signal.h SIGNAL_END_*: why the kernel delivered SIGKILL without siginfo.
+  const end = delivered ? dv.getUint32(at + F.fatal, true) : 0;
+  // Fatal: made the group's exit by the kernel (delivered as SIGKILL), or taken with its default action that ends the process;
+  // a thread ended because its process exits or another thread exec'd is not.
+  const fatal = end === 1 || (delivered && end === 0 && handler === 0n && !NOT_FATAL_BY_DEFAULT.has(sig));
+  const threadEnd = end === 2 ? 'exit' : end === 3 ? 'exec' : undefined;
   const h = readHeader(dv, bytes, at, ctx);
   return {
     gadget: 'signal', time: h.time, container: h.container, pid: h.pid, tid: h.tid, hostPid: h.hostPid, hostTid: h.hostTid, comm: h.comm, runtime: h.runtime,
@@ -61,5 +65,6 @@ export function decodeSignal(dv: DataView, bytes: Buffer, at: number, _len: numb
     code: codeName(sig, dv.getInt32(at + F.code, true)),
     senderOutside: dv.getUint32(at + F.sender_in_scope, true) === 0,
     fatal,
+    ...(threadEnd ? { threadEnd } : {}),
   };
 }

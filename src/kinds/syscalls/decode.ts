@@ -14,7 +14,10 @@ export const SYSCALLS_LAYOUT = {
 } satisfies Layout;
 
 /** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
-export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4, runtime: 8 }, size: 12 } satisfies Layout;
+export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4, runtime: 8, gen: 12 }, size: 16 } satisfies Layout;
+
+/** bpf/syscalls.h SYSCALLS_GENS: the generations counted into in turn (syscalls_gen). */
+export const SYSCALLS_GENS = 3;
 
 /** struct syscalls_name { comm, argv0 } (the names map's value). */
 export const SYSCALLS_NAME_LAYOUT = { struct: 'syscalls_name', fields: { comm: 0, argv0: 16 }, sizes: { comm: 16, argv0: 48 }, size: 64 } satisfies Layout;
@@ -56,8 +59,18 @@ export function summarize(hist: number[], count: number, total: number, max: num
   return { total, avg: count ? Math.round(total / count) : 0, max, p50: pct(0.5), p99: pct(0.99), histogram };
 }
 
-/** One (process, syscall) entry from its per-CPU copies (summed; the largest maximum; names from a CPU that saw it). */
-export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntry {
+/** An entry's per-CPU copies summed (the largest maximum; names from a CPU that saw it). */
+export interface SyscallsSums {
+  pid: number;
+  comm: string;
+  count: number;
+  total: number;
+  max: number;
+  errors: number;
+  hist: number[];
+}
+
+export function sumSyscalls(values: Buffer[]): SyscallsSums {
   let count = 0;
   let total = 0;
   let max = 0;
@@ -75,16 +88,36 @@ export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntr
     errors += value.readUInt32LE(F.errors);
     for (let i = 0; i < HIST_SLOTS; i++) hist[i] += value.readUInt32LE(F.hist + 4 * i);
   }
+  return { pid: named ? named.readUInt32LE(F.pid) : 0, comm: named ? cstring(named, F.comm, SYSCALLS_LAYOUT.sizes.comm) : '', count, total, max, errors, hist };
+}
+
+/** What came in `now` since `before` (the same entry read earlier): calls counted after that read. */
+export function sinceSyscalls(now: SyscallsSums, before: SyscallsSums): SyscallsSums {
+  return { ...now, count: now.count - before.count, total: now.total - before.total, errors: now.errors - before.errors, hist: now.hist.map((n, i) => n - (before.hist[i] ?? 0)) };
+}
+
+/** One entry's sums in two generations together (the names of the one that has them). */
+export function plusSyscalls(a: SyscallsSums, b: SyscallsSums): SyscallsSums {
+  return { pid: a.pid || b.pid, comm: a.comm || b.comm, count: a.count + b.count, total: a.total + b.total, errors: a.errors + b.errors, max: Math.max(a.max, b.max), hist: a.hist.map((n, i) => n + (b.hist[i] ?? 0)) };
+}
+
+/** The entry of a key (host PID, syscall, runtime) with its sums. */
+export function syscallsEntry(key: Buffer, sums: SyscallsSums): SyscallsEntry {
   return {
-    pid: named ? named.readUInt32LE(F.pid) : 0,
-    hostPid: key.readUInt32LE(0),
-    comm: named ? cstring(named, F.comm, SYSCALLS_LAYOUT.sizes.comm) : '',
-    syscall: syscallName(key.readUInt32LE(4)),
-    runtime: key.readUInt32LE(8) ? true : undefined,
-    count,
-    errors,
-    latencyNs: summarize(hist, count, total, max),
+    pid: sums.pid,
+    hostPid: key.readUInt32LE(SYSCALLS_KEY_LAYOUT.fields.host_pid),
+    comm: sums.comm,
+    syscall: syscallName(key.readUInt32LE(SYSCALLS_KEY_LAYOUT.fields.nr)),
+    runtime: key.readUInt32LE(SYSCALLS_KEY_LAYOUT.fields.runtime) ? true : undefined,
+    count: sums.count,
+    errors: sums.errors,
+    latencyNs: summarize(sums.hist, sums.count, sums.total, sums.max),
   };
+}
+
+/** One (process, syscall) entry from its per-CPU copies. */
+export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntry {
+  return syscallsEntry(key, sumSyscalls(values));
 }
 
 export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top: number, ctx: DecodeContext): SyscallsEvent {

@@ -1,14 +1,42 @@
 /** syscalls: the root part, what the helper loads and reads from its maps (the client part: ./client). BPF: bpf/syscalls.bpf.c, bpf/syscalls.h. */
 import { defineRootKind } from '../root-part';
-import { decodeSyscallsEntry, execName, syscallsReport, SYSCALLS_KEY_SIZE, SYSCALLS_LAYOUT, SYSCALLS_NAME_SIZE, SYSCALLS_VALUE_SIZE } from './decode';
+import type { SyscallsEntry } from '../../protocol';
+import {
+  execName,
+  plusSyscalls,
+  sinceSyscalls,
+  sumSyscalls,
+  syscallsEntry,
+  syscallsReport,
+  SYSCALLS_GENS,
+  SYSCALLS_KEY_LAYOUT,
+  SYSCALLS_KEY_SIZE,
+  SYSCALLS_LAYOUT,
+  SYSCALLS_NAME_SIZE,
+  SYSCALLS_VALUE_SIZE,
+  type SyscallsSums,
+} from './decode';
 
-/** Per loaded object: host PID → the name of its latest exec. */
-const names = new WeakMap<object, Map<number, string>>();
-function latestNames(obj: object): Map<number, string> {
-  let m = names.get(obj);
-  if (!m) names.set(obj, (m = new Map()));
-  return m;
+/**
+ * Per loaded object: host PID → the name of its latest exec; the generation
+ * being counted into, and what the read before reported of the generation
+ * counted into until then (by key without its generation).
+ */
+interface State {
+  names: Map<number, string>;
+  gen: number;
+  reported: Map<string, SyscallsSums>;
 }
+const states = new WeakMap<object, State>();
+function stateOf(obj: object): State {
+  let s = states.get(obj);
+  if (!s) states.set(obj, (s = { names: new Map(), gen: 0, reported: new Map() }));
+  return s;
+}
+
+const GEN = SYSCALLS_KEY_LAYOUT.fields.gen;
+/** The key without its generation: the same process, syscall and runtime mark in any generation. */
+const ident = (key: Buffer) => key.toString('latin1', 0, GEN);
 
 export default defineRootKind({
   name: 'syscalls',
@@ -19,16 +47,54 @@ export default defineRootKind({
     { type: 'raw_tp', programs: ['syscalls_enter', 'syscalls_exit'] },
     { type: 'tracepoint', programs: ['syscalls_enter_tp', 'syscalls_exit_tp'] },
   ],
-  collect: (obj, ctx, { intervalMs, top }) => {
+  /**
+   * Counts are read, never lost to the read: the programs count into one
+   * generation at a time. Each read moves them to the next, reports the
+   * generation they counted into until now whole (left in place: a program
+   * that had started before the move may still be adding to it), and deletes
+   * the generation before that, reporting what came into it after it was
+   * reported (nothing can be writing it a whole interval later). The last
+   * read, once the programs are detached, takes everything.
+   */
+  collect: (obj, ctx, { intervalMs, top, final }) => {
+    const st = stateOf(obj);
     // Names taken at exec since the last read: every row of that process goes by its latest.
-    const latest = latestNames(obj);
-    for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) latest.set(key.readUInt32LE(0), execName(value));
-    const entries = obj
-      .drainPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)
-      .map(({ key, values }) => decodeSyscallsEntry(key, values))
-      .filter((e) => e.count > 0);
-    for (const e of entries) if (!e.runtime) e.comm = latest.get(e.hostPid) ?? e.comm;
-    if (latest.size > 4096) latest.clear(); // bounded: names come back at the next exec
+    for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) st.names.set(key.readUInt32LE(0), execName(value));
+    const cur = st.gen;
+    const before = (cur + SYSCALLS_GENS - 1) % SYSCALLS_GENS;
+    if (!final) {
+      st.gen = (cur + 1) % SYSCALLS_GENS;
+      const v = Buffer.alloc(4);
+      v.writeUInt32LE(st.gen);
+      obj.putU32Key('syscalls_gen', 0, v);
+    }
+    const byIdent = new Map<string, { key: Buffer; sums: SyscallsSums }>();
+    const add = (key: Buffer, sums: SyscallsSums) => {
+      if (sums.count <= 0) return;
+      const id = ident(key);
+      const had = byIdent.get(id);
+      // The same process and syscall in two generations: one entry.
+      if (had) had.sums = plusSyscalls(had.sums, sums);
+      else byIdent.set(id, { key, sums });
+    };
+    const reported = new Map<string, SyscallsSums>();
+    for (const { key, values } of obj.readPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)) {
+      const gen = key.readUInt32LE(GEN);
+      const sums = sumSyscalls(values);
+      if (gen === cur && !final) {
+        add(key, sums);
+        reported.set(ident(key), sums); // whole at the next read, and deleted then
+      } else if (gen === cur || gen === before || final) {
+        const was = gen === before ? st.reported.get(ident(key)) : undefined;
+        add(key, was ? sinceSyscalls(sums, was) : sums);
+        obj.deleteKey('syscalls', key);
+      }
+      // Otherwise: the generation just begun (counted from now on), read next time.
+    }
+    st.reported = reported;
+    const entries: SyscallsEntry[] = [...byIdent.values()].map(({ key, sums }) => syscallsEntry(key, sums));
+    for (const e of entries) if (!e.runtime) e.comm = st.names.get(e.hostPid) ?? e.comm;
+    if (st.names.size > 4096) st.names.clear(); // bounded: names come back at the next exec
     return [syscallsReport(entries, intervalMs, top, ctx)];
   },
 });

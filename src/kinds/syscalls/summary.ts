@@ -8,6 +8,7 @@ import type { Panel, Summary } from '../../webview/panels';
 import { Log2Histogram } from '../shared/rates';
 
 const MAX_ROWS = 1000;
+const SHOWN_ROWS = 500;
 
 interface Row {
   pid: number;
@@ -54,14 +55,17 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
   }
 
   panels(): Panel[] {
+    // The busiest SHOWN_ROWS (what a post carries is bounded; the rest are counted).
     const rows = [...this.rows.entries()]
       .sort((a, b) => b[1].perSec - a[1].perSec || b[1].calls - a[1].calls)
+      .slice(0, SHOWN_ROWS)
       .map(([key, r]) => ({
         key,
         cells: [r.pid || null, (!r.runtime && this.names.get(r.hostPid)) || r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max],
         failed: r.errors > 0,
         hostPid: r.hostPid,
         hist: r.hist.buckets(),
+        runtime: r.runtime && r.calls,
       }));
     return [
       {
@@ -81,6 +85,8 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
         ],
         rows,
         sortBy: 3,
+        more: this.rows.size - rows.length || undefined,
+        runtimeNoun: 'calls',
       },
       { type: 'chart', id: 'rate', title: 'Syscalls per second, all processes', unit: 'calls/s', points: [...this.points] },
     ];

@@ -3,9 +3,10 @@ import type { TcpEvent } from '../../protocol';
 import type { Panel, Summary, TableRow } from '../../webview/panels';
 
 const MAX_CONNECTIONS = 1000;
+const SHOWN_CONNECTIONS = 500;
 
 export class Connections implements Summary<TcpEvent> {
-  private readonly conns = new Map<string, { e: TcpEvent; states: string[] }>();
+  private readonly conns = new Map<string, { e: TcpEvent; states: string[]; events: number }>();
 
   add(events: readonly TcpEvent[]): void {
     for (const e of events) {
@@ -25,9 +26,10 @@ export class Connections implements Summary<TcpEvent> {
         // Attribution found earlier (the task) is kept when a softirq event has none.
         c.e = e.attributed === 'none' ? { ...e, pid: c.e.pid, hostPid: c.e.hostPid, comm: c.e.comm } : e;
         if (c.states[c.states.length - 1] !== e.state) c.states.push(e.state);
+        c.events++;
       } else {
         this.conns.delete(key);
-        this.conns.set(key, { e, states: [e.state] });
+        this.conns.set(key, { e, states: [e.state], events: 1 });
       }
     }
     for (const [key, c] of this.conns) {
@@ -37,11 +39,14 @@ export class Connections implements Summary<TcpEvent> {
   }
 
   panels(): Panel[] {
-    const rows: TableRow[] = [...this.conns.entries()].reverse().map(([key, { e, states }]) => ({
+    // The newest SHOWN_CONNECTIONS (what a post carries is bounded; the rest are counted).
+    const rows: TableRow[] = [...this.conns.entries()].slice(-SHOWN_CONNECTIONS).reverse().map(([key, { e, states, events }]) => ({
       key,
       cells: [e.pid || null, e.comm, `${e.saddr}:${e.sport}`, `${e.daddr}:${e.dport}`, e.state, states.slice(-4).join(' → '), e.durationMs, e.bytesSent, e.bytesReceived],
       failed: e.state === 'CLOSE' && states.includes('SYN_SENT') && !states.includes('ESTABLISHED'),
       hostPid: e.hostPid || undefined,
+      // A connection the runtime's own task made (its init before the exec): hidden unless shown.
+      runtime: e.runtime && events,
     }));
     return [
       {
@@ -54,13 +59,14 @@ export class Connections implements Summary<TcpEvent> {
           { label: 'Local' },
           { label: 'Remote' },
           { label: 'State' },
-          { label: 'Through' },
+          { label: 'Through', wide: true },
           { label: 'Duration', num: 'ms' },
           { label: 'Sent', num: 'bytes' },
           { label: 'Received', num: 'bytes' },
         ],
         rows,
         sortBy: -1,
+        more: this.conns.size - rows.length || undefined,
       },
     ];
   }

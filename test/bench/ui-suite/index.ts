@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ContainerTraceApi } from '../../../src/extension';
 import type { TraceSessionModel } from '../../../src/ext/sessions';
+import { keepUp } from './keep-up';
 
 const CONTAINER = process.env.CT_BENCH_CONTAINER!;
 const RESULTS = process.env.CT_BENCH_RESULTS!;
@@ -36,6 +37,7 @@ async function waitFor(what: string, fn: () => boolean, ms = 30_000): Promise<vo
 }
 
 export async function run(): Promise<void> {
+  if (process.env.CT_BENCH_MODE === 'keep-up') return keepUp();
   const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'container-trace')!;
   const { services } = (await ext.activate()) as ContainerTraceApi;
   const out: unknown[] = [];
