@@ -41,6 +41,9 @@ int proctree_exec(struct trace_event_raw_sched_process_exec *ctx)
 	ct_parent(task, &e.hdr.ids, &e.ppid, &e.host_ppid);
 	unsigned int loc = ctx->__data_loc_filename & 0xffff;
 	bpf_probe_read_kernel_str(e.filename, sizeof(e.filename), (void *)ctx + loc);
+	const char *f = e.filename;
+	if (f[0] == '/' && f[1] == 'p' && f[2] == 'r' && f[3] == 'o' && f[4] == 'c' && f[5] == '/')
+		bpf_probe_read_user_str(e.argv0, sizeof(e.argv0), (void *)BPF_CORE_READ(task, mm, arg_start));
 	ct_submit(&e, sizeof(e));
 	return 0;
 }

@@ -8,6 +8,7 @@
 #define PROCTREE_EXEC 1
 #define PROCTREE_EXIT 2
 #define PROCTREE_FILENAME_LEN 256
+#define PROCTREE_ARGV0_LEN 48
 
 struct proctree_event {
 	struct ct_hdr hdr;       /* fork: the parent; exec, exit: the process */
@@ -18,6 +19,9 @@ struct proctree_event {
 	__u32 exit_code;         /* exit: raw wait status */
 	__u64 lifetime_ns;       /* exit: since the process started (its first thread) */
 	char filename[PROCTREE_FILENAME_LEN]; /* exec: the program */
+	/* exec of /proc/<pid>/exe (busybox's applets, comm "exe"): argv[0], the
+	 * applet the user asked for; empty otherwise */
+	char argv0[PROCTREE_ARGV0_LEN];
 };
 
 #endif

@@ -209,6 +209,8 @@ export interface ProctreeEvent extends EventBase {
   childHostPid?: number;
   /** exec: the program. */
   filename?: string;
+  /** exec of /proc/<pid>/exe (busybox's applets, comm "exe"): argv[0], the program asked for. Absent otherwise. */
+  argv0?: string;
   /** exit */
   exitCode?: number | null;
   signal?: string | null;

@@ -181,7 +181,7 @@ export class KeepUpSampler {
       for (;;) {
         const f = await this.frame();
         const state = f && (await f.evaluate(() => document.getElementById('state')?.textContent ?? '').catch(() => ''));
-        if (state && /running/.test(state)) return {};
+        if (state && /running/.test(state)) return { held: await this.retainedHeap() };
         if (Date.now() > until) throw new Error('the live view did not show a running trace');
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -269,7 +269,9 @@ export class KeepUpSampler {
   /** When each surface first showed the final count (and no more than `maxRate`), from `since`. */
   private async caughtUp(received: number, since: number, maxRate: number): Promise<unknown> {
     const until = Date.now() + 180_000;
-    const at: Record<string, number | null> = { view: null, traces: null, status: null };
+    // view, traces, status: the final count shown and the rate down (a rate over the last second
+    // needs that second to fall); viewCount, tracesCount: the final count shown.
+    const at: Record<string, number | null> = { view: null, traces: null, status: null, viewCount: null, tracesCount: null };
     while (Date.now() < until) {
       for (const s of this.samples) {
         if (s.t < since) continue;
@@ -278,11 +280,35 @@ export class KeepUpSampler {
         if (at.view === null && s.view && s.view.received >= received && s.view.rate <= maxRate) at.view = s.view.t - since;
         if (at.traces === null && tracesCount >= received && rateIn(s.traces) <= maxRate) at.traces = s.t - since;
         if (at.status === null && rateIn(s.status) <= maxRate) at.status = s.t - since;
+        if (at.viewCount === null && s.view && s.view.received >= received) at.viewCount = s.view.t - since;
+        if (at.tracesCount === null && tracesCount >= received) at.tracesCount = s.t - since;
       }
       if (Object.values(at).every((v) => v !== null)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    return at;
+    const held = await this.retainedHeap();
+    return { ...at, heldHeapMb: held?.mb ?? null, heldHeapOf: held?.of ?? null };
+  }
+
+  /**
+   * The JavaScript heap after a full garbage collection (what is held, not what is yet to be
+   * collected), MB: the live view's own isolate when its webview runs out of process, else the
+   * renderer's (the workbench and its webviews share one here), said by `of`.
+   */
+  async retainedHeap(): Promise<{ mb: number; of: 'view' | 'renderer' } | null> {
+    const frame = await this.frame();
+    const own = frame && (await this.page.context().newCDPSession(frame).catch(() => null));
+    const c = own || (await this.page.context().newCDPSession(this.page).catch(() => null));
+    if (!c) return null;
+    try {
+      await c.send('HeapProfiler.collectGarbage');
+      const { usedSize } = (await c.send('Runtime.getHeapUsage')) as { usedSize: number };
+      return { mb: Math.round(usedSize / 2 ** 20), of: own ? 'view' : 'renderer' };
+    } catch {
+      return null;
+    } finally {
+      await c.detach().catch(() => {});
+    }
   }
 
   private async clickStop(): Promise<unknown> {

@@ -14,6 +14,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
@@ -168,6 +169,7 @@ viewTest('syscalls: the top table puts the workload\'s syscall first with its co
   await live.locator('section[data-panel=top-hist] canvas').waitFor();
   await live.locator('section[data-panel=rate] canvas').waitFor();
   await shot('view-syscalls.png');
+  await highContrastShots('view-syscalls');
 });
 
 viewTest('exec: the process tree has the children under their parent with their command lines; the flat list is one click away; a PID link reveals the process', async () => {
@@ -178,6 +180,7 @@ viewTest('exec: the process tree has the children under their parent with their 
   await parent.locator('ul li .node .detail', { hasText: 'echo tree-marker' }).waitFor({ timeout: DEADLINE });
   await parent.locator('ul li .node .detail', { hasText: 'sleep 0.2' }).waitFor({ timeout: DEADLINE });
   await shot('view-exec-tree.png');
+  await highContrastShots('view-exec-tree');
   await live.locator('button.link', { hasText: 'flat list' }).click();
   await live.locator('section[data-panel=tree] > .node', { has: live.locator('.comm', { hasText: /^echo$/ }) }).waitFor({ timeout: DEADLINE });
   await live.locator('button.link', { hasText: 'as a tree' }).click();
@@ -187,6 +190,25 @@ viewTest('exec: the process tree has the children under their parent with their 
   await init.click({ timeout: DEADLINE });
   await page.locator('.monaco-list-row.selected', { hasText: /^1 / }).waitFor({ timeout: DEADLINE });
   await shot('view-pid-revealed.png');
+});
+
+viewTest('exit and proctree: a shell that exits 3 after its 1.2 s sleep, the sleep under it exiting 0, each with its lifetime', async () => {
+  for (const kind of ['exit', 'proctree'] as const) {
+    const live = await startTrace(kind);
+    // `; exit 3` keeps sh from exec'ing the sleep itself: sleep is its child, sh exits 3 (as docker exec says).
+    assert.equal(spawnSync('docker', ['exec', CONTAINER, 'sh', '-c', '/bin/sleep 1.2; exit 3']).status, 3);
+    // The kernel's view: the same processes' exit codes, as the workload made them.
+    const shell = live.locator('ul.tree li', { has: live.locator(':scope > .node .detail', { hasText: /exit 3 after/ }) }).first();
+    const shellText = await until(`${kind}: the shell's exit 3`, () => shell.locator(':scope > .node .detail').innerText(), (t) => /exit 3 after 1\.[2-9] s/.test(t));
+    assert.doesNotMatch(shellText, /exit 0/);
+    const sleep = shell.locator('ul li .node', { has: live.locator('.comm', { hasText: /^sleep$/ }) }).first();
+    await until(`${kind}: the sleep under the shell, exit 0 after its 1.2 s`, () => sleep.locator('.detail').innerText(), (t) => /exit 0 after 1\.[2-9] s/.test(t));
+    assert.match((await shell.locator(':scope > .node').getAttribute('class')) ?? '', /\bfailed\b/, `${kind}: the shell's exit 3 is marked failed`);
+    assert.doesNotMatch((await sleep.getAttribute('class')) ?? '', /\bfailed\b/, `${kind}: the sleep's exit 0 is not`);
+    await shot(`view-${kind}.png`);
+    await highContrastShots(`view-${kind}`);
+    await finish();
+  }
 });
 
 /** Whether the container's network namespace has a TCP socket listening on `port` (its /proc/net/tcp and tcp6). */
@@ -224,6 +246,7 @@ viewTest('tcp: the loopback connection appears with its ports, updated through i
   assert.deepEqual(fit.heads.map((h) => h.label), ['PID', 'Comm', 'Local', 'Remote', 'State', 'Through', 'Duration', 'Sent', 'Received']);
   assert.ok(fit.overflow <= 0 && fit.heads.every((h) => h.right <= fit.right + 0.5), `a column is cut off: ${JSON.stringify(fit)}`);
   await shot('view-tcp.png');
+  await highContrastShots('view-tcp');
 });
 
 viewTest('open: paths grouped, the failing one first with its errno; the filter applies; Export… offers JSON Lines, Perfetto and CSV', async () => {
@@ -233,6 +256,7 @@ viewTest('open: paths grouped, the failing one first with its errno; the filter 
   const rows = live.locator('section[data-panel=paths] tbody tr');
   await until('the first path row to be the missing file, opened and failed twice', () => rows.first().locator('td').allInnerTexts().then((c) => c.join(' | ')), (t) => /\/no-such-file-here \| 2 \| 2 \| ENOENT ×2/.test(t));
   await shot('view-open.png');
+  await highContrastShots('view-open');
   await live.locator('#filter').fill('hostname');
   await until('the filter to leave only /etc/hostname in the summary', () => rows.allInnerTexts(), (r) => r.length === 1 && r[0].includes('/etc/hostname'));
   await live.locator('#filter').fill('');
@@ -307,6 +331,7 @@ viewTest('uprobe: calls per second and the latency histogram of the probed funct
   // A line on the chart (two whole seconds) for the screenshot.
   await until('two seconds on the rate chart', () => live.locator('section[data-panel=rate]').getAttribute('aria-label'), (l) => Number(/: (\d+) points/.exec(l ?? '')?.[1] ?? 0) >= 2);
   await shot('view-uprobe.png');
+  await highContrastShots('view-uprobe');
 });
 
 /** The live view's runtime toggle: its count (a number) and whether it says hidden or shown. */

@@ -201,6 +201,13 @@ describe('workload kinds (integration)', { skip }, () => {
     const exec = evs.find((x) => x.kind === 'exec' && x.pid === child)!;
     assert.equal(exec.filename, '/bin/sh');
     assert.equal(exit4.ppid, p.pid);
+    // Its sleep: busybox's sh runs the applet as /proc/self/exe; the event names it by argv[0].
+    const sleep = evs.find((x) => x.kind === 'exec' && x.ppid === child)!;
+    assert.ok(sleep, `no exec under ${child}: ${JSON.stringify(evs)}`);
+    const program = String(sleep.argv0 ?? String(sleep.filename).split('/').pop());
+    assert.equal(program, 'sleep', `the sleep's exec: ${JSON.stringify(sleep)}`);
+    if (/^\/proc\//.test(String(sleep.filename))) assert.equal(sleep.argv0, 'sleep');
+    else assert.equal(sleep.argv0, undefined, 'argv[0] only for /proc/<pid>/exe');
     // Its lifetime is the kernel's (it slept 1.2 s), not when the view first saw it.
     assert.ok((exit4.lifetimeMs as number) >= 1200 && (exit4.lifetimeMs as number) < 30_000, `lifetime ${exit4.lifetimeMs} ms`);
   });

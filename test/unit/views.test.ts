@@ -188,6 +188,11 @@ test('process tree facts: the kernel lifetime of a proctree exit, busybox applet
   const ptree = p.panels()[0] as TreePanel;
   assert.match(ptree.nodes.find((n) => n.pid === 9)!.detail, /exit 0 after 5\.0 s/);
   assert.match(ptree.nodes.find((n) => n.pid === 1)!.detail, /started before the trace/, 'proctree sees forks: an unseen parent predates the trace');
+  // A busybox applet exec'd as /proc/self/exe: named by the argv[0] the kernel read.
+  p.add([{ ...base(10, 5010, 'exe'), gadget: 'proctree', kind: 'exec', ppid: 1, hostPpid: 5001, filename: '/proc/self/exe', argv0: 'sleep' }] as ProctreeEvent[]);
+  const busybox = (p.panels()[0] as TreePanel).nodes.find((n) => n.pid === 10)!;
+  assert.equal(busybox.label, 'sleep', 'proctree: the applet by argv[0], not "exe"');
+  assert.match(busybox.detail, /^sleep +\(kernel: \/proc\/self\/exe, comm exe\)/);
 
   const e = summary('exec');
   e.add([{ ...base(12, 5012, 'exe'), gadget: 'exec', ppid: 11, hostPpid: 5011, uid: 0, gid: 0, filename: '/proc/self/exe', args: ['wget', '-q', 'http://127.0.0.1/'], argsTruncated: false, ret: 0 }] as ExecEvent[]);

@@ -12,7 +12,7 @@ export default defineClientKind<ProctreeEvent>({
   summary: () => new ProcessTree(true, true),
   text: (e) => {
     if (e.kind === 'fork') return `fork → child ${e.childPid || 'host ' + e.childHostPid}`;
-    if (e.kind === 'exec') return `exec ${e.filename}`;
+    if (e.kind === 'exec') return e.argv0 ? `exec ${e.argv0} [${e.filename}]` : `exec ${e.filename}`;
     return `exit ${e.signal ? `by ${e.signal}` : e.exitCode}`;
   },
   failed: (e) => e.kind === 'exit' && (e.signal !== null || (e.exitCode ?? 0) !== 0),

@@ -4,8 +4,8 @@ import { cstring, readHeader, waitStatus, type DecodeContext, type Layout } from
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
-  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, lifetime_ns: 88, filename: 96 },
-  sizes: { filename: 256 },
+  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, lifetime_ns: 88, filename: 96, argv0: 352 },
+  sizes: { filename: 256, argv0: 48 },
 } satisfies Layout;
 
 const F = PROCTREE_LAYOUT.fields;
@@ -25,6 +25,8 @@ export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: num
     e.childHostPid = dv.getUint32(at + F.child + 8, true);
   } else if (kind === 'exec') {
     e.filename = cstring(bytes, at + F.filename, Math.min(PROCTREE_LAYOUT.sizes.filename, len - F.filename));
+    const argv0 = len > F.argv0 ? cstring(bytes, at + F.argv0, Math.min(PROCTREE_LAYOUT.sizes.argv0, len - F.argv0)) : '';
+    if (argv0) e.argv0 = argv0;
   } else {
     const { exitCode, signal } = waitStatus(dv.getUint32(at + F.exit_code, true));
     e.exitCode = exitCode;

@@ -142,8 +142,10 @@ export class ProcessTree implements Summary<TreeEvent> {
             child.parent = e.hostPid;
             this.place(child);
           } else if (e.kind === 'exec') {
-            p.command = e.filename;
-            p.comm = e.comm;
+            // busybox's applets, as for exec: the program by argv[0], the kernel's view beside it.
+            const self = !!e.filename && selfExec(e.filename) && !!e.argv0;
+            p.command = self ? `${e.argv0}  (kernel: ${e.filename}, comm ${e.comm})` : e.filename;
+            p.comm = self ? e.argv0!.split('/').pop()! : e.comm;
           } else if (e.kind === 'exit') {
             this.ended(p, e.exitCode ?? null, e.signal ?? null, e.lifetimeMs ?? now - p.startedAt);
           }

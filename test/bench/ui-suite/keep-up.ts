@@ -74,7 +74,8 @@ export async function keepUp(): Promise<void> {
     for (const load of LOADS) {
       const session = (await vscode.commands.executeCommand('containerTrace.traceProcess', { container: CONTAINER, gadget: load.kind, options: load.options })) as TraceSessionModel;
       await waitFor('the trace to run', () => session.state === 'running');
-      await ask({ do: 'ready', kind: load.kind });
+      // The heap held before the load (collected), to tell the trace's share from what was there.
+      const ready = await ask<{ held?: { mb: number; of: string } | null }>({ do: 'ready', kind: load.kind });
       /** [wall ms, events received so far, kernel time of the batch's newest event (ms)]. */
       const timeline: [number, number, number][] = [];
       const sub = session.onEvents((events) => {
@@ -128,6 +129,7 @@ export async function keepUp(): Promise<void> {
         loopDelayMaxMs: delay.max / 1e6,
         interactions,
         caughtUp,
+        heldHeapBefore: ready.held ?? null,
         stop,
       });
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
