@@ -85,7 +85,6 @@ export function kindStep(scope: TraceScope | undefined, many: boolean, what: str
   const items: KindItem[] = [];
   for (const spec of CLIENT_KIND_LIST) {
     if (many && spec.oneContainer) continue;
-    if (spec.stacks) continue; // profiles are read in the CLI until the editor has their view (flame graph, symbols)
     const g = spec.name as KindName;
     const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what };
     if (scope?.pid !== undefined) {

@@ -3,6 +3,7 @@ import type { ProfileEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
 import { visible } from '../shared/text';
 import { frameName, topFunctions } from './top';
+import { FlameSummary } from './flame';
 
 const wholeNumber = (text: string | true, flag: string, lo: number, hi: number) => {
   const n = Number(text);
@@ -30,6 +31,7 @@ export default defineClientKind<ProfileEvent>({
   icon: 'flame',
   oneContainer: true,
   stacks: true,
+  summary: () => new FlameSummary(),
   options: [
     {
       key: 'hz',

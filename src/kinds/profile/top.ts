@@ -19,38 +19,56 @@ export function frameName(f: ProfileFrame): string {
   return f.function ?? `[${f.module.slice(f.module.lastIndexOf('/') + 1).replace(/^\[|\]$/g, '')}]`;
 }
 
-function frameWhere(f: ProfileFrame): string {
+export function frameWhere(f: ProfileFrame): string {
   if (f.file) return `${f.file.slice(f.file.lastIndexOf('/') + 1)}${f.line ? ':' + f.line : ''}`;
   return f.kernel ? f.module : `${f.module}+0x${f.offset.toString(16)}`;
 }
 
-/** Every function of the report's stacks with its samples, busiest (self, then total) first. */
-export function topFunctions(events: ProfileEvent[]): { functions: FunctionShare[]; samples: number } {
-  const byName = new Map<string, FunctionShare & { whereSamples: number }>();
-  let samples = 0;
-  const entry = (f: ProfileFrame) => {
+/** Functions' self and total samples, added to stack by stack (a live profile's table, or one report's). */
+export class FunctionTotals {
+  private readonly byName = new Map<string, FunctionShare & { whereSamples: number }>();
+  samples = 0;
+
+  private entry(f: ProfileFrame) {
     const name = frameName(f);
-    let e = byName.get(name);
-    if (!e) byName.set(name, (e = { name, where: frameWhere(f), self: 0, total: 0, whereSamples: 0 }));
+    let e = this.byName.get(name);
+    if (!e) this.byName.set(name, (e = { name, where: frameWhere(f), self: 0, total: 0, whereSamples: 0 }));
     return e;
-  };
-  for (const ev of events) {
-    samples += ev.samples;
-    if (!ev.stack.length) continue;
-    const leaf = entry(ev.stack[0]);
+  }
+
+  add(ev: ProfileEvent): void {
+    this.samples += ev.samples;
+    if (!ev.stack.length) return;
+    const leaf = this.entry(ev.stack[0]);
     leaf.self += ev.samples;
+    // Where a function is: the file:line of its most sampled innermost frame.
     if (ev.samples > leaf.whereSamples) {
       leaf.where = frameWhere(ev.stack[0]);
       leaf.whereSamples = ev.samples;
     }
     const seen = new Set<string>();
     for (const f of ev.stack) {
-      const e = entry(f);
-      if (seen.has(e.name)) continue;
+      const e = this.entry(f);
+      if (seen.has(e.name)) continue; // recursion: once a stack
       seen.add(e.name);
       e.total += ev.samples;
     }
   }
-  const functions = [...byName.values()].map(({ whereSamples: _, ...f }) => f).sort((a, b) => b.self - a.self || b.total - a.total || (a.name < b.name ? -1 : 1));
-  return { functions, samples };
+
+  /** Distinct functions so far. */
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Busiest (self, then total) first. */
+  list(): FunctionShare[] {
+    return [...this.byName.values()].map(({ whereSamples: _, ...f }) => f).sort((a, b) => b.self - a.self || b.total - a.total || (a.name < b.name ? -1 : 1));
+  }
+}
+
+/** Every function of the report's stacks with its samples, busiest (self, then total) first. */
+export function topFunctions(events: ProfileEvent[]): { functions: FunctionShare[]; samples: number } {
+  const t = new FunctionTotals();
+  for (const ev of events) t.add(ev);
+  return { functions: t.list(), samples: t.samples };
 }
