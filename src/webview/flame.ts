@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 /**
  * A profile's flame graph in the Summary tab: each frame as wide as its
- * share of the samples, callers below their callees (or above, as an
- * icicle), kernel frames in their own colour. Click a frame to zoom into it
+ * share of the samples, callers above their callees (an icicle, first) or
+ * below them (a flame graph, one click away), kernel frames in their own colour. Click a frame to zoom into it
  * (its callers stay, full width), Reset to come back. The filter box
  * searches it: matching frames are marked, the rest dimmed, and the share of
  * samples that pass through a match is said. Hover says a frame's function,
@@ -39,7 +39,8 @@ function paths(nodes: FlameNode[]): string[] {
 
 /** The graph's content for its section: controls, what the search matched, the frames, what was left out. `redraw` draws it again (a zoom, a toggle). */
 export function flameContent(p: FlamePanel, redraw: () => void): Node[] {
-  const view = views.get(p.id) ?? { zoom: null, icicle: false };
+  // Icicle first (callers on top, as most profilers open): the root and the busiest frames are in view whatever the depth.
+  const view = views.get(p.id) ?? { zoom: null, icicle: true };
   views.set(p.id, view);
   const nodes = p.nodes;
   if (!nodes.length || !nodes[0].total) return [el('p', 'muted', 'No samples yet: the first report comes after the first interval.')];
