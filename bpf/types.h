@@ -16,7 +16,8 @@ enum ct_stat {
 	CT_STAT_PENDING_FULL = 1, /* event lost: in-flight map full */
 	CT_STAT_FOLLOW_FULL = 2, /* child not followed: followed map full */
 	CT_STAT_UNWATCHED = 3,   /* new PID namespace not held from its start: queue or scope map full */
-	CT_STAT_MAX = 4,
+	CT_STAT_STACK_LOST = 4,  /* profile: a sample's stack not kept (stack map full or a bucket taken); the sample is */
+	CT_STAT_MAX = 5,
 };
 
 /* PIDs of one task: at the container's namespace level and at host level,

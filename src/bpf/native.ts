@@ -27,6 +27,7 @@ function declare() {
     progAttach: libbpf.func('bpf_link *bpf_program__attach(const bpf_program *prog)'),
     progFd: libbpf.func('int bpf_program__fd(const bpf_program *prog)'),
     linkDestroy: libbpf.func('int bpf_link__destroy(bpf_link *link)'),
+    attachPerfEvent: libbpf.func('bpf_link *bpf_program__attach_perf_event(const bpf_program *prog, int pfd)'),
     attachUprobe: libbpf.func(
       'bpf_link *bpf_program__attach_uprobe(const bpf_program *prog, bool retprobe, int pid, const char *binary_path, size_t func_offset)',
     ),
@@ -69,6 +70,7 @@ function declare() {
     prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     getpagesize: libc.func('int getpagesize(void)'),
     flock: libc.func('int flock(int fd, int operation)'),
+    syscall: libc.func('long syscall(long number, ...)') as (number: number, ...args: unknown[]) => number | bigint,
   };
 }
 
@@ -147,4 +149,28 @@ export function tryLockExclusive(fd: number): boolean {
   const e = lastErrno();
   if (e === EWOULDBLOCK) return false;
   throw new Error(`flock: ${errnoMessage(e)}`);
+}
+
+/** perf_event_open(2)'s number (x86_64, arm64). */
+const SYS_PERF_EVENT_OPEN = process.arch === 'arm64' ? 241 : 298;
+const PERF_TYPE_SOFTWARE = 1;
+const PERF_COUNT_SW_CPU_CLOCK = 0;
+/** sizeof(struct perf_event_attr), PERF_ATTR_SIZE_VER5: every field this needs, accepted since Linux 4.1. */
+const PERF_ATTR_SIZE = 112;
+const PERF_FLAG_FD_CLOEXEC = 8;
+
+/**
+ * A software cpu-clock sampling event on one CPU for every task, `hz`
+ * samples a second (frequency mode), enabled: a descriptor a perf_event BPF
+ * program attaches to, or a negative errno.
+ */
+export function openCpuClock(cpu: number, hz: number): number {
+  const attr = Buffer.alloc(PERF_ATTR_SIZE);
+  attr.writeUInt32LE(PERF_TYPE_SOFTWARE, 0); // type
+  attr.writeUInt32LE(PERF_ATTR_SIZE, 4); // size
+  attr.writeBigUInt64LE(BigInt(PERF_COUNT_SW_CPU_CLOCK), 8); // config
+  attr.writeBigUInt64LE(BigInt(hz), 16); // sample_freq
+  attr.writeBigUInt64LE(1n << 10n, 40); // flags: freq (disabled = 0: counting at once)
+  const fd = Number(lib().syscall(SYS_PERF_EVENT_OPEN, 'void *', attr, 'int', -1, 'int', cpu, 'int', -1, 'unsigned long', PERF_FLAG_FD_CLOEXEC));
+  return fd < 0 ? -koffi.errno() : fd;
 }

@@ -131,6 +131,25 @@ export class BpfObject {
   }
 
   /**
+   * Attach one program to a perf event descriptor (which the link then owns:
+   * destroying the link closes it; on failure it is closed here).
+   */
+  attachPerfEvent(progName: string, pfd: number): void {
+    const prog = this.programs.get(progName);
+    if (!prog) {
+      closeFd(pfd);
+      throw new BpfError(`no program ${progName} in ${this.path}`);
+    }
+    const link = lib().attachPerfEvent(prog as never, pfd);
+    if (isNull(link)) {
+      const err = lastErrno();
+      closeFd(pfd);
+      throw new BpfError(`cannot attach ${progName} to a perf event: ${errnoMessage(err)}`, err);
+    }
+    this.links.push(link);
+  }
+
+  /**
    * Every entry of a hash map, each removed as it is read (entries added
    * meanwhile stay for the next read). At most the map's size.
    */
@@ -159,24 +178,32 @@ export class BpfObject {
     return out;
   }
 
-  /** Every entry of a per-CPU hash, left in place: each entry's value on every possible CPU (padded to 8 bytes). */
-  readPercpuHash(name: string, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[] {
+  /** Every entry of a hash, left in place (entries deleted meanwhile skipped). At most the map's size. */
+  readHash(name: string, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[] {
     const n = lib();
     const map = this.mapPtr(name);
-    const cpus = Math.max(1, n.numPossibleCpus());
-    const stride = (valueSize + 7) & ~7;
     const max = n.mapMaxEntries(map as never);
-    const out: { key: Buffer; values: Buffer[] }[] = [];
+    const out: { key: Buffer; value: Buffer }[] = [];
     let cur: Buffer | null = null;
     for (let i = 0; i < max; i++) {
       const next = Buffer.alloc(keySize);
       if (n.mapNextKey(map as never, cur, next, keySize) < 0) break;
       cur = next;
-      const value = Buffer.alloc(stride * cpus);
-      if (n.mapLookup(map as never, next, keySize, value, value.length, 0n) !== 0) continue; // deleted meanwhile
-      out.push({ key: next, values: Array.from({ length: cpus }, (_, cpu) => value.subarray(cpu * stride, cpu * stride + valueSize)) });
+      const value = Buffer.alloc(valueSize);
+      if (n.mapLookup(map as never, next, keySize, value, valueSize, 0n) !== 0) continue; // deleted meanwhile
+      out.push({ key: next, value });
     }
     return out;
+  }
+
+  /** Every entry of a per-CPU hash, left in place: each entry's value on every possible CPU (padded to 8 bytes). */
+  readPercpuHash(name: string, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[] {
+    const cpus = Math.max(1, lib().numPossibleCpus());
+    const stride = (valueSize + 7) & ~7;
+    return this.readHash(name, keySize, stride * cpus).map(({ key, value }) => ({
+      key,
+      values: Array.from({ length: cpus }, (_, cpu) => value.subarray(cpu * stride, cpu * stride + valueSize)),
+    }));
   }
 
   /** Delete one entry of a hash (absent: nothing to do). */
@@ -274,6 +301,14 @@ export class BpfObject {
       lib().close(this.obj as never);
       this.obj = null;
     }
+  }
+}
+
+function closeFd(fd: number): void {
+  try {
+    require('node:fs').closeSync(fd);
+  } catch {
+    /* closed already */
   }
 }
 

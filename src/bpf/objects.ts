@@ -130,6 +130,26 @@ export const BPF_OBJECTS = {
       targ_tid: 4,
     },
   },
+  'profile.bpf.o': {
+    programs: {
+      ct_follow_exit: 'tracepoint/sched/sched_process_exit',
+      ct_follow_fork: 'raw_tp/sched_process_fork',
+      ct_scope_fork: 'raw_tp/sched_process_fork',
+      profile_sample: 'perf_event',
+    },
+    maps: ['counts', 'events', 'followed', 'gen', 'scope_new', 'scope_ns', 'stacks0', 'stacks1', 'stacks2', 'stats'],
+    knobs: {
+      host_pidns_ino: 4,
+      targ_follow: 1,
+      targ_held_max: 4,
+      targ_level: 4,
+      targ_multi: 1,
+      targ_pidns_dev: 8,
+      targ_pidns_ino: 4,
+      targ_tgid: 4,
+      targ_tid: 4,
+    },
+  },
   'signal.bpf.o': {
     programs: {
       ct_follow_exit: 'tracepoint/sched/sched_process_exit',

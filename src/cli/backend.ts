@@ -3,7 +3,7 @@
  * itself), else in the helper started elevated, as its JSON-RPC client.
  */
 import { createRuntimes } from '../runtime';
-import { TraceEnded, TraceStart, TraceStop, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
+import { ProfileFile, TraceEnded, TraceStart, TraceStop, type ProfileFileResult, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
 import { planHelper, onTerminal, ElevationError, type ElevationMode } from '../client/elevation';
 import { startHelper } from '../client/helper-process';
 import { LAUNCHER } from '../install';
@@ -15,6 +15,8 @@ export interface TraceBackend {
   /** Events to `onEvents`; or, given `onJson`, every event as a JSON line to it instead (--json). */
   start(params: TraceStartParams, onEvents: (batch: TraceEvent[]) => void, onEnded: (e: TraceEndedParams) => void, onJson?: JsonLinesSink): Promise<TraceStartResult>;
   stop(sessionId: string): void;
+  /** Bytes of a file a profile named, by its handle (symbols are made here, unprivileged). */
+  readFile(fileId: string, offset: number, length: number): Promise<ProfileFileResult>;
   close(): void;
 }
 
@@ -65,7 +67,11 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
         /* already ended */
       }
     },
-    close: () => engine.stopAll(),
+    readFile: async (fileId, offset, length) => engine.readFile({ fileId, offset, length }),
+    close: () => {
+      engine.stopAll();
+      engine.closeFiles();
+    },
   };
 }
 
@@ -118,6 +124,7 @@ export async function helperBackend(mode: ElevationMode, verbose: boolean, log: 
       return result;
     },
     stop: (id) => void h.connection.sendRequest(TraceStop, { sessionId: id }).catch(() => undefined),
+    readFile: (fileId, offset, length) => h.connection.sendRequest(ProfileFile, { fileId, offset, length }),
     close: () => h.child.stdin?.end(),
   };
 }

@@ -14,15 +14,17 @@ const STAT_RB_FULL = 0;
 const STAT_PENDING_FULL = 1;
 const STAT_FOLLOW_FULL = 2;
 const STAT_UNWATCHED = 3;
+const STAT_STACK_LOST = 4;
 
 interface KernelDrops {
   rbFull: bigint;
   pendingFull: bigint;
   followFull: bigint;
   unwatched: bigint;
+  stackLost: bigint;
 }
 
-const NO_DROPS: KernelDrops = { rbFull: 0n, pendingFull: 0n, followFull: 0n, unwatched: 0n };
+const NO_DROPS: KernelDrops = { rbFull: 0n, pendingFull: 0n, followFull: 0n, unwatched: 0n, stackLost: 0n };
 
 let cpuCount: number | undefined;
 
@@ -47,6 +49,7 @@ export class SessionCounters {
     private readonly obj: BpfObject,
     private readonly follow: boolean,
     private readonly selector = false,
+    private readonly stacks = false,
   ) {
     cpuCount ??= Math.max(1, (require('../bpf/native') as typeof import('../bpf/native')).lib().numPossibleCpus());
   }
@@ -64,6 +67,7 @@ export class SessionCounters {
       ...(this.selector
         ? { droppedHeld: this.droppedHeld, unwatched: Number(kernel.unwatched), notMatched: this.notMatched, notMatchedEvents: this.notMatchedEvents }
         : {}),
+      ...(this.stacks ? { stacksLost: Number(kernel.stackLost) } : {}),
     };
   }
 
@@ -93,6 +97,7 @@ export class SessionCounters {
       pendingFull: this.obj.percpuSum('stats', STAT_PENDING_FULL, cpuCount!),
       followFull: this.obj.percpuSum('stats', STAT_FOLLOW_FULL, cpuCount!),
       unwatched: this.selector ? this.obj.percpuSum('stats', STAT_UNWATCHED, cpuCount!) : 0n,
+      stackLost: this.stacks ? this.obj.percpuSum('stats', STAT_STACK_LOST, cpuCount!) : 0n,
     };
   }
 }

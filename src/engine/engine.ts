@@ -6,7 +6,7 @@ import { UntrustedTargetError } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
-import { ErrorCode, type EndReason, type TraceCounters, type TraceStartResult } from '../protocol';
+import { ErrorCode, type EndReason, type ProfileFileResult, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
 import { attachAvoided, probeAttachTypes, type AttachType } from '../bpf/probe';
 import { ROOT_KINDS } from '../kinds/root-registry';
@@ -29,6 +29,8 @@ import { UprobeTargetError } from '../uprobe/target';
 import { BudgetError, HostBudget, BUDGET, type Ticket } from './budget';
 import { callerUid } from '../runtime/sockets';
 import { ElfError } from '../uprobe/elf';
+import { FileRegistry, FileRegistryError } from './files';
+import { validateFileRead } from './validate';
 
 export class TraceError extends Error {
   constructor(
@@ -49,7 +51,7 @@ export function classify(err: unknown): TraceError {
   if (err instanceof TraceError) return err;
   if (err instanceof BudgetError) return new TraceError(err.message, ErrorCode.TooManySessions);
   const message = (err as Error)?.message ?? String(err);
-  if (err instanceof InvalidParamsError || err instanceof UprobeTargetError || err instanceof ElfError) return new TraceError(message, ErrorCode.InvalidParams);
+  if (err instanceof InvalidParamsError || err instanceof UprobeTargetError || err instanceof ElfError || err instanceof FileRegistryError) return new TraceError(message, ErrorCode.InvalidParams);
   if (err instanceof UnknownPidError) return new TraceError(message, ErrorCode.UnknownPid);
   if (err instanceof ContainerGoneError) return new TraceError(message, ErrorCode.ContainerNotRunning);
   if (err instanceof UntrustedTargetError) return new TraceError(message, ErrorCode.TargetRefused);
@@ -62,6 +64,8 @@ export function classify(err: unknown): TraceError {
 
 export class TraceEngine {
   private readonly sessions = new Map<string, TraceSession>();
+  /** Files profiles named, whose bytes the client may read (profile/file); kept after their traces end, closed with the engine. */
+  private readonly files = new FileRegistry();
   private prepared = false;
   /** As root: the host-wide, per-user ledger every engine on the host shares (else this engine's own counts). */
   private readonly budget = process.getuid?.() === 0 ? new HostBudget(callerUid() ?? 0) : undefined;
@@ -124,10 +128,17 @@ export class TraceEngine {
       let session: TraceSession;
       try {
         const held = ticket;
-        session = new TraceSession(id, trace, sink, this.limits, (done) => {
-          this.sessions.delete(done);
-          held?.release();
-        });
+        session = new TraceSession(
+          id,
+          trace,
+          sink,
+          this.limits,
+          (done) => {
+            this.sessions.delete(done);
+            held?.release();
+          },
+          this.files,
+        );
       } catch (err) {
         this.requireNeeds(trace.kind);
         throw err;
@@ -222,6 +233,20 @@ export class TraceEngine {
     const session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : undefined;
     if (!session) throw new TraceError(`no trace session ${String(sessionId)}`, ErrorCode.UnknownSession);
     return session.end(reason);
+  }
+
+  /** profile/file: bytes of a file a profile named (checked params; InvalidParams for anything else). */
+  readFile(raw: unknown): ProfileFileResult {
+    try {
+      return this.files.read(validateFileRead(raw));
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  /** The files profiles named are closed (their handles are no more). */
+  closeFiles(): void {
+    this.files.close();
   }
 
   /** Ends every session: detaches all programs. Safe to call repeatedly. */

@@ -34,8 +34,10 @@ export interface ResolvedTrace {
   table: PidTable;
   /** uprobe: the resolved file and function. */
   uprobe?: UprobeTarget;
-  /** syscalls: report period and size. */
+  /** syscalls, profile: report period and size. */
   intervalMs: number;
+  /** profile: samples a second on each CPU. */
+  hz: number;
   top: number;
   /** Programs of the object not to load on this kernel (unused variants). */
   skipPrograms?: string[];
@@ -141,8 +143,9 @@ export async function resolveTrace(
     table,
     // Through the traced process's own root and maps (its libc), else init's.
     uprobe: ROOT_KINDS[params.gadget].file?.(target?.hostPid ?? container.hostPid, params.options ?? {}, !!target && !follow),
-    intervalMs: params.options?.intervalMs ?? 1000,
+    intervalMs: params.options?.intervalMs ?? ROOT_KINDS[params.gadget].intervalMs ?? 1000,
     top: params.options?.top ?? 20,
+    hz: params.options?.hz ?? 99,
     ids: readIdMap(container.hostPid),
   };
 }
@@ -200,8 +203,9 @@ async function resolveSelector(
     knobs,
     bufferBytes: params.bufferBytes,
     table: new PidTable(container, { level: 0, absoluteLevel: 0, hostLevel, membership: 'pidns', processes: [] }),
-    intervalMs: 1000,
+    intervalMs: ROOT_KINDS[params.gadget].intervalMs ?? 1000,
     top: 20,
+    hz: params.options?.hz ?? 99,
     selector: {
       fields: selector,
       members,

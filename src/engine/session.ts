@@ -20,6 +20,7 @@ import { SessionCounters } from './counters';
 import { SelectorMembers } from './selector-members';
 import { ScopeWatch } from './scope-watch';
 import { RingPoller } from './ring-poller';
+import { FileRegistry } from './files';
 
 export class TraceSession {
   private readonly obj: BpfObject;
@@ -47,6 +48,7 @@ export class TraceSession {
     private readonly sink: SessionSink,
     limits: SessionLimits,
     private readonly onEnd: (id: string) => void,
+    private readonly files: FileRegistry = new FileRegistry(),
   ) {
     const kind = ROOT_KINDS[trace.kind];
     this.ringBytes = ringBytes(trace.kind, trace.bufferBytes);
@@ -59,7 +61,7 @@ export class TraceSession {
     this.obj = loadTraceObject(trace);
     let reader: RingBufferReader | undefined;
     try {
-      this.counts = new SessionCounters(this.obj, trace.follow, !!trace.selector);
+      this.counts = new SessionCounters(this.obj, trace.follow, !!trace.selector, trace.kind === 'profile');
       this.follow(trace.followSeed);
       this.members = trace.selector ? new SelectorMembers(this.obj, this.ctx.byPidns!) : undefined;
       if (trace.selector) this.members!.set(trace.selector.members);
@@ -156,14 +158,14 @@ export class TraceSession {
     this.onMembers?.(ms, []);
   }
 
-  /** Reports read from maps (syscalls), delivered like ring buffer events. */
+  /** Reports read from maps (syscalls, profile), delivered like ring buffer events. */
   private collect(final = false): void {
     const collect = ROOT_KINDS[this.trace.kind].collect;
     if (!collect) return;
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less
     this.lastCollect = now;
-    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, final }) as TraceEvent[]);
+    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, final, files: this.files }) as TraceEvent[]);
   }
 
   /** Ends the session when the container (or the traced process) is gone. */

@@ -14,9 +14,10 @@ import type { ResolvedTrace } from './resolve';
 /** The program that holds new PID namespaces pending (every object has it). */
 const SCOPE_FORK = 'ct_scope_fork';
 
-/** Ring buffer bytes a trace holds in the kernel: kinds that report from maps need almost none. */
+/** Ring buffer bytes a trace holds in the kernel (kinds that report from maps need almost none), and its maps' where a kind says. */
 export function ringBytes(kind: KindName, bufferBytes: number): number {
-  return ROOT_KINDS[kind].collect ? 64 << 10 : bufferBytes;
+  const k = ROOT_KINDS[kind];
+  return (k.collect ? 64 << 10 : bufferBytes) + (k.mapBytes ?? 0);
 }
 
 export function loadTraceObject(trace: ResolvedTrace): BpfObject {
@@ -27,7 +28,7 @@ export function loadTraceObject(trace: ResolvedTrace): BpfObject {
   if (!trace.selector) skip.push(SCOPE_FORK);
   return BpfObject.load(path.join(bpfObjectDir(), kind.object), {
     rodata: trace.knobs,
-    maxEntries: { events: ringBytes(trace.kind, trace.bufferBytes) },
+    maxEntries: { events: kind.collect ? 64 << 10 : trace.bufferBytes },
     skip,
   });
 }
@@ -39,7 +40,7 @@ export function attachTraceObject(obj: BpfObject, trace: ResolvedTrace): void {
     // The kernel filters by PID where one process is traced; otherwise
     // every process mapping the file fires and the BPF scope filter decides.
     const pid = trace.target && !trace.follow ? trace.target.hostPid : -1;
-    kind.attach.run(obj, { pid, uprobe: trace.uprobe });
+    kind.attach.run(obj, { pid, uprobe: trace.uprobe, hz: trace.hz });
   }
   obj.attachAll(kind.attach?.programs);
 }

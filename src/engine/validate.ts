@@ -1,6 +1,9 @@
 /** Checks of requests from outside (CLI flags, helper messages): hostile until proven otherwise. */
 import {
   DEFAULT_BUFFER_BYTES,
+  MAX_PROFILE_CHUNK_BYTES,
+  MAX_PROFILE_FILE_BYTES,
+  type ProfileFileParams,
   KIND_NAMES,
   MAX_BUFFER_BYTES,
   MIN_BUFFER_BYTES,
@@ -138,4 +141,15 @@ function validateOptions(kind: KindName, raw: unknown): TraceOptions {
     out[k] = v;
   }
   return out as TraceOptions;
+}
+
+/** profile/file parameters: a handle the helper gave out, a position in the file, a bounded length. */
+export function validateFileRead(raw: unknown): ProfileFileParams {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('profile/file: params must be an object');
+  const p = raw as Record<string, unknown>;
+  keysOnly(p, ['fileId', 'offset', 'length'], 'profile/file');
+  if (typeof p.fileId !== 'string' || !/^[0-9a-f]{32}$/.test(p.fileId)) throw new InvalidParamsError('profile/file: fileId must be a handle from a profile frame');
+  if (!Number.isInteger(p.offset) || (p.offset as number) < 0 || (p.offset as number) > MAX_PROFILE_FILE_BYTES) throw new InvalidParamsError(`profile/file: offset must be 0 to ${MAX_PROFILE_FILE_BYTES}`);
+  if (!Number.isInteger(p.length) || (p.length as number) < 1 || (p.length as number) > MAX_PROFILE_CHUNK_BYTES) throw new InvalidParamsError(`profile/file: length must be 1 to ${MAX_PROFILE_CHUNK_BYTES}`);
+  return { fileId: p.fileId, offset: p.offset as number, length: p.length as number };
 }

@@ -11,6 +11,7 @@ import { startHelper } from '../client/helper-process';
 import { TraceReceiver } from '../client/trace-receiver';
 import {
   HelperLog,
+  ProfileFile,
   Shutdown,
   TraceEnded,
   TraceStart,
@@ -19,6 +20,7 @@ import {
   RuntimesList,
   type RuntimesListResult,
   type InitializeResult,
+  type ProfileFileResult,
   type TraceEndedParams,
   type TraceEventsParams,
   type TraceStartParams,
@@ -156,6 +158,12 @@ export class HelperClient implements vscode.Disposable {
   async listRuntimes(): Promise<RuntimesListResult> {
     if (!this.connection || !this.running) throw new Error('the helper is not running');
     return this.connection.sendRequest(RuntimesList);
+  }
+
+  /** Bytes of a file a profile named, by the handle the helper gave (symbols are made in the window, unprivileged). */
+  async readProfileFile(fileId: string, offset: number, length: number): Promise<ProfileFileResult> {
+    if (!this.connection || !this.running) throw new Error('the helper is not running: its file handles went with it');
+    return this.connection.sendRequest(ProfileFile, { fileId, offset, length });
   }
 
   async stopTrace(sessionId: string): Promise<void> {

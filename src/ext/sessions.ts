@@ -10,6 +10,9 @@ import { OUTPUT_HEADER } from './format';
 import { settings } from './settings';
 import { readError } from './model/hints';
 import { COUNTERS_MS, TraceSessionModel, type SessionDisplay } from './model/session';
+import { CLIENT_KIND_BY_NAME } from '../kinds/client-registry';
+import { StackSymbolizer } from '../client/symbolize';
+import type { ProfileEvent, TraceEvent } from '../protocol';
 
 export { TraceSessionModel, type SessionCounters, type SessionDisplay, type SessionState } from './model/session';
 
@@ -19,13 +22,20 @@ export class SessionManager implements vscode.Disposable {
   /** A session's state or counters changed (undefined: the list changed). */
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Frames of kinds with stacks are symbolized here, unprivileged, from the files the helper hands over (made on the first). */
+  private symbolizer: StackSymbolizer | undefined;
+  /** Per session with stacks: its batches symbolized one after another, its end after the last. */
+  private readonly pending = new WeakMap<TraceSessionModel, Promise<void>>();
 
   constructor(
     private readonly helper: HelperClient,
     private readonly showHelperLog: () => void,
   ) {
     this.subscriptions.push(
-      helper.onEvents((p) => this.byHelperId(p.sessionId)?.add(p.events)),
+      helper.onEvents((p) => {
+        const s = this.byHelperId(p.sessionId);
+        if (s) this.deliver(s, p.events);
+      }),
       helper.onStats((p) => {
         const s = this.byHelperId(p.sessionId);
         if (!s) return;
@@ -38,7 +48,9 @@ export class SessionManager implements vscode.Disposable {
         if (!s) return;
         s.dropped = p.dropped;
         s.helperReceived = p.received;
-        this.end(s, p.reason, p.message);
+        const last = this.pending.get(s);
+        if (last) void last.then(() => this.end(s, p.reason, p.message));
+        else this.end(s, p.reason, p.message);
       }),
       helper.onExit((exit) => {
         const running = this.sessions.filter((s) => s.state !== 'ended');
@@ -52,6 +64,28 @@ export class SessionManager implements vscode.Disposable {
         }
       }),
     );
+  }
+
+  /** A batch into its session; a kind's stacks symbolized first (in order, batch after batch). */
+  private deliver(s: TraceSessionModel, events: TraceEvent[]): void {
+    if (!CLIENT_KIND_BY_NAME[s.params.gadget]?.stacks) return s.add(events);
+    this.symbolizer ??= new StackSymbolizer(
+      (id, offset, length) => this.helper.readProfileFile(id, offset, length),
+      undefined,
+      (message) => void vscode.window.showWarningMessage(`Container Trace: ${message}`),
+    );
+    const symbols = this.symbolizer;
+    const next = (this.pending.get(s) ?? Promise.resolve())
+      .then(() => symbols.symbolize(events as ProfileEvent[]))
+      .then(
+        (done) => s.add(done),
+        (err: Error) => {
+          // Shown as they came (modules and offsets): the trace goes on.
+          s.output.note(`Symbols: ${err.message}`);
+          s.add(events);
+        },
+      );
+    this.pending.set(s, next);
   }
 
   private byHelperId(id: string): TraceSessionModel | undefined {
@@ -170,6 +204,7 @@ export class SessionManager implements vscode.Disposable {
     clearInterval(this.ticker);
     for (const d of this.subscriptions) d.dispose();
     for (const s of this.sessions) s.dispose();
+    this.symbolizer?.close();
     this.changed.dispose();
   }
 }

@@ -23,6 +23,7 @@ import {
   TraceStats,
   TraceStop,
   RuntimesList,
+  ProfileFile,
   MAX_LISTED_CONTAINERS,
   type RuntimesListResult,
   type HelperLimits,
@@ -106,6 +107,7 @@ export function serveHelper(
       if (!connected) return;
       log('info', `closing: ${why}`);
       engine.stopAll('error', `helper exiting: ${why}`);
+      engine.closeFiles();
       connected = false;
       connection.dispose();
     },
@@ -173,6 +175,8 @@ function handleRequests(connection: MessageConnection, engine: TraceEngine, sink
   });
   connection.onRequest(TraceStart, guarded((params) => engine.start(params, sink)));
   connection.onRequest(RuntimesList, guarded(() => listRuntimesAsRoot()));
+  // Bytes of a file a profile named, by the handle it gave (never a path): the client symbolizes.
+  connection.onRequest(ProfileFile, guarded((params) => engine.readFile(params)));
   connection.onRequest(TraceStop, guarded((params: { sessionId?: unknown } | undefined) => engine.stop(params?.sessionId)));
   connection.onRequest(Shutdown, () => {
     shuttingDown = true;

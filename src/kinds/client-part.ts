@@ -64,6 +64,13 @@ export interface ClientKind<E extends TraceEvent = TraceEvent> {
   summary?(): Summary<E>;
   /** Whether the event reports a failure (shown in red). */
   failed?(e: E): boolean;
+  /**
+   * Kinds whose events carry stacks: the client symbolizes their frames
+   * (src/client/symbolize) before it shows or writes them.
+   */
+  stacks?: true;
+  /** Kinds that report a batch per interval: the CLI's text for one report, instead of a line per event (`top`: rows at most). */
+  report?(events: E[], top: number): string;
   /** The errno name of a failed event (ENOENT), for the live view's `errno:` filter. */
   errno?(e: E): string | undefined;
   /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */

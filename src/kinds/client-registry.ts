@@ -17,8 +17,9 @@ import syscalls from './syscalls/client';
 import uprobe from './uprobe/client';
 import proctree from './proctree/client';
 import bind from './bind/client';
+import profile from './profile/client';
 
-export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind };
+export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile };
 
 /** The registry for dispatch by an event's kind (each part takes its own events: loosened here). */
 export const CLIENT_KIND_BY_NAME = CLIENT_KINDS as unknown as Record<KindName, ClientKind>;

@@ -13,6 +13,7 @@ import type { Knobs, MapName, OptionalProgram, ProgramName, TraceObjectName } fr
 import type { KindEvent, KindName, TraceEvent, TraceOptions, TraceStartParams } from '../protocol';
 import type { UprobeTarget } from '../uprobe/target';
 import type { DecodeContext, Layout } from './shared/decode';
+import type { FileRegistry } from '../engine/files';
 
 /** The maps of a loaded object a collector drains, by the names the object has (BpfObject). */
 export interface MapReader<M extends string = string> {
@@ -21,6 +22,10 @@ export interface MapReader<M extends string = string> {
   /** Every entry, left in place. */
   readPercpuHash(name: M, keySize: number, valueSize: number): { key: Buffer; values: Buffer[] }[];
   deleteKey(name: M, key: Buffer): void;
+  /** Every entry, left in place. */
+  readHash(name: M, keySize: number, valueSize: number): { key: Buffer; value: Buffer }[];
+  /** A u32 key's value (a stack by its id), or undefined. */
+  lookupU32Key(name: M, key: number, size: number): Buffer | undefined;
   /** Set a u32 key's value (an array's slot). */
   putU32Key(name: M, key: number, value: Buffer): boolean;
 }
@@ -28,21 +33,30 @@ export interface MapReader<M extends string = string> {
 /** The programs of a loaded object a kind attaches itself, by the names the object has (BpfObject). */
 export interface ProgramAttacher<P extends string = string> {
   attachUprobe(program: P, retprobe: boolean, pid: number, file: string, offset: number): void;
+  /** Attach to a perf event descriptor, which the link then owns. */
+  attachPerfEvent(program: P, pfd: number): void;
 }
 
 /** A report read from the kind's maps each interval (kinds that aggregate in the kernel). */
-export type Collector<E extends TraceEvent = TraceEvent, M extends string = string> = (
-  maps: MapReader<M>,
-  ctx: DecodeContext,
-  /** final: the last read, the programs detached (nothing is written any more). */
-  options: { intervalMs: number; top: number; final: boolean },
-) => E[];
+export type Collector<E extends TraceEvent = TraceEvent, M extends string = string> = (maps: MapReader<M>, ctx: DecodeContext, options: CollectOptions) => E[];
+
+export interface CollectOptions {
+  /** Milliseconds the report covers. */
+  intervalMs: number;
+  top: number;
+  /** The last read, the programs detached (nothing is written any more). */
+  final: boolean;
+  /** The files of the engine's profiles, whose bytes the client may ask for (./../engine/files). */
+  files: FileRegistry;
+}
 
 /** What a uprobe attaches to. */
 export interface AttachSpec {
   /** Host PID to attach to, or -1 for every process (the scope filter in BPF). */
   pid: number;
   uprobe?: { hostPath: string; offset: number };
+  /** profile: samples a second on each CPU. */
+  hz: number;
 }
 
 export interface RootKind<K extends KindName, O extends TraceObjectName> {
@@ -67,6 +81,10 @@ export interface RootKind<K extends KindName, O extends TraceObjectName> {
   file?(hostPid: number, options: TraceOptions, onePid: boolean): UprobeTarget;
   /** `.rodata` settings of its own, from the request and the container's init. */
   knobs?(params: TraceStartParams, containerHostPid: number): Knobs<O>;
+  /** Kinds that aggregate in the kernel: the report period when the request names none (default 1000 ms). */
+  intervalMs?: number;
+  /** Kernel memory its maps take beyond the ring buffer (accounted with the ring buffers). */
+  mapBytes?: number;
   /** Kinds that aggregate in the kernel: their reports, read from maps (the others' records go out raw). */
   collect?: Collector<KindEvent<K>, MapName<O>>;
   /**

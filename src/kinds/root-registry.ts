@@ -15,5 +15,6 @@ import syscalls from './syscalls/root';
 import uprobe from './uprobe/root';
 import proctree from './proctree/root';
 import bind from './bind/root';
+import profile from './profile/root';
 
-export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind };
+export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile };

@@ -9,11 +9,11 @@
  */
 
 /** Every trace kind, by the name the wire uses. Each has one event shape below and one folder under src/kinds/. */
-export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind'] as const;
+export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 /** Every event: one shape per kind. */
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent;
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent;
 
 /** The event of one kind. */
 export type KindEvent<K extends KindName> = Extract<TraceEvent, { gadget: K }>;
@@ -233,4 +233,48 @@ export interface BindEvent extends EventBase {
   /** 0, or the negative errno (EADDRINUSE, EACCES, …). */
   ret: number;
   error?: string;
+}
+
+/**
+ * One frame of a stack. User frames: `module` is the file's path inside the
+ * container and `offset` the file offset (frames outside any file: `[anon]`,
+ * `[heap]`, `[stack]`… with the address; `[vdso]` with its offset in it).
+ * Kernel frames (`kernel: true`): `function` from kallsyms, `module`
+ * `[kernel]` or `[<module>]`, `offset` from the function's start (no kernel
+ * address leaves the helper). `function`, `file`, `line` are null when no
+ * symbol was found; inlined frames come before the function they were
+ * inlined into, which has the same offset.
+ */
+export interface ProfileFrame {
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  module: string;
+  offset: number;
+  /** The file's GNU build ID (hex), when it has one. */
+  buildId?: string;
+  inlined?: true;
+  kernel?: true;
+  /**
+   * The helper's handle for this file's bytes (`profile/file`): absent when
+   * it cannot hand them over (not the process's file, not readable by the
+   * caller, too large). The client removes it once it has symbolized.
+   */
+  fileId?: string;
+}
+
+/** One distinct stack of a process with its samples in one interval (leaf first); pid/hostPid are the process's, tid/hostTid 0. */
+export interface ProfileEvent extends EventBase {
+  gadget: 'profile';
+  /** Milliseconds the report covers. */
+  interval: number;
+  /** Samples of this stack. */
+  samples: number;
+  /** Samples of the whole report, every stack (shares are samples / totalSamples). */
+  totalSamples: number;
+  stack: ProfileFrame[];
+  /** A stack the kernel could not keep (its stack map full, or a bucket taken): the sample counts, its frames are missing. */
+  lost?: ('user' | 'kernel')[];
+  /** A stack at the depth limit (127 frames): its outermost frames may be missing. */
+  truncated?: true;
 }

@@ -7,7 +7,7 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ContainerLabel, KindName, TraceEvent } from './events';
 import type { ContainerInfo, RuntimeStatus } from './containers';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The helper writes this line on stderr once it serves (after its own checks); clients wait for it. */
 export const READY_BANNER = 'container-trace helper ready';
@@ -68,6 +68,8 @@ export interface TraceOptions {
   target?: string;
   /** uprobe: the function's symbol. */
   function?: string;
+  /** profile: samples a second on each CPU (1–1000, default 99). */
+  hz?: number;
 }
 
 /**
@@ -215,6 +217,8 @@ export interface TraceCounters {
   /** Selector traces: PID namespaces made during the trace that are not the selector's (another container, or none), and their events, never reported. */
   notMatched?: number;
   notMatchedEvents?: number;
+  /** profile: samples whose user or kernel stack the kernel could not keep (stack map full, or its bucket taken); the samples count, their frames are missing. */
+  stacksLost?: number;
 }
 
 export interface TraceStatsParams extends TraceCounters {
@@ -285,6 +289,31 @@ export const RuntimesList = new RequestType0<RuntimesListResult, void>('runtimes
 export const TraceStart = new RequestType<TraceStartParams, TraceStartResult, void>('trace/start');
 export const TraceStop = new RequestType<TraceStopParams, TraceCounters, void>('trace/stop');
 export const Shutdown = new RequestType0<void, void>('shutdown');
+
+/**
+ * profile: bytes of a file a profile's frames name (`ProfileFrame.fileId`),
+ * so the client symbolizes them itself: only files the helper listed, opened
+ * beneath the container's root when it listed them (regular files, at most
+ * MAX_PROFILE_FILE_BYTES, readable by the caller), at most
+ * MAX_PROFILE_CHUNK_BYTES an answer.
+ */
+export interface ProfileFileParams {
+  fileId: string;
+  offset: number;
+  length: number;
+}
+
+export interface ProfileFileResult {
+  /** base64 of the bytes from `offset` (fewer than asked at the end of the file). */
+  data: string;
+  /** The file's size. */
+  size: number;
+}
+
+export const MAX_PROFILE_FILE_BYTES = 256 << 20;
+export const MAX_PROFILE_CHUNK_BYTES = 1 << 20;
+
+export const ProfileFile = new RequestType<ProfileFileParams, ProfileFileResult, void>('profile/file');
 
 export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
 export const TraceRecords = new NotificationType<TraceRecordsParams>('trace/records');

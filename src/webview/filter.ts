@@ -15,7 +15,7 @@
  * others must hold together. Pure: no DOM (unit-tested).
  */
 import type { Row } from './messages';
-import type { Panel, TablePanel, TableRow, TreeNode, TreePanel } from './panels';
+import type { FlamePanel, Panel, TablePanel, TableRow, TreeNode, TreePanel } from './panels';
 
 export type Field = 'text' | 'comm' | 'pid' | 'tid' | 'host' | 'errno' | 'is';
 
@@ -250,6 +250,8 @@ export function filterPanels(panels: Panel[], f: Filter, showRuntime: boolean): 
       return rows.length === p.rows.length ? p : { ...p, rows };
     }
     if (p.type === 'tree') return filterTree(p, test, hideRuntime, count);
+    // A flame graph keeps every frame (widths are shares of the whole); the filter marks the ones it matches.
+    if (p.type === 'flame' && test) return { ...p, matched: flameMatches(p, test) };
     return p;
   });
   return { panels: out, hidden };
@@ -271,6 +273,18 @@ function filterTree(p: TreePanel, test: ((s: Subject) => boolean) | undefined, h
     nodes.push(parent === n.parent ? n : { ...n, parent });
   }
   return { ...p, nodes };
+}
+
+function flameMatches(p: FlamePanel, test: (s: Subject) => boolean): number[] {
+  const s: Subject = { text: '', comms: [''], pids: [], tids: [], hosts: [], errnos: [], failed: false, runtime: false };
+  const out: number[] = [];
+  p.nodes.forEach((n, i) => {
+    if (i === 0) return;
+    s.text = `${n.name} ${n.where}`.toLowerCase();
+    s.comms[0] = n.comm.toLowerCase();
+    if (test(s)) out.push(i);
+  });
+  return out;
 }
 
 /** `312 events, 2 processes` (what the toggle hides or shows). */

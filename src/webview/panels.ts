@@ -94,7 +94,41 @@ export interface HistogramPanel {
   buckets: [number, number][];
 }
 
-export type Panel = TablePanel | TreePanel | ChartPanel | HistogramPanel;
+/** One frame of a flame graph: a function on the stacks that passed through its parent. */
+export interface FlameNode {
+  /** Index of its parent in the panel's nodes (-1 for the root, nodes[0]). */
+  parent: number;
+  /** The function (demangled), `[module]` when it has no symbol, the process's name at the first level. */
+  name: string;
+  /** file:line of its most sampled frame, or module+offset; the process's PIDs at the first level. */
+  where: string;
+  /** Samples of stacks through it, and of those that end in it. */
+  total: number;
+  self: number;
+  kernel?: boolean;
+  /** No symbol: a module and offset only. */
+  unsymbolized?: boolean;
+  /** The first level: a process (its name). */
+  process?: boolean;
+  /** Its process's name (what `comm:` looks at). */
+  comm: string;
+}
+
+export interface FlamePanel {
+  type: 'flame';
+  id: string;
+  title: string;
+  /** Parents before their children; siblings by name (positions stay put as samples come). */
+  nodes: FlameNode[];
+  /** Nodes too narrow to draw (under 1/2000 of the samples) or beyond the panel's bound, not sent: how many. */
+  hidden: number;
+  /** Frames the summary folded into "[more]" once it held its bound of nodes. */
+  folded: number;
+  /** Set by the filter (./filter): indices of nodes that match it. */
+  matched?: number[];
+}
+
+export type Panel = TablePanel | TreePanel | ChartPanel | HistogramPanel | FlamePanel;
 
 /** What one view shows of a summary: the process tree's groups the user opened. */
 export interface PanelOptions {

@@ -10,6 +10,7 @@
  * it shows changed, and moved only when its place did. A post a few times
  * a second costs what changed, not the whole tab.
  */
+import { flameContent } from './flame';
 import { formatNs, type ChartPanel, type HistogramPanel, type Panel, type TablePanel, type TableRow, type TreeNode, type TreePanel } from './panels';
 
 export interface SummaryHost {
@@ -393,7 +394,10 @@ export function renderPanels(root: HTMLElement, panels: Panel[], filter: string,
     if (p.type === 'table') boxes.push(table(p, filter, host));
     else if (p.type === 'tree') boxes.push(tree(p, filter, host));
     else if (p.type === 'chart') boxes.push(chart(p));
-    else boxes.push(histogram(p));
+    else if (p.type === 'flame') {
+      const box = panelBox(p);
+      boxes.push(fill(box, flameContent(p, () => box.dispatchEvent(new CustomEvent('resort', { bubbles: true })))));
+    } else boxes.push(histogram(p));
   }
   reconcile(root, boxes);
   for (const id of [...sections.keys()]) if (!panels.some((p) => p.id === id)) sections.delete(id);

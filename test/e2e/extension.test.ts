@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, runExtensionTests, startCodeServer, type CodeServer } from '../support/code-server';
-import { removeContainers, runContainer, skipReason } from '../support/integration';
+import { docker, fixtureBinary, removeContainers, runContainer, skipReason } from '../support/integration';
 import { REPO } from '../support/paths';
 
 const skip = skipReason() ?? (fs.existsSync(CHROMIUM) ? undefined : 'chromium is not installed (apt-get install chromium)');
@@ -23,6 +23,8 @@ const results = path.join(os.tmpdir(), `ct-e2e-results-${process.pid}.txt`);
 before(async () => {
   if (skip) return;
   runContainer(CONTAINER, 'while :; do sleep 0.5; done');
+  // The profile's workload (its functions' share known; frame pointers kept for the kernel's walk).
+  docker('cp', fixtureBinary('ct-profile', ['-O0', '-fno-omit-frame-pointer']), `${CONTAINER}:/bin/ct-profile`);
   server = await startCodeServer({ CT_E2E_CONTAINER: CONTAINER, CT_E2E_RESULTS: results });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });

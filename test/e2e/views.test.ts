@@ -14,12 +14,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
-import { docker, hostPidOf, installTarget, removeContainers, runContainer, skipReason, traceCli, waitFor } from '../support/integration';
+import { docker, fixtureBinary, hostPidOf, installTarget, removeContainers, runContainer, skipReason, traceCli, waitFor } from '../support/integration';
 import { answer, closeQuickInput, DEADLINE, quickInputState, row, runCommand, typedValue, until, type PickRow } from './workbench';
 import { REPO } from '../support/paths';
 
@@ -332,6 +332,71 @@ viewTest('uprobe: calls per second and the latency histogram of the probed funct
   await until('two seconds on the rate chart', () => live.locator('section[data-panel=rate]').getAttribute('aria-label'), (l) => Number(/: (\d+) points/.exec(l ?? '')?.[1] ?? 0) >= 2);
   await shot('view-uprobe.png');
   await highContrastShots('view-uprobe');
+});
+
+/** A process's CPU time as the kernel counts it (utime + stime of /proc/<pid>/stat), seconds. */
+function cpuSeconds(hostPid: number): number {
+  const f = fs.readFileSync(`/proc/${hostPid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+}
+
+/** The samples of a function's frames in the flame graph (wherever it was called from), from their hover text. */
+async function frameSamples(live: FrameLocator, name: string): Promise<number> {
+  const titles = await live.locator(`section[data-panel=flame] .frame[data-name="${name}"]`).evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''));
+  return titles.reduce((n, t) => n + Number(/^([\d,]+) samples/m.exec(t)?.[1]?.replace(/,/g, '') ?? 0), 0);
+}
+
+viewTest('profile: the flame graph has the workload\'s two loops by their known shares (3:1) and as many samples as the kernel gave it CPU; the filter marks a function with its share; a click zooms', async () => {
+  docker('cp', fixtureBinary('ct-profile', ['-O0', '-fno-omit-frame-pointer']), `${CONTAINER}:/bin/ct-profile`);
+  docker('exec', CONTAINER, 'sh', '-c', 'pkill ct-profile; rm -f /tmp/ct-go; true');
+  const live = await startTrace('profile');
+  // The workload waits for /tmp/ct-go, spins 3 s of CPU (ct_spin_long three quarters of it), then waits.
+  docker('exec', '-d', CONTAINER, '/bin/ct-profile', '3');
+  const id = docker('inspect', '-f', '{{.Id}}', CONTAINER).trim();
+  const hostPid = await waitFor('the workload on the host', () => execFileSync('pgrep', ['-x', 'ct-profile'], { encoding: 'utf8' }).split('\n').map(Number).find((p) => p && fs.readFileSync(`/proc/${p}/cgroup`, 'utf8').includes(id)), DEADLINE);
+  docker('exec', CONTAINER, 'touch', '/tmp/ct-go');
+  await waitFor('the workload to spin its 3 s', () => cpuSeconds(hostPid) >= 3, DEADLINE);
+  const cpu = cpuSeconds(hostPid);
+  // Its samples reach the view with the report after it stopped spinning (every 5 s): 99 a second of its CPU.
+  const want = cpu * 99;
+  await until('the workload\'s samples in the flame graph', () => frameSamples(live, 'ct-profile'), (n) => n >= want * 0.85, 30_000);
+  // One more report (5 s) for what the kernel counted until it stopped spinning; then nothing comes.
+  await new Promise((r) => setTimeout(r, 6000));
+  const samples = await frameSamples(live, 'ct-profile');
+  assert.ok(samples <= want * 1.15, `${samples} samples for ${cpu.toFixed(2)} s of CPU at 99 Hz (${Math.round(want)})`);
+  const long = await frameSamples(live, 'ct_spin_long');
+  const short = await frameSamples(live, 'ct_spin_short');
+  const share = long / (long + short);
+  assert.ok(Math.abs(share - 0.75) < 0.07, `ct_spin_long ${long}, ct_spin_short ${short}: ${(100 * share).toFixed(1)}%, known 75%`);
+  // The functions table agrees, with file and line from the container's binary.
+  const row = live.locator('section[data-panel=functions] tbody tr', { hasText: 'ct_spin_long' }).first();
+  const cells = await row.locator('td').allInnerTexts();
+  assert.match(cells[1], /^ct-profile\.c:\d+$/);
+  assert.equal(Number(cells[4].replace(/,/g, '')), long, 'total samples as in the graph');
+  assert.ok(Number(cells[2].replace(/,/g, '')) >= long * 0.95, 'self: nearly all (the rest: kernel frames above it, when an interrupt came)');
+  await shot('view-profile.png');
+  await highContrastShots('view-profile');
+
+  // The filter marks the function and says its share of the samples, as the table's Total %.
+  await live.locator('#filter').fill('ct_spin_long');
+  const said = await until('the match\'s share', () => live.locator('.flame-match-text').innerText().catch(() => ''), (t) => /frames? match: [\d.]+%/.test(t));
+  assert.ok(Math.abs(Number(/([\d.]+)%/.exec(said)![1]) - Number(cells[5])) <= 0.2, `${said} vs the table's Total % ${cells[5]}`);
+  await live.locator('section[data-panel=flame] .frame.match[data-name=ct_spin_long]').waitFor({ timeout: DEADLINE });
+  await live.locator('#filter').fill('');
+
+  // A click zooms into a frame: it spans the width, its callers stay.
+  await live.locator('section[data-panel=flame] .frame[data-name=ct_spin_short]').first().click();
+  await live.locator('.flame-controls', { hasText: 'zoomed into ct_spin_short' }).waitFor({ timeout: DEADLINE });
+  assert.equal(await live.locator('section[data-panel=flame] .frame[data-name=ct_spin_short]').first().evaluate((e) => (e as HTMLElement).style.width), '100%');
+  await shot('view-profile-zoomed.png');
+  await live.locator('.flame-controls button', { hasText: 'Reset zoom' }).click();
+  await live.locator('.flame-controls', { hasText: 'click a frame to zoom' }).waitFor({ timeout: DEADLINE });
+
+  // Export… offers the profile's formats first.
+  await live.locator('#export').click();
+  await until('the Export trace pick with pprof and folded stacks', () => quickInputState(page), (st) => st.open && ['pprof profile', 'Folded stacks', 'JSON Lines'].every((f) => st.rows.some((r) => r.label.includes(f))));
+  await closeQuickInput(page);
+  docker('exec', CONTAINER, 'sh', '-c', 'pkill ct-profile; true');
 });
 
 /** The live view's runtime toggle: its count (a number) and whether it says hidden or shown. */

@@ -147,7 +147,7 @@ export async function startHelper(argv: string[] = [process.execPath, CLI, 'help
 /** IDs of this project's BPF programs loaded in the kernel right now. */
 export function ourPrograms(): number[] {
   const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { id: number; name?: string }[];
-  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls_|uprobe_|proctree_|probe_|ct_follow_|ct_scope_)/.test(p.name ?? '')).map((p) => p.id);
+  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls_|uprobe_|proctree_|profile_|probe_|ct_follow_|ct_scope_)/.test(p.name ?? '')).map((p) => p.id);
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -161,6 +161,24 @@ export function targetBinary(): string {
   if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     execFileSync('gcc', ['-static', '-O1', '-g', '-pthread', '-o', out, src], { stdio: 'inherit' });
+  }
+  return out;
+}
+
+/**
+ * A test program of test/fixtures/<name>.c built static with symbols and
+ * line tables (-g) into build/<name>, with `flags` (e.g. frame pointers:
+ * the kernel walks user stacks by them).
+ */
+export function fixtureBinary(name: string, flags: string[] = ['-O1']): string {
+  const src = path.join(REPO, 'test', 'fixtures', `${name}.c`);
+  const out = path.join(REPO, 'build', name);
+  const stamp = `${out}.flags`;
+  const same = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === flags.join(' ');
+  if (!same || !fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    execFileSync('gcc', ['-static', '-g', ...flags, '-o', out, src], { stdio: 'inherit' });
+    fs.writeFileSync(stamp, flags.join(' '));
   }
   return out;
 }

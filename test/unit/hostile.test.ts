@@ -11,7 +11,7 @@ import { MessageSizeLimit } from '../../src/helper/limit';
 import { PROTOCOL_VERSION } from '../../src/protocol';
 
 // Not shutdown: it ends the helper, as it must (test/integration/root-boundary.test.ts).
-const METHODS = ['initialize', 'trace/start', 'trace/stop', 'bpf/load', 'trace/events', '$/cancelRequest', '__proto__', 'constructor'];
+const METHODS = ['initialize', 'trace/start', 'trace/stop', 'profile/file', 'bpf/load', 'trace/events', '$/cancelRequest', '__proto__', 'constructor'];
 
 test('random requests get a response and start nothing; the helper stays up', async () => {
   const h = helperPair();

@@ -4,13 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { structMembers, structSize, withObjectBtf } from '../../src/bpf/btf';
 import { SYSCALLS_KEY_LAYOUT, SYSCALLS_NAME_LAYOUT } from '../../src/kinds/syscalls/decode';
+import { PROFILE_KEY_LAYOUT, PROFILE_MAX_DEPTH } from '../../src/kinds/profile/decode';
 import { EXEC_LAYOUT, decodeExec } from '../../src/kinds/exec/decode';
 import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/kinds/shared/decode';
 import { ROOT_KINDS } from '../../src/kinds/root-registry';
-import { BPF_DIR } from '../support/paths';
+import { BPF_DIR, REPO } from '../support/paths';
 import { bpfObjectsSkip } from '../support/bpf-objects';
 
 const EXEC_OBJ = path.join(BPF_DIR, 'exec.bpf.o');
@@ -133,4 +135,13 @@ test('the syscalls map key matches struct syscalls_key in syscalls.bpf.o', { ski
     assert.deepEqual(Object.fromEntries(structMembers(btf, 'syscalls_name').map((m) => [m.name, m.offset])), SYSCALLS_NAME_LAYOUT.fields);
     assert.equal(structSize(btf, 'syscalls_name'), SYSCALLS_NAME_LAYOUT.size);
   });
+});
+
+test('profile key layout matches struct profile_key in profile.bpf.o, and its stack depth PROFILE_MAX_DEPTH', { skip }, () => {
+  withObjectBtf(path.join(BPF_DIR, 'profile.bpf.o'), (btf) => {
+    assert.deepEqual(Object.fromEntries(structMembers(btf, 'profile_key').map((m) => [m.name, m.offset])), PROFILE_KEY_LAYOUT.fields);
+    assert.equal(structSize(btf, 'profile_key'), PROFILE_KEY_LAYOUT.size);
+  });
+  const h = fs.readFileSync(path.join(REPO, 'bpf', 'profile.h'), 'utf8');
+  assert.equal(Number(/#define PROFILE_MAX_DEPTH (\d+)/.exec(h)![1]), PROFILE_MAX_DEPTH);
 });

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import syscalls from '../../src/kinds/syscalls/root';
 import { SYSCALLS_KEY_LAYOUT, SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE } from '../../src/kinds/syscalls/decode';
 import type { MapReader } from '../../src/kinds/root-part';
+import { FileRegistry } from '../../src/engine/files';
 import type { SyscallsEvent } from '../../src/protocol';
 import type { DecodeContext } from '../../src/kinds/shared/decode';
 
@@ -46,6 +47,12 @@ class FakeMaps implements MapReader {
   drainPercpuHash(): { key: Buffer; values: Buffer[] }[] {
     throw new Error('the syscalls kind reads generations, it does not drain');
   }
+  readHash(): { key: Buffer; value: Buffer }[] {
+    throw new Error('the syscalls map is per CPU');
+  }
+  lookupU32Key(): Buffer | undefined {
+    return undefined;
+  }
   readPercpuHash(): { key: Buffer; values: Buffer[] }[] {
     return [...this.entries].map(([id, v]) => ({ key: Buffer.from(id, 'hex'), values: [Buffer.from(v)] }));
   }
@@ -60,7 +67,7 @@ class FakeMaps implements MapReader {
 }
 
 const ctx = { clock: { format: () => '2026-12-02T00:00:00.000000000Z' }, container: { id: 'c', name: 'web' } } as unknown as DecodeContext;
-const read = (maps: FakeMaps, final = false) => syscalls.collect!(maps as never, ctx, { intervalMs: 100, top: 100, final }) as SyscallsEvent[];
+const read = (maps: FakeMaps, final = false) => syscalls.collect!(maps as never, ctx, { intervalMs: 100, top: 100, final, files: new FileRegistry() }) as SyscallsEvent[];
 const calls = (reports: SyscallsEvent[]) => reports.flatMap((r) => r.top).reduce((n, e) => n + e.count, 0);
 
 test('a call counted into the generation being read (its program started before the move) is reported at the next read', () => {

@@ -5,6 +5,8 @@ import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
 import { KIND_OPTIONS, REQUIRED_OPTIONS, optionFlags } from '../../kinds/options';
+import { CLIENT_KIND_BY_NAME, eventJson } from '../../kinds/client-registry';
+import { StackSymbolizer } from '../../client/symbolize';
 
 const FLAGS = {
   container: { type: 'string', short: 'c' },
@@ -108,9 +110,24 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   let stopping: string | undefined;
   let received = 0;
   let last: TraceEndedParams | undefined;
+  const kind = CLIENT_KIND_BY_NAME[req.kind];
+  // Kinds with stacks: symbolized here, unprivileged, from the files the helper hands over (one batch after another).
+  const symbols = kind.stacks ? new StackSymbolizer((id, offset, length) => backend.readFile(id, offset, length), undefined, (m) => process.stderr.write(`warn: ${visible(m)}\n`)) : undefined;
+  let written: Promise<void> = Promise.resolve();
+  const print = (batch: TraceEvent[]) => {
+    if (req.json) writeBatch(batch.map((e) => eventJson(e) + '\n').join(''));
+    else if (kind.report) {
+      const text = kind.report(batch, req.params.options?.top ?? 20);
+      if (text) writeBatch(text + '\n\n');
+    } else writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
+  };
   const write = (batch: TraceEvent[]) => {
     received += batch.length;
-    writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
+    if (!symbols) return print(batch);
+    written = written.then(() => symbols.symbolize(batch as never)).then(print, (err: Error) => {
+      process.stderr.write(`warn: symbols: ${visible(err.message)}\n`);
+      print(batch);
+    });
   };
   // --json: lines made by the receiver straight from the records; the buffer comes back when stdout took it.
   const json = (_id: string, lines: Buffer, count: number) => {
@@ -121,10 +138,15 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   return new Promise((resolve) => {
     const onEnded = (ended: TraceEndedParams) => {
       last ??= ended.sessionId ? ended : { ...ended, received };
-      resolve({ ended: last, stopping: () => stopping });
+      const done = last;
+      // The last report is written (symbolized) before the summary.
+      void written.then(() => {
+        symbols?.close();
+        resolve({ ended: done, stopping: () => stopping });
+      });
     };
     backend
-      .start(req.params, write, onEnded, req.json ? json : undefined)
+      .start(req.params, write, onEnded, req.json && !symbols ? json : undefined)
       .then((result) => {
         announce(req, result);
         const stop = (why: string) => {
@@ -150,7 +172,7 @@ function announce(req: TraceRequest, result: TraceStartResult): void {
     process.stderr.write(visible(`tracing ${result.container.name}: ${names.length ? names.join(', ') : 'no container matches yet; waiting for one to start'}`) + '\n');
   }
   process.stderr.write('ready\n');
-  if (!req.json) process.stdout.write(header(req.kind, req.many) + '\n');
+  if (!req.json && !CLIENT_KIND_BY_NAME[req.kind].report) process.stdout.write(header(req.kind, req.many) + '\n');
 }
 
 /** The one line on stderr at the end: counts, drops, time, why it ended. */
@@ -163,6 +185,7 @@ function summary(ended: TraceEndedParams, stopping: string | undefined, started:
       (ended.droppedHeld ? `; ${ended.droppedHeld} events of starting containers lost while they were identified` : '') +
       (ended.notMatched ? `; ${ended.notMatched} containers started outside the selector (${ended.notMatchedEvents ?? 0} events not reported)` : '') +
       (ended.unwatched ? `; ${ended.unwatched} new PID namespaces not held from their start (too many at once)` : '') +
+      (ended.stacksLost ? `; ${ended.stacksLost} stacks lost (the stack map was full)` : '') +
       '\n',
   );
 }

@@ -9,7 +9,8 @@ import type { TraceEvent } from '../../protocol';
 import { details, eventJson } from '../../kinds/client-registry';
 import { tableCsv, type Panel } from '../../webview/panels';
 
-export type ExportFormat = 'jsonl' | 'perfetto' | 'csv';
+/** pprof and folded: kinds with stacks (profile). */
+export type ExportFormat = 'jsonl' | 'perfetto' | 'csv' | 'pprof' | 'folded';
 
 export function jsonLines(events: readonly TraceEvent[]): string {
   return events.map(eventJson).join('\n') + (events.length ? '\n' : '');

@@ -175,7 +175,12 @@ export class TraceSessionModel {
       this.rows.splice(0, extra);
       this.evicted += extra;
     }
-    this.output.append(events, this.params.selector ? (e) => outputLine(e, true) : (e) => outputLine(e));
+    // A kind that reports per interval (profile) writes its report's text, not a line per entry.
+    const report = CLIENT_KIND_BY_NAME[this.params.gadget]?.report;
+    if (report) {
+      const text = events.length ? report(events, this.params.options?.top ?? 20) : '';
+      if (text) this.output.note(text + '\n');
+    } else this.output.append(events, this.params.selector ? (e) => outputLine(e, true) : (e) => outputLine(e));
     for (const l of this.listeners) l(events);
   }
 

@@ -10,13 +10,14 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { TraceEvent } from '../../protocol';
+import type { ProfileEvent, TraceEvent } from '../../protocol';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
 import { clock, details, errnoName, failed, visible, where } from '../format';
 import { settings } from '../settings';
 import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
 import { jsonLines, perfettoTrace, summaryCsv, type ExportFormat } from '../model/export';
+import { foldedStacks, pprofProfile } from '../../kinds/profile/export';
 
 const POST_MS = 100;
 /** Messages sent and not yet handled by the view. */
@@ -233,6 +234,12 @@ export class LivePanel implements vscode.Disposable {
       { label: 'JSON Lines', description: '.jsonl', detail: 'One event per line, as `container-trace trace --json` writes them', format: 'jsonl' },
       { label: 'Perfetto trace', description: '.json', detail: 'Opens in ui.perfetto.dev or chrome://tracing: processes and threads as tracks', format: 'perfetto' },
     ];
+    if (CLIENT_KIND_BY_NAME[this.session.params.gadget]?.stacks) {
+      formats.unshift(
+        { label: 'pprof profile', description: '.pb.gz', detail: 'go tool pprof, Parca, Pyroscope, speedscope: samples with their symbolized stacks and build IDs', format: 'pprof' },
+        { label: 'Folded stacks', description: '.folded', detail: 'flamegraph.pl, inferno, speedscope: one line per stack with its samples', format: 'folded' },
+      );
+    }
     if (this.session.summary) formats.push({ label: 'Summary table as CSV', description: '.csv', detail: 'The Summary tab as it is now', format: 'csv' });
     const pick = await vscode.window.showQuickPick(formats, { title: 'Export trace', placeHolder: 'Format' });
     if (pick) await this.export(pick.format);
@@ -240,20 +247,28 @@ export class LivePanel implements vscode.Disposable {
 
   /** Save the buffered events (or the summary table) in a format; asks where unless `target` is given. */
   async export(format: ExportFormat = 'jsonl', target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const ext = { jsonl: 'jsonl', perfetto: 'json', csv: 'csv' }[format];
+    const ext = { jsonl: 'jsonl', perfetto: 'json', csv: 'csv', pprof: 'pb.gz', folded: 'folded' }[format];
     const base = `trace-${this.session.params.gadget}-${this.session.result?.container.name ?? 'container'}-${new Date(this.session.startedAt).toISOString().replace(/[:.]/g, '-')}`;
     const uri =
       target ??
       (await vscode.window.showSaveDialog({
         defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require('node:os').homedir()), `${base}${format === 'perfetto' ? '.perfetto' : ''}.${ext}`),
-        filters: { [format === 'csv' ? 'CSV' : format === 'perfetto' ? 'Perfetto / Chrome trace' : 'JSON Lines']: [ext] },
+        filters: { [{ csv: 'CSV', perfetto: 'Perfetto / Chrome trace', jsonl: 'JSON Lines', pprof: 'pprof profile', folded: 'Folded stacks' }[format]]: [ext] },
         title: 'Export trace',
       }));
     if (!uri) return undefined;
     const rows = this.session.rows;
-    let text: string;
+    let text: string | Buffer;
     let what: string;
-    if (format === 'perfetto') {
+    // Stacks: every one the window holds (the newest maxRows; said when older ones left).
+    const stacks = () => `${rows.length} stacks${this.session.evicted ? ` (the newest; ${this.session.evicted} older ones left the buffer)` : ''}`;
+    if (format === 'pprof') {
+      text = pprofProfile(rows as ProfileEvent[], this.session.params.options?.hz ?? 99);
+      what = `${stacks()} as a pprof profile`;
+    } else if (format === 'folded') {
+      text = foldedStacks(rows as ProfileEvent[]);
+      what = `${stacks()} as folded stacks`;
+    } else if (format === 'perfetto') {
       text = JSON.stringify(perfettoTrace(rows));
       what = `${rows.length} events as a Perfetto trace`;
     } else if (format === 'csv') {
@@ -263,7 +278,7 @@ export class LivePanel implements vscode.Disposable {
       text = jsonLines(rows);
       what = `${rows.length} events`;
     }
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    await vscode.workspace.fs.writeFile(uri, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
     void vscode.window.showInformationMessage(`Exported ${what} to ${uri.fsPath}`, 'Open').then((pick) => {
       if (pick) void vscode.commands.executeCommand('vscode.open', uri);
     });

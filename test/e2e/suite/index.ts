@@ -10,7 +10,9 @@ import { execFileSync } from 'node:child_process';
 import type { ContainerTraceApi } from '../../../src/extension';
 import type { ContainerItem, ProcessItem, RuntimeItem } from '../../../src/ext/views/containers-tree';
 import type { TraceSessionModel } from '../../../src/ext/sessions';
-import type { BindEvent, ExecEvent, OpenEvent } from '../../../src/protocol';
+import type { BindEvent, ExecEvent, OpenEvent, ProfileEvent } from '../../../src/protocol';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
 
 const CONTAINER = process.env.CT_E2E_CONTAINER!;
 const RESULTS = process.env.CT_E2E_RESULTS!;
@@ -28,7 +30,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false | Promis
 
 function ourPrograms(): number[] {
   const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { id: number; name?: string }[];
-  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls_|uprobe_|proctree_|probe_|ct_follow_)/.test(p.name ?? '')).map((p) => p.id);
+  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls_|uprobe_|proctree_|probe_|profile_|ct_follow_)/.test(p.name ?? '')).map((p) => p.id);
 }
 
 /** "Trace Process in Container" as a script runs it; when no session comes back, fails with why the start failed (the ended session it left). */
@@ -165,6 +167,46 @@ export async function run(): Promise<void> {
         assert.match(helperItem.detail, /installed and verified/);
         assert.equal(items.find((i) => i.name === 'runtime: docker')?.status, 'ok');
         assert.equal(items.find((i) => i.name === 'BTF')?.status, 'ok');
+      },
+    ],
+    [
+      'a profile exports as pprof and folded stacks: the workload\'s functions with file and line, every sample the session holds',
+      async () => {
+        execFileSync('docker', ['exec', CONTAINER, 'sh', '-c', 'pkill ct-profile; rm -f /tmp/ct-go; true']);
+        const s = await traceProcess(services, { container: CONTAINER, gadget: 'profile', options: { intervalMs: 1000 }, background: true });
+        execFileSync('docker', ['exec', '-d', CONTAINER, '/bin/ct-profile', '2']);
+        await new Promise((r) => setTimeout(r, 300));
+        execFileSync('docker', ['exec', CONTAINER, 'touch', '/tmp/ct-go']);
+        const rows = () => s.rows as ProfileEvent[];
+        const inLong = () => rows().filter((e) => e.stack[0]?.function === 'ct_spin_long').reduce((n, e) => n + e.samples, 0);
+        // 2 s of CPU at 99 Hz, three quarters in ct_spin_long: well over 100 samples once it is done.
+        await waitFor('the workload\'s samples, symbolized', () => inLong() >= 100, 60_000);
+        await vscode.commands.executeCommand('containerTrace.stopTrace', s.key);
+        await waitFor('the session to end', () => s.state === 'ended');
+        assert.ok(rows().length > 0 && rows().every((e) => e.stack.every((f) => f.fileId === undefined)), 'no file handle kept in the window');
+        const frame = rows().flatMap((e) => e.stack).find((f) => f.function === 'ct_spin_long')!;
+        assert.equal(frame.file?.split('/').pop(), 'ct-profile.c');
+        assert.match(frame.buildId ?? '', /^[0-9a-f]{40}$/);
+        const dir = fs.mkdtempSync('/tmp/ct-e2e-profile-');
+        const out = async (format: string, file: string) => {
+          const target = vscode.Uri.file(`${dir}/${file}`);
+          await vscode.commands.executeCommand('containerTrace.exportTrace', { session: s.key, format, target });
+          return fs.readFileSync(target.fsPath);
+        };
+        const prof = Profile.decode(gunzipSync(await out('pprof', 'cpu.pb.gz')));
+        const str = (i: number | bigint) => prof.stringTable.strings[Number(i)];
+        const held = rows().reduce((n, e) => n + e.samples, 0);
+        assert.equal(prof.sample.reduce((n, x) => n + Number(x.value[0]), 0), held, 'every sample the session holds');
+        const fn = prof.function.find((f) => str(f.name) === 'ct_spin_long');
+        assert.ok(fn, `functions: ${prof.function.map((f) => str(f.name)).join(', ')}`);
+        assert.match(str(fn.filename), /ct-profile\.c$/);
+        const mapping = prof.mapping.find((m) => str(m.filename) === '/bin/ct-profile');
+        assert.equal(str(mapping!.buildId), frame.buildId);
+        const folded = (await out('folded', 'cpu.folded')).toString('utf8').trim().split('\n');
+        const longLines = folded.filter((l) => /^ct-profile;(.*;)?ct_spin_long \d+$/.test(l));
+        assert.equal(longLines.reduce((n, l) => n + Number(l.split(' ').pop()), 0), inLong(), folded.slice(0, 5).join('\n'));
+        fs.rmSync(dir, { recursive: true, force: true });
+        execFileSync('docker', ['exec', CONTAINER, 'sh', '-c', 'pkill ct-profile; true']);
       },
     ],
     [

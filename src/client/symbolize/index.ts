@@ -1,0 +1,143 @@
+/**
+ * Symbols for a profile's stacks, on the unprivileged side: the helper
+ * names each user frame by its file inside the container (a handle, a build
+ * ID) and file offset; the file's bytes are fetched from the helper once
+ * (./cache, by build ID), the offset becomes an address through the file's
+ * loaded segments, and llvm-symbolizer (./llvm) gives function, file, line
+ * and inlined frames. Kernel frames come named (kallsyms, read by the
+ * helper). Frames without a symbol keep their module and offset.
+ */
+import * as fs from 'node:fs';
+import type { ProfileEvent, ProfileFrame, ProfileFileResult } from '../../protocol';
+import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES } from '../../protocol';
+import { offsetToAddress, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
+import { FileCache } from './cache';
+import { findSymbolizer, LlvmSymbolizer, type SymbolizedFrame } from './llvm';
+
+/** Reads bytes of a file a profile named, by its handle (the helper's profile/file). */
+export type FetchFile = (fileId: string, offset: number, length: number) => Promise<ProfileFileResult>;
+
+/** Answers kept per (file, address) at most; then forgotten and asked again. */
+const MAX_REMEMBERED = 200_000;
+
+interface LocalFile {
+  path: string;
+  loads: LoadSegment[];
+}
+
+export class StackSymbolizer {
+  private readonly files = new Map<string, Promise<LocalFile | undefined>>();
+  private readonly answers = new Map<string, SymbolizedFrame[]>();
+  private readonly llvm: LlvmSymbolizer | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly fetch: FetchFile,
+    private readonly cache = new FileCache(),
+    private readonly warn: (message: string) => void = () => undefined,
+    program = findSymbolizer(),
+  ) {
+    this.llvm = program ? new LlvmSymbolizer(program) : undefined;
+    if (!program) warn('llvm-symbolizer is not installed: frames show their module and offset only; install it: apt-get install llvm');
+  }
+
+  /** The events with their frames symbolized (one batch at a time, in order). */
+  symbolize(events: ProfileEvent[]): Promise<ProfileEvent[]> {
+    const run = this.queue.then(() => this.run(events));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(events: ProfileEvent[]): Promise<ProfileEvent[]> {
+    // Each file a frame names, once: its local copy and segments.
+    const local = new Map<string, LocalFile | undefined>();
+    for (const e of events) for (const f of e.stack) if (f.fileId && !local.has(f.fileId)) local.set(f.fileId, await this.file(f));
+    // The addresses not answered before, asked in one batch.
+    const asks = new Map<string, { path: string; address: number }>();
+    const keyOf = (e: ProfileEvent, i: number): { key: string; path: string; address: number } | undefined => {
+      const f = e.stack[i];
+      const file = f.fileId ? local.get(f.fileId) : undefined;
+      if (!file || f.kernel) return undefined;
+      const address = offsetToAddress(file.loads, f.offset);
+      if (address === undefined) return undefined;
+      // A return address is looked up one byte back: in the call, not after it (the leaf is where it ran).
+      const a = i === 0 ? address : address - 1;
+      return { key: `${file.path}\0${a}`, path: file.path, address: a };
+    };
+    for (const e of events) {
+      for (let i = 0; i < e.stack.length; i++) {
+        const k = keyOf(e, i);
+        if (k && !this.answers.has(k.key)) asks.set(k.key, k);
+      }
+    }
+    if (asks.size && this.llvm) {
+      if (this.answers.size + asks.size > MAX_REMEMBERED) this.answers.clear();
+      const keys = [...asks.keys()];
+      const got = await this.llvm.symbolize([...asks.values()]);
+      keys.forEach((k, i) => this.answers.set(k, got[i]));
+    }
+    return events.map((e) => {
+      const stack: ProfileFrame[] = [];
+      e.stack.forEach((f, i) => {
+        const { fileId: _, ...bare } = f;
+        const k = keyOf(e, i);
+        const syms = k ? this.answers.get(k.key) : undefined;
+        if (!syms?.length) return void stack.push(bare);
+        syms.forEach((s, j) => {
+          const frame: ProfileFrame = { function: s.function, file: s.file, line: s.line, module: f.module, offset: f.offset };
+          if (f.buildId) frame.buildId = f.buildId;
+          if (j < syms.length - 1) frame.inlined = true;
+          stack.push(frame);
+        });
+      });
+      return { ...e, stack };
+    });
+  }
+
+  /** A frame's file: from the cache by its build ID, else fetched from the helper (and kept); undefined when it cannot be had. */
+  private file(f: ProfileFrame): Promise<LocalFile | undefined> {
+    const id = f.fileId!;
+    let p = this.files.get(id);
+    if (!p) {
+      p = this.load(id, f.buildId).catch((err: Error) => {
+        this.warn(`no symbols from ${f.module}: ${err.message}`);
+        return undefined;
+      });
+      this.files.set(id, p);
+    }
+    return p;
+  }
+
+  private async load(fileId: string, buildId: string | undefined): Promise<LocalFile | undefined> {
+    let file = buildId ? this.cache.lookup(buildId) : undefined;
+    if (!file) {
+      const chunks: Buffer[] = [];
+      let size = Infinity;
+      for (let offset = 0; offset < size && offset < MAX_PROFILE_FILE_BYTES; ) {
+        const r = await this.fetch(fileId, offset, MAX_PROFILE_CHUNK_BYTES);
+        size = r.size;
+        const data = Buffer.from(r.data, 'base64');
+        if (!data.length) break;
+        chunks.push(data);
+        offset += data.length;
+      }
+      file = this.cache.put(Buffer.concat(chunks), buildId, fileId);
+    }
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const loads = readElfLayout((position, length) => {
+        const buf = Buffer.alloc(length);
+        return buf.subarray(0, fs.readSync(fd, buf, 0, length, position));
+      }, size).loads;
+      return { path: file, loads };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  close(): void {
+    this.llvm?.close();
+    this.cache.close();
+  }
+}

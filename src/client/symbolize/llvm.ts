@@ -1,0 +1,138 @@
+/**
+ * llvm-symbolizer (LLVM's, a well-kept symbolizer: DWARF, inlined frames,
+ * C++ and Rust demangling) as one long-lived process answering in JSON,
+ * many addresses a batch. It never runs as root: when this process is root
+ * (the CLI run with sudo), it runs as the invoking user (SUDO_UID) or
+ * nobody. Files reach it as descriptors it inherits (/proc/self/fd/N), so it
+ * needs no access to where they are kept; a new file restarts it with the
+ * files it has (at most MAX_FILES).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+
+/** Files one symbolizer process is handed at most. */
+const MAX_FILES = 128;
+const CANDIDATES = ['/usr/bin/llvm-symbolizer', ...Array.from({ length: 12 }, (_, i) => `/usr/bin/llvm-symbolizer-${20 - i}`)];
+
+/** One entry of llvm-symbolizer's answer for an address: innermost (inlined) first, the function it is in last. */
+export interface SymbolizedFrame {
+  function: string | null;
+  file: string | null;
+  line: number | null;
+}
+
+interface Waiter {
+  resolve: (frames: SymbolizedFrame[]) => void;
+}
+
+/** The symbolizer program: $CONTAINER_TRACE_SYMBOLIZER, else Debian's llvm-symbolizer; undefined when there is none. */
+export function findSymbolizer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const own = env.CONTAINER_TRACE_SYMBOLIZER;
+  if (own) return fs.existsSync(own) ? own : undefined;
+  return CANDIDATES.find((c) => fs.existsSync(c));
+}
+
+/** One JSON line of llvm-symbolizer into frames (none when it found no symbol). */
+export function parseSymbolizerLine(line: string): SymbolizedFrame[] {
+  let v: { Symbol?: { FunctionName?: string; FileName?: string; Line?: number }[] };
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  const out: SymbolizedFrame[] = [];
+  for (const s of Array.isArray(v.Symbol) ? v.Symbol : []) {
+    const fn = typeof s.FunctionName === 'string' && s.FunctionName && s.FunctionName !== '??' ? s.FunctionName : null;
+    const file = typeof s.FileName === 'string' && s.FileName && s.FileName !== '??' ? s.FileName : null;
+    const line = Number.isInteger(s.Line) && (s.Line as number) > 0 ? (s.Line as number) : null;
+    if (fn || file) out.push({ function: fn, file, line });
+  }
+  return out;
+}
+
+export class LlvmSymbolizer {
+  private child: ChildProcess | undefined;
+  /** Files the running process holds, path → its descriptor number there. */
+  private slots = new Map<string, number>();
+  private readonly fds: number[] = [];
+  private waiting: Waiter[] = [];
+  private out = '';
+
+  constructor(private readonly program: string) {}
+
+  /** Frames for each (file, address), in order; a file it cannot read gives none. */
+  async symbolize(queries: { path: string; address: number }[]): Promise<SymbolizedFrame[][]> {
+    if (!queries.length) return [];
+    const child = this.ensure([...new Set(queries.map((q) => q.path))]);
+    const answers = queries.map(() => new Promise<SymbolizedFrame[]>((resolve) => this.waiting.push({ resolve })));
+    child.stdin!.write(queries.map((q) => `CODE /proc/self/fd/${this.slots.get(q.path)} 0x${q.address.toString(16)}\n`).join(''));
+    return Promise.all(answers);
+  }
+
+  /** The running process, restarted when it lacks one of `paths`. */
+  private ensure(paths: string[]): ChildProcess {
+    if (this.child && paths.every((p) => this.slots.has(p))) return this.child;
+    const keep = [...new Set([...paths, ...this.slots.keys()])].slice(0, MAX_FILES);
+    this.stop();
+    const fds: number[] = [];
+    const slots = new Map<string, number>();
+    for (const p of keep) {
+      try {
+        fds.push(fs.openSync(p, 'r'));
+        slots.set(p, 3 + fds.length - 1);
+      } catch {
+        /* gone from the cache: no symbols from it */
+      }
+    }
+    const root = process.getuid?.() === 0;
+    const child = spawn(this.program, ['--output-style=JSON', '--inlines', '--demangle'], {
+      stdio: ['pipe', 'pipe', 'ignore', ...fds],
+      ...(root ? { uid: Number(process.env.SUDO_UID) || 65534, gid: Number(process.env.SUDO_GID) || 65534 } : {}),
+    });
+    // The child has its copies; ours stay open only while it runs (closed at stop).
+    this.fds.push(...fds);
+    this.slots = slots;
+    this.child = child;
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => this.data(d));
+    child.on('error', () => this.fail(child));
+    child.on('exit', () => this.fail(child));
+    child.stdin!.on('error', () => this.fail(child));
+    return child;
+  }
+
+  private data(d: string): void {
+    this.out += d;
+    let nl: number;
+    while ((nl = this.out.indexOf('\n')) >= 0) {
+      const line = this.out.slice(0, nl);
+      this.out = this.out.slice(nl + 1);
+      if (!line.trim()) continue;
+      this.waiting.shift()?.resolve(parseSymbolizerLine(line));
+    }
+  }
+
+  /** The process went: what it was asked gets no symbols. */
+  private fail(child: ChildProcess): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    this.slots.clear();
+    for (const w of this.waiting.splice(0)) w.resolve([]);
+  }
+
+  private stop(): void {
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      child.stdin!.end();
+      child.kill();
+    }
+    for (const w of this.waiting.splice(0)) w.resolve([]);
+    this.out = '';
+    for (const fd of this.fds.splice(0)) fs.closeSync(fd);
+  }
+
+  close(): void {
+    this.stop();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Files a profile's frames name, shared with the client so that it
+ * symbolizes them itself (root reads bytes, users parse them). A file is
+ * listed only when a traced process maps it: opened beneath that process's
+ * pinned root (./../uprobe/pinned: O_PATH first, a regular file only, never
+ * a FIFO or a device), the same inode as its maps line, at most
+ * MAX_PROFILE_FILE_BYTES, readable by the caller; its build ID read bounded
+ * from its program headers. The client then asks for its bytes by the
+ * handle given here, never by a path. Descriptors are held (at most
+ * MAX_FILES, the oldest closed first) so that a file stays readable after
+ * its process exits; all are closed with the engine.
+ */
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { ContainerRoot, PinnedFileError, type PinnedFile } from '../uprobe/pinned';
+import { callerMayRead } from '../uprobe/target';
+import { readElfLayout } from '../kinds/profile/elf';
+import type { MapRange } from '../proc/maps';
+import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES, type ProfileFileParams, type ProfileFileResult } from '../protocol';
+
+/** Files held open at once (per engine). */
+const MAX_FILES = 256;
+
+export interface SharedFile {
+  /** Handle for profile/file; absent when the bytes cannot be handed over. */
+  fileId?: string;
+  buildId?: string;
+  /** Why there is no handle. */
+  why?: string;
+}
+
+interface Held {
+  pinned: PinnedFile;
+  size: number;
+}
+
+export class FileRegistry {
+  /** By the mapped file's device and inode: what was decided about it. */
+  private readonly byInode = new Map<string, SharedFile>();
+  private readonly held = new Map<string, Held>();
+
+  /** The handle (and build ID) for the file a range of host process `hostPid` maps. */
+  share(hostPid: number, range: MapRange): SharedFile {
+    const key = `${range.dev}:${range.ino}`;
+    const known = this.byInode.get(key);
+    if (known) return known;
+    const shared = this.open(hostPid, range);
+    // A process gone is asked again next time (another process may map it); the rest is decided for good.
+    if (shared.why !== 'gone') {
+      if (this.byInode.size >= 4 * MAX_FILES) this.byInode.clear();
+      this.byInode.set(key, shared);
+    }
+    return shared;
+  }
+
+  private open(hostPid: number, range: MapRange): SharedFile {
+    let root: ContainerRoot;
+    try {
+      root = new ContainerRoot(hostPid);
+    } catch {
+      return { why: 'gone' };
+    }
+    let pinned: PinnedFile | undefined;
+    try {
+      pinned = root.openFile(range.path);
+      // The path now names the very file the process maps (overlay may report another device: the inode decides).
+      if (pinned.stat.ino !== range.ino) return close(pinned, { why: 'the path names another file now' });
+      let buildId: string | undefined;
+      try {
+        const fd = pinned.fd;
+        buildId = readElfLayout((position, length) => readAt(fd, position, length), pinned.stat.size).buildId;
+      } catch {
+        /* not ELF, or malformed: no build ID */
+      }
+      if (!callerMayRead(pinned.stat)) return close(pinned, { buildId, why: 'not readable by you' });
+      if (pinned.stat.size > MAX_PROFILE_FILE_BYTES) return close(pinned, { buildId, why: `larger than ${MAX_PROFILE_FILE_BYTES >> 20} MiB` });
+      const fileId = randomBytes(16).toString('hex');
+      this.hold(fileId, { pinned, size: pinned.stat.size });
+      return { fileId, buildId };
+    } catch (err) {
+      pinned?.close();
+      return { why: err instanceof PinnedFileError ? err.message : 'cannot be opened' };
+    } finally {
+      root.close();
+    }
+  }
+
+  private hold(fileId: string, h: Held): void {
+    if (this.held.size >= MAX_FILES) {
+      const [oldest, o] = this.held.entries().next().value as [string, Held];
+      o.pinned.close();
+      this.held.delete(oldest);
+      for (const [k, s] of this.byInode) if (s.fileId === oldest) this.byInode.delete(k);
+    }
+    this.held.set(fileId, h);
+  }
+
+  /** profile/file: bytes of a file handed out before, bounded. */
+  read(p: ProfileFileParams): ProfileFileResult {
+    const h = this.held.get(p.fileId);
+    if (!h) throw new FileRegistryError(`no file ${p.fileId}: only files a profile named, while the helper holds them`);
+    const length = Math.min(p.length, MAX_PROFILE_CHUNK_BYTES, Math.max(0, h.size - p.offset));
+    return { data: readAt(h.pinned.fd, p.offset, length).toString('base64'), size: h.size };
+  }
+
+  close(): void {
+    for (const h of this.held.values()) h.pinned.close();
+    this.held.clear();
+    this.byInode.clear();
+  }
+}
+
+export class FileRegistryError extends Error {}
+
+function close(pinned: PinnedFile, shared: SharedFile): SharedFile {
+  pinned.close();
+  return shared;
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, got, length - got, position + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}

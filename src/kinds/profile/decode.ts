@@ -1,0 +1,68 @@
+/**
+ * profile kind: the in-kernel aggregate's entries (struct profile_key →
+ * struct profile_value, bpf/profile.h) and its stacks (arrays of u64
+ * addresses, zero after the last), read by the root part each interval.
+ */
+import { cstring, type Layout } from '../shared/decode';
+
+export const PROFILE_LAYOUT = {
+  struct: 'profile_value',
+  fields: { count: 0, comm: 8 },
+  sizes: { comm: 16 },
+  size: 24,
+} satisfies Layout;
+
+export const PROFILE_KEY_LAYOUT = { struct: 'profile_key', fields: { host_pid: 0, pid: 4, ustack: 8, kstack: 12, gen: 16 }, size: 20 } satisfies Layout;
+
+/** Frames a stack holds at most (PROFILE_MAX_DEPTH): a stack this deep may have lost its outermost frames. */
+export const PROFILE_MAX_DEPTH = 127;
+export const PROFILE_STACK_BYTES = PROFILE_MAX_DEPTH * 8;
+/** Generations of counts and stacks the programs rotate through (bpf/profile.bpf.c). */
+export const PROFILE_GENS = 3;
+/** Kernel memory the object's maps take (three stack maps, the counts): accounted like ring buffers. */
+export const PROFILE_MAP_BYTES = PROFILE_GENS * 8192 * (PROFILE_STACK_BYTES + 16) + 16384 * 96;
+
+/** bpf_get_stackid's -EFAULT: no stack in that mode (user-mode samples have no kernel stack, kernel threads no user stack). */
+const EFAULT = 14;
+
+export interface ProfileEntry {
+  hostPid: number;
+  pid: number;
+  /** Stack ids, or -errno. */
+  ustack: number;
+  kstack: number;
+  /** The generation it was counted in: its stacks are in that generation's map. */
+  gen: number;
+  count: number;
+  comm: string;
+}
+
+export function decodeProfileEntry(key: Buffer, value: Buffer): ProfileEntry {
+  const K = PROFILE_KEY_LAYOUT.fields;
+  return {
+    hostPid: key.readUInt32LE(K.host_pid),
+    pid: key.readUInt32LE(K.pid),
+    ustack: key.readInt32LE(K.ustack),
+    kstack: key.readInt32LE(K.kstack),
+    gen: key.readUInt32LE(K.gen),
+    count: Number(value.readBigUInt64LE(PROFILE_LAYOUT.fields.count)),
+    comm: cstring(value, PROFILE_LAYOUT.fields.comm, PROFILE_LAYOUT.sizes.comm),
+  };
+}
+
+/** A stack id that names no stack: none in that mode (not lost), or lost (the map had no room for it). */
+export function stackMissing(id: number): 'none' | 'lost' | undefined {
+  if (id >= 0) return undefined;
+  return id === -EFAULT ? 'none' : 'lost';
+}
+
+/** The addresses of a stack map value, leaf first (it ends at the first zero). */
+export function stackAddresses(value: Buffer): bigint[] {
+  const out: bigint[] = [];
+  for (let at = 0; at + 8 <= value.length; at += 8) {
+    const a = value.readBigUInt64LE(at);
+    if (a === 0n) break;
+    out.push(a);
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * The little of an ELF64 (little-endian) file a profile needs, from its
+ * program headers only: the loaded segments (a file offset to the address
+ * a symbolizer wants) and the GNU build ID (the note that names the build).
+ * Pure and bounded: it reads through `read(position, length)` at most the
+ * header, MAX_PHDRS program headers and MAX_NOTE_BYTES of notes, and checks
+ * every size and bound; anything else is an error, never a guess. The helper
+ * reads build IDs with it through a pinned descriptor, the client the
+ * segments of the bytes it was handed.
+ */
+
+const PT_LOAD = 1;
+const PT_NOTE = 4;
+const NT_GNU_BUILD_ID = 3;
+const PHDR_SIZE = 56;
+const MAX_PHDRS = 512;
+/** Note bytes read at most (all PT_NOTE segments together). */
+const MAX_NOTE_BYTES = 64 << 10;
+
+export class ElfLayoutError extends Error {}
+
+export interface LoadSegment {
+  offset: number;
+  vaddr: number;
+  filesz: number;
+}
+
+export interface ElfLayout {
+  loads: LoadSegment[];
+  /** Hex, when the file has a GNU build ID note. */
+  buildId?: string;
+}
+
+/** Bytes at a position: fewer than asked at the end of the file. */
+export type ReadAt = (position: number, length: number) => Buffer;
+
+export function bufferReader(b: Buffer): ReadAt {
+  return (position, length) => b.subarray(Math.min(position, b.length), Math.min(b.length, position + length));
+}
+
+/** Program headers and build ID of the file `read` gives (`size` bytes). */
+export function readElfLayout(read: ReadAt, size: number): ElfLayout {
+  const h = read(0, 64);
+  if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46) throw new ElfLayoutError('not an ELF file');
+  if (h[4] !== 2 || h[5] !== 1) throw new ElfLayoutError('not a 64-bit little-endian ELF file');
+  const phoff = h.readBigUInt64LE(0x20);
+  const phentsize = h.readUInt16LE(0x36);
+  const phnum = h.readUInt16LE(0x38);
+  if (phnum === 0) return { loads: [] };
+  if (phentsize !== PHDR_SIZE) throw new ElfLayoutError(`program header entries of ${phentsize} bytes, not ${PHDR_SIZE}`);
+  if (phnum > MAX_PHDRS) throw new ElfLayoutError(`${phnum} program headers (at most ${MAX_PHDRS})`);
+  if (phoff + BigInt(phnum * PHDR_SIZE) > BigInt(size)) throw new ElfLayoutError('program headers beyond the end of the file');
+  const ph = read(Number(phoff), phnum * PHDR_SIZE);
+  if (ph.length < phnum * PHDR_SIZE) throw new ElfLayoutError('program headers cut short');
+  const loads: LoadSegment[] = [];
+  const notes: { offset: number; size: number }[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = i * PHDR_SIZE;
+    const type = ph.readUInt32LE(at);
+    const offset = ph.readBigUInt64LE(at + 8);
+    const vaddr = ph.readBigUInt64LE(at + 16);
+    const filesz = ph.readBigUInt64LE(at + 32);
+    if (type !== PT_LOAD && type !== PT_NOTE) continue;
+    if (offset + filesz > BigInt(size)) throw new ElfLayoutError(`segment ${i} lies beyond the end of the file`);
+    if (vaddr > BigInt(Number.MAX_SAFE_INTEGER) || vaddr + filesz > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfLayoutError(`segment ${i} has an address beyond 2^53`);
+    if (type === PT_LOAD) loads.push({ offset: Number(offset), vaddr: Number(vaddr), filesz: Number(filesz) });
+    else notes.push({ offset: Number(offset), size: Number(filesz) });
+  }
+  let budget = MAX_NOTE_BYTES;
+  let buildId: string | undefined;
+  for (const n of notes) {
+    if (buildId || budget <= 0) break;
+    const bytes = read(n.offset, Math.min(n.size, budget));
+    budget -= bytes.length;
+    buildId = gnuBuildId(bytes);
+  }
+  return { loads, buildId };
+}
+
+/** The NT_GNU_BUILD_ID note's descriptor (hex) among the notes of one segment, or undefined. */
+export function gnuBuildId(notes: Buffer): string | undefined {
+  const align4 = (n: number) => (n + 3) & ~3;
+  for (let at = 0; at + 12 <= notes.length; ) {
+    const namesz = notes.readUInt32LE(at);
+    const descsz = notes.readUInt32LE(at + 4);
+    const type = notes.readUInt32LE(at + 8);
+    const name = at + 12;
+    const desc = name + align4(namesz);
+    const next = desc + align4(descsz);
+    if (namesz > notes.length || descsz > notes.length || next > notes.length + 3) return undefined;
+    if (type === NT_GNU_BUILD_ID && namesz === 4 && notes.toString('latin1', name, name + 3) === 'GNU' && descsz >= 1 && descsz <= 64 && desc + descsz <= notes.length) {
+      return notes.toString('hex', desc, desc + descsz);
+    }
+    at = next;
+  }
+  return undefined;
+}
+
+/** The address a symbolizer wants for a file offset: through the loaded segment that holds it; undefined outside every one. */
+export function offsetToAddress(loads: LoadSegment[], offset: number): number | undefined {
+  for (const l of loads) if (offset >= l.offset && offset < l.offset + l.filesz) return offset - l.offset + l.vaddr;
+  return undefined;
+}

@@ -1,0 +1,164 @@
+/**
+ * profile against a workload with a known profile (test/fixtures/ct-profile.c:
+ * ct_spin_long does three times the work of ct_spin_short): the shares of
+ * the two functions, their file and lines from the container's own binary,
+ * one process only with --pid, and a host file at the same path never used.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cli, docker, fixtureBinary, ourPrograms, removeContainers, runContainer, skipReason, traceCliWith, waitFor } from '../support/integration';
+import { REPO } from '../support/paths';
+
+const skip = skipReason();
+const C = `ct-it-prof-${process.pid}`;
+/** The workload's path in the container; on the host the same path holds a different program. */
+const SAME = `/usr/local/bin/ct-prof-same-${process.pid}`;
+const SRC = path.join(REPO, 'test', 'fixtures', 'ct-profile.c');
+/**
+ * The kernel walks user stacks by frame pointers, and GCC leaves leaf
+ * functions without a frame at -O1 even with -fno-omit-frame-pointer (their
+ * caller would be skipped): built at -O0, both loops still do the same work
+ * per iteration.
+ */
+const workload = () => fixtureBinary('ct-profile', ['-O0', '-fno-omit-frame-pointer']);
+
+interface Frame { function: string | null; file: string | null; line: number | null; module: string; offset: number; buildId?: string; inlined?: true; kernel?: true; fileId?: string }
+interface Stack { gadget: string; pid: number; hostPid: number; comm: string; samples: number; totalSamples: number; stack: Frame[]; container: { name: string } }
+type Proc = { pid: number; hostPid: number; cmdline: string[] };
+
+/** The lines of a function's body in the fixture's source: from its signature to its closing brace. */
+function linesOf(fn: string): [number, number] {
+  const lines = fs.readFileSync(SRC, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('__attribute__') && l.includes(` ${fn}(`)) + 1;
+  const end = lines.findIndex((l, i) => i >= start && l === '}') + 1;
+  return [start, end];
+}
+
+function buildIdOf(file: string): string {
+  return /Build ID: ([0-9a-f]+)/.exec(execFileSync('readelf', ['-n', file], { encoding: 'utf8' }))![1];
+}
+
+async function startWorkload(seconds: number): Promise<Proc> {
+  const before = new Set((JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).map((p) => p.hostPid));
+  docker('exec', '-d', C, SAME, String(seconds));
+  return waitFor('the workload', () => (JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).find((p) => !before.has(p.hostPid) && p.cmdline[0] === SAME));
+}
+
+/** Profile while the workload spins (it starts once the trace is ready), until the duration ends. */
+async function profile(args: string[], cacheDir: string, go = true): Promise<{ stacks: Stack[]; stderr: string }> {
+  const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cacheDir }, 'profile', '--container', C, ...args);
+  await t.ready;
+  if (go) docker('exec', C, 'touch', '/tmp/ct-go');
+  const code = await t.exited;
+  assert.equal(code, 0, t.stderr());
+  return { stacks: t.events as unknown as Stack[], stderr: t.stderr() };
+}
+
+/** Samples whose innermost frame is `fn`. */
+const selfOf = (stacks: Stack[], fn: string) => stacks.filter((s) => s.stack[0]?.function === fn).reduce((n, s) => n + s.samples, 0);
+
+describe('profile (integration)', { skip }, () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-prof-cache-'));
+  let decoy = '';
+  before(() => {
+    // A different program at the workload's path on the host: a symbolizer that looked there would name its functions.
+    decoy = path.join(os.tmpdir(), `ct-prof-decoy-${process.pid}.c`);
+    fs.writeFileSync(decoy, 'volatile long s;\n__attribute__((noinline)) void host_decoy_a(long n) { for (long i = 0; i < n; i++) s += i; }\nint main(void) { host_decoy_a(10); return 0; }\n');
+    execFileSync('gcc', ['-static', '-O1', '-g', '-o', SAME, decoy]);
+    runContainer(C, 'mkdir -p /usr/local/bin; while :; do sleep 1; done');
+    docker('cp', workload(), `${C}:${SAME}`);
+  });
+  after(() => {
+    removeContainers(C);
+    fs.rmSync(SAME, { force: true });
+    fs.rmSync(decoy, { force: true });
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+
+  test('the workload\'s two functions by their known shares (3:1), with file and line, from the container\'s binary', async () => {
+    docker('exec', C, 'sh', '-c', `pkill ct-prof; rm -f /tmp/ct-go; true`);
+    const p = await startWorkload(30);
+    const { stacks, stderr } = await profile(['--duration', '7', '--interval', '3'], cache);
+    const mine = stacks.filter((s) => s.hostPid === p.hostPid);
+    assert.ok(mine.length > 0, `stacks of the workload (host PID ${p.hostPid}): ${JSON.stringify(stacks.slice(0, 3))}`);
+    for (const s of mine) {
+      assert.equal(s.gadget, 'profile');
+      assert.equal(s.pid, p.pid, 'its PID in the container');
+      assert.equal(s.comm, SAME.split('/').pop()!.slice(0, 15));
+      assert.equal(s.container.name, C);
+      assert.ok(s.samples > 0 && s.samples <= s.totalSamples);
+      for (const f of s.stack) assert.equal(f.fileId, undefined, 'handles do not reach the output');
+    }
+    const long = selfOf(mine, 'ct_spin_long');
+    const short = selfOf(mine, 'ct_spin_short');
+    const all = mine.reduce((n, s) => n + s.samples, 0);
+    // 99 Hz for about 7 s of one CPU: a few hundred samples, nearly all in the two loops.
+    assert.ok(long + short >= 200, `${long} + ${short} samples in the loops of ${all}`);
+    assert.ok((long + short) / all > 0.9, `the loops are where it runs: ${long + short} of ${all}`);
+    const share = long / (long + short);
+    assert.ok(Math.abs(share - 0.75) < 0.05, `ct_spin_long has ${(100 * share).toFixed(1)}% of the loops' samples (${long} vs ${short}), known 75%`);
+    // File and line from the container binary's DWARF: inside each function's body.
+    const buildId = buildIdOf(workload());
+    for (const [fn, [from, to]] of [['ct_spin_long', linesOf('ct_spin_long')], ['ct_spin_short', linesOf('ct_spin_short')]] as const) {
+      const leaves = mine.filter((s) => s.stack[0]?.function === fn).map((s) => s.stack[0]);
+      assert.ok(leaves.length > 0, fn);
+      for (const f of leaves) {
+        assert.equal(path.basename(f.file ?? ''), 'ct-profile.c', JSON.stringify(f));
+        assert.ok(f.line! >= from && f.line! <= to, `${fn} at line ${f.line}, its body is lines ${from}-${to}`);
+        assert.equal(f.module, SAME);
+        assert.equal(f.buildId, buildId);
+      }
+      // Called from main: the next frame names it.
+      assert.ok(
+        mine.some((s) => s.stack[0]?.function === fn && s.stack[1]?.function === 'main'),
+        `${fn} ← main: ${JSON.stringify(mine.filter((s) => s.stack[0]?.function === fn).map((s) => s.stack.map((f) => f.function ?? `${f.module}+${f.offset}`)).slice(0, 4))}`,
+      );
+    }
+    assert.ok(!stacks.some((s) => s.stack.some((f) => f.function?.startsWith('host_decoy'))), 'no symbol of the host file at the same path');
+    assert.notEqual(buildIdOf(SAME), buildId, 'the host file is another build');
+    // Kept by build ID, the very bytes of the container's file.
+    assert.deepEqual(fs.readFileSync(path.join(cache, buildId)), fs.readFileSync(workload()));
+    assert.match(stderr, /summary: \d+ events received, 0 dropped/);
+    assert.deepEqual(ourPrograms(), [], 'no program left attached');
+  });
+
+  test('--pid: only that process is sampled; the table names the functions with their shares', async () => {
+    docker('exec', C, 'sh', '-c', `pkill ct-prof; rm -f /tmp/ct-go; true`);
+    const a = await startWorkload(30);
+    const b = await startWorkload(30);
+    const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--container', C, '--pid', String(a.pid), '--duration', '4');
+    await t.ready;
+    docker('exec', C, 'touch', '/tmp/ct-go');
+    assert.equal(await t.exited, 0, t.stderr());
+    const stacks = t.events as unknown as Stack[];
+    assert.ok(stacks.length > 0);
+    assert.deepEqual([...new Set(stacks.map((s) => s.hostPid))], [a.hostPid], `only host PID ${a.hostPid}, not ${b.hostPid}`);
+    // The same trace without --json: a table of functions by self and total share.
+    docker('exec', C, 'sh', '-c', `pkill ct-prof; rm -f /tmp/ct-go; true`);
+    const c = await startWorkload(30);
+    const table = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'trace', 'profile', '--container', C, '--pid', String(c.pid), '--duration', '5', '--hz', '297', '--top', '5'], {
+        env: { ...process.env, CONTAINER_TRACE_CACHE_DIR: cache },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => {
+        err += d;
+        if (/^ready$/m.test(err)) docker('exec', C, 'touch', '/tmp/ct-go');
+      });
+      child.on('exit', () => resolve(out));
+    });
+    const rows = table.split('\n').filter((l) => /ct_spin_(long|short)/.test(l));
+    assert.ok(rows.length >= 2, table);
+    const selfPct = (fn: string) => Number(/^\s*([\d.]+)/.exec(rows.find((r) => r.includes(fn))!)![1]);
+    const share = selfPct('ct_spin_long') / (selfPct('ct_spin_long') + selfPct('ct_spin_short'));
+    assert.ok(Math.abs(share - 0.75) < 0.05, `table: ct_spin_long ${selfPct('ct_spin_long')}%, ct_spin_short ${selfPct('ct_spin_short')}%\n${table}`);
+    assert.match(table, /ct-profile\.c:\d+/);
+    assert.match(table, /SELF% +TOTAL% +SAMPLES +FUNCTION/);
+  });
+});

@@ -1,0 +1,278 @@
+/**
+ * profile on the unprivileged side and its root part's readers, without the
+ * kernel: the aggregate's entries and stacks decoded, program headers and
+ * build IDs (and malformed ones refused), maps and kallsyms lookups, the
+ * table of functions by self and total share, llvm-symbolizer's answers
+ * (inlined frames), a real binary symbolized from fetched bytes and then from
+ * the cache by its build ID, the helper's file handles (regular files only,
+ * bounded reads).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { decodeProfileEntry, stackAddresses, stackMissing, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT } from '../../src/kinds/profile/decode';
+import { bufferReader, gnuBuildId, offsetToAddress, readElfLayout, ElfLayoutError } from '../../src/kinds/profile/elf';
+import { topFunctions } from '../../src/kinds/profile/top';
+import { profileTable } from '../../src/kinds/profile/client';
+import { parseMapRanges, rangeOf, mapRanges } from '../../src/proc/maps';
+import { Kallsyms } from '../../src/proc/kallsyms';
+import { parseSymbolizerLine, findSymbolizer } from '../../src/client/symbolize/llvm';
+import { StackSymbolizer } from '../../src/client/symbolize';
+import { FileCache } from '../../src/client/symbolize/cache';
+import { FileRegistry } from '../../src/engine/files';
+import { validateFileRead } from '../../src/engine/validate';
+import { onlineCpus } from '../../src/kinds/profile/root';
+import type { ProfileEvent, ProfileFrame } from '../../src/protocol';
+import { REPO } from '../support/paths';
+
+const frame = (fn: string | null, extra: Partial<ProfileFrame> = {}): ProfileFrame => ({ function: fn, file: null, line: null, module: '/bin/app', offset: 0x10, ...extra });
+const ev = (samples: number, stack: ProfileFrame[], hostPid = 100): ProfileEvent => ({
+  gadget: 'profile', time: '', container: { id: 'c', name: 'c' }, pid: 7, tid: 0, hostPid, hostTid: 0, comm: 'app', interval: 5000, samples, totalSamples: 0, stack,
+});
+
+test('an aggregate entry: PIDs, stack ids (negative: none or lost), generation, count and comm', () => {
+  const key = Buffer.alloc(PROFILE_KEY_LAYOUT.size);
+  key.writeUInt32LE(4242, 0);
+  key.writeUInt32LE(7, 4);
+  key.writeInt32LE(12, 8);
+  key.writeInt32LE(-14, 12);
+  key.writeUInt32LE(2, 16);
+  const value = Buffer.alloc(PROFILE_LAYOUT.size);
+  value.writeBigUInt64LE(99n, 0);
+  value.write('spin\0garbage', 8, 'latin1');
+  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, gen: 2, count: 99, comm: 'spin' });
+  assert.equal(stackMissing(12), undefined);
+  assert.equal(stackMissing(-14), 'none', 'EFAULT: no stack in that mode');
+  assert.equal(stackMissing(-17), 'lost', 'EEXIST: its bucket was taken');
+  assert.equal(stackMissing(-12), 'lost', 'ENOMEM: the map was full');
+  const stack = Buffer.alloc(127 * 8);
+  stack.writeBigUInt64LE(0x401666n, 0);
+  stack.writeBigUInt64LE(0x4017a0n, 8);
+  stack.writeBigUInt64LE(0xffffffff81000000n, 16);
+  assert.deepEqual(stackAddresses(stack), [0x401666n, 0x4017a0n, 0xffffffff81000000n], 'leaf first, up to the first zero');
+});
+
+test('functions by self (innermost frame, inlined ones too) and total (once a stack), with their where', () => {
+  const spinLong = frame('spin_long', { file: '/src/w.c', line: 17 });
+  const spinShort = frame('spin_short', { file: '/src/w.c', line: 23 });
+  const inl = frame('add', { file: '/src/w.h', line: 3, inlined: true });
+  const main = frame('main', { file: '/src/w.c', line: 40 });
+  const { functions, samples } = topFunctions([
+    ev(60, [spinLong, main]),
+    ev(15, [spinLong, main, main]), // recursion: main counts once in total
+    ev(20, [inl, spinShort, main]),
+    ev(5, [frame(null, { module: '/lib/libc.so.6', offset: 0x9a0 }), main]),
+  ]);
+  assert.equal(samples, 100);
+  const by = Object.fromEntries(functions.map((f) => [f.name, f]));
+  assert.deepEqual(functions.map((f) => f.name), ['spin_long', 'add', '[libc.so.6]', 'main', 'spin_short']);
+  assert.deepEqual([by.spin_long.self, by.spin_long.total, by.spin_long.where], [75, 75, 'w.c:17']);
+  assert.deepEqual([by.add.self, by.add.total, by.add.where], [20, 20, 'w.h:3']);
+  assert.deepEqual([by.spin_short.self, by.spin_short.total], [0, 20]);
+  assert.deepEqual([by.main.self, by.main.total], [0, 100]);
+  assert.deepEqual([by['[libc.so.6]'].self, by['[libc.so.6]'].where], [5, '/lib/libc.so.6+0x9a0']);
+  const table = profileTable([ev(60, [spinLong, main]), ev(20, [spinShort, main])], 2).split('\n');
+  assert.equal(table[0], 'profile: 80 samples in 5.0 s, 1 processes, 2 stacks');
+  assert.match(table[2], /^\s+75\.0\s+75\.0\s+60\s+spin_long\s+w\.c:17$/);
+  assert.match(table[3], /^\s+25\.0\s+25\.0\s+20\s+spin_short\s+w\.c:23$/);
+  assert.equal(table.length, 4, 'top 2');
+});
+
+test('maps lines to ranges, found by address; file offsets from the mapping offset', () => {
+  const ranges = parseMapRanges(
+    [
+      '00400000-00401000 r--p 00000000 00:2c 1234   /usr/local/bin/app',
+      '00401000-00498000 r-xp 00001000 00:2c 1234   /usr/local/bin/app',
+      '7ffd1000-7ffd3000 r-xp 00000000 00:00 0      [vdso]',
+      '7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ',
+      '01000000-01021000 rw-p 00000000 00:00 0      [heap]',
+    ].join('\n'),
+  );
+  assert.equal(ranges.length, 5);
+  const r = rangeOf(ranges, 0x401666)!;
+  assert.deepEqual([r.path, r.exec, r.ino, 0x401666 - r.start + r.offset], ['/usr/local/bin/app', true, 1234, 0x1666]);
+  assert.equal(rangeOf(ranges, 0x7ffd1010)!.path, '[vdso]');
+  assert.equal(rangeOf(ranges, 0x7f0000000010)!.path, '');
+  assert.equal(rangeOf(ranges, 0x500000), undefined);
+  // This very process: its own executable is mapped, executable.
+  assert.ok(mapRanges(process.pid)!.some((m) => m.exec && m.path === fs.realpathSync(process.execPath)));
+  assert.equal(mapRanges(2 ** 22 + 1), undefined, 'no such process');
+});
+
+test('kallsyms: function and offset, modules, nothing below the first symbol or far past the last', () => {
+  const k = Kallsyms.parse(['ffffffff81000000 T _stext', 'ffffffff81000100 t do_thing', 'ffffffff81000200 D some_data', 'ffffffffc0000000 t ext4_read\t[ext4]', '0000000000000000 T hidden'].join('\n'))!;
+  assert.deepEqual(k.resolve(0xffffffff81000150n), { function: 'do_thing', offset: 0x50, module: '[kernel]' });
+  assert.deepEqual(k.resolve(0xffffffff81000250n), { function: 'do_thing', offset: 0x150, module: '[kernel]' }, 'data symbols are not functions');
+  assert.deepEqual(k.resolve(0xffffffffc0000010n), { function: 'ext4_read', offset: 0x10, module: '[ext4]' });
+  assert.equal(k.resolve(0xffffffff80000000n), undefined);
+  assert.equal(Kallsyms.parse('0000000000000000 T _stext\n'), undefined, 'addresses hidden (kptr_restrict): no symbols');
+});
+
+test('online CPUs from the kernel\'s list', () => {
+  assert.deepEqual(onlineCpus('0-3,6,8-9\n'), [0, 1, 2, 3, 6, 8, 9]);
+  assert.deepEqual(onlineCpus('0\n'), [0]);
+  assert.equal(onlineCpus().length, os.cpus().length);
+});
+
+/** A minimal ELF64 header with `phnum` program headers of `phentsize` bytes at 64. */
+function elfHeader(phnum: number, phentsize = 56, size = 4096): Buffer {
+  const b = Buffer.alloc(size);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2;
+  b[5] = 1;
+  b.writeBigUInt64LE(64n, 0x20);
+  b.writeUInt16LE(phentsize, 0x36);
+  b.writeUInt16LE(phnum, 0x38);
+  return b;
+}
+
+test('ELF layout: build ID note, loaded segments; malformed headers refused, not guessed', () => {
+  const b = elfHeader(2);
+  // PT_LOAD at offset 0x1000 → 0x401000, 0x200 bytes; PT_NOTE at 0x200, 36 bytes.
+  b.writeUInt32LE(1, 64);
+  b.writeBigUInt64LE(0x1000n - 0x1000n + 0x800n, 64 + 8);
+  b.writeBigUInt64LE(0x401800n, 64 + 16);
+  b.writeBigUInt64LE(0x200n, 64 + 32);
+  b.writeUInt32LE(4, 120);
+  b.writeBigUInt64LE(0x200n, 120 + 8);
+  b.writeBigUInt64LE(36n, 120 + 32);
+  b.writeUInt32LE(4, 0x200);
+  b.writeUInt32LE(20, 0x204);
+  b.writeUInt32LE(3, 0x208);
+  b.write('GNU\0', 0x20c, 'latin1');
+  Buffer.from('00112233445566778899aabbccddeeff01234567', 'hex').copy(b, 0x210);
+  const layout = readElfLayout(bufferReader(b), b.length);
+  assert.equal(layout.buildId, '00112233445566778899aabbccddeeff01234567');
+  assert.deepEqual(layout.loads, [{ offset: 0x800, vaddr: 0x401800, filesz: 0x200 }]);
+  assert.equal(offsetToAddress(layout.loads, 0x866), 0x401866);
+  assert.equal(offsetToAddress(layout.loads, 0xa00), undefined, 'past the segment');
+  assert.throws(() => readElfLayout(bufferReader(elfHeader(2, 55)), 4096), ElfLayoutError);
+  assert.throws(() => readElfLayout(bufferReader(elfHeader(60000)), 4096), /program headers/);
+  assert.throws(() => readElfLayout(bufferReader(elfHeader(2)), 100), /beyond the end/);
+  assert.throws(() => readElfLayout(bufferReader(Buffer.from('#!/bin/sh\n')), 10), /not an ELF/);
+  const beyond = Buffer.from(b);
+  beyond.writeBigUInt64LE(1n << 40n, 64 + 32);
+  assert.throws(() => readElfLayout(bufferReader(beyond), beyond.length), /beyond the end of the file/);
+  // A note whose sizes lie is no build ID.
+  const lying = Buffer.alloc(16);
+  lying.writeUInt32LE(4, 0);
+  lying.writeUInt32LE(1 << 30, 4);
+  lying.writeUInt32LE(3, 8);
+  assert.equal(gnuBuildId(lying), undefined);
+});
+
+test('llvm-symbolizer\'s JSON: inlined frames first, empty answers none', () => {
+  const line = JSON.stringify({
+    Address: '0x401666',
+    ModuleName: '/proc/self/fd/3',
+    Symbol: [
+      { FunctionName: 'add', FileName: '/src/w.h', Line: 3, Column: 5 },
+      { FunctionName: 'spin_long', FileName: '/src/w.c', Line: 17, Column: 3 },
+    ],
+  });
+  assert.deepEqual(parseSymbolizerLine(line), [
+    { function: 'add', file: '/src/w.h', line: 3 },
+    { function: 'spin_long', file: '/src/w.c', line: 17 },
+  ]);
+  assert.deepEqual(parseSymbolizerLine('{"Address":"0x1","Symbol":[{"FunctionName":"","FileName":"","Line":0}]}'), []);
+  assert.deepEqual(parseSymbolizerLine('{"Address":"0x1","Error":{"Message":"No such file"}}'), []);
+  assert.deepEqual(parseSymbolizerLine('not json'), []);
+});
+
+const gcc = spawnSync('sh', ['-c', 'command -v gcc && command -v nm'], { stdio: 'ignore' }).status === 0;
+const symbolizerSkip = !gcc ? 'needs gcc and nm' : !findSymbolizer() ? 'needs llvm-symbolizer (apt-get install llvm)' : undefined;
+
+test('a real binary symbolized from fetched bytes, then from the cache by its build ID; a build ID that lies is not kept under it', { skip: symbolizerSkip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-sym-'));
+  try {
+    const bin = path.join(dir, 'ct-profile');
+    execFileSync('gcc', ['-static', '-O1', '-g', '-o', bin, path.join(REPO, 'test', 'fixtures', 'ct-profile.c')]);
+    const bytes = fs.readFileSync(bin);
+    const { buildId, loads } = readElfLayout(bufferReader(bytes), bytes.length);
+    assert.ok(buildId);
+    const addr = (sym: string) => parseInt(/^([0-9a-f]+) T (\S+)$/m.exec(execFileSync('nm', [bin], { encoding: 'utf8' }).split('\n').filter((l) => l.endsWith(` T ${sym}`))[0])![1], 16);
+    // The offsets the helper reports: file offsets of an instruction inside ct_spin_long, and of a return address in main.
+    const toOffset = (a: number) => {
+      const l = loads.find((s) => a >= s.vaddr && a < s.vaddr + s.filesz)!;
+      return a - l.vaddr + l.offset;
+    };
+    const leaf = toOffset(addr('ct_spin_long') + 10);
+    const ret = toOffset(addr('main') + 0x40);
+    let fetched = 0;
+    const fetch = async (fileId: string, offset: number, length: number) => {
+      assert.equal(fileId, 'a'.repeat(32));
+      fetched++;
+      return { data: bytes.subarray(offset, offset + length).toString('base64'), size: bytes.length };
+    };
+    const stack: ProfileFrame[] = [
+      { function: 'do_syscall_64', file: null, line: null, module: '[kernel]', offset: 0x5a, kernel: true },
+      frame(null, { module: '/usr/local/bin/app', offset: leaf, buildId, fileId: 'a'.repeat(32) }),
+      frame(null, { module: '/usr/local/bin/app', offset: ret, buildId, fileId: 'a'.repeat(32) }),
+      frame(null, { module: '[anon]', offset: 0x7f0000001234 }),
+    ];
+    const cacheDir = path.join(dir, 'cache');
+    const s = new StackSymbolizer(fetch, new FileCache(cacheDir));
+    const [out] = await s.symbolize([ev(3, stack)]);
+    s.close();
+    assert.ok(fetched >= 1);
+    assert.deepEqual(out.stack[0], stack[0], 'kernel frames come named');
+    const src = fs.readFileSync(path.join(REPO, 'test', 'fixtures', 'ct-profile.c'), 'utf8').split('\n');
+    const body = (fn: string) => [src.findIndex((l) => l.includes(` ${fn}(`)) + 1, src.findIndex((l, i) => i > src.findIndex((x) => x.includes(` ${fn}(`)) && l === '}') + 1];
+    const [lf, lt] = body('ct_spin_long');
+    assert.equal(out.stack[1].function, 'ct_spin_long');
+    assert.equal(path.basename(out.stack[1].file!), 'ct-profile.c');
+    assert.ok(out.stack[1].line! >= lf && out.stack[1].line! <= lt, `line ${out.stack[1].line} in ${lf}-${lt}`);
+    assert.deepEqual([out.stack[1].module, out.stack[1].offset, out.stack[1].buildId, out.stack[1].fileId], ['/usr/local/bin/app', leaf, buildId, undefined]);
+    assert.equal(out.stack[2].function, 'main');
+    assert.deepEqual(out.stack[3], stack[3], 'no file: module and address kept');
+    assert.deepEqual(fs.readFileSync(path.join(cacheDir, buildId!)), bytes, 'kept by its build ID');
+    // Again, from the cache: nothing fetched.
+    const again = new StackSymbolizer(async () => assert.fail('fetched again'), new FileCache(cacheDir));
+    const [cached] = await again.symbolize([ev(3, stack)]);
+    again.close();
+    assert.equal(cached.stack[1].function, 'ct_spin_long');
+    // Bytes that are not the build ID they were asked by: used for this run only, never cached under it.
+    const other = new StackSymbolizer(fetch, new FileCache(path.join(dir, 'cache2')));
+    await other.symbolize([ev(1, [frame(null, { offset: leaf, buildId: 'ff'.repeat(20), fileId: 'a'.repeat(32) })])]);
+    other.close();
+    assert.ok(!fs.existsSync(path.join(dir, 'cache2', 'ff'.repeat(20))));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('file handles: a file a process maps is shared with its build ID and read bounded; a FIFO is refused unopened', () => {
+  const files = new FileRegistry();
+  try {
+    const exe = fs.realpathSync(process.execPath);
+    const range = mapRanges(process.pid)!.find((m) => m.path === exe)!;
+    const shared = files.share(process.pid, range);
+    assert.match(shared.fileId ?? '', /^[0-9a-f]{32}$/, JSON.stringify(shared));
+    assert.equal(files.share(process.pid, range), shared, 'once per file');
+    const head = files.read({ fileId: shared.fileId!, offset: 0, length: 64 });
+    assert.deepEqual(Buffer.from(head.data, 'base64'), fs.readFileSync(exe).subarray(0, 64));
+    assert.equal(head.size, fs.statSync(exe).size);
+    const end = files.read({ fileId: shared.fileId!, offset: head.size - 10, length: 1 << 20 });
+    assert.equal(Buffer.from(end.data, 'base64').length, 10, 'not past the end');
+    assert.throws(() => files.read({ fileId: 'b'.repeat(32), offset: 0, length: 1 }), /no file/);
+    const fifo = path.join(os.tmpdir(), `ct-fifo-${process.pid}`);
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const st = fs.statSync(fifo);
+      const r = files.share(process.pid, { ...range, path: fifo, dev: st.dev, ino: st.ino });
+      assert.equal(r.fileId, undefined);
+      assert.match(r.why ?? '', /FIFO/);
+    } finally {
+      fs.rmSync(fifo);
+    }
+  } finally {
+    files.close();
+  }
+  assert.deepEqual(validateFileRead({ fileId: 'a'.repeat(32), offset: 0, length: 4096 }), { fileId: 'a'.repeat(32), offset: 0, length: 4096 });
+  for (const bad of [{ fileId: '../etc/passwd', offset: 0, length: 1 }, { fileId: 'a'.repeat(32), offset: -1, length: 1 }, { fileId: 'a'.repeat(32), offset: 0, length: 2 << 20 }, { fileId: 'a'.repeat(32), offset: 0, length: 1, path: '/' }, null]) {
+    assert.throws(() => validateFileRead(bad), /profile\/file/);
+  }
+});
