@@ -3,7 +3,7 @@
  * itself), else in the helper started elevated, as its JSON-RPC client.
  */
 import { createRuntimes } from '../runtime';
-import { ProfileFile, TraceEnded, TraceStart, TraceStop, type ProfileFileResult, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
+import { ProfileDebug, ProfileFile, TraceEnded, TraceStart, TraceStop, type ProfileDebugResult, type ProfileFileResult, type TraceEndedParams, type TraceEvent, type TraceStartParams, type TraceStartResult } from '../protocol';
 import { planHelper, onTerminal, ElevationError, type ElevationMode } from '../client/elevation';
 import { startHelper } from '../client/helper-process';
 import { LAUNCHER } from '../install';
@@ -17,6 +17,8 @@ export interface TraceBackend {
   stop(sessionId: string): void;
   /** Bytes of a file a profile named, by its handle (symbols are made here, unprivileged). */
   readFile(fileId: string, offset: number, length: number): Promise<ProfileFileResult>;
+  /** A file's separate debug info in its container, as a new handle (or why there is none). */
+  readDebug(fileId: string, debuglink: string | undefined): Promise<ProfileDebugResult>;
   close(): void;
 }
 
@@ -68,6 +70,7 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
       }
     },
     readFile: async (fileId, offset, length) => engine.readFile({ fileId, offset, length }),
+    readDebug: async (fileId, debuglink) => engine.readDebug(debuglink ? { fileId, debuglink } : { fileId }),
     close: () => {
       engine.stopAll();
       engine.closeFiles();
@@ -125,6 +128,7 @@ export async function helperBackend(mode: ElevationMode, verbose: boolean, log: 
     },
     stop: (id) => void h.connection.sendRequest(TraceStop, { sessionId: id }).catch(() => undefined),
     readFile: (fileId, offset, length) => h.connection.sendRequest(ProfileFile, { fileId, offset, length }),
+    readDebug: (fileId, debuglink) => h.connection.sendRequest(ProfileDebug, debuglink ? { fileId, debuglink } : { fileId }),
     close: () => h.child.stdin?.end(),
   };
 }

@@ -6,7 +6,7 @@ import { UntrustedTargetError } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
-import { ErrorCode, type EndReason, type ProfileFileResult, type TraceCounters, type TraceStartResult } from '../protocol';
+import { ErrorCode, type EndReason, type ProfileDebugResult, type ProfileFileResult, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
 import { attachAvoided, probeAttachTypes, type AttachType } from '../bpf/probe';
 import { ROOT_KINDS } from '../kinds/root-registry';
@@ -30,7 +30,7 @@ import { BudgetError, HostBudget, BUDGET, type Ticket } from './budget';
 import { callerUid } from '../runtime/sockets';
 import { ElfError } from '../uprobe/elf';
 import { FileRegistry, FileRegistryError } from './files';
-import { validateFileRead } from './validate';
+import { validateFileRead, validateDebugRead } from './validate';
 
 export class TraceError extends Error {
   constructor(
@@ -239,6 +239,15 @@ export class TraceEngine {
   readFile(raw: unknown): ProfileFileResult {
     try {
       return this.files.read(validateFileRead(raw));
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  /** profile/debug: a shared file's separate debug info, from the same container, as a new handle. */
+  readDebug(raw: unknown): ProfileDebugResult {
+    try {
+      return this.files.debug(validateDebugRead(raw));
     } catch (err) {
       throw classify(err);
     }

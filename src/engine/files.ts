@@ -16,7 +16,8 @@ import { ContainerRoot, PinnedFileError, type PinnedFile } from '../uprobe/pinne
 import { callerMayRead } from '../uprobe/target';
 import { readElfLayout } from '../kinds/profile/elf';
 import type { MapRange } from '../proc/maps';
-import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES, type ProfileFileParams, type ProfileFileResult } from '../protocol';
+import * as path from 'node:path';
+import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES, type ProfileDebugParams, type ProfileDebugResult, type ProfileFileParams, type ProfileFileResult } from '../protocol';
 
 /** Files held open at once (per engine). */
 const MAX_FILES = 256;
@@ -32,6 +33,8 @@ export interface SharedFile {
 interface Held {
   pinned: PinnedFile;
   size: number;
+  /** A file a process maps: where its separate debug info may be looked for (profile/debug). */
+  origin?: { hostPid: number; path: string; buildId?: string; rootDev: number; rootIno: number };
 }
 
 export class FileRegistry {
@@ -75,7 +78,8 @@ export class FileRegistry {
       if (!callerMayRead(pinned.stat)) return close(pinned, { buildId, why: 'not readable by you' });
       if (pinned.stat.size > MAX_PROFILE_FILE_BYTES) return close(pinned, { buildId, why: `larger than ${MAX_PROFILE_FILE_BYTES >> 20} MiB` });
       const fileId = randomBytes(16).toString('hex');
-      this.hold(fileId, { pinned, size: pinned.stat.size });
+      const rs = root.stat();
+      this.hold(fileId, { pinned, size: pinned.stat.size, origin: { hostPid, path: range.path, buildId, rootDev: rs.dev, rootIno: rs.ino } });
       return { fileId, buildId };
     } catch (err) {
       pinned?.close();
@@ -101,6 +105,65 @@ export class FileRegistry {
     if (!h) throw new FileRegistryError(`no file ${p.fileId}: only files a profile named, while the helper holds them`);
     const length = Math.min(p.length, MAX_PROFILE_CHUNK_BYTES, Math.max(0, h.size - p.offset));
     return { data: readAt(h.pinned.fd, p.offset, length).toString('base64'), size: h.size };
+  }
+
+  /**
+   * profile/debug: the separate debug info of a file handed out before, from
+   * beneath the same container's root (the process must still run there: its
+   * root the same as when the file was shared), as a new handle. Each place is
+   * opened as the file was (pinned, a regular file only, readable by the
+   * caller, bounded); nothing is parsed here.
+   */
+  debug(p: ProfileDebugParams): ProfileDebugResult {
+    const h = this.held.get(p.fileId);
+    if (!h) throw new FileRegistryError(`no file ${p.fileId}: only files a profile named, while the helper holds them`);
+    const o = h.origin;
+    if (!o) return { why: 'not a file a process maps' };
+    let root: ContainerRoot;
+    try {
+      root = new ContainerRoot(o.hostPid);
+    } catch {
+      return { why: 'the process that mapped it is gone' };
+    }
+    try {
+      const rs = root.stat();
+      if (rs.dev !== o.rootDev || rs.ino !== o.rootIno) return { why: 'the process that mapped it is gone' };
+      const dir = path.posix.dirname(o.path);
+      const places = [
+        ...(o.buildId && o.buildId.length > 2 ? [`/usr/lib/debug/.build-id/${o.buildId.slice(0, 2)}/${o.buildId.slice(2)}.debug`] : []),
+        ...(p.debuglink ? [path.posix.join(dir, p.debuglink), path.posix.join(dir, '.debug', p.debuglink), path.posix.join('/usr/lib/debug', dir, p.debuglink)] : []),
+      ];
+      const refused: string[] = [];
+      for (const place of places) {
+        let pinned: PinnedFile;
+        try {
+          pinned = root.openFile(place);
+        } catch (err) {
+          if (!/^no file /.test((err as Error).message)) refused.push((err as Error).message);
+          continue;
+        }
+        if (pinned.stat.ino === h.pinned.stat.ino && pinned.stat.dev === h.pinned.stat.dev) {
+          pinned.close(); // the file itself (a debuglink naming its own file)
+          continue;
+        }
+        if (!callerMayRead(pinned.stat)) {
+          pinned.close();
+          refused.push(`${place}: not readable by you`);
+          continue;
+        }
+        if (pinned.stat.size > MAX_PROFILE_FILE_BYTES) {
+          pinned.close();
+          refused.push(`${place}: larger than ${MAX_PROFILE_FILE_BYTES >> 20} MiB`);
+          continue;
+        }
+        const fileId = randomBytes(16).toString('hex');
+        this.hold(fileId, { pinned, size: pinned.stat.size });
+        return { fileId, size: pinned.stat.size, path: place };
+      }
+      return { why: refused.length ? refused.join('; ') : `no separate debug info in the container (looked in ${places.join(', ') || 'no place: no build ID, no debuglink'})` };
+    } finally {
+      root.close();
+    }
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import {
   DEFAULT_BUFFER_BYTES,
   MAX_PROFILE_CHUNK_BYTES,
   MAX_PROFILE_FILE_BYTES,
+  type ProfileDebugParams,
   type ProfileFileParams,
   KIND_NAMES,
   MAX_BUFFER_BYTES,
@@ -152,4 +153,17 @@ export function validateFileRead(raw: unknown): ProfileFileParams {
   if (!Number.isInteger(p.offset) || (p.offset as number) < 0 || (p.offset as number) > MAX_PROFILE_FILE_BYTES) throw new InvalidParamsError(`profile/file: offset must be 0 to ${MAX_PROFILE_FILE_BYTES}`);
   if (!Number.isInteger(p.length) || (p.length as number) < 1 || (p.length as number) > MAX_PROFILE_CHUNK_BYTES) throw new InvalidParamsError(`profile/file: length must be 1 to ${MAX_PROFILE_CHUNK_BYTES}`);
   return { fileId: p.fileId, offset: p.offset as number, length: p.length as number };
+}
+
+/** profile/debug's params: a handle, and a .gnu_debuglink name that is a plain file name. */
+export function validateDebugRead(raw: unknown): ProfileDebugParams {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('profile/debug: params must be an object');
+  const p = raw as Record<string, unknown>;
+  keysOnly(p, ['fileId', 'debuglink'], 'profile/debug');
+  if (typeof p.fileId !== 'string' || !/^[0-9a-f]{32}$/.test(p.fileId)) throw new InvalidParamsError('profile/debug: fileId must be a handle from a profile frame');
+  if (p.debuglink === undefined) return { fileId: p.fileId };
+  if (typeof p.debuglink !== 'string' || !/^[^/\0]{1,255}$/.test(p.debuglink) || p.debuglink === '.' || p.debuglink === '..') {
+    throw new InvalidParamsError('profile/debug: debuglink must be a plain file name (no "/"), as .gnu_debuglink names it');
+  }
+  return { fileId: p.fileId, debuglink: p.debuglink };
 }

@@ -11,6 +11,7 @@ import { startHelper } from '../client/helper-process';
 import { TraceReceiver } from '../client/trace-receiver';
 import {
   HelperLog,
+  ProfileDebug,
   ProfileFile,
   Shutdown,
   TraceEnded,
@@ -20,6 +21,7 @@ import {
   RuntimesList,
   type RuntimesListResult,
   type InitializeResult,
+  type ProfileDebugResult,
   type ProfileFileResult,
   type TraceEndedParams,
   type TraceEventsParams,
@@ -164,6 +166,12 @@ export class HelperClient implements vscode.Disposable {
   async readProfileFile(fileId: string, offset: number, length: number): Promise<ProfileFileResult> {
     if (!this.connection || !this.running) throw new Error('the helper is not running: its file handles went with it');
     return this.connection.sendRequest(ProfileFile, { fileId, offset, length });
+  }
+
+  /** A profiled file's separate debug info in its container, as a new handle (or why there is none). */
+  async readProfileDebug(fileId: string, debuglink: string | undefined): Promise<ProfileDebugResult> {
+    if (!this.connection || !this.running) throw new Error('the helper is not running: its file handles went with it');
+    return this.connection.sendRequest(ProfileDebug, debuglink ? { fileId, debuglink } : { fileId });
   }
 
   async stopTrace(sessionId: string): Promise<void> {

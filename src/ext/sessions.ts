@@ -73,6 +73,8 @@ export class SessionManager implements vscode.Disposable {
       (id, offset, length) => this.helper.readProfileFile(id, offset, length),
       undefined,
       (message) => void vscode.window.showWarningMessage(`Container Trace: ${message}`),
+      undefined,
+      (id, link) => this.helper.readProfileDebug(id, link),
     );
     const symbols = this.symbolizer;
     const next = (this.pending.get(s) ?? Promise.resolve())

@@ -23,6 +23,7 @@ import {
   TraceStats,
   TraceStop,
   RuntimesList,
+  ProfileDebug,
   ProfileFile,
   MAX_LISTED_CONTAINERS,
   type RuntimesListResult,
@@ -177,6 +178,7 @@ function handleRequests(connection: MessageConnection, engine: TraceEngine, sink
   connection.onRequest(RuntimesList, guarded(() => listRuntimesAsRoot()));
   // Bytes of a file a profile named, by the handle it gave (never a path): the client symbolizes.
   connection.onRequest(ProfileFile, guarded((params) => engine.readFile(params)));
+  connection.onRequest(ProfileDebug, guarded((params) => engine.readDebug(params)));
   connection.onRequest(TraceStop, guarded((params: { sessionId?: unknown } | undefined) => engine.stop(params?.sessionId)));
   connection.onRequest(Shutdown, () => {
     shuttingDown = true;

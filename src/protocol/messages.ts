@@ -315,6 +315,30 @@ export const MAX_PROFILE_CHUNK_BYTES = 1 << 20;
 
 export const ProfileFile = new RequestType<ProfileFileParams, ProfileFileResult, void>('profile/file');
 
+/**
+ * profile/debug: the separate debug info of a file handed out before, from
+ * the same container (the process that maps the file must still run there):
+ * /usr/lib/debug/.build-id/<xx>/<rest>.debug by the file's build ID, then, by
+ * the `.gnu_debuglink` name the client read from the file's bytes, that name
+ * beside the file, in its .debug/ and under /usr/lib/debug/<its directory>.
+ * A handle for profile/file when one is found, else why not.
+ */
+export interface ProfileDebugParams {
+  fileId: string;
+  /** A plain file name (no '/'), as the file's .gnu_debuglink section names it. */
+  debuglink?: string;
+}
+
+export interface ProfileDebugResult {
+  fileId?: string;
+  size?: number;
+  /** Where it was found, inside the container. */
+  path?: string;
+  why?: string;
+}
+
+export const ProfileDebug = new RequestType<ProfileDebugParams, ProfileDebugResult, void>('profile/debug');
+
 export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
 export const TraceRecords = new NotificationType<TraceRecordsParams>('trace/records');
 export const TraceMembers = new NotificationType<TraceMembersParams>('trace/members');

@@ -161,4 +161,39 @@ describe('profile (integration)', { skip }, () => {
     assert.match(table, /ct-profile\.c:\d+/);
     assert.match(table, /SELF% +TOTAL% +SAMPLES +FUNCTION/);
   });
+
+  test('a stripped binary gets functions and lines from the container\'s separate debug info; a FIFO where debug info is looked for is refused unopened', async () => {
+    docker('exec', C, 'sh', '-c', `pkill ct-prof; rm -f /tmp/ct-go; true`);
+    // Stripped of its symbols and DWARF, with a .gnu_debuglink; its debug file beside it in the container only.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-prof-dbg-'));
+    const stripped = path.join(dir, 'ct-prof-strip');
+    execFileSync('objcopy', ['--only-keep-debug', workload(), path.join(dir, 'ct-prof-strip.debug')]);
+    execFileSync('objcopy', ['--strip-all', `--add-gnu-debuglink=${path.join(dir, 'ct-prof-strip.debug')}`, workload(), stripped]);
+    const buildId = buildIdOf(stripped);
+    docker('exec', C, 'mkdir', '-p', '/opt/app', `/usr/lib/debug/.build-id/${buildId.slice(0, 2)}`);
+    docker('cp', stripped, `${C}:/opt/app/ct-prof-strip`);
+    docker('cp', path.join(dir, 'ct-prof-strip.debug'), `${C}:/opt/app/ct-prof-strip.debug`);
+    // The build-ID place, looked at first, is a FIFO no one writes: opening it for reading would block the helper.
+    docker('exec', C, 'mkfifo', `/usr/lib/debug/.build-id/${buildId.slice(0, 2)}/${buildId.slice(2)}.debug`);
+    const before = new Set((JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).map((p) => p.hostPid));
+    docker('exec', '-d', C, '/opt/app/ct-prof-strip', '30');
+    const w = await waitFor('the stripped workload', () => (JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).find((p) => !before.has(p.hostPid) && p.cmdline[0] === '/opt/app/ct-prof-strip'));
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-prof-cache-dbg-'));
+    try {
+      const { stacks, stderr } = await profile(['--pid', String(w.pid), '--duration', '4', '--interval', '2'], fresh);
+      const frames = stacks.flatMap((x) => x.stack).filter((f) => f.module === '/opt/app/ct-prof-strip');
+      assert.ok(frames.length > 0, JSON.stringify(stacks.slice(0, 2)));
+      const long = frames.find((f) => f.function === 'ct_spin_long');
+      assert.ok(long, `functions: ${[...new Set(frames.map((f) => f.function))].join(', ')}\n${stderr}`);
+      assert.equal(path.basename(long.file ?? ''), 'ct-profile.c');
+      const [lo, hi] = linesOf('ct_spin_long');
+      assert.ok(long.line! >= lo && long.line! <= hi, `line ${long.line} in ${lo}-${hi}`);
+      // Kept by the binary's build ID: the very bytes of the container's debug file.
+      assert.deepEqual(fs.readFileSync(path.join(fresh, 'debug', `${buildId}.debug`)), fs.readFileSync(path.join(dir, 'ct-prof-strip.debug')));
+    } finally {
+      docker('exec', C, 'sh', '-c', `pkill ct-prof-strip; rm -rf /usr/lib/debug/.build-id /opt/app; true`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });

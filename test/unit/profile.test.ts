@@ -13,8 +13,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { decodeProfileEntry, stackAddresses, stackMissing, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT } from '../../src/kinds/profile/decode';
-import { bufferReader, gnuBuildId, offsetToAddress, readElfLayout, ElfLayoutError } from '../../src/kinds/profile/elf';
+import { bufferReader, gnuBuildId, offsetToAddress, readDebugSections, readElfLayout, ElfLayoutError } from '../../src/kinds/profile/elf';
 import { topFunctions } from '../../src/kinds/profile/top';
 import { profileTable } from '../../src/kinds/profile/client';
 import { parseMapRanges, rangeOf, mapRanges } from '../../src/proc/maps';
@@ -23,7 +24,7 @@ import { parseSymbolizerLine, findSymbolizer } from '../../src/client/symbolize/
 import { StackSymbolizer } from '../../src/client/symbolize';
 import { FileCache } from '../../src/client/symbolize/cache';
 import { FileRegistry } from '../../src/engine/files';
-import { validateFileRead } from '../../src/engine/validate';
+import { validateDebugRead, validateFileRead } from '../../src/engine/validate';
 import { onlineCpus } from '../../src/kinds/profile/root';
 import type { ProfileEvent, ProfileFrame } from '../../src/protocol';
 import { REPO } from '../support/paths';
@@ -274,5 +275,71 @@ test('file handles: a file a process maps is shared with its build ID and read b
   assert.deepEqual(validateFileRead({ fileId: 'a'.repeat(32), offset: 0, length: 4096 }), { fileId: 'a'.repeat(32), offset: 0, length: 4096 });
   for (const bad of [{ fileId: '../etc/passwd', offset: 0, length: 1 }, { fileId: 'a'.repeat(32), offset: -1, length: 1 }, { fileId: 'a'.repeat(32), offset: 0, length: 2 << 20 }, { fileId: 'a'.repeat(32), offset: 0, length: 1, path: '/' }, null]) {
     assert.throws(() => validateFileRead(bad), /profile\/file/);
+  }
+});
+
+test('separate debug info: a stripped binary gets functions and lines from the debug file its container has (by build ID or .gnu_debuglink, checked); another build\'s is refused', { skip: symbolizerSkip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-dbg-'));
+  try {
+    const full = path.join(dir, 'full');
+    execFileSync('gcc', ['-static', '-O1', '-g', '-o', full, path.join(REPO, 'test', 'fixtures', 'ct-profile.c')]);
+    const dbgPath = path.join(dir, 'app.debug');
+    execFileSync('objcopy', ['--only-keep-debug', full, dbgPath]);
+    const strippedPath = path.join(dir, 'app');
+    execFileSync('objcopy', ['--strip-all', `--add-gnu-debuglink=${dbgPath}`, full, strippedPath]);
+    const stripped = fs.readFileSync(strippedPath);
+    const dbg = fs.readFileSync(dbgPath);
+    const { buildId, loads } = readElfLayout(bufferReader(stripped), stripped.length);
+    assert.ok(buildId);
+    // What the client reads of the sections: no DWARF, no symbols, the link with its CRC; the full build has DWARF.
+    const secs = readDebugSections(bufferReader(stripped), stripped.length);
+    assert.deepEqual(secs, { dwarf: false, symtab: false, debuglink: { name: 'app.debug', crc: zlib.crc32(dbg) } });
+    assert.equal(readDebugSections(bufferReader(fs.readFileSync(full)), fs.statSync(full).size).dwarf, true);
+    assert.throws(() => readDebugSections(bufferReader(Buffer.concat([stripped.subarray(0, 0x3c), Buffer.from([0xff, 0xff]), stripped.subarray(0x3e)])), stripped.length), ElfLayoutError, 'a section count past the bound');
+
+    const addr = parseInt(/^([0-9a-f]+) T ct_spin_long$/m.exec(execFileSync('nm', [full], { encoding: 'utf8' }))![1], 16);
+    const l = loads.find((s) => addr >= s.vaddr && addr < s.vaddr + s.filesz)!;
+    const leaf = addr + 10 - l.vaddr + l.offset;
+    const serve = (bytes: Buffer) => ({ data: '', size: bytes.length, bytes });
+    const files: Record<string, ReturnType<typeof serve>> = { ['a'.repeat(32)]: serve(stripped), ['b'.repeat(32)]: serve(dbg) };
+    const fetch = async (fileId: string, offset: number, length: number) => ({ data: files[fileId].bytes.subarray(offset, offset + length).toString('base64'), size: files[fileId].size });
+    const stack = [frame(null, { module: '/usr/local/bin/app', offset: leaf, buildId, fileId: 'a'.repeat(32) })];
+    const asked: [string, string | undefined][] = [];
+    const run = async (cache: string, fetchDebug?: (id: string, link: string | undefined) => Promise<{ fileId?: string; path?: string; why?: string }>) => {
+      const warnings: string[] = [];
+      const s = new StackSymbolizer(fetch, new FileCache(path.join(dir, cache)), (m) => warnings.push(m), undefined, fetchDebug);
+      const [out] = await s.symbolize([ev(1, stack)]);
+      s.close();
+      return { frame: out.stack[0], warnings };
+    };
+    // Without the container's debug info: the module and offset only.
+    assert.equal((await run('c0')).frame.function, null);
+    // By the debuglink the client read: found in the container, checked by its build ID, kept.
+    const found = await run('c1', async (id, link) => {
+      asked.push([id, link]);
+      return { fileId: 'b'.repeat(32), path: '/usr/local/bin/app.debug' };
+    });
+    assert.deepEqual(asked, [['a'.repeat(32), 'app.debug']]);
+    assert.equal(found.frame.function, 'ct_spin_long');
+    assert.equal(path.basename(found.frame.file ?? ''), 'ct-profile.c');
+    assert.ok((found.frame.line ?? 0) > 0);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'c1', 'debug', `${buildId}.debug`)), dbg, 'kept by the build ID');
+    // Kept: a second run finds it in the cache and asks nothing.
+    const cached = await run('c1', async () => assert.fail('asked again'));
+    assert.equal(cached.frame.function, 'ct_spin_long');
+    // Debug info of another build (its build ID differs, its CRC too): refused, said, not used.
+    const otherFull = path.join(dir, 'other');
+    execFileSync('gcc', ['-static', '-O0', '-g', '-o', otherFull, path.join(REPO, 'test', 'fixtures', 'ct-profile.c')]);
+    execFileSync('objcopy', ['--only-keep-debug', otherFull, path.join(dir, 'other.debug')]);
+    files['c'.repeat(32)] = serve(fs.readFileSync(path.join(dir, 'other.debug')));
+    const wrong = await run('c2', async () => ({ fileId: 'c'.repeat(32), path: '/usr/lib/debug/.build-id/xx/yy.debug' }));
+    assert.equal(wrong.frame.function, null);
+    assert.match(wrong.warnings.join('\n'), /not for this file: it is another build's/);
+    assert.ok(!fs.existsSync(path.join(dir, 'c2', 'debug', `${buildId}.debug`)));
+    // The helper's answer to a name that is not a plain file name: refused before anything is opened.
+    for (const bad of ['../etc/shadow', 'a/b', '..', '', 'x\0y']) assert.throws(() => validateDebugRead({ fileId: 'a'.repeat(32), debuglink: bad }), /plain file name/, bad);
+    assert.deepEqual(validateDebugRead({ fileId: 'a'.repeat(32), debuglink: 'app.debug' }), { fileId: 'a'.repeat(32), debuglink: 'app.debug' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

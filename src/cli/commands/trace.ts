@@ -112,7 +112,7 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   let last: TraceEndedParams | undefined;
   const kind = CLIENT_KIND_BY_NAME[req.kind];
   // Kinds with stacks: symbolized here, unprivileged, from the files the helper hands over (one batch after another).
-  const symbols = kind.stacks ? new StackSymbolizer((id, offset, length) => backend.readFile(id, offset, length), undefined, (m) => process.stderr.write(`warn: ${visible(m)}\n`)) : undefined;
+  const symbols = kind.stacks ? new StackSymbolizer((id, offset, length) => backend.readFile(id, offset, length), undefined, (m) => process.stderr.write(`warn: ${visible(m)}\n`), undefined, (id, link) => backend.readDebug(id, link)) : undefined;
   let written: Promise<void> = Promise.resolve();
   const print = (batch: TraceEvent[]) => {
     if (req.json) writeBatch(batch.map((e) => eventJson(e) + '\n').join(''));

@@ -9,6 +9,7 @@
  * never runs as root, reads them through the descriptors it is handed.
  */
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -63,6 +64,43 @@ export class FileCache {
     const p = path.join(this.runDir, fileId.replace(/[^0-9a-f]/g, ''));
     fs.writeFileSync(p, bytes, { mode: 0o644 });
     return p;
+  }
+
+  /** The kept separate debug info of the file with this build ID, or undefined. */
+  lookupDebug(buildId: string): string | undefined {
+    if (!BUILD_ID.test(buildId)) return undefined;
+    const p = path.join(this.dir, 'debug', `${buildId}.debug`);
+    try {
+      return fs.statSync(p).isFile() ? p : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Keep the separate debug info of the file with build ID `buildId` when it
+   * is that file's: it carries the same build ID, or (found by the file's
+   * .gnu_debuglink) its CRC-32 is the one the link gives. The path it is kept
+   * at, or why it is not.
+   */
+  putDebug(bytes: Buffer, buildId: string, crc: number | undefined): { path: string } | { why: string } {
+    if (!BUILD_ID.test(buildId)) return { why: 'the file has no build ID to keep its debug info by' };
+    let own: string | undefined;
+    try {
+      own = readElfLayout(bufferReader(bytes), bytes.length).buildId;
+    } catch {
+      return { why: 'it is not an ELF file' };
+    }
+    const sum = (zlib as { crc32?: (b: Buffer) => number }).crc32;
+    const matches = own === buildId || (own === undefined && crc !== undefined && typeof sum === 'function' && sum(bytes) >>> 0 === crc >>> 0);
+    if (!matches) return { why: own ? `it is another build's (build ID ${own})` : 'its CRC-32 is not the one the file\'s debuglink gives' };
+    const dir = path.join(this.dir, 'debug');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const p = path.join(dir, `${buildId}.debug`);
+    const tmp = `${p}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, bytes, { mode: 0o644 });
+    fs.renameSync(tmp, p);
+    return { path: p };
   }
 
   close(): void {

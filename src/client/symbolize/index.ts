@@ -8,14 +8,16 @@
  * helper). Frames without a symbol keep their module and offset.
  */
 import * as fs from 'node:fs';
-import type { ProfileEvent, ProfileFrame, ProfileFileResult } from '../../protocol';
+import type { ProfileDebugResult, ProfileEvent, ProfileFrame, ProfileFileResult } from '../../protocol';
 import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES } from '../../protocol';
-import { offsetToAddress, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
+import { offsetToAddress, readDebugSections, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
 import { FileCache } from './cache';
 import { findSymbolizer, LlvmSymbolizer, type SymbolizedFrame } from './llvm';
 
 /** Reads bytes of a file a profile named, by its handle (the helper's profile/file). */
 export type FetchFile = (fileId: string, offset: number, length: number) => Promise<ProfileFileResult>;
+/** A file's separate debug info in its container, as a new handle (the helper's profile/debug). */
+export type FetchDebug = (fileId: string, debuglink: string | undefined) => Promise<ProfileDebugResult>;
 
 /** Answers kept per (file, address) at most; then forgotten and asked again. */
 const MAX_REMEMBERED = 200_000;
@@ -36,6 +38,8 @@ export class StackSymbolizer {
     private readonly cache = new FileCache(),
     private readonly warn: (message: string) => void = () => undefined,
     program = findSymbolizer(),
+    /** Separate debug info (.build-id, .gnu_debuglink) from the container, for files without DWARF of their own. */
+    private readonly fetchDebug?: FetchDebug,
   ) {
     this.llvm = program ? new LlvmSymbolizer(program) : undefined;
     if (!program) warn('llvm-symbolizer is not installed: frames show their module and offset only; install it: apt-get install llvm');
@@ -108,32 +112,60 @@ export class StackSymbolizer {
     return p;
   }
 
-  private async load(fileId: string, buildId: string | undefined): Promise<LocalFile | undefined> {
-    let file = buildId ? this.cache.lookup(buildId) : undefined;
-    if (!file) {
-      const chunks: Buffer[] = [];
-      let size = Infinity;
-      for (let offset = 0; offset < size && offset < MAX_PROFILE_FILE_BYTES; ) {
-        const r = await this.fetch(fileId, offset, MAX_PROFILE_CHUNK_BYTES);
-        size = r.size;
-        const data = Buffer.from(r.data, 'base64');
-        if (!data.length) break;
-        chunks.push(data);
-        offset += data.length;
-      }
-      file = this.cache.put(Buffer.concat(chunks), buildId, fileId);
+  /** A handle's bytes, chunk by chunk, bounded. */
+  private async fetchAll(fileId: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let size = Infinity;
+    for (let offset = 0; offset < size && offset < MAX_PROFILE_FILE_BYTES; ) {
+      const r = await this.fetch(fileId, offset, MAX_PROFILE_CHUNK_BYTES);
+      size = r.size;
+      const data = Buffer.from(r.data, 'base64');
+      if (!data.length) break;
+      chunks.push(data);
+      offset += data.length;
     }
+    return Buffer.concat(chunks);
+  }
+
+  private async load(fileId: string, buildId: string | undefined): Promise<LocalFile | undefined> {
+    const file = (buildId ? this.cache.lookup(buildId) : undefined) ?? this.cache.put(await this.fetchAll(fileId), buildId, fileId);
     const fd = fs.openSync(file, 'r');
+    let loads: LoadSegment[];
+    let sections: ReturnType<typeof readDebugSections> | undefined;
     try {
       const size = fs.fstatSync(fd).size;
-      const loads = readElfLayout((position, length) => {
+      const read = (position: number, length: number) => {
         const buf = Buffer.alloc(length);
         return buf.subarray(0, fs.readSync(fd, buf, 0, length, position));
-      }, size).loads;
-      return { path: file, loads };
+      };
+      loads = readElfLayout(read, size).loads;
+      try {
+        sections = readDebugSections(read, size);
+      } catch {
+        sections = undefined; // its sections unreadable: symbols from what the symbolizer finds
+      }
     } finally {
       fs.closeSync(fd);
     }
+    // No DWARF of its own: its separate debug info, when the container has it (kept by build ID).
+    if (sections && !sections.dwarf && buildId && this.llvm) {
+      const debug = this.cache.lookupDebug(buildId) ?? (await this.loadDebug(fileId, buildId, sections.debuglink));
+      if (debug) this.llvm.setDebug(file, buildId, debug);
+    }
+    return { path: file, loads };
+  }
+
+  /** Separate debug info fetched from the container and kept when it is the file's (same build ID, or the debuglink's CRC). */
+  private async loadDebug(fileId: string, buildId: string, link: { name: string; crc: number } | undefined): Promise<string | undefined> {
+    if (!this.fetchDebug) return undefined;
+    const found = await this.fetchDebug(fileId, link?.name).catch(() => undefined);
+    if (!found?.fileId) return undefined;
+    const kept = this.cache.putDebug(await this.fetchAll(found.fileId), buildId, link?.crc);
+    if ('why' in kept) {
+      this.warn(`${found.path ?? 'debug info'} in the container is not for this file: ${kept.why}`);
+      return undefined;
+    }
+    return kept.path;
   }
 
   close(): void {

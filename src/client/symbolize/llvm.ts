@@ -5,10 +5,15 @@
  * (the CLI run with sudo), it runs as the invoking user (SUDO_UID) or
  * nobody. Files reach it as descriptors it inherits (/proc/self/fd/N), so it
  * needs no access to where they are kept; a new file restarts it with the
- * files it has (at most MAX_FILES).
+ * files it has (at most MAX_FILES). A file's separate debug info reaches it
+ * the same way: a directory of this run holds .build-id/<xx>/<rest>.debug
+ * links to /proc/self/fd/N (resolved in the symbolizer, to its descriptor),
+ * named as its --debug-file-directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** Files one symbolizer process is handed at most. */
 const MAX_FILES = 128;
@@ -57,8 +62,20 @@ export class LlvmSymbolizer {
   private readonly fds: number[] = [];
   private waiting: Waiter[] = [];
   private out = '';
+  /** Separate debug info by the file it is for: its build ID and where it is kept. */
+  private readonly debug = new Map<string, { buildId: string; path: string }>();
+  /** A debug file came since the process started: it restarts to be handed it. */
+  private stale = false;
+  private linkDir: string | undefined;
 
   constructor(private readonly program: string) {}
+
+  /** `file`'s separate debug info (its build ID, kept at `debugPath`): handed over from the next query on. */
+  setDebug(file: string, buildId: string, debugPath: string): void {
+    if (!/^[0-9a-f]{4,128}$/.test(buildId)) return;
+    this.debug.set(file, { buildId, path: debugPath });
+    this.stale = true;
+  }
 
   /** Frames for each (file, address), in order; a file it cannot read gives none. */
   async symbolize(queries: { path: string; address: number }[]): Promise<SymbolizedFrame[][]> {
@@ -71,7 +88,8 @@ export class LlvmSymbolizer {
 
   /** The running process, restarted when it lacks one of `paths`. */
   private ensure(paths: string[]): ChildProcess {
-    if (this.child && paths.every((p) => this.slots.has(p))) return this.child;
+    if (this.child && !this.stale && paths.every((p) => this.slots.has(p))) return this.child;
+    this.stale = false;
     const keep = [...new Set([...paths, ...this.slots.keys()])].slice(0, MAX_FILES);
     this.stop();
     const fds: number[] = [];
@@ -84,8 +102,22 @@ export class LlvmSymbolizer {
         /* gone from the cache: no symbols from it */
       }
     }
+    // Debug files of the files kept, as links a user without access to the cache can follow (to its own descriptors).
+    const links: [string, number][] = [];
+    for (const p of keep) {
+      const d = this.debug.get(p);
+      if (!d || !slots.has(p)) continue;
+      try {
+        fds.push(fs.openSync(d.path, 'r'));
+        links.push([d.buildId, 3 + fds.length - 1]);
+      } catch {
+        /* gone from the cache */
+      }
+    }
+    const args = ['--output-style=JSON', '--inlines', '--demangle'];
+    if (links.length) args.push(`--debug-file-directory=${this.debugLinks(links)}`);
     const root = process.getuid?.() === 0;
-    const child = spawn(this.program, ['--output-style=JSON', '--inlines', '--demangle'], {
+    const child = spawn(this.program, args, {
       stdio: ['pipe', 'pipe', 'ignore', ...fds],
       ...(root ? { uid: Number(process.env.SUDO_UID) || 65534, gid: Number(process.env.SUDO_GID) || 65534 } : {}),
     });
@@ -132,7 +164,22 @@ export class LlvmSymbolizer {
     for (const fd of this.fds.splice(0)) fs.closeSync(fd);
   }
 
+  /** The run's directory of .build-id links, made anew: build ID → the symbolizer's descriptor. */
+  private debugLinks(links: [string, number][]): string {
+    if (this.linkDir) fs.rmSync(this.linkDir, { recursive: true, force: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'container-trace-debug-'));
+    fs.chmodSync(dir, 0o755); // the symbolizer may run as another user: it only follows the links
+    for (const [buildId, fd] of links) {
+      const sub = path.join(dir, '.build-id', buildId.slice(0, 2));
+      fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+      fs.symlinkSync(`/proc/self/fd/${fd}`, path.join(sub, `${buildId.slice(2)}.debug`));
+    }
+    return (this.linkDir = dir);
+  }
+
   close(): void {
     this.stop();
+    if (this.linkDir) fs.rmSync(this.linkDir, { recursive: true, force: true });
+    this.linkDir = undefined;
   }
 }

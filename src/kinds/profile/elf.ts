@@ -96,6 +96,70 @@ export function gnuBuildId(notes: Buffer): string | undefined {
   return undefined;
 }
 
+const SHDR_SIZE = 64;
+const MAX_SHDRS = 4096;
+/** Section name table bytes read at most. */
+const MAX_SHSTRTAB = 1 << 20;
+
+export interface DebugSections {
+  /** Whether it has DWARF of its own (.debug_info, or compressed .zdebug_info). */
+  dwarf: boolean;
+  /** Whether it has a symbol table (.symtab): functions without DWARF's lines. */
+  symtab: boolean;
+  /** Its .gnu_debuglink: the separate debug file's name and CRC-32. */
+  debuglink?: { name: string; crc: number };
+}
+
+/**
+ * What a file says of its debug info, from its section headers: DWARF of its
+ * own, a symbol table, a .gnu_debuglink naming a separate file. Bounded like
+ * readElfLayout; malformed headers are an error.
+ */
+export function readDebugSections(read: ReadAt, size: number): DebugSections {
+  const h = read(0, 64);
+  if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46) throw new ElfLayoutError('not an ELF file');
+  if (h[4] !== 2 || h[5] !== 1) throw new ElfLayoutError('not a 64-bit little-endian ELF file');
+  const shoff = h.readBigUInt64LE(0x28);
+  const shentsize = h.readUInt16LE(0x3a);
+  const shnum = h.readUInt16LE(0x3c);
+  const shstrndx = h.readUInt16LE(0x3e);
+  const none: DebugSections = { dwarf: false, symtab: false };
+  if (shnum === 0 || shoff === 0n) return none;
+  if (shentsize !== SHDR_SIZE) throw new ElfLayoutError(`section header entries of ${shentsize} bytes, not ${SHDR_SIZE}`);
+  if (shnum > MAX_SHDRS) throw new ElfLayoutError(`${shnum} section headers (at most ${MAX_SHDRS})`);
+  if (shoff + BigInt(shnum * SHDR_SIZE) > BigInt(size)) throw new ElfLayoutError('section headers beyond the end of the file');
+  if (shstrndx >= shnum) throw new ElfLayoutError('no section name table');
+  const sh = read(Number(shoff), shnum * SHDR_SIZE);
+  if (sh.length < shnum * SHDR_SIZE) throw new ElfLayoutError('section headers cut short');
+  const section = (i: number) => ({ name: sh.readUInt32LE(i * SHDR_SIZE), type: sh.readUInt32LE(i * SHDR_SIZE + 4), offset: sh.readBigUInt64LE(i * SHDR_SIZE + 24), size: sh.readBigUInt64LE(i * SHDR_SIZE + 32) });
+  const strtab = section(shstrndx);
+  if (strtab.offset + strtab.size > BigInt(size) || strtab.size > BigInt(MAX_SHSTRTAB)) throw new ElfLayoutError('the section name table lies beyond the file or is too large');
+  const names = read(Number(strtab.offset), Number(strtab.size));
+  const nameOf = (at: number) => {
+    if (at >= names.length) return '';
+    const end = names.indexOf(0, at);
+    return names.toString('latin1', at, end < 0 ? names.length : end);
+  };
+  const out: DebugSections = { dwarf: false, symtab: false };
+  const SHT_NOBITS = 8;
+  for (let i = 0; i < shnum; i++) {
+    const sec = section(i);
+    const name = nameOf(sec.name);
+    // Sections a stripped debug file keeps as NOBITS have no bytes: they do not count.
+    if ((name === '.debug_info' || name === '.zdebug_info') && sec.type !== SHT_NOBITS && sec.size > 0n) out.dwarf = true;
+    if (name === '.symtab' && sec.type !== SHT_NOBITS && sec.size > 0n) out.symtab = true;
+    if (name === '.gnu_debuglink' && sec.size >= 8n && sec.size <= 4096n && sec.offset + sec.size <= BigInt(size)) {
+      const b = read(Number(sec.offset), Number(sec.size));
+      const end = b.indexOf(0);
+      if (end > 0 && end <= 255) {
+        const crcAt = (end + 4) & ~3;
+        if (crcAt + 4 <= b.length) out.debuglink = { name: b.toString('utf8', 0, end), crc: b.readUInt32LE(crcAt) };
+      }
+    }
+  }
+  return out;
+}
+
 /** The address a symbolizer wants for a file offset: through the loaded segment that holds it; undefined outside every one. */
 export function offsetToAddress(loads: LoadSegment[], offset: number): number | undefined {
   for (const l of loads) if (offset >= l.offset && offset < l.offset + l.filesz) return offset - l.offset + l.vaddr;
