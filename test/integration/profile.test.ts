@@ -196,4 +196,33 @@ describe('profile (integration)', { skip }, () => {
       fs.rmSync(fresh, { recursive: true, force: true });
     }
   });
+
+  test('JIT code: named from the perf map its process wrote in its container (by its PID there), not from a map by another PID or the host\'s', async () => {
+    docker('exec', C, 'sh', '-c', `pkill ct-jit; rm -f /tmp/ct-go /tmp/perf-*.map; true`);
+    docker('cp', fixtureBinary('ct-jit', ['-O0', '-fno-omit-frame-pointer']), `${C}:/usr/local/bin/ct-jit`);
+    const before = new Set((JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).map((p) => p.hostPid));
+    docker('exec', '-d', C, '/usr/local/bin/ct-jit', '30');
+    const w = await waitFor('the JIT workload', () => (JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).find((p) => !before.has(p.hostPid) && p.cmdline[0] === '/usr/local/bin/ct-jit'));
+    assert.notEqual(w.pid, w.hostPid, 'its PID in the container is not its host PID');
+    await waitFor('its perf map', () => docker('exec', C, 'cat', `/tmp/perf-${w.pid}.map`).includes('jit_spin_loop'));
+    // What a tool looking in the host's /tmp by the host PID would read.
+    const hostDecoy = `/tmp/perf-${w.hostPid}.map`;
+    const hadHostMap = fs.existsSync(hostDecoy);
+    if (!hadHostMap) fs.writeFileSync(hostDecoy, docker('exec', C, 'cat', `/tmp/perf-${w.pid}.map`).replace('jit_spin_loop', 'host_decoy'));
+    try {
+      const { stacks } = await profile(['--pid', String(w.pid), '--duration', '4', '--interval', '2'], cache);
+      const all = stacks.reduce((n, x) => n + x.samples, 0);
+      const jit = stacks.filter((x) => x.stack[0]?.function === 'jit_spin_loop');
+      const inJit = jit.reduce((n, x) => n + x.samples, 0);
+      assert.ok(all >= 50 && inJit / all > 0.8, `${inJit} of ${all} samples in jit_spin_loop: ${JSON.stringify(stacks.slice(0, 2).map((x) => x.stack.slice(0, 3)))}`);
+      for (const x of jit) assert.equal(x.stack[0].module, `/tmp/perf-${w.pid}.map`);
+      assert.ok(jit.some((x) => x.stack[1]?.function === 'main'), 'its caller from the binary\'s symbols');
+      const names = new Set(stacks.flatMap((x) => x.stack.map((f) => f.function)));
+      assert.ok(!names.has('wrong_pid_code') && !names.has('host_decoy'), [...names].join(', '));
+      for (const x of stacks) for (const f of x.stack) assert.equal((f as { perfMap?: string }).perfMap, undefined, 'handles do not reach the output');
+    } finally {
+      if (!hadHostMap) fs.rmSync(hostDecoy, { force: true });
+      docker('exec', C, 'sh', '-c', 'pkill ct-jit; rm -f /tmp/perf-*.map; true');
+    }
+  });
 });

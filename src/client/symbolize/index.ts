@@ -12,6 +12,7 @@ import type { ProfileDebugResult, ProfileEvent, ProfileFrame, ProfileFileResult 
 import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES } from '../../protocol';
 import { offsetToAddress, readDebugSections, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
 import { FileCache } from './cache';
+import { PerfMap } from './perfmap';
 import { findSymbolizer, LlvmSymbolizer, type SymbolizedFrame } from './llvm';
 
 /** Reads bytes of a file a profile named, by its handle (the helper's profile/file). */
@@ -30,6 +31,8 @@ interface LocalFile {
 export class StackSymbolizer {
   private readonly files = new Map<string, Promise<LocalFile | undefined>>();
   private readonly answers = new Map<string, SymbolizedFrame[]>();
+  /** JITs' perf maps by the helper's handle, read as they grow. */
+  private readonly perfMaps = new Map<string, PerfMap>();
   private readonly llvm: LlvmSymbolizer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -56,6 +59,10 @@ export class StackSymbolizer {
     // Each file a frame names, once: its local copy and segments.
     const local = new Map<string, LocalFile | undefined>();
     for (const e of events) for (const f of e.stack) if (f.fileId && !local.has(f.fileId)) local.set(f.fileId, await this.file(f));
+    // Each perf map a frame names: what was appended to it since the last batch.
+    const maps = new Set<string>();
+    for (const e of events) for (const f of e.stack) if (f.perfMap) maps.add(f.perfMap);
+    for (const id of maps) await this.updatePerfMap(id);
     // The addresses not answered before, asked in one batch.
     const asks = new Map<string, { path: string; address: number }>();
     const keyOf = (e: ProfileEvent, i: number): { key: string; path: string; address: number } | undefined => {
@@ -83,7 +90,12 @@ export class StackSymbolizer {
     return events.map((e) => {
       const stack: ProfileFrame[] = [];
       e.stack.forEach((f, i) => {
-        const { fileId: _, ...bare } = f;
+        const { fileId: _, perfMap: mapId, ...bare } = f;
+        if (mapId) {
+          // JIT code: its symbol from the process's perf map (a return address looked up one byte back).
+          const name = this.perfMaps.get(mapId)?.lookup(i === 0 ? f.offset : f.offset - 1);
+          return void stack.push(name ? { ...bare, function: name, module: `/tmp/perf-${e.pid}.map` } : bare);
+        }
         const k = keyOf(e, i);
         const syms = k ? this.answers.get(k.key) : undefined;
         if (!syms?.length) return void stack.push(bare);
@@ -110,6 +122,26 @@ export class StackSymbolizer {
       this.files.set(id, p);
     }
     return p;
+  }
+
+  /** A perf map brought up to date: what was appended since it was last read (bounded). */
+  private async updatePerfMap(id: string): Promise<void> {
+    let map = this.perfMaps.get(id);
+    if (!map) {
+      if (this.perfMaps.size >= 256) this.perfMaps.clear();
+      this.perfMaps.set(id, (map = new PerfMap()));
+    }
+    try {
+      for (let i = 0; i < 64 && map.fetched < MAX_PROFILE_FILE_BYTES; i++) {
+        const r = await this.fetch(id, map.fetched, MAX_PROFILE_CHUNK_BYTES);
+        const data = Buffer.from(r.data, 'base64');
+        if (!data.length) break;
+        map.append(data);
+        if (map.fetched >= r.size) break;
+      }
+    } catch (err) {
+      this.warn(`a perf map could not be read: ${(err as Error).message}`);
+    }
   }
 
   /** A handle's bytes, chunk by chunk, bounded. */

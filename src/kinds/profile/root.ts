@@ -159,7 +159,7 @@ function report(entries: ProfileEntry[], stacks: Map<string, bigint[] | undefine
     const user = u ? [] : userStack!;
     const ranges = user.length ? rangesOf(e.hostPid) : undefined;
     // Walking frame pointers ends on what the last frame held: not a user address, no frame.
-    for (const a of user) if (a < USER_LIMIT) frames.push(userFrame(Number(a), ranges, e.hostPid, files));
+    for (const a of user) if (a < USER_LIMIT) frames.push(userFrame(Number(a), ranges, e, files));
     out.push({
       gadget: 'profile',
       time,
@@ -189,13 +189,26 @@ function kernelFrame(address: bigint, returnAddress: boolean): ProfileFrame {
   return { function: sym.function, file: null, line: null, module: sym.module, offset: sym.offset + (returnAddress ? 1 : 0), kernel: true };
 }
 
-/** A user address as its file and file offset (with the file's build ID and handle), or where it lies. */
-function userFrame(address: number, ranges: MapRange[] | undefined, hostPid: number, files: FileRegistry): ProfileFrame {
+/** Mappings a perf map may name code in: anonymous memory (a JIT's), not the kernel's named areas. */
+const JIT_MEMORY = (module: string) => module === '[anon]' || module.startsWith('[anon:') || module.startsWith('//anon');
+
+/**
+ * A user address as its file and file offset (with the file's build ID and
+ * handle), or where it lies; code in anonymous memory carries the handle of
+ * its process's perf map, when its container has one (a JIT's symbols).
+ */
+function userFrame(address: number, ranges: MapRange[] | undefined, e: { hostPid: number; pid: number }, files: FileRegistry): ProfileFrame {
+  const hostPid = e.hostPid;
   const r = ranges && rangeOf(ranges, address);
   if (!r) return { function: null, file: null, line: null, module: ranges ? '[unmapped]' : '[unknown: process gone]', offset: address };
   if (!r.path.startsWith('/')) {
     const module = r.path || '[anon]';
-    return { function: null, file: null, line: null, module, offset: module === '[vdso]' ? address - r.start : address };
+    const frame: ProfileFrame = { function: null, file: null, line: null, module, offset: module === '[vdso]' ? address - r.start : address };
+    if (JIT_MEMORY(module)) {
+      const map = files.perfMap(hostPid, e.pid);
+      if (map) frame.perfMap = map;
+    }
+    return frame;
   }
   const module = r.path.endsWith(' (deleted)') ? r.path.slice(0, -' (deleted)'.length) : r.path;
   const frame: ProfileFrame = { function: null, file: null, line: null, module, offset: address - r.start + r.offset };
