@@ -38,6 +38,8 @@ Usage:
                   exec, followed when restarted (--no-restarts: the trace ends when it exits);
                   containers a selector matches are always traced from their first exec
 ${optionsHelp('                  ')}
+                  profile: --output <file> [--format pprof|folded]  every stack also written
+                  to a file at the end (pprof, gzipped; folded for flamegraph.pl)
   container-trace check [--json]                     what this host supports, with fixes
   container-trace install-helper [--elevate <mode>]  install the helper root-owned, with a polkit action
   container-trace uninstall-helper

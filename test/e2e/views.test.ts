@@ -380,7 +380,9 @@ viewTest('profile: the flame graph has the workload\'s two loops by their known 
   // The filter marks the function and says its share of the samples, as the table's Total %.
   await live.locator('#filter').fill('ct_spin_long');
   const said = await until('the match\'s share', () => live.locator('.flame-match-text').innerText().catch(() => ''), (t) => /frames? match: [\d.]+%/.test(t));
-  assert.ok(Math.abs(Number(/([\d.]+)%/.exec(said)![1]) - Number(cells[5])) <= 0.2, `${said} vs the table's Total % ${cells[5]}`);
+  // The table as drawn with it (the container's own shell keeps adding a few samples: both grow).
+  const nowCells = await row.locator('td').allInnerTexts();
+  assert.ok(Math.abs(Number(/([\d.]+)%/.exec(said)![1]) - Number(nowCells[5])) <= 0.5, `${said} vs the table's Total % ${nowCells[5]}`);
   await live.locator('section[data-panel=flame] .frame.match[data-name=ct_spin_long]').waitFor({ timeout: DEADLINE });
   await live.locator('#filter').fill('');
 

@@ -12,6 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli, docker, fixtureBinary, ourPrograms, removeContainers, runContainer, skipReason, traceCliWith, waitFor } from '../support/integration';
 import { REPO } from '../support/paths';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
 
 const skip = skipReason();
 const C = `ct-it-prof-${process.pid}`;
@@ -223,6 +225,62 @@ describe('profile (integration)', { skip }, () => {
     } finally {
       if (!hadHostMap) fs.rmSync(hostDecoy, { force: true });
       docker('exec', C, 'sh', '-c', 'pkill ct-jit; rm -f /tmp/perf-*.map; true');
+    }
+  });
+
+  test('Node with --perf-basic-prof in a container: its JavaScript functions named from its perf map', async () => {
+    const node = `ct-it-prof-node-${process.pid}`;
+    // The Node running this test and the libraries it links, read-only, in a container of its own.
+    const nodeBin = fs.realpathSync(process.execPath);
+    const libs = [...new Set(execFileSync('ldd', [nodeBin], { encoding: 'utf8' }).split('\n').map((l) => /=> (\/\S+)/.exec(l)?.[1]).filter((x): x is string => !!x).flatMap((x) => [path.dirname(x), path.dirname(fs.realpathSync(x))]))];
+    const mounts = [nodeBin, '/lib64', ...libs].flatMap((m) => ['-v', `${m}:${m}:ro`]);
+    const js = 'function hotLoop(n) { let a = 0; for (let i = 0; i < n; i++) a += Math.sqrt(i) * (i & 7); return a; } ' +
+      'const fs = require("fs"); const t = setInterval(() => { if (!fs.existsSync("/tmp/ct-go")) return; clearInterval(t); let s = 0; const end = Date.now() + 30000; while (Date.now() < end) s += hotLoop(100000); }, 10);';
+    runContainer(node, `exec ${nodeBin} --perf-basic-prof --interpreted-frames-native-stack -e '${js}'`, mounts);
+    try {
+      const w = await waitFor('node in its container', () => (JSON.parse(cli('ps', node, '--json').stdout) as Proc[]).find((p) => p.cmdline[0] === nodeBin));
+      assert.equal(w.pid, 1, 'node is its container\'s PID 1 (its map is /tmp/perf-1.map there)');
+      const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--container', node, '--duration', '5', '--interval', '2');
+      await t.ready;
+      docker('exec', node, 'touch', '/tmp/ct-go');
+      assert.equal(await t.exited, 0, t.stderr());
+      const stacks = t.events as unknown as Stack[];
+      const all = stacks.reduce((n, x) => n + x.samples, 0);
+      // Its JavaScript, named by V8 in the map ("JS:*hotLoop [eval]:1:17"; TurboFan may inline hotLoop into its caller).
+      const inJs = stacks.filter((x) => x.stack.some((f) => f.module === '/tmp/perf-1.map' && /^JS:/.test(f.function ?? ''))).reduce((n, x) => n + x.samples, 0);
+      const hot = stacks.filter((x) => x.stack.some((f) => f.module === '/tmp/perf-1.map' && /hotLoop/.test(f.function ?? '')));
+      const leaves = [...new Set(stacks.map((x) => x.stack[0]?.function ?? x.stack[0]?.module))].slice(0, 12).join(' | ');
+      assert.ok(all > 0 && inJs / all > 0.5, `${inJs} of ${all} samples through named JavaScript; leaves: ${leaves}`);
+      assert.ok(hot.length > 0, `no frame named hotLoop; leaves: ${leaves}`);
+    } finally {
+      removeContainers(node);
+    }
+  });
+
+  test('--output writes the stacks as pprof or folded stacks at the end; --output with a kind without stacks is refused', async () => {
+    docker('exec', C, 'sh', '-c', `pkill ct-prof; rm -f /tmp/ct-go; true`);
+    const w = await startWorkload(30);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-prof-out-'));
+    try {
+      const pb = path.join(dir, 'cpu.pb.gz');
+      const folded = path.join(dir, 'cpu.folded');
+      const first = await profile(['--pid', String(w.pid), '--duration', '3', '--output', pb], cache);
+      assert.match(first.stderr, /wrote \d+ samples \(\d+ stacks\)/);
+      assert.ok(first.stderr.includes(`to ${pb} as a pprof profile`), first.stderr);
+      const prof = Profile.decode(gunzipSync(fs.readFileSync(pb)));
+      const str = (i: number | bigint) => prof.stringTable.strings[Number(i)];
+      assert.equal(prof.sample.reduce((n, x) => n + Number(x.value[0]), 0), first.stacks.reduce((n, x) => n + x.samples, 0), 'the samples the JSON lines had');
+      assert.ok(prof.function.some((f) => str(f.name) === 'ct_spin_long' && /ct-profile\.c$/.test(str(f.filename))));
+      const second = await profile(['--pid', String(w.pid), '--duration', '2', '--output', folded], cache, false);
+      assert.match(second.stderr, /as folded stacks/);
+      const lines = fs.readFileSync(folded, 'utf8').trim().split('\n');
+      const comm = SAME.split('/').pop()!.slice(0, 15);
+      assert.ok(lines.some((l) => l.startsWith(`${comm};`) && /;ct_spin_long \d+$/.test(l)), lines.slice(0, 3).join('\n'));
+      const bad = cli('trace', 'exec', '--container', C, '--output', path.join(dir, 'x'));
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--output and --format write stacks: they go with profile, not exec/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

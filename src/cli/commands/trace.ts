@@ -1,5 +1,5 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
-import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
+import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type ProfileEvent, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../kinds/shared/text';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
@@ -7,6 +7,8 @@ import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } f
 import { KIND_OPTIONS, REQUIRED_OPTIONS, optionFlags } from '../../kinds/options';
 import { CLIENT_KIND_BY_NAME, eventJson } from '../../kinds/client-registry';
 import { StackSymbolizer } from '../../client/symbolize';
+import { foldedStacks, pprofProfile } from '../../kinds/profile/export';
+import * as fs from 'node:fs';
 
 const FLAGS = {
   container: { type: 'string', short: 'c' },
@@ -29,6 +31,8 @@ const FLAGS = {
   wait: { type: 'boolean', short: 'w' },
   'from-start': { type: 'boolean' },
   'no-restarts': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  format: { type: 'string' },
 } as const;
 
 /** What the command line asks for, checked. */
@@ -40,6 +44,8 @@ interface TraceRequest {
   json: boolean;
   verbose: boolean;
   values: Values;
+  /** Kinds with stacks: every stack also written to this file at the end, in this format. */
+  output?: { file: string; format: 'pprof' | 'folded' };
 }
 
 export async function trace(argv: string[]): Promise<void> {
@@ -84,7 +90,16 @@ export function request(argv: string[]): TraceRequest {
     duration = Number(values.duration);
     if (!Number.isFinite(duration) || duration <= 0 || duration > 31 * 86400) throw new UsageError(`--duration must be a number of seconds, not "${values.duration}"`);
   }
+  let output: TraceRequest['output'];
+  if (values.output !== undefined || values.format !== undefined) {
+    if (!CLIENT_KIND_BY_NAME[kind as KindName].stacks) throw new UsageError(`--output and --format write stacks: they go with profile, not ${kind}`);
+    if (typeof values.output !== 'string' || !values.output) throw new UsageError('--format needs --output <file>');
+    const format = values.format ?? (/\.folded$|\.txt$/.test(values.output) ? 'folded' : 'pprof');
+    if (format !== 'pprof' && format !== 'folded') throw new UsageError(`--format must be pprof or folded, not "${format}"`);
+    output = { file: values.output, format };
+  }
   return {
+    output,
     kind: kind as KindName,
     params: {
       gadget: kind as KindName,
@@ -121,10 +136,23 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
       if (text) writeBatch(text + '\n\n');
     } else writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
   };
+  // --output: every symbolized stack kept (bounded), written at the end.
+  const kept: ProfileEvent[] = [];
+  let keptDropped = 0;
+  const keep = (batch: TraceEvent[]) => {
+    if (!req.output) return;
+    for (const e of batch) {
+      if (kept.length < MAX_KEPT_STACKS) kept.push(e as ProfileEvent);
+      else keptDropped++;
+    }
+  };
   const write = (batch: TraceEvent[]) => {
     received += batch.length;
     if (!symbols) return print(batch);
-    written = written.then(() => symbols.symbolize(batch as never)).then(print, (err: Error) => {
+    written = written.then(() => symbols.symbolize(batch as never)).then((done) => {
+      keep(done);
+      print(done);
+    }, (err: Error) => {
       process.stderr.write(`warn: symbols: ${visible(err.message)}\n`);
       print(batch);
     });
@@ -142,6 +170,7 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
       // The last report is written (symbolized) before the summary.
       void written.then(() => {
         symbols?.close();
+        if (req.output) writeStacks(req.output, kept, keptDropped, req.params.options?.hz ?? 99);
         resolve({ ended: done, stopping: () => stopping });
       });
     };
@@ -173,6 +202,20 @@ function announce(req: TraceRequest, result: TraceStartResult): void {
   }
   process.stderr.write('ready\n');
   if (!req.json && !CLIENT_KIND_BY_NAME[req.kind].report) process.stdout.write(header(req.kind, req.many) + '\n');
+}
+
+/** Distinct stacks (one a process and report) --output keeps at most. */
+const MAX_KEPT_STACKS = 2_000_000;
+
+/** --output: the trace's stacks as a pprof or folded file; said on stderr. */
+function writeStacks(out: { file: string; format: 'pprof' | 'folded' }, events: ProfileEvent[], dropped: number, hz: number): void {
+  try {
+    fs.writeFileSync(out.file, out.format === 'pprof' ? pprofProfile(events, hz) : foldedStacks(events));
+    const samples = events.reduce((n, e) => n + e.samples, 0);
+    process.stderr.write(visible(`wrote ${samples} samples (${events.length} stacks) to ${out.file} as ${out.format === 'pprof' ? 'a pprof profile' : 'folded stacks'}${dropped ? `; ${dropped} stacks past the bound of ${MAX_KEPT_STACKS} left out` : ''}`) + '\n');
+  } catch (err) {
+    process.stderr.write(visible(`error: cannot write ${out.file}: ${(err as Error).message}`) + '\n');
+  }
 }
 
 /** The one line on stderr at the end: counts, drops, time, why it ended. */
