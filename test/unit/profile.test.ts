@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import * as http from 'node:http';
 import { decodeProfileEntry, stackAddresses, stackMissing, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT } from '../../src/kinds/profile/decode';
 import { bufferReader, gnuBuildId, offsetToAddress, readDebugSections, readElfLayout, ElfLayoutError } from '../../src/kinds/profile/elf';
 import { topFunctions } from '../../src/kinds/profile/top';
@@ -23,6 +24,7 @@ import { Kallsyms } from '../../src/proc/kallsyms';
 import { parseSymbolizerLine, findSymbolizer } from '../../src/client/symbolize/llvm';
 import { StackSymbolizer } from '../../src/client/symbolize';
 import { FileCache } from '../../src/client/symbolize/cache';
+import { debuginfodClient } from '../../src/client/symbolize/debuginfod';
 import { FileRegistry } from '../../src/engine/files';
 import { validateDebugRead, validateFileRead } from '../../src/engine/validate';
 import { onlineCpus } from '../../src/kinds/profile/root';
@@ -305,9 +307,10 @@ test('separate debug info: a stripped binary gets functions and lines from the d
     const fetch = async (fileId: string, offset: number, length: number) => ({ data: files[fileId].bytes.subarray(offset, offset + length).toString('base64'), size: files[fileId].size });
     const stack = [frame(null, { module: '/usr/local/bin/app', offset: leaf, buildId, fileId: 'a'.repeat(32) })];
     const asked: [string, string | undefined][] = [];
-    const run = async (cache: string, fetchDebug?: (id: string, link: string | undefined) => Promise<{ fileId?: string; path?: string; why?: string }>) => {
+    const run = async (cache: string, fetchDebug?: (id: string, link: string | undefined) => Promise<{ fileId?: string; path?: string; why?: string }>, debuginfod?: ReturnType<typeof debuginfodClient>) => {
       const warnings: string[] = [];
-      const s = new StackSymbolizer(fetch, new FileCache(path.join(dir, cache)), (m) => warnings.push(m), undefined, fetchDebug);
+      // Never the servers the environment may name ($DEBUGINFOD_URLS): only the one a step gives.
+      const s = new StackSymbolizer(fetch, new FileCache(path.join(dir, cache)), (m) => warnings.push(m), undefined, fetchDebug, debuginfod ?? (async () => ({ why: 'not asked in this step' })));
       const [out] = await s.symbolize([ev(1, stack)]);
       s.close();
       return { frame: out.stack[0], warnings };
@@ -336,6 +339,32 @@ test('separate debug info: a stripped binary gets functions and lines from the d
     assert.equal(wrong.frame.function, null);
     assert.match(wrong.warnings.join('\n'), /not for this file: it is another build's/);
     assert.ok(!fs.existsSync(path.join(dir, 'c2', 'debug', `${buildId}.debug`)));
+    // None in the container: the servers $DEBUGINFOD_URLS names, by build ID (a local one here), checked as well.
+    const served: string[] = [];
+    const server = http.createServer((req, res) => {
+      served.push(req.url ?? '');
+      if (req.url === `/buildid/${buildId}/debuginfo`) return void res.end(dbg);
+      if (req.url?.startsWith('/lies/buildid/')) return void res.end(fs.readFileSync(path.join(dir, 'other.debug')));
+      res.statusCode = 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      assert.equal(debuginfodClient({}), undefined, 'no DEBUGINFOD_URLS: no server is asked');
+      const none = async () => ({ why: 'none in the container' });
+      const byServer = await run('c3', none, debuginfodClient({ DEBUGINFOD_URLS: `http://127.0.0.1:1/ http://127.0.0.1:${port}` }));
+      assert.equal(byServer.frame.function, 'ct_spin_long', byServer.warnings.join('\n'));
+      assert.deepEqual(served, [`/buildid/${buildId}/debuginfo`]);
+      assert.deepEqual(fs.readFileSync(path.join(dir, 'c3', 'debug', `${buildId}.debug`)), dbg);
+      // A server that answers with another build's file: refused, said.
+      const lying = debuginfodClient({ DEBUGINFOD_URLS: `http://127.0.0.1:${port}/lies` });
+      const liar = await run('c4', none, lying);
+      assert.equal(liar.frame.function, null);
+      assert.match(liar.warnings.join('\n'), /debuginfod http:\/\/127\.0\.0\.1:\d+\/lies answered for build ID [0-9a-f]+ with a file that is not its: it is another build's/);
+    } finally {
+      server.close();
+    }
     // The helper's answer to a name that is not a plain file name: refused before anything is opened.
     for (const bad of ['../etc/shadow', 'a/b', '..', '', 'x\0y']) assert.throws(() => validateDebugRead({ fileId: 'a'.repeat(32), debuglink: bad }), /plain file name/, bad);
     assert.deepEqual(validateDebugRead({ fileId: 'a'.repeat(32), debuglink: 'app.debug' }), { fileId: 'a'.repeat(32), debuglink: 'app.debug' });

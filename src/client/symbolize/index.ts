@@ -13,6 +13,7 @@ import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES } from '../../protocol'
 import { offsetToAddress, readDebugSections, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
 import { FileCache } from './cache';
 import { PerfMap } from './perfmap';
+import { debuginfodClient, type Debuginfod } from './debuginfod';
 import { findSymbolizer, LlvmSymbolizer, type SymbolizedFrame } from './llvm';
 
 /** Reads bytes of a file a profile named, by its handle (the helper's profile/file). */
@@ -43,6 +44,8 @@ export class StackSymbolizer {
     program = findSymbolizer(),
     /** Separate debug info (.build-id, .gnu_debuglink) from the container, for files without DWARF of their own. */
     private readonly fetchDebug?: FetchDebug,
+    /** $DEBUGINFOD_URLS' servers, asked by build ID when the container has no debug info (none when it is unset). */
+    private readonly debuginfod: Debuginfod | undefined = debuginfodClient(),
   ) {
     this.llvm = program ? new LlvmSymbolizer(program) : undefined;
     if (!program) warn('llvm-symbolizer is not installed: frames show their module and offset only; install it: apt-get install llvm');
@@ -189,12 +192,19 @@ export class StackSymbolizer {
 
   /** Separate debug info fetched from the container and kept when it is the file's (same build ID, or the debuglink's CRC). */
   private async loadDebug(fileId: string, buildId: string, link: { name: string; crc: number } | undefined): Promise<string | undefined> {
-    if (!this.fetchDebug) return undefined;
-    const found = await this.fetchDebug(fileId, link?.name).catch(() => undefined);
-    if (!found?.fileId) return undefined;
-    const kept = this.cache.putDebug(await this.fetchAll(found.fileId), buildId, link?.crc);
-    if ('why' in kept) {
+    const found = this.fetchDebug ? await this.fetchDebug(fileId, link?.name).catch(() => undefined) : undefined;
+    if (found?.fileId) {
+      const kept = this.cache.putDebug(await this.fetchAll(found.fileId), buildId, link?.crc);
+      if (!('why' in kept)) return kept.path;
       this.warn(`${found.path ?? 'debug info'} in the container is not for this file: ${kept.why}`);
+    }
+    // None in the container: the user's debuginfod servers, when $DEBUGINFOD_URLS names some.
+    if (!this.debuginfod) return undefined;
+    const got = await this.debuginfod(buildId);
+    if ('why' in got) return undefined;
+    const kept = this.cache.putDebug(got.bytes, buildId, undefined);
+    if ('why' in kept) {
+      this.warn(`debuginfod ${got.server} answered for build ID ${buildId} with a file that is not its: ${kept.why}`);
       return undefined;
     }
     return kept.path;
