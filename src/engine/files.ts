@@ -77,8 +77,8 @@ export class FileRegistry {
       } catch {
         /* not ELF, or malformed: no build ID */
       }
-      if (!callerMayRead(pinned.stat)) return close(pinned, { buildId, why: 'not readable by you' });
-      if (pinned.stat.size > MAX_PROFILE_FILE_BYTES) return close(pinned, { buildId, why: `larger than ${MAX_PROFILE_FILE_BYTES >> 20} MiB` });
+      const refused = refusal(pinned);
+      if (refused) return close(pinned, { buildId, why: refused });
       const fileId = randomBytes(16).toString('hex');
       const rs = root.stat();
       this.hold(fileId, { pinned, size: pinned.stat.size, origin: { hostPid, path: range.path, buildId, rootDev: rs.dev, rootIno: rs.ino } });
@@ -132,7 +132,7 @@ export class FileRegistry {
     const file = `/tmp/perf-${pid}.map`;
     try {
       const pinned = root.openFile(file);
-      if (!callerMayRead(pinned.stat) || pinned.stat.size > MAX_PROFILE_FILE_BYTES) {
+      if (refusal(pinned)) {
         pinned.close();
         return undefined;
       }
@@ -187,14 +187,10 @@ export class FileRegistry {
           pinned.close(); // the file itself (a debuglink naming its own file)
           continue;
         }
-        if (!callerMayRead(pinned.stat)) {
+        const why = refusal(pinned);
+        if (why) {
           pinned.close();
-          refused.push(`${place}: not readable by you`);
-          continue;
-        }
-        if (pinned.stat.size > MAX_PROFILE_FILE_BYTES) {
-          pinned.close();
-          refused.push(`${place}: larger than ${MAX_PROFILE_FILE_BYTES >> 20} MiB`);
+          refused.push(`${place}: ${why}`);
           continue;
         }
         const fileId = randomBytes(16).toString('hex');
@@ -216,6 +212,13 @@ export class FileRegistry {
 }
 
 export class FileRegistryError extends Error {}
+
+/** Why a pinned file is not handed over (not readable by the caller, too large), or undefined. */
+function refusal(pinned: PinnedFile): string | undefined {
+  if (!callerMayRead(pinned.stat)) return 'not readable by you';
+  if (pinned.stat.size > MAX_PROFILE_FILE_BYTES) return `larger than ${MAX_PROFILE_FILE_BYTES >> 20} MiB`;
+  return undefined;
+}
 
 function close(pinned: PinnedFile, shared: SharedFile): SharedFile {
   pinned.close();

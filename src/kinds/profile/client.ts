@@ -1,15 +1,10 @@
 /** profile: CPU samples with user and kernel stacks, counted in the kernel. The client part (the root part: ./root). BPF: bpf/profile.bpf.c, bpf/profile.h. */
 import type { ProfileEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
+import { reportIntervalOption, wholeNumberOption } from '../shared/options';
 import { visible } from '../shared/text';
 import { frameName, topFunctions } from './top';
 import { FlameSummary } from './flame';
-
-const wholeNumber = (text: string | true, flag: string, lo: number, hi: number) => {
-  const n = Number(text);
-  if (typeof text !== 'string' || !/^\d+$/.test(text) || n < lo || n > hi) throw new Error(`--${flag} must be a whole number from ${lo} to ${hi}, not "${String(text)}"`);
-  return n;
-};
 
 const pct = (n: number, of: number) => (of ? ((100 * n) / of).toFixed(1) : '0.0');
 
@@ -33,35 +28,9 @@ export default defineClientKind<ProfileEvent>({
   stacks: true,
   summary: () => new FlameSummary(),
   options: [
-    {
-      key: 'hz',
-      flag: 'hz',
-      arg: 'n',
-      help: 'samples a second on each CPU (1 to 1000, default 99)',
-      check: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1000 ? undefined : 'hz must be 1 to 1000'),
-      fromFlag: (text) => wholeNumber(text, 'hz', 1, 1000),
-    },
-    {
-      key: 'intervalMs',
-      flag: 'interval',
-      arg: 's',
-      help: 'report period in seconds (0.1 to 60, default 5)',
-      check: (v) => (Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 60_000 ? undefined : 'intervalMs must be 100 to 60000 milliseconds'),
-      fromFlag: (text) => {
-        const s = Number(text);
-        if (typeof text !== 'string' || !Number.isFinite(s) || s < 0.1 || s > 60) throw new Error('--interval must be 0.1 to 60 seconds');
-        return Math.round(s * 1000);
-      },
-      toFlag: (v) => String((v as number) / 1000),
-    },
-    {
-      key: 'top',
-      flag: 'top',
-      arg: 'n',
-      help: 'functions in the table (1 to 100, default 20)',
-      check: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100 ? undefined : 'top must be 1 to 100'),
-      fromFlag: (text) => wholeNumber(text, 'top', 1, 100),
-    },
+    wholeNumberOption('hz', 'hz', 1, 1000, 'samples a second on each CPU (1 to 1000, default 99)'),
+    reportIntervalOption(5),
+    wholeNumberOption('top', 'top', 1, 100, 'functions in the table (1 to 100, default 20)'),
   ],
   text: (e) =>
     `${e.samples} of ${e.totalSamples} samples: ` +

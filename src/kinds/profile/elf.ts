@@ -38,11 +38,17 @@ export function bufferReader(b: Buffer): ReadAt {
   return (position, length) => b.subarray(Math.min(position, b.length), Math.min(b.length, position + length));
 }
 
-/** Program headers and build ID of the file `read` gives (`size` bytes). */
-export function readElfLayout(read: ReadAt, size: number): ElfLayout {
+/** The ELF header (64 bytes) of a 64-bit little-endian file; anything else is an error. */
+function elfHeader(read: ReadAt): Buffer {
   const h = read(0, 64);
   if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46) throw new ElfLayoutError('not an ELF file');
   if (h[4] !== 2 || h[5] !== 1) throw new ElfLayoutError('not a 64-bit little-endian ELF file');
+  return h;
+}
+
+/** Program headers and build ID of the file `read` gives (`size` bytes). */
+export function readElfLayout(read: ReadAt, size: number): ElfLayout {
+  const h = elfHeader(read);
   const phoff = h.readBigUInt64LE(0x20);
   const phentsize = h.readUInt16LE(0x36);
   const phnum = h.readUInt16LE(0x38);
@@ -116,9 +122,7 @@ export interface DebugSections {
  * readElfLayout; malformed headers are an error.
  */
 export function readDebugSections(read: ReadAt, size: number): DebugSections {
-  const h = read(0, 64);
-  if (h.length < 64 || h.readUInt32BE(0) !== 0x7f454c46) throw new ElfLayoutError('not an ELF file');
-  if (h[4] !== 2 || h[5] !== 1) throw new ElfLayoutError('not a 64-bit little-endian ELF file');
+  const h = elfHeader(read);
   const shoff = h.readBigUInt64LE(0x28);
   const shentsize = h.readUInt16LE(0x3a);
   const shnum = h.readUInt16LE(0x3c);

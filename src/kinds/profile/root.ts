@@ -18,6 +18,7 @@ import { mapRanges, rangeOf, type MapRange } from '../../proc/maps';
 import type { ProfileEvent, ProfileFrame } from '../../protocol';
 import type { FileRegistry } from '../../engine/files';
 import { defineRootKind, type MapReader } from '../root-part';
+import { Generations } from '../shared/generations';
 import type { DecodeContext } from '../shared/decode';
 import { decodeProfileEntry, PROFILE_GENS, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
 
@@ -34,7 +35,7 @@ const STACK_MAPS: StackMap[] = ['stacks0', 'stacks1', 'stacks2'];
  * process's maps as last read (a process gone keeps its last).
  */
 interface State {
-  gen: number;
+  gens: Generations;
   reported: Map<string, number>;
   maps: Map<number, { ranges: MapRange[]; seen: number }>;
   round: number;
@@ -83,33 +84,23 @@ export default defineRootKind({
   collect: (obj, ctx, { intervalMs, files, final }) => {
     const maps = obj as Maps;
     let st = states.get(obj);
-    if (!st) states.set(obj, (st = { gen: 0, reported: new Map(), maps: new Map(), round: 0 }));
-    // Samples go to the next generation from now on. The one left is reported whole and left
-    // in place (a sample that read the generation before the move may still be counting into
-    // it); the one before it is deleted with its stacks, reporting what came into it after it was
-    // reported. The last read, the program detached, takes everything.
-    const cur = st.gen;
-    const before = (cur + PROFILE_GENS - 1) % PROFILE_GENS;
-    if (!final) {
-      st.gen = (cur + 1) % PROFILE_GENS;
-      const v = Buffer.alloc(4);
-      v.writeUInt32LE(st.gen);
-      maps.putU32Key('gen', 0, v);
-    }
+    if (!st) states.set(obj, (st = { gens: new Generations(PROFILE_GENS, 'gen'), reported: new Map(), maps: new Map(), round: 0 }));
+    // Samples go to the next generation from now on (../shared/generations); the one before the
+    // generation left is deleted with its stacks.
+    const { read, before } = st.gens.advance(maps, final);
     const reported = new Map<string, number>();
     const entries: ProfileEntry[] = [];
     for (const { key, value } of maps.readHash('counts', PROFILE_KEY_LAYOUT.size, PROFILE_LAYOUT.size)) {
       const e = decodeProfileEntry(key, value);
       const id = key.toString('latin1');
-      if (e.gen === cur && !final) {
-        reported.set(id, e.count);
-        entries.push(e);
-      } else if (e.gen === cur || e.gen === before || final) {
-        e.count -= (e.gen === before && st.reported.get(id)) || 0;
-        entries.push(e);
+      const how = read(e.gen);
+      if (how === 'later') continue; // the generation just begun
+      if (how === 'keep') reported.set(id, e.count);
+      else {
+        if (how === 'since') e.count -= st.reported.get(id) ?? 0;
         maps.deleteKey('counts', key);
       }
-      // Otherwise: the generation just begun, read next time.
+      entries.push(e);
     }
     st.reported = reported;
     const live = entries.filter((e) => e.count > 0);

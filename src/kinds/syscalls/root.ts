@@ -1,5 +1,6 @@
 /** syscalls: the root part, what the helper loads and reads from its maps (the client part: ./client). BPF: bpf/syscalls.bpf.c, bpf/syscalls.h. */
 import { defineRootKind } from '../root-part';
+import { Generations } from '../shared/generations';
 import type { SyscallsEntry } from '../../protocol';
 import {
   execName,
@@ -24,13 +25,13 @@ import {
  */
 interface State {
   names: Map<number, string>;
-  gen: number;
+  gens: Generations;
   reported: Map<string, SyscallsSums>;
 }
 const states = new WeakMap<object, State>();
 function stateOf(obj: object): State {
   let s = states.get(obj);
-  if (!s) states.set(obj, (s = { names: new Map(), gen: 0, reported: new Map() }));
+  if (!s) states.set(obj, (s = { names: new Map(), gens: new Generations(SYSCALLS_GENS, 'syscalls_gen'), reported: new Map() }));
   return s;
 }
 
@@ -60,14 +61,7 @@ export default defineRootKind({
     const st = stateOf(obj);
     // Names taken at exec since the last read: every row of that process goes by its latest.
     for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) st.names.set(key.readUInt32LE(0), execName(value));
-    const cur = st.gen;
-    const before = (cur + SYSCALLS_GENS - 1) % SYSCALLS_GENS;
-    if (!final) {
-      st.gen = (cur + 1) % SYSCALLS_GENS;
-      const v = Buffer.alloc(4);
-      v.writeUInt32LE(st.gen);
-      obj.putU32Key('syscalls_gen', 0, v);
-    }
+    const { read } = st.gens.advance(obj, final);
     const byIdent = new Map<string, { key: Buffer; sums: SyscallsSums }>();
     const add = (key: Buffer, sums: SyscallsSums) => {
       if (sums.count <= 0) return;
@@ -79,17 +73,17 @@ export default defineRootKind({
     };
     const reported = new Map<string, SyscallsSums>();
     for (const { key, values } of obj.readPercpuHash('syscalls', SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE)) {
-      const gen = key.readUInt32LE(GEN);
+      const how = read(key.readUInt32LE(GEN));
+      if (how === 'later') continue; // the generation just begun (counted from now on)
       const sums = sumSyscalls(values);
-      if (gen === cur && !final) {
+      if (how === 'keep') {
         add(key, sums);
         reported.set(ident(key), sums); // whole at the next read, and deleted then
-      } else if (gen === cur || gen === before || final) {
-        const was = gen === before ? st.reported.get(ident(key)) : undefined;
-        add(key, was ? sinceSyscalls(sums, was) : sums);
-        obj.deleteKey('syscalls', key);
+        continue;
       }
-      // Otherwise: the generation just begun (counted from now on), read next time.
+      const was = how === 'since' ? st.reported.get(ident(key)) : undefined;
+      add(key, was ? sinceSyscalls(sums, was) : sums);
+      obj.deleteKey('syscalls', key);
     }
     st.reported = reported;
     const entries: SyscallsEntry[] = [...byIdent.values()].map(({ key, sums }) => syscallsEntry(key, sums));
