@@ -76,7 +76,7 @@ int bind_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!e)
 		return 0;
 	e->ret = ctx->ret;
-	ct_submit(e, sizeof(*e));
+	ct_submit_stack(ctx, e, sizeof(*e), false);
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }

@@ -332,6 +332,158 @@ static __always_inline void ct_submit(void *e, __u64 size)
 		ct_count(CT_STAT_RB_FULL);
 }
 
+/* --stack: which stacks events carry (CT_STACK_USER | CT_STACK_KERNEL); 0
+ * leaves every record as it is. */
+#define CT_STACK_USER 1
+#define CT_STACK_KERNEL 2
+const volatile __u32 ct_stack_flags = 0;
+/* Bit 62 of ts_ns: the record ends with its stacks (struct ct_stack_footer). */
+#define CT_TS_STACK (1ULL << 62)
+/* The largest event a kind submits with a stack (exec's, with all its args). */
+#define CT_STACK_EVENT_MAX 2464
+#define CT_STACK_USER_BYTES (CT_STACK_DEPTH * sizeof(struct bpf_stack_build_id))
+#define CT_STACK_KERNEL_BYTES (CT_STACK_DEPTH * sizeof(__u64))
+#define CT_STACK_SCRATCH (CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES + CT_STACK_KERNEL_BYTES + sizeof(struct ct_stack_footer))
+
+/* A record with its stacks is put together here (one per CPU: programs do
+ * not nest on a CPU within one object, except a tracepoint in an NMI, which
+ * none of these is). */
+struct ct_scratch {
+	char b[CT_STACK_SCRATCH];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_scratch);
+} ct_scratch SEC(".maps");
+
+/* The stacks of an event taken as it is made (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_stack);
+} ct_scratch_stack SEC(".maps");
+
+/* Stacks taken where a syscall began, by task (or process, or socket),
+ * for an event made later; allocated only as used. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ct_stack);
+} ct_stash SEC(".maps");
+
+/* Take the current task's stacks into `s` (what ct_stack_flags asks, and
+ * the kernel's only where `kernel`). The user stack comes resolved by the
+ * kernel to build IDs and file offsets (frames it could not resolve keep
+ * their address): the process may be gone before user space looks. */
+static __always_inline void ct_stack_take(void *ctx, struct ct_stack *s, bool kernel)
+{
+	long u = 0, k = 0;
+	if (ct_stack_flags & CT_STACK_USER) {
+		u = bpf_get_stack(ctx, s->user, sizeof(s->user), BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+		if (u < 0)
+			u = 0;
+	}
+	if (kernel && (ct_stack_flags & CT_STACK_KERNEL)) {
+		k = bpf_get_stack(ctx, s->kernel, sizeof(s->kernel), 0);
+		if (k < 0)
+			k = 0;
+	}
+	s->user_bytes = u;
+	s->kernel_bytes = k;
+}
+
+/* Keep the current task's stacks under `key` for an event made later. */
+static __always_inline void ct_stack_stash(void *ctx, __u64 key, bool kernel)
+{
+	if (!ct_stack_flags)
+		return;
+	static const struct ct_stack empty = {};
+	if (bpf_map_update_elem(&ct_stash, &key, &empty, BPF_ANY)) {
+		ct_count(CT_STAT_STACK_EVENT_LOST);
+		return;
+	}
+	struct ct_stack *s = bpf_map_lookup_elem(&ct_stash, &key);
+	if (s)
+		ct_stack_take(ctx, s, kernel);
+}
+
+/* Submit `e` (`size` bytes, struct ct_hdr first) followed by the stacks in
+ * `s`. A record that cannot carry them goes without (counted). */
+static __always_inline void ct_submit_with(void *e, __u64 size, const struct ct_stack *s)
+{
+	__u32 zero = 0;
+	char *b = bpf_map_lookup_elem(&ct_scratch, &zero);
+	if (!b || size > CT_STACK_EVENT_MAX || size < sizeof(struct ct_hdr)) {
+		ct_count(CT_STAT_STACK_EVENT_LOST);
+		ct_submit(e, size);
+		return;
+	}
+	__u32 n = size;
+	__u32 u = s->user_bytes, k = s->kernel_bytes;
+	if (u > CT_STACK_USER_BYTES)
+		u = 0;
+	if (k > CT_STACK_KERNEL_BYTES)
+		k = 0;
+	u &= ~(__u32)(sizeof(struct bpf_stack_build_id) - 1);
+	k &= ~(__u32)(sizeof(__u64) - 1);
+	if (n > CT_STACK_EVENT_MAX || bpf_probe_read_kernel(b, n, e)) {
+		ct_submit(e, size);
+		return;
+	}
+	((struct ct_hdr *)b)->ts_ns |= CT_TS_STACK;
+	ct_mark_runtime(b);
+	if (u && n + u <= CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES)
+		bpf_probe_read_kernel(b + n, u, s->user);
+	if (k && n + u + k <= CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES + CT_STACK_KERNEL_BYTES)
+		bpf_probe_read_kernel(b + n + u, k, s->kernel);
+	__u32 at = n + u + k;
+	if (at > CT_STACK_SCRATCH - sizeof(struct ct_stack_footer))
+		return;
+	struct ct_stack_footer f = { .user = u / sizeof(struct bpf_stack_build_id), .kernel = k / sizeof(__u64), .magic = CT_STACK_MAGIC };
+	__builtin_memcpy(b + at, &f, sizeof(f));
+	if (bpf_ringbuf_output(&events, b, at + sizeof(f), BPF_RB_NO_WAKEUP))
+		ct_count(CT_STAT_RB_FULL);
+}
+
+/* Submit an event with the stacks of here and now (`ctx` the program's):
+ * a syscall's exit, a signal's sender. */
+static __always_inline void ct_submit_stack(void *ctx, void *e, __u64 size, bool kernel)
+{
+	if (!ct_stack_flags) {
+		ct_submit(e, size);
+		return;
+	}
+	__u32 zero = 0;
+	struct ct_stack *s = bpf_map_lookup_elem(&ct_scratch_stack, &zero);
+	if (!s) {
+		ct_submit(e, size);
+		return;
+	}
+	ct_stack_take(ctx, s, kernel);
+	ct_submit_with(e, size, s);
+}
+
+/* Submit an event with the stacks stashed under `key` (none: as it is). */
+static __always_inline void ct_submit_stashed(void *e, __u64 size, __u64 key)
+{
+	if (!ct_stack_flags) {
+		ct_submit(e, size);
+		return;
+	}
+	struct ct_stack *s = bpf_map_lookup_elem(&ct_stash, &key);
+	if (!s) {
+		ct_submit(e, size);
+		return;
+	}
+	ct_submit_with(e, size, s);
+	bpf_map_delete_elem(&ct_stash, &key);
+}
+
 /* Parent process at the level of the task's container (`ids`: the task's;
  * 0 when the parent is outside the container, as `ps` inside it shows) and
  * at the host level. */

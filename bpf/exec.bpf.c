@@ -47,7 +47,7 @@ static long read_arg(__u64 i, void *data)
 	return 0;
 }
 
-static __always_inline int on_enter(const char *filename, const char *const *argv)
+static __always_inline int on_enter(void *ctx, const char *filename, const char *const *argv)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct ct_ids ids = {};
@@ -65,6 +65,8 @@ static __always_inline int on_enter(const char *filename, const char *const *arg
 		return 0;
 
 	e->hdr.ts_ns = bpf_ktime_get_ns();
+	/* --stack: the caller's, before its image is replaced. */
+	ct_stack_stash(ctx, tid, false);
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	e->uid = (__u32)uid_gid;
 	e->gid = uid_gid >> 32;
@@ -108,6 +110,7 @@ static __always_inline int on_exit(long ret)
 		/* Its container left the selector's scope during the exec (or was
 		 * found not to be one it covers): not reported. */
 		bpf_map_delete_elem(&pending, &tid);
+		bpf_map_delete_elem(&ct_stash, &(__u64){ tid });
 		return 0;
 	}
 	ct_parent(task, &e->hdr.ids, &e->ppid, &e->host_ppid);
@@ -117,9 +120,7 @@ static __always_inline int on_exit(long ret)
 	__u32 size = e->args_size;
 	if (size > EXEC_ARGS_LEN)
 		size = EXEC_ARGS_LEN;
-	ct_mark_runtime(e);
-	if (bpf_ringbuf_output(&events, e, offsetof(struct exec_event, args) + size, BPF_RB_NO_WAKEUP))
-		ct_count(CT_STAT_RB_FULL);
+	ct_submit_stashed(e, offsetof(struct exec_event, args) + size, tid);
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }
@@ -127,13 +128,13 @@ static __always_inline int on_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_execve")
 int exec_enter_execve(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+	return on_enter(ctx, (const char *)ctx->args[0], (const char *const *)ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int exec_enter_execveat(struct trace_event_raw_sys_enter *ctx)
 {
-	return on_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+	return on_enter(ctx, (const char *)ctx->args[1], (const char *const *)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
@@ -161,5 +162,11 @@ int exec_moved(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	bpf_map_update_elem(&pending, &new_tid, e, BPF_ANY);
 	bpf_map_delete_elem(&pending, &old_tid);
+	__u64 old_key = old_tid, new_key = new_tid;
+	struct ct_stack *s = bpf_map_lookup_elem(&ct_stash, &old_key);
+	if (s) {
+		bpf_map_update_elem(&ct_stash, &new_key, s, BPF_ANY);
+		bpf_map_delete_elem(&ct_stash, &old_key);
+	}
 	return 0;
 }

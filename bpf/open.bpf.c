@@ -57,7 +57,7 @@ static __always_inline int on_enter(__u32 syscall, int dirfd, const char *path, 
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+static __always_inline int on_exit(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pending_open *p = bpf_map_lookup_elem(&pending, &tid);
@@ -76,7 +76,8 @@ static __always_inline int on_exit(long ret)
 	__u32 len = p->path_len;
 	if (len > OPEN_PATH_LEN)
 		len = OPEN_PATH_LEN;
-	ct_submit(e, offsetof(struct open_event, path) + len);
+	/* --stack: the caller's stack (the same at the syscall's exit as at its entry). */
+	ct_submit_stack(ctx, e, offsetof(struct open_event, path) + len, false);
 out:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
@@ -91,7 +92,7 @@ int open_enter_openat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int open_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_exit(ctx->ret);
+	return on_exit(ctx, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
@@ -105,7 +106,7 @@ int open_enter_openat2(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int open_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_exit(ctx->ret);
+	return on_exit(ctx, ctx->ret);
 }
 
 /* open(2) exists on x86_64 but not on every architecture: user space skips
@@ -119,5 +120,5 @@ int open_enter_open(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_open")
 int open_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	return on_exit(ctx->ret);
+	return on_exit(ctx, ctx->ret);
 }

@@ -35,7 +35,8 @@ int BPF_PROG(signal_generate, int sig, struct kernel_siginfo *info, struct task_
 	e.result = result;
 	e.phase = SIGNAL_GENERATED;
 	e.sender_in_scope = sender_in;
-	ct_submit(&e, sizeof(e));
+	/* --stack: the sender's, with the kernel's (a fault, a pipe, a child's exit, the OOM killer). */
+	ct_submit_stack(ctx, &e, sizeof(e), true);
 	return 0;
 }
 
@@ -82,6 +83,7 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info, struct k_siga
 	e.phase = SIGNAL_DELIVERED;
 	e.sender_in_scope = 1;
 	e.handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
-	ct_submit(&e, sizeof(e));
+	/* --stack: where the receiver was when the signal came (a fault's instruction). */
+	ct_submit_stack(ctx, &e, sizeof(e), false);
 	return 0;
 }

@@ -109,6 +109,12 @@ int tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			e.bytes_sent = BPF_CORE_READ(tp, bytes_acked);
 		bpf_map_delete_elem(&socks, &key);
 	}
+	/* --stack: the code that connected, listened or closed (process
+	 * context only: a softirq's stack is the interrupted task's). */
+	if (by_task) {
+		ct_submit_stack(ctx, &e, sizeof(e), false);
+		return 0;
+	}
 	if (bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_NO_WAKEUP))
 		ct_count(CT_STAT_RB_FULL);
 	return 0;

@@ -17,7 +17,8 @@ enum ct_stat {
 	CT_STAT_FOLLOW_FULL = 2, /* child not followed: followed map full */
 	CT_STAT_UNWATCHED = 3,   /* new PID namespace not held from its start: queue or scope map full */
 	CT_STAT_STACK_LOST = 4,  /* profile: a sample's stack not kept (stack map full or a bucket taken); the sample is */
-	CT_STAT_MAX = 5,
+	CT_STAT_STACK_EVENT_LOST = 5, /* --stack: an event went without its stack (stash full, no scratch) */
+	CT_STAT_MAX = 6,
 };
 
 /* PIDs of one task: at the container's namespace level and at host level,
@@ -50,6 +51,28 @@ struct ct_scope_new {
 	__u32 host_pid;
 	__u32 level;
 	__u32 pad;
+};
+
+/* --stack: a record whose ts_ns has bit 62 (CT_TS_STACK) set ends with its
+ * stacks: `user` frames of struct bpf_stack_build_id (the kernel's own
+ * resolution to build ID and file offset, taken while the process lived;
+ * status 2 frames carry only the address), then `kernel` addresses (u64),
+ * then this footer. The kind's decoder reads the record before them. */
+#define CT_STACK_DEPTH 32
+#define CT_STACK_MAGIC 0x6b735443 /* "CTsk" */
+struct ct_stack_footer {
+	__u16 user;   /* frames */
+	__u16 kernel; /* addresses */
+	__u32 magic;  /* CT_STACK_MAGIC */
+};
+
+/* A stack taken where a syscall began (the event is made later, when the
+ * image may be gone: exec, exit). */
+struct ct_stack {
+	__u32 user_bytes;
+	__u32 kernel_bytes;
+	struct bpf_stack_build_id user[CT_STACK_DEPTH];
+	__u64 kernel[CT_STACK_DEPTH];
 };
 
 /* Start of every event: when, who (both PID levels), comm. */

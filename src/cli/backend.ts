@@ -53,7 +53,7 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
       const receiver = new TraceReceiver((_id, events) => onEvents(events), onJson);
       const result = await engine.start(params, {
         events: (id, batch) => receiver.events(id, batch),
-        records: (id, data) => receiver.records(id, data),
+        records: (id, data, _count, stacks) => receiver.records(id, data, stacks),
         members: (id, joined) => receiver.members(id, joined),
         stats: () => undefined,
         ended: onEnded,

@@ -5,7 +5,7 @@
  * result is known are held (bounded) and decoded once it is.
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { TraceEvents, TraceMembers, TraceRecords, type KindName, type PidnsMember, type TraceEvent, type TraceStartResult } from '../protocol';
+import { TraceEvents, TraceMembers, TraceRecords, type KindName, type PidnsMember, type RecordStacks, type TraceEvent, type TraceStartResult } from '../protocol';
 import { RecordDecoder } from '../kinds/record-decoder';
 import { eventJson } from '../kinds/client-registry';
 
@@ -18,7 +18,7 @@ export type JsonLinesSink = (sessionId: string, lines: Buffer, count: number) =>
 
 export class TraceReceiver {
   private readonly decoders = new Map<string, RecordDecoder>();
-  private readonly early = new Map<string, Buffer[]>();
+  private readonly early = new Map<string, { data: Buffer; stacks?: RecordStacks }[]>();
   private spare: Buffer | undefined;
 
   /** Events to `deliver`; or, given `json`, every event as a JSON line to it instead. */
@@ -30,7 +30,7 @@ export class TraceReceiver {
   /** Take the trace notifications of a connection. */
   listen(connection: MessageConnection): void {
     connection.onNotification(TraceEvents, (p) => this.events(p.sessionId, p.events));
-    connection.onNotification(TraceRecords, (p) => this.records(p.sessionId, Buffer.from(p.records, 'base64')));
+    connection.onNotification(TraceRecords, (p) => this.records(p.sessionId, Buffer.from(p.records, 'base64'), p.stacks));
     connection.onNotification(TraceMembers, (p) => this.members(p.sessionId, p.joined));
   }
 
@@ -46,10 +46,10 @@ export class TraceReceiver {
   }
 
   /** A raw batch for a session. */
-  records(sessionId: string, data: Buffer): void {
+  records(sessionId: string, data: Buffer, stacks?: RecordStacks): void {
     const decoder = this.decoders.get(sessionId);
     if (decoder) {
-      this.decoded(sessionId, decoder, data);
+      this.decoded(sessionId, decoder, data, stacks);
       return;
     }
     let held = this.early.get(sessionId);
@@ -57,7 +57,7 @@ export class TraceReceiver {
       if (this.early.size >= MAX_EARLY_SESSIONS) return;
       this.early.set(sessionId, (held = []));
     }
-    if (held.length < MAX_EARLY_BATCHES) held.push(Buffer.from(data)); // the caller may reuse `data`
+    if (held.length < MAX_EARLY_BATCHES) held.push({ data: Buffer.from(data), stacks }); // the caller may reuse `data`
   }
 
   /** A trace started: its records can be decoded from now on (held ones first). */
@@ -67,11 +67,11 @@ export class TraceReceiver {
     this.decoders.set(result.sessionId, decoder);
     const held = this.early.get(result.sessionId);
     this.early.delete(result.sessionId);
-    for (const data of held ?? []) this.decoded(result.sessionId, decoder, data);
+    for (const { data, stacks } of held ?? []) this.decoded(result.sessionId, decoder, data, stacks);
   }
 
-  private decoded(sessionId: string, decoder: RecordDecoder, data: Buffer): void {
-    if (!this.json) return this.deliver(sessionId, decoder.events(data));
+  private decoded(sessionId: string, decoder: RecordDecoder, data: Buffer, stacks?: RecordStacks): void {
+    if (!this.json) return this.deliver(sessionId, decoder.events(data, stacks));
     const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
     this.spare = undefined;
     // The buffer is used again unless the sink still holds it (a write not yet taken).

@@ -6,14 +6,15 @@
  * whole batches are dropped and counted, never queued without bound.
  */
 import { filterRecords } from '../protocol/records';
-import type { PidnsMember, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
+import type { PidnsMember, RecordStacks, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
+import type { BatchStacks } from './stacks';
 import type { SessionCounters } from './counters';
 
 export interface SessionSink {
   /** Kinds read from maps: decoded reports. `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
   events(sessionId: string, batch: TraceEvent[], bytes: number): void;
   /** Ring-buffer kinds: raw records as the ring holds them (src/protocol/records.ts), `count` events; decoded by the receiver. `data` is reused after the call returns: copy what is kept. */
-  records(sessionId: string, data: Buffer, count: number): void;
+  records(sessionId: string, data: Buffer, count: number, stacks?: RecordStacks): void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;
   /** Selector traces: containers that joined, before any of their records. */
@@ -61,6 +62,8 @@ export class Delivery {
     private readonly limits: SessionLimits,
     private readonly counters: SessionCounters,
     private readonly failedRecord: FailedRecord | undefined,
+    /** --stack: finds what the records' stacks name (./stacks). */
+    private readonly stacks?: BatchStacks,
   ) {}
 
   /** A span taken from the ring, as it lies (nothing is decoded on this side). */
@@ -75,7 +78,7 @@ export class Delivery {
     this.counters.droppedTransport += taken.count - (batch?.count ?? 0);
     if (!batch) return;
     this.counters.received += batch.count;
-    this.sink.records(this.id, batch.data, batch.count);
+    this.sink.records(this.id, batch.data, batch.count, this.stacks?.find(batch.data));
   }
 
   /** Reports read from maps, as one batch (dropped whole when the client has no room). */

@@ -17,6 +17,7 @@ import { callerMayRead } from '../uprobe/target';
 import { readElfLayout } from '../kinds/profile/elf';
 import type { MapRange } from '../proc/maps';
 import * as path from 'node:path';
+import { paddedBuildId } from '../kinds/shared/stack';
 import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES, type ProfileDebugParams, type ProfileDebugResult, type ProfileFileParams, type ProfileFileResult } from '../protocol';
 
 /** Files held open at once (per engine). */
@@ -43,6 +44,8 @@ export class FileRegistry {
   /** By the mapped file's device and inode: what was decided about it. */
   private readonly byInode = new Map<string, SharedFile>();
   private readonly held = new Map<string, Held>();
+  /** --stack: files shared before, by build ID as the kernel gives it in frames (padded), with the path they were mapped at. */
+  private readonly byBuildId = new Map<string, { module: string; buildId: string; fileId?: string }>();
 
   /** The handle (and build ID) for the file a range of host process `hostPid` maps. */
   share(hostPid: number, range: MapRange): SharedFile {
@@ -55,7 +58,22 @@ export class FileRegistry {
       if (this.byInode.size >= 4 * MAX_FILES) this.byInode.clear();
       this.byInode.set(key, shared);
     }
+    if (shared.buildId) {
+      if (this.byBuildId.size >= 4 * MAX_FILES) this.byBuildId.clear();
+      const module = range.path.endsWith(' (deleted)') ? range.path.slice(0, -' (deleted)'.length) : range.path;
+      this.byBuildId.set(paddedBuildId(shared.buildId), { module, buildId: shared.buildId, ...(shared.fileId && this.held.has(shared.fileId) ? { fileId: shared.fileId } : {}) });
+    }
     return shared;
+  }
+
+  /** A file shared before with this build ID (padded, as a frame carries it), while its handle is held. */
+  withBuildId(padded: string): { module: string; buildId: string; fileId?: string } | undefined {
+    const f = this.byBuildId.get(padded);
+    if (f?.fileId && !this.held.has(f.fileId)) {
+      const { fileId: _gone, ...rest } = f;
+      return rest;
+    }
+    return f;
   }
 
   private open(hostPid: number, range: MapRange): SharedFile {
@@ -208,6 +226,7 @@ export class FileRegistry {
     for (const h of this.held.values()) h.pinned.close();
     this.held.clear();
     this.byInode.clear();
+    this.byBuildId.clear();
   }
 }
 

@@ -21,6 +21,7 @@ import { SelectorMembers } from './selector-members';
 import { ScopeWatch } from './scope-watch';
 import { RingPoller } from './ring-poller';
 import { FileRegistry } from './files';
+import { BatchStacks } from './stacks';
 
 export class TraceSession {
   private readonly obj: BpfObject;
@@ -73,7 +74,8 @@ export class TraceSession {
     } finally {
       trace.uprobe?.pinned.close(); // attached (by inode) or failed: the descriptor is done
     }
-    this.delivery = new Delivery(id, sink, limits, this.counts, kind.failedRecord);
+    const stacks = trace.knobs.ct_stack_flags ? new BatchStacks(this.files, trace.selector ? undefined : trace.container.hostPid) : undefined;
+    this.delivery = new Delivery(id, sink, limits, this.counts, kind.failedRecord, stacks);
     const selector = trace.selector;
     if (selector && this.members) {
       this.first = selector.once ? selector.members[0]?.pidns : undefined;

@@ -12,7 +12,7 @@ import { readError } from './model/hints';
 import { COUNTERS_MS, TraceSessionModel, type SessionDisplay } from './model/session';
 import { CLIENT_KIND_BY_NAME } from '../kinds/client-registry';
 import { StackSymbolizer } from '../client/symbolize';
-import type { ProfileEvent, TraceEvent } from '../protocol';
+import type { TraceEvent } from '../protocol';
 
 export { TraceSessionModel, type SessionCounters, type SessionDisplay, type SessionState } from './model/session';
 
@@ -68,7 +68,7 @@ export class SessionManager implements vscode.Disposable {
 
   /** A batch into its session; a kind's stacks symbolized first (in order, batch after batch). */
   private deliver(s: TraceSessionModel, events: TraceEvent[]): void {
-    if (!CLIENT_KIND_BY_NAME[s.params.gadget]?.stacks) return s.add(events);
+    if (!CLIENT_KIND_BY_NAME[s.params.gadget]?.stacks && !s.params.options?.stack) return s.add(events);
     this.symbolizer ??= new StackSymbolizer(
       (id, offset, length) => this.helper.readProfileFile(id, offset, length),
       undefined,
@@ -78,7 +78,7 @@ export class SessionManager implements vscode.Disposable {
     );
     const symbols = this.symbolizer;
     const next = (this.pending.get(s) ?? Promise.resolve())
-      .then(() => symbols.symbolize(events as ProfileEvent[]))
+      .then(() => symbols.symbolize(events))
       .then(
         (done) => s.add(done),
         (err: Error) => {

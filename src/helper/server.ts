@@ -130,12 +130,18 @@ const LIMITS: HelperLimits = {
  * is what the output stream holds; batches beyond the limit are dropped and
  * counted, never queued in this process.
  */
+/** JSON with every character past ASCII escaped (the frame is written as latin1). */
+const asciiJson = (v: unknown) => JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+
 function clientSink(connection: MessageConnection, writer: FrameWriter): SessionSink {
   return {
     events: (sessionId, events) => void connection.sendNotification(TraceEvents, { sessionId, events }).catch(() => undefined),
     // Raw records, as base64: the client decodes them (the root side only copies bytes).
-    records: (sessionId, data, count) =>
-      writer.writeBody(`{"jsonrpc":"2.0","method":"${TraceRecords.method}","params":{"sessionId":${JSON.stringify(sessionId)},"records":"${data.toString('base64')}","count":${count}}}`, 'latin1'),
+    records: (sessionId, data, count, stacks) =>
+      writer.writeBody(
+        `{"jsonrpc":"2.0","method":"${TraceRecords.method}","params":{"sessionId":${JSON.stringify(sessionId)},"records":"${data.toString('base64')}","count":${count}${stacks ? `,"stacks":${asciiJson(stacks)}` : ''}}}`,
+        'latin1',
+      ),
     members: (sessionId, joined) => void connection.sendNotification(TraceMembers, { sessionId, joined }).catch(() => undefined),
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
     ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),

@@ -45,5 +45,7 @@ export function errnoName(e: TraceEvent): string {
 /** One event as JSON (no newline): the kind's own writer after the common fields, else JSON.stringify. */
 export function eventJson(e: TraceEvent): string {
   const tail = CLIENT_KIND_BY_NAME[e.gadget].jsonTail;
-  return tail ? eventHeadJson(e) + tail(e) + '}' : JSON.stringify(e);
+  if (!tail) return JSON.stringify(e);
+  // --stack: the frames after the kind's fields, as profile's lines carry them.
+  return eventHeadJson(e) + tail(e) + (e.stack && e.gadget !== 'profile' ? `,"stack":${JSON.stringify(e.stack)}` : '') + '}';
 }

@@ -2,7 +2,8 @@
  * A trace's record batches (src/protocol/records.ts) decoded into events or
  * written as JSON lines, unprivileged, with the kind's decoder.
  */
-import type { KindName, PidnsMember, RecordsInfo, TraceEvent } from '../protocol';
+import type { KindName, PidnsMember, RecordStacks, RecordsInfo, TraceEvent } from '../protocol';
+import { hasStack, recordFrames, stackTrailer } from './shared/stack';
 import { forEachRecord } from '../protocol/records';
 import { WallClock, type DecodeContext } from './shared/decode';
 import type { Decoder, RecordJsonWriter } from './client-part';
@@ -61,9 +62,15 @@ export class RecordDecoder {
   }
 
   /** Every event of a batch, in order. */
-  events(batch: Buffer): TraceEvent[] {
+  events(batch: Buffer, stacks?: RecordStacks): TraceEvent[] {
     const out: TraceEvent[] = [];
-    forEachRecord(batch, (dv, bytes, at, len) => out.push(this.decode(dv, bytes, at, len, this.ctx)));
+    forEachRecord(batch, (dv, bytes, at, len) => {
+      // --stack: the record before its stacks is the kind's; the frames are added to its event.
+      const t = hasStack(dv, at) ? stackTrailer(dv, at, len) : undefined;
+      const e = this.decode(dv, bytes, at, t ? t.bodyLen : len, this.ctx);
+      if (t) e.stack = recordFrames(dv, bytes, t, e.hostPid, stacks);
+      out.push(e);
+    });
     return out;
   }
 
@@ -78,8 +85,10 @@ export class RecordDecoder {
     let at = 0;
     const direct = this.recordJson;
     const count = forEachRecord(batch, (dv, bytes, rec, len) => {
-      const line = direct?.(dv, bytes, rec, len, this.ctx);
-      const text = line ?? eventJson(this.decode(dv, bytes, rec, len, this.ctx));
+      // Records with stacks go through events() (their frames are symbolized first).
+      const body = hasStack(dv, rec) ? (stackTrailer(dv, rec, len)?.bodyLen ?? len) : len;
+      const line = body === len ? direct?.(dv, bytes, rec, len, this.ctx) : undefined;
+      const text = line ?? eventJson(this.decode(dv, bytes, rec, body, this.ctx));
       if (at + text.length * 3 + 1 > out.length) {
         const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + text.length * 3 + 1));
         out.copy(bigger, 0, 0, at);

@@ -105,3 +105,8 @@ export type AnyRootKind<K extends KindName = KindName> = { [O in TraceObjectName
 
 /** Every kind's root part, by name: the compiler checks each name is there with its own event. */
 export type RootKinds = { [K in KindName]: AnyRootKind<K> };
+
+/** --stack: the knob that has a kind's programs take stacks (bpf/common.h ct_stack_flags: user and kernel). */
+export function stackKnob(params: TraceStartParams): { ct_stack_flags: number } {
+  return { ct_stack_flags: params.options?.stack ? 3 : 0 };
+}

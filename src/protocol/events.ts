@@ -47,6 +47,11 @@ export interface EventBase {
    * program: its executable is not a file of its mount namespace). Absent otherwise.
    */
   runtime?: true;
+  /**
+   * --stack: where in the program it happened, leaf first (kernel frames, then
+   * user frames), symbolized by the client (src/client/symbolize).
+   */
+  stack?: ProfileFrame[];
 }
 
 export interface ExecEvent extends EventBase {

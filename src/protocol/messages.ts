@@ -4,10 +4,10 @@
  * The client sends `initialize` first; versions must match exactly.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { ContainerLabel, KindName, TraceEvent } from './events';
+import type { ContainerLabel, KindName, ProfileFrame, TraceEvent } from './events';
 import type { ContainerInfo, RuntimeStatus } from './containers';
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The helper writes this line on stderr once it serves (after its own checks); clients wait for it. */
 export const READY_BANNER = 'container-trace helper ready';
@@ -70,6 +70,8 @@ export interface TraceOptions {
   function?: string;
   /** profile: samples a second on each CPU (1–1000, default 99). */
   hz?: number;
+  /** exec, exit, open, tcp, bind, signal: each event carries its user stack (a signal's sender also its kernel stack). */
+  stack?: boolean;
 }
 
 /**
@@ -191,6 +193,23 @@ export interface TraceRecordsParams {
   sessionId: string;
   records: string;
   count: number;
+  /** --stack: the files and symbols the batch's stacks name (src/kinds/shared/stack.ts). */
+  stacks?: RecordStacks;
+}
+
+/**
+ * --stack: what the helper found for the stacks of a batch's records (the
+ * records carry build IDs, file offsets and addresses; the helper adds what
+ * only it can see: which file of the container has that build ID, where an
+ * address lies in a process's maps, kernel symbols).
+ */
+export interface RecordStacks {
+  /** Files by build ID as the kernel gives it (20 bytes, zero-padded, hex): the path inside the container, the real build ID, the handle of its bytes. */
+  files: Record<string, { module: string; buildId: string; fileId?: string }>;
+  /** User frames the kernel left as addresses (JIT code, a file it could not read), by `hostPid:address` (hex), placed in their process's maps. */
+  user: Record<string, ProfileFrame>;
+  /** Kernel addresses (hex) as kallsyms names them. */
+  kernel: Record<string, ProfileFrame>;
 }
 
 /** Selector traces: containers that joined, so their records can be named. */

@@ -1,6 +1,7 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
-import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type ProfileEvent, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
+import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type ProfileEvent, type ProfileFrame, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../kinds/shared/text';
+import { frameText } from '../../kinds/shared/stack';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
@@ -127,14 +128,14 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   let last: TraceEndedParams | undefined;
   const kind = CLIENT_KIND_BY_NAME[req.kind];
   // Kinds with stacks: symbolized here, unprivileged, from the files the helper hands over (one batch after another).
-  const symbols = kind.stacks ? new StackSymbolizer((id, offset, length) => backend.readFile(id, offset, length), undefined, (m) => process.stderr.write(`warn: ${visible(m)}\n`), undefined, (id, link) => backend.readDebug(id, link)) : undefined;
+  const symbols = kind.stacks || req.params.options?.stack ? new StackSymbolizer((id, offset, length) => backend.readFile(id, offset, length), undefined, (m) => process.stderr.write(`warn: ${visible(m)}\n`), undefined, (id, link) => backend.readDebug(id, link)) : undefined;
   let written: Promise<void> = Promise.resolve();
   const print = (batch: TraceEvent[]) => {
     if (req.json) writeBatch(batch.map((e) => eventJson(e) + '\n').join(''));
     else if (kind.report) {
       const text = kind.report(batch, req.params.options?.top ?? 20);
       if (text) writeBatch(text + '\n\n');
-    } else writeBatch(batch.map((e) => line(e, req.many)).join('\n') + '\n');
+    } else writeBatch(batch.map((e) => line(e, req.many) + (e.stack ? stackLines(e.stack) : '')).join('\n') + '\n');
   };
   // --output: every symbolized stack kept (bounded), written at the end.
   const kept: ProfileEvent[] = [];
@@ -149,7 +150,7 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
   const write = (batch: TraceEvent[]) => {
     received += batch.length;
     if (!symbols) return print(batch);
-    written = written.then(() => symbols.symbolize(batch as never)).then((done) => {
+    written = written.then(() => symbols.symbolize(batch)).then((done) => {
       keep(done);
       print(done);
     }, (err: Error) => {
@@ -202,6 +203,11 @@ function announce(req: TraceRequest, result: TraceStartResult): void {
   }
   process.stderr.write('ready\n');
   if (!req.json && !CLIENT_KIND_BY_NAME[req.kind].report) process.stdout.write(header(req.kind, req.many) + '\n');
+}
+
+/** --stack without --json: an event's frames under its line, leaf first. */
+function stackLines(stack: ProfileFrame[]): string {
+  return stack.length ? stack.map((f) => '\n    ' + visible(frameText(f))).join('') : '\n    (no stack: a kernel thread, or taken where none could be)';
 }
 
 /** Distinct stacks (one a process and report) --output keeps at most. */

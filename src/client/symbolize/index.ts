@@ -21,6 +21,9 @@ export type FetchFile = (fileId: string, offset: number, length: number) => Prom
 /** A file's separate debug info in its container, as a new handle (the helper's profile/debug). */
 export type FetchDebug = (fileId: string, debuglink: string | undefined) => Promise<ProfileDebugResult>;
 
+/** What carries frames: a profile's stacks, an event's --stack. */
+type Stacked = Pick<ProfileEvent, 'pid'> & { stack?: ProfileFrame[] };
+
 /** Answers kept per (file, address) at most; then forgotten and asked again. */
 const MAX_REMEMBERED = 200_000;
 
@@ -51,14 +54,16 @@ export class StackSymbolizer {
     if (!program) warn('llvm-symbolizer is not installed: frames show their module and offset only; install it: apt-get install llvm');
   }
 
-  /** The events with their frames symbolized (one batch at a time, in order). */
-  symbolize(events: ProfileEvent[]): Promise<ProfileEvent[]> {
+  /** The events with their frames symbolized (one batch at a time, in order); events without a stack as they are. */
+  symbolize<E extends Stacked>(events: E[]): Promise<E[]> {
     const run = this.queue.then(() => this.run(events));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async run(events: ProfileEvent[]): Promise<ProfileEvent[]> {
+  private async run<E extends Stacked>(all: E[]): Promise<E[]> {
+    const events = all.filter((e) => e.stack?.length) as (E & { stack: ProfileFrame[] })[];
+    if (!events.length) return all;
     // Each file a frame names, once: its local copy and segments.
     const local = new Map<string, LocalFile | undefined>();
     for (const e of events) for (const f of e.stack) if (f.fileId && !local.has(f.fileId)) local.set(f.fileId, await this.file(f));
@@ -68,7 +73,7 @@ export class StackSymbolizer {
     for (const id of maps) await this.updatePerfMap(id);
     // The addresses not answered before, asked in one batch.
     const asks = new Map<string, { path: string; address: number }>();
-    const keyOf = (e: ProfileEvent, i: number): { key: string; path: string; address: number } | undefined => {
+    const keyOf = (e: Stacked & { stack: ProfileFrame[] }, i: number): { key: string; path: string; address: number } | undefined => {
       const f = e.stack[i];
       const file = f.fileId ? local.get(f.fileId) : undefined;
       if (!file || f.kernel) return undefined;
@@ -90,16 +95,18 @@ export class StackSymbolizer {
       const got = await this.llvm.symbolize([...asks.values()]);
       keys.forEach((k, i) => this.answers.set(k, got[i]));
     }
-    return events.map((e) => {
+    return all.map((e) => {
+      if (!e.stack?.length) return e;
+      const stacked = e as E & { stack: ProfileFrame[] };
       const stack: ProfileFrame[] = [];
-      e.stack.forEach((f, i) => {
+      stacked.stack.forEach((f, i) => {
         const { fileId: _, perfMap: mapId, ...bare } = f;
         if (mapId) {
           // JIT code: its symbol from the process's perf map (a return address looked up one byte back).
           const name = this.perfMaps.get(mapId)?.lookup(i === 0 ? f.offset : f.offset - 1);
           return void stack.push(name ? { ...bare, function: name, module: `/tmp/perf-${e.pid}.map` } : bare);
         }
-        const k = keyOf(e, i);
+        const k = keyOf(stacked, i);
         const syms = k ? this.answers.get(k.key) : undefined;
         if (!syms?.length) return void stack.push(bare);
         syms.forEach((s, j) => {

@@ -1,6 +1,7 @@
 /** exec: programs started (execve/execveat), failed ones too. The client part (the root part: ./root). BPF: bpf/exec.bpf.c, bpf/exec.h. */
 import type { ExecEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
+import { stackOption } from '../shared/options';
 import { ProcessTree } from '../shared/process-tree';
 import { execCommand } from '../shared/text';
 import { decodeExec } from './decode';
@@ -10,6 +11,7 @@ export default defineClientKind<ExecEvent>({
   decode: decodeExec,
   what: 'programs started (execve/execveat), failed ones too',
   icon: 'rocket',
+  options: [stackOption],
   summary: () => new ProcessTree(false),
   text: (e) => (e.ret < 0 ? `${execCommand(e)}  → ${e.error ?? e.ret}` : execCommand(e)),
   errno: (e) => e.error,

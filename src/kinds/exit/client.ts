@@ -1,6 +1,7 @@
 /** exit: process and thread exits. The client part (the root part: ./root). BPF: bpf/exit.bpf.c, bpf/exit.h. */
 import type { ExitEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
+import { stackOption } from '../shared/options';
 import { ProcessTree } from '../shared/process-tree';
 import { decodeExit } from './decode';
 
@@ -9,6 +10,7 @@ export default defineClientKind<ExitEvent>({
   decode: decodeExit,
   what: 'process and thread exits: exit code or signal, lifetime',
   icon: 'debug-stop',
+  options: [stackOption],
   summary: () => new ProcessTree(),
   text: (e) => {
     const how = e.signal ? `killed by ${e.signal}${e.coreDumped ? ' (core dumped)' : ''}` : `exit ${e.exitCode}`;

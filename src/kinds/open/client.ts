@@ -1,6 +1,7 @@
 /** open: files opened, failures kept first. The client part (the root part: ./root). BPF: bpf/open.bpf.c, bpf/open.h. */
 import type { OpenEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
+import { stackOption } from '../shared/options';
 import { OpenByPath } from './summary';
 import { quote, sharedArray } from '../shared/json';
 import { decodeOpen } from './decode';
@@ -21,6 +22,7 @@ export default defineClientKind<OpenEvent>({
       check: (v) => (typeof v === 'boolean' ? undefined : 'failedOnly must be true or false'),
       fromFlag: () => true,
     },
+    stackOption,
   ],
   presets: [{ label: 'failed only', options: { failedOnly: true } }],
   text: (e) => {

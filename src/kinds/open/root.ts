@@ -1,5 +1,5 @@
 /** open: the root part, what the helper loads and attaches (the client part: ./client). BPF: bpf/open.bpf.c, bpf/open.h. */
-import { defineRootKind } from '../root-part';
+import { defineRootKind, stackKnob } from '../root-part';
 import { OPEN_LAYOUT } from './decode';
 
 export default defineRootKind({
@@ -14,7 +14,7 @@ export default defineRootKind({
     { program: 'open_enter_openat2', tracepoint: 'syscalls/sys_enter_openat2' },
     { program: 'open_exit_openat2', tracepoint: 'syscalls/sys_exit_openat2' },
   ],
-  knobs: (params) => ({ failed_only: !!params.options?.failedOnly }),
+  knobs: (params) => ({ failed_only: !!params.options?.failedOnly, ...stackKnob(params) }),
   // ret (s64) < 0: its high word is negative.
   failedRecord: (dv, at) => dv.getInt32(at + OPEN_LAYOUT.fields.ret + 4, true) < 0,
 });

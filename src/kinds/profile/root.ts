@@ -13,17 +13,14 @@
 import * as fs from 'node:fs';
 import { openCpuClock, errnoMessage } from '../../bpf/native';
 import { BpfError } from '../../bpf/object';
-import { Kallsyms } from '../../proc/kallsyms';
-import { mapRanges, rangeOf, type MapRange } from '../../proc/maps';
+import { mapRanges, type MapRange } from '../../proc/maps';
+import { kernelFrame, userFrame, USER_LIMIT } from '../../engine/frames';
 import type { ProfileEvent, ProfileFrame } from '../../protocol';
 import type { FileRegistry } from '../../engine/files';
 import { defineRootKind, type MapReader } from '../root-part';
 import { Generations } from '../shared/generations';
 import type { DecodeContext } from '../shared/decode';
 import { decodeProfileEntry, PROFILE_GENS, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
-
-/** User addresses lie below this (47 bits on x86-64, 48 on arm64). */
-const USER_LIMIT = 1n << 48n;
 
 type StackMap = 'stacks0' | 'stacks1' | 'stacks2';
 type Maps = MapReader<'gen' | 'counts' | StackMap>;
@@ -41,12 +38,6 @@ interface State {
   round: number;
 }
 const states = new WeakMap<object, State>();
-
-let kallsyms: Kallsyms | undefined | null = null;
-function kernelSymbols(): Kallsyms | undefined {
-  if (kallsyms === null) kallsyms = Kallsyms.load();
-  return kallsyms;
-}
 
 /** Online CPUs, from /sys/devices/system/cpu/online ("0-3,5"). */
 export function onlineCpus(text = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8')): number[] {
@@ -171,41 +162,4 @@ function report(entries: ProfileEntry[], stacks: Map<string, bigint[] | undefine
   // Processes not seen for a while: their maps go (bounded).
   for (const [pid, m] of st.maps) if (st.round - m.seen > 2 || st.maps.size > 4096) st.maps.delete(pid);
   return out;
-}
-
-/** A kernel address as function+offset (a return address looked up one byte back, in the call). */
-function kernelFrame(address: bigint, returnAddress: boolean): ProfileFrame {
-  const sym = kernelSymbols()?.resolve(returnAddress ? address - 1n : address);
-  if (!sym) return { function: null, file: null, line: null, module: '[kernel]', offset: 0, kernel: true };
-  return { function: sym.function, file: null, line: null, module: sym.module, offset: sym.offset + (returnAddress ? 1 : 0), kernel: true };
-}
-
-/** Mappings a perf map may name code in: anonymous memory (a JIT's), not the kernel's named areas. */
-const JIT_MEMORY = (module: string) => module === '[anon]' || module.startsWith('[anon:') || module.startsWith('//anon');
-
-/**
- * A user address as its file and file offset (with the file's build ID and
- * handle), or where it lies; code in anonymous memory carries the handle of
- * its process's perf map, when its container has one (a JIT's symbols).
- */
-function userFrame(address: number, ranges: MapRange[] | undefined, e: { hostPid: number; pid: number }, files: FileRegistry): ProfileFrame {
-  const hostPid = e.hostPid;
-  const r = ranges && rangeOf(ranges, address);
-  if (!r) return { function: null, file: null, line: null, module: ranges ? '[unmapped]' : '[unknown: process gone]', offset: address };
-  if (!r.path.startsWith('/')) {
-    const module = r.path || '[anon]';
-    const frame: ProfileFrame = { function: null, file: null, line: null, module, offset: module === '[vdso]' ? address - r.start : address };
-    if (JIT_MEMORY(module)) {
-      const map = files.perfMap(hostPid, e.pid);
-      if (map) frame.perfMap = map;
-    }
-    return frame;
-  }
-  const module = r.path.endsWith(' (deleted)') ? r.path.slice(0, -' (deleted)'.length) : r.path;
-  const frame: ProfileFrame = { function: null, file: null, line: null, module, offset: address - r.start + r.offset };
-  if (r.path.endsWith(' (deleted)')) return frame;
-  const shared = files.share(hostPid, r);
-  if (shared.buildId) frame.buildId = shared.buildId;
-  if (shared.fileId) frame.fileId = shared.fileId;
-  return frame;
 }

@@ -74,8 +74,8 @@ export class WallClock {
 
   /** The u64 at `at` (little-endian) in `dv`, formatted as `format` does. */
   formatAt(dv: DataView, at: number): string {
-    // Bit 63 is a flag (CT_TS_RUNTIME), not time.
-    return this.formatParts(dv.getUint32(at + 4, true) & 0x7fffffff, dv.getUint32(at, true));
+    // Bits 63 and 62 are flags (CT_TS_RUNTIME, CT_TS_STACK), not time.
+    return this.formatParts(dv.getUint32(at + 4, true) & 0x3fffffff, dv.getUint32(at, true));
   }
 
   private formatParts(hi: number, lo: number): string {

@@ -41,3 +41,12 @@ export function reportIntervalOption(defaultSeconds: number): OptionSpec {
     toFlag: (v) => String((v as number) / 1000),
   };
 }
+
+/** `--stack`: each event carries where in the program it happened (src/kinds/shared/stack.ts). */
+export const stackOption: OptionSpec = {
+  key: 'stack',
+  flag: 'stack',
+  help: 'each event carries its stack, symbolized from the container\'s own files (costs a stack walk an event)',
+  check: (v) => (typeof v === 'boolean' ? undefined : 'stack must be true or false'),
+  fromFlag: () => true,
+};

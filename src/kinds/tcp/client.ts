@@ -1,6 +1,7 @@
 /** tcp: connections through their states. The client part (the root part: ./root). BPF: bpf/tcp.bpf.c, bpf/tcp.h. */
 import type { TcpEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
+import { stackOption } from '../shared/options';
 import { Connections } from './summary';
 import { decodeTcp } from './decode';
 
@@ -9,6 +10,7 @@ export default defineClientKind<TcpEvent>({
   decode: decodeTcp,
   what: 'TCP connects, accepts, closes: addresses, ports, states, lifetime, bytes',
   icon: 'plug',
+  options: [stackOption],
   summary: () => new Connections(),
   text: (e) => {
     const addr = (a: string, p: number) => (e.family === 'IPv6' ? `[${a}]:${p}` : `${a}:${p}`);
