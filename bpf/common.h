@@ -343,11 +343,10 @@ const volatile __u32 ct_stack_flags = 0;
 #define CT_STACK_EVENT_MAX 2464
 #define CT_STACK_USER_BYTES (CT_STACK_DEPTH * sizeof(struct bpf_stack_build_id))
 #define CT_STACK_KERNEL_BYTES (CT_STACK_DEPTH * sizeof(__u64))
-#define CT_STACK_SCRATCH (CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES + CT_STACK_KERNEL_BYTES + sizeof(struct ct_stack_footer))
+#define CT_STACK_SCRATCH (CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES + CT_STACK_KERNEL_BYTES + CT_STACK_COPY + sizeof(struct ct_stack_footer))
 
-/* A record with its stacks is put together here (one per CPU: programs do
- * not nest on a CPU within one object, except a tracepoint in an NMI, which
- * none of these is). */
+/* A record with its stacks is put together here, and an event's stacks
+ * taken (per CPU: these programs do not nest on a CPU within one object). */
 struct ct_scratch {
 	char b[CT_STACK_SCRATCH];
 };
@@ -358,7 +357,6 @@ struct {
 	__type(value, struct ct_scratch);
 } ct_scratch SEC(".maps");
 
-/* The stacks of an event taken as it is made (too big for the BPF stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -366,27 +364,60 @@ struct {
 	__type(value, struct ct_stack);
 } ct_scratch_stack SEC(".maps");
 
-/* Stacks taken where a syscall began, by task (or process, or socket),
- * for an event made later; allocated only as used. */
+/* Stacks taken where a syscall began, by task (or process), for an event
+ * made later; allocated only as used. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1024);
 	__type(key, __u64);
 	__type(value, struct ct_stack);
 } ct_stash SEC(".maps");
 
-/* Take the current task's stacks into `s` (what ct_stack_flags asks, and
- * the kernel's only where `kernel`). The user stack comes resolved by the
- * kernel to build IDs and file offsets (frames it could not resolve keep
- * their address): the process may be gone before user space looks. */
+/* The user stack from sp, as much of CT_STACK_COPY as is mapped (a read
+ * that crosses the stack's top fails whole: shorter ones are tried). */
+static __always_inline __u32 ct_stack_copy(struct ct_stack *s)
+{
+	const void *sp = (const void *)s->sp;
+	if (!bpf_probe_read_user(s->copy, CT_STACK_COPY, sp))
+		return CT_STACK_COPY;
+	if (!bpf_probe_read_user(s->copy, CT_STACK_COPY * 3 / 4, sp))
+		return CT_STACK_COPY * 3 / 4;
+	if (!bpf_probe_read_user(s->copy, CT_STACK_COPY / 2, sp))
+		return CT_STACK_COPY / 2;
+	if (!bpf_probe_read_user(s->copy, CT_STACK_COPY / 4, sp))
+		return CT_STACK_COPY / 4;
+	if (!bpf_probe_read_user(s->copy, CT_STACK_COPY / 8, sp))
+		return CT_STACK_COPY / 8;
+	if (!bpf_probe_read_user(s->copy, CT_STACK_COPY / 32, sp))
+		return CT_STACK_COPY / 32;
+	return 0;
+}
+
+/* Take the current task's stacks into `s` (what ct_stack_flags asks, the
+ * kernel's only where `kernel`): the frame-pointer walk resolved by the
+ * kernel to build IDs and file offsets (the process may be gone before
+ * user space looks), and the user registers and top of stack for user
+ * space to unwind by .eh_frame. */
 static __always_inline void ct_stack_take(void *ctx, struct ct_stack *s, bool kernel)
 {
 	long u = 0, k = 0;
+	s->copy_bytes = 0;
+	s->maps_pid = 0;
+	s->ip = s->sp = s->bp = 0;
 	if (ct_stack_flags & CT_STACK_USER) {
 		u = bpf_get_stack(ctx, s->user, sizeof(s->user), BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
 		if (u < 0)
 			u = 0;
+		struct task_struct *task = bpf_get_current_task_btf();
+		/* A kernel thread has no user registers. */
+		if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs) && !(task->flags & 0x00200000 /* PF_KTHREAD */)) {
+			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+			s->ip = BPF_CORE_READ(regs, ip);
+			s->sp = BPF_CORE_READ(regs, sp);
+			s->bp = BPF_CORE_READ(regs, bp);
+			s->copy_bytes = ct_stack_copy(s);
+		}
 	}
 	if (kernel && (ct_stack_flags & CT_STACK_KERNEL)) {
 		k = bpf_get_stack(ctx, s->kernel, sizeof(s->kernel), 0);
@@ -402,14 +433,13 @@ static __always_inline void ct_stack_stash(void *ctx, __u64 key, bool kernel)
 {
 	if (!ct_stack_flags)
 		return;
-	static const struct ct_stack empty = {};
-	if (bpf_map_update_elem(&ct_stash, &key, &empty, BPF_ANY)) {
-		ct_count(CT_STAT_STACK_EVENT_LOST);
+	__u32 zero = 0;
+	struct ct_stack *s = bpf_map_lookup_elem(&ct_scratch_stack, &zero);
+	if (!s)
 		return;
-	}
-	struct ct_stack *s = bpf_map_lookup_elem(&ct_stash, &key);
-	if (s)
-		ct_stack_take(ctx, s, kernel);
+	ct_stack_take(ctx, s, kernel);
+	if (bpf_map_update_elem(&ct_stash, &key, s, BPF_ANY))
+		ct_count(CT_STAT_STACK_EVENT_LOST);
 }
 
 /* Submit `e` (`size` bytes, struct ct_hdr first) followed by the stacks in
@@ -424,11 +454,13 @@ static __always_inline void ct_submit_with(void *e, __u64 size, const struct ct_
 		return;
 	}
 	__u32 n = size;
-	__u32 u = s->user_bytes, k = s->kernel_bytes;
+	__u32 u = s->user_bytes, k = s->kernel_bytes, c = s->copy_bytes;
 	if (u > CT_STACK_USER_BYTES)
 		u = 0;
 	if (k > CT_STACK_KERNEL_BYTES)
 		k = 0;
+	if (c > CT_STACK_COPY)
+		c = 0;
 	u &= ~(__u32)(sizeof(struct bpf_stack_build_id) - 1);
 	k &= ~(__u32)(sizeof(__u64) - 1);
 	if (n > CT_STACK_EVENT_MAX || bpf_probe_read_kernel(b, n, e)) {
@@ -437,14 +469,22 @@ static __always_inline void ct_submit_with(void *e, __u64 size, const struct ct_
 	}
 	((struct ct_hdr *)b)->ts_ns |= CT_TS_STACK;
 	ct_mark_runtime(b);
-	if (u && n + u <= CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES)
+	if (u)
 		bpf_probe_read_kernel(b + n, u, s->user);
-	if (k && n + u + k <= CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES + CT_STACK_KERNEL_BYTES)
-		bpf_probe_read_kernel(b + n + u, k, s->kernel);
-	__u32 at = n + u + k;
+	__u32 at = n + u;
+	if (k && at <= CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES)
+		bpf_probe_read_kernel(b + at, k, s->kernel);
+	at += k;
+	if (c && at <= CT_STACK_EVENT_MAX + CT_STACK_USER_BYTES + CT_STACK_KERNEL_BYTES)
+		bpf_probe_read_kernel(b + at, c, s->copy);
+	at += c;
 	if (at > CT_STACK_SCRATCH - sizeof(struct ct_stack_footer))
 		return;
-	struct ct_stack_footer f = { .user = u / sizeof(struct bpf_stack_build_id), .kernel = k / sizeof(__u64), .magic = CT_STACK_MAGIC };
+	struct ct_stack_footer f = {
+		.ip = s->ip, .sp = s->sp, .bp = s->bp,
+		.user = u / sizeof(struct bpf_stack_build_id), .kernel = k / sizeof(__u64), .copy = c,
+		.magic = CT_STACK_MAGIC, .maps_pid = s->maps_pid,
+	};
 	__builtin_memcpy(b + at, &f, sizeof(f));
 	if (bpf_ringbuf_output(&events, b, at + sizeof(f), BPF_RB_NO_WAKEUP))
 		ct_count(CT_STAT_RB_FULL);

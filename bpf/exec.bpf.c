@@ -120,6 +120,14 @@ static __always_inline int on_exit(long ret)
 	__u32 size = e->args_size;
 	if (size > EXEC_ARGS_LEN)
 		size = EXEC_ARGS_LEN;
+	/* The stack is of the image before, a copy of the parent's (fork) or the
+	 * parent's own (vfork): user space reads the parent's maps for it. */
+	if (ct_stack_flags && ret == 0) {
+		__u64 key = tid;
+		struct ct_stack *s = bpf_map_lookup_elem(&ct_stash, &key);
+		if (s)
+			s->maps_pid = e->host_ppid;
+	}
 	ct_submit_stashed(e, offsetof(struct exec_event, args) + size, tid);
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;

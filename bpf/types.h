@@ -54,25 +54,39 @@ struct ct_scope_new {
 };
 
 /* --stack: a record whose ts_ns has bit 62 (CT_TS_STACK) set ends with its
- * stacks: `user` frames of struct bpf_stack_build_id (the kernel's own
- * resolution to build ID and file offset, taken while the process lived;
- * status 2 frames carry only the address), then `kernel` addresses (u64),
- * then this footer. The kind's decoder reads the record before them. */
+ * stacks: `user` frames of struct bpf_stack_build_id (the kernel's walk of
+ * the frame pointers, resolved to build ID and file offset while the
+ * process lived; status 2 frames carry only the address), then `kernel`
+ * addresses (u64), then `copy` bytes of the user stack from sp (for user
+ * space to unwind by the files' .eh_frame, as perf's --call-graph dwarf
+ * does: most distributions build without frame pointers), then this footer.
+ * The kind's decoder reads the record before them. */
 #define CT_STACK_DEPTH 32
+#define CT_STACK_COPY 8192
 #define CT_STACK_MAGIC 0x6b735443 /* "CTsk" */
 struct ct_stack_footer {
+	__u64 ip;     /* user registers where the task entered the kernel */
+	__u64 sp;
+	__u64 bp;
 	__u16 user;   /* frames */
 	__u16 kernel; /* addresses */
+	__u16 copy;   /* bytes of stack */
+	__u16 pad;
 	__u32 magic;  /* CT_STACK_MAGIC */
+	__u32 maps_pid; /* whose memory the stack is of, when not the record's process (exec: the parent, whose copy it ran) */
 };
 
-/* A stack taken where a syscall began (the event is made later, when the
- * image may be gone: exec, exit). */
+/* An event's stacks as taken (per CPU), or kept from where a syscall began
+ * for an event made later, when the image may be gone (exec, exit). */
 struct ct_stack {
 	__u32 user_bytes;
 	__u32 kernel_bytes;
+	__u32 copy_bytes;
+	__u32 maps_pid;
+	__u64 ip, sp, bp;
 	struct bpf_stack_build_id user[CT_STACK_DEPTH];
 	__u64 kernel[CT_STACK_DEPTH];
+	__u8 copy[CT_STACK_COPY];
 };
 
 /* Start of every event: when, who (both PID levels), comm. */

@@ -8,7 +8,7 @@
  * addresses are named from kallsyms. Bounded per batch; nothing is parsed
  * beyond what ./files reads of a file's program headers.
  */
-import type { RecordStacks } from '../protocol';
+import type { RecordStacks, StackMapping } from '../protocol';
 import { forEachRecord } from '../protocol/records';
 import { mapRanges, type MapRange } from '../proc/maps';
 import { HDR_LAYOUT } from '../kinds/shared/decode';
@@ -18,6 +18,10 @@ import type { FileRegistry } from './files';
 
 /** Processes whose maps one batch reads at most (the others' frames keep their build IDs). */
 const MAX_PROCESSES_PER_BATCH = 64;
+/** Processes whose code mappings are remembered after they are gone. */
+const MAX_KNOWN_PROCESSES = 256;
+/** Code ranges told per process at most. */
+const MAX_CODE_MAPPINGS = 512;
 
 export class BatchStacks {
   constructor(
@@ -55,6 +59,12 @@ export class BatchStacks {
       if (!t) return;
       any = true;
       const hostPid = dv.getUint32(at + HDR_LAYOUT.ids + 8, true);
+      // A copy of the stack: the client unwinds it through the code mappings of the process it is of.
+      const mapsPid = t.mapsPid || hostPid;
+      if (t.copy && !out.maps?.[mapsPid]) {
+        const code = this.codeMappings(mapsPid, rangesOf(mapsPid));
+        if (code) (out.maps ??= {})[mapsPid] = code;
+      }
       for (const f of userFrames(dv, bytes, t)) {
         if ('buildId' in f) {
           if (f.buildId in out.files) continue;
@@ -83,5 +93,29 @@ export class BatchStacks {
       }
     });
     return any ? out : undefined;
+  }
+
+  /** Code mappings of processes seen before (a process gone is unwound by what it had; the client checks they still fit). */
+  private readonly known = new Map<number, StackMapping[]>();
+
+  /** A process's file-backed code, each range with its file's handle (bounded); as last seen when it is gone. */
+  private codeMappings(hostPid: number, ranges: MapRange[] | undefined): StackMapping[] | undefined {
+    if (!ranges) return this.known.get(hostPid);
+    const out: StackMapping[] = [];
+    for (const r of ranges) {
+      if (!r.exec || !r.path.startsWith('/') || out.length >= MAX_CODE_MAPPINGS) continue;
+      const module = r.path.endsWith(' (deleted)') ? r.path.slice(0, -' (deleted)'.length) : r.path;
+      const m: StackMapping = { start: r.start, end: r.end, offset: r.offset, module };
+      if (!r.path.endsWith(' (deleted)')) {
+        const shared = this.files.share(hostPid, r);
+        if (shared.buildId) m.buildId = shared.buildId;
+        if (shared.fileId) m.fileId = shared.fileId;
+      }
+      out.push(m);
+    }
+    this.known.delete(hostPid);
+    if (this.known.size >= MAX_KNOWN_PROCESSES) this.known.delete(this.known.keys().next().value as number);
+    this.known.set(hostPid, out);
+    return out;
   }
 }

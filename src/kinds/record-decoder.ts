@@ -3,7 +3,7 @@
  * written as JSON lines, unprivileged, with the kind's decoder.
  */
 import type { KindName, PidnsMember, RecordStacks, RecordsInfo, TraceEvent } from '../protocol';
-import { hasStack, recordFrames, stackTrailer } from './shared/stack';
+import { hasStack, recordFrames, stackTrailer, UNWIND } from './shared/stack';
 import { forEachRecord } from '../protocol/records';
 import { WallClock, type DecodeContext } from './shared/decode';
 import type { Decoder, RecordJsonWriter } from './client-part';
@@ -68,7 +68,13 @@ export class RecordDecoder {
       // --stack: the record before its stacks is the kind's; the frames are added to its event.
       const t = hasStack(dv, at) ? stackTrailer(dv, at, len) : undefined;
       const e = this.decode(dv, bytes, at, t ? t.bodyLen : len, this.ctx);
-      if (t) e.stack = recordFrames(dv, bytes, t, e.hostPid, stacks);
+      if (t) {
+        e.stack = recordFrames(dv, bytes, t, e.hostPid, stacks);
+        // Its copied stack, to unwind by .eh_frame (the batch's bytes are reused: copied out).
+        // (No maps: the process was gone before the helper looked; the symbolizer places the leaf's file by the kernel's frame.)
+        const maps = stacks?.maps?.[t.mapsPid || e.hostPid] ?? [];
+        if (t.copy) UNWIND.set(e, { ip: Number(t.ip), sp: Number(t.sp), bp: Number(t.bp), copy: Buffer.from(bytes.subarray(t.copyAt, t.copyAt + t.copy)), maps, kernel: t.kernel });
+      }
       out.push(e);
     });
     return out;

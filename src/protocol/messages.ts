@@ -210,6 +210,18 @@ export interface RecordStacks {
   user: Record<string, ProfileFrame>;
   /** Kernel addresses (hex) as kallsyms names them. */
   kernel: Record<string, ProfileFrame>;
+  /** Records that carry a copy of their user stack: their process's code mappings, by host PID (the client unwinds by the files' .eh_frame). */
+  maps?: Record<string, StackMapping[]>;
+}
+
+/** A range of a process's code: a file inside its container, mapped at start..end from `offset`, with the handle of its bytes. */
+export interface StackMapping {
+  start: number;
+  end: number;
+  offset: number;
+  module: string;
+  buildId?: string;
+  fileId?: string;
 }
 
 /** Selector traces: containers that joined, so their records can be named. */

@@ -8,13 +8,16 @@
  * helper). Frames without a symbol keep their module and offset.
  */
 import * as fs from 'node:fs';
-import type { ProfileDebugResult, ProfileEvent, ProfileFrame, ProfileFileResult } from '../../protocol';
+import type { ProfileDebugResult, ProfileEvent, ProfileFrame, ProfileFileResult, StackMapping } from '../../protocol';
 import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES } from '../../protocol';
 import { offsetToAddress, readDebugSections, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
 import { FileCache } from './cache';
 import { PerfMap } from './perfmap';
 import { debuginfodClient, type Debuginfod } from './debuginfod';
 import { findSymbolizer, LlvmSymbolizer, type SymbolizedFrame } from './llvm';
+import { mergeUserFrames, unwindCopy, type UnwindFile } from './unwind';
+import { EhFrame } from '../../kinds/profile/ehframe';
+import { UNWIND, type UnwindInput } from '../../kinds/shared/stack';
 
 /** Reads bytes of a file a profile named, by its handle (the helper's profile/file). */
 export type FetchFile = (fileId: string, offset: number, length: number) => Promise<ProfileFileResult>;
@@ -30,6 +33,9 @@ const MAX_REMEMBERED = 200_000;
 interface LocalFile {
   path: string;
   loads: LoadSegment[];
+  /** Where its .eh_frame lies (--stack unwinds by it), and the table once read. */
+  ehAt?: { offset: number; addr: number; size: number };
+  eh?: EhFrame | null;
 }
 
 export class StackSymbolizer {
@@ -62,6 +68,19 @@ export class StackSymbolizer {
   }
 
   private async run<E extends Stacked>(all: E[]): Promise<E[]> {
+    // --stack: copied user stacks unwound by their files' .eh_frame first (./unwind).
+    for (const e of all) {
+      const u = UNWIND.get(e);
+      if (!u || !e.stack) continue;
+      UNWIND.delete(e);
+      try {
+        if (!u.maps.length) u.maps = await this.leafMappings(u, e.stack[u.kernel]);
+        const unwound = await unwindCopy(u, (m) => this.unwindFile(m));
+        e.stack = [...e.stack.slice(0, u.kernel), ...mergeUserFrames(unwound, e.stack.slice(u.kernel))];
+      } catch (err) {
+        this.warn(`a stack could not be unwound: ${(err as Error).message}`);
+      }
+    }
     const events = all.filter((e) => e.stack?.length) as (E & { stack: ProfileFrame[] })[];
     if (!events.length) return all;
     // Each file a frame names, once: its local copy and segments.
@@ -118,6 +137,44 @@ export class StackSymbolizer {
       });
       return { ...e, stack };
     });
+  }
+
+  /**
+   * A process gone before its maps were read: its leaf's file placed where
+   * the kernel found the leaf (its build ID and file offset at the address
+   * in ip), every loaded segment of it; frames in other files stop there.
+   */
+  private async leafMappings(u: UnwindInput, leaf: ProfileFrame | undefined): Promise<StackMapping[]> {
+    if (!leaf?.fileId || leaf.kernel) return [];
+    const local = await this.file(leaf);
+    const vaddr = local && offsetToAddress(local.loads, leaf.offset);
+    if (!local || vaddr === undefined) return [];
+    const base = u.ip - vaddr;
+    return local.loads.map((l) => ({ start: base + l.vaddr, end: base + l.vaddr + l.filesz, offset: l.offset, module: leaf.module, fileId: leaf.fileId, ...(leaf.buildId ? { buildId: leaf.buildId } : {}) }));
+  }
+
+  /** A mapping's file with its call frame information (read once), for unwinding. */
+  private async unwindFile(m: StackMapping): Promise<UnwindFile | undefined> {
+    if (!m.fileId) return undefined;
+    const local = await this.file({ function: null, file: null, line: null, module: m.module, offset: 0, fileId: m.fileId, ...(m.buildId ? { buildId: m.buildId } : {}) });
+    if (!local) return undefined;
+    if (local.eh === undefined) {
+      local.eh = null;
+      const at = local.ehAt;
+      if (at) {
+        const fd = fs.openSync(local.path, 'r');
+        try {
+          const bytes = Buffer.alloc(at.size);
+          fs.readSync(fd, bytes, 0, at.size, at.offset);
+          local.eh = new EhFrame(bytes, at.addr);
+        } catch {
+          local.eh = null;
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+    }
+    return { loads: local.loads, eh: local.eh ?? undefined };
   }
 
   /** A frame's file: from the cache by its build ID, else fetched from the helper (and kept); undefined when it cannot be had. */
@@ -194,7 +251,7 @@ export class StackSymbolizer {
       const debug = this.cache.lookupDebug(buildId) ?? (await this.loadDebug(fileId, buildId, sections.debuglink));
       if (debug) this.llvm.setDebug(file, buildId, debug);
     }
-    return { path: file, loads };
+    return { path: file, loads, ...(sections?.ehFrame ? { ehAt: sections.ehFrame } : {}) };
   }
 
   /** Separate debug info fetched from the container and kept when it is the file's (same build ID, or the debuglink's CRC). */

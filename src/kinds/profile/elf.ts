@@ -114,6 +114,8 @@ export interface DebugSections {
   symtab: boolean;
   /** Its .gnu_debuglink: the separate debug file's name and CRC-32. */
   debuglink?: { name: string; crc: number };
+  /** Its .eh_frame (call frame information, for unwinding): where it lies in the file and at what address it loads. */
+  ehFrame?: { offset: number; addr: number; size: number };
 }
 
 /**
@@ -135,7 +137,13 @@ export function readDebugSections(read: ReadAt, size: number): DebugSections {
   if (shstrndx >= shnum) throw new ElfLayoutError('no section name table');
   const sh = read(Number(shoff), shnum * SHDR_SIZE);
   if (sh.length < shnum * SHDR_SIZE) throw new ElfLayoutError('section headers cut short');
-  const section = (i: number) => ({ name: sh.readUInt32LE(i * SHDR_SIZE), type: sh.readUInt32LE(i * SHDR_SIZE + 4), offset: sh.readBigUInt64LE(i * SHDR_SIZE + 24), size: sh.readBigUInt64LE(i * SHDR_SIZE + 32) });
+  const section = (i: number) => ({
+    name: sh.readUInt32LE(i * SHDR_SIZE),
+    type: sh.readUInt32LE(i * SHDR_SIZE + 4),
+    addr: sh.readBigUInt64LE(i * SHDR_SIZE + 16),
+    offset: sh.readBigUInt64LE(i * SHDR_SIZE + 24),
+    size: sh.readBigUInt64LE(i * SHDR_SIZE + 32),
+  });
   const strtab = section(shstrndx);
   if (strtab.offset + strtab.size > BigInt(size) || strtab.size > BigInt(MAX_SHSTRTAB)) throw new ElfLayoutError('the section name table lies beyond the file or is too large');
   const names = read(Number(strtab.offset), Number(strtab.size));
@@ -152,6 +160,9 @@ export function readDebugSections(read: ReadAt, size: number): DebugSections {
     // Sections a stripped debug file keeps as NOBITS have no bytes: they do not count.
     if ((name === '.debug_info' || name === '.zdebug_info') && sec.type !== SHT_NOBITS && sec.size > 0n) out.dwarf = true;
     if (name === '.symtab' && sec.type !== SHT_NOBITS && sec.size > 0n) out.symtab = true;
+    if (name === '.eh_frame' && sec.type !== SHT_NOBITS && sec.size > 0n && sec.offset + sec.size <= BigInt(size) && sec.addr < BigInt(Number.MAX_SAFE_INTEGER)) {
+      out.ehFrame = { offset: Number(sec.offset), addr: Number(sec.addr), size: Number(sec.size) };
+    }
     if (name === '.gnu_debuglink' && sec.size >= 8n && sec.size <= 4096n && sec.offset + sec.size <= BigInt(size)) {
       const b = read(Number(sec.offset), Number(sec.size));
       const end = b.indexOf(0);

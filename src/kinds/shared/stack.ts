@@ -6,12 +6,15 @@
  * struct bpf_stack_build_id: a build ID and file offset resolved while the
  * process lived, or (status 2) only the address; kernel frames as addresses.
  */
-import type { ProfileFrame, RecordStacks } from '../../protocol';
+import type { ProfileFrame, RecordStacks, StackMapping } from '../../protocol';
 import { HDR_LAYOUT } from './decode';
 
 /** Bit 62 of ts_ns (bit 30 of its high word): the record carries stacks. */
 export const STACK_TS_BIT = 0x40000000;
-const FOOTER = 8;
+/** struct ct_stack_footer: ip, sp, bp (u64), user, kernel, copy (u16), pad, magic, maps_pid (u32). */
+const FOOTER = 40;
+/** Bytes of user stack a record carries at most (CT_STACK_COPY). */
+export const STACK_COPY = 8192;
 const MAGIC = 0x6b735443;
 const BUILD_ID_FRAME = 32;
 const BUILD_ID_BYTES = 20;
@@ -28,6 +31,14 @@ export interface StackTrailer {
   user: number;
   kernelAt: number;
   kernel: number;
+  /** The user stack's bytes from `sp`, and the registers where the task entered the kernel (0 when not taken). */
+  copyAt: number;
+  copy: number;
+  ip: bigint;
+  sp: bigint;
+  bp: bigint;
+  /** Whose memory the stack is of, when not the record's process (an exec's: its parent's), else 0. */
+  mapsPid: number;
 }
 
 /** Whether the record at `at` carries stacks. */
@@ -39,14 +50,16 @@ export function hasStack(dv: DataView, at: number): boolean {
 export function stackTrailer(dv: DataView, at: number, len: number): StackTrailer | undefined {
   if (!hasStack(dv, at) || len < FOOTER + 48) return undefined;
   const f = at + len - FOOTER;
-  if (dv.getUint32(f + 4, true) !== MAGIC) return undefined;
-  const user = dv.getUint16(f, true);
-  const kernel = dv.getUint16(f + 2, true);
-  if (user > STACK_DEPTH || kernel > STACK_DEPTH) return undefined;
-  const kernelAt = f - kernel * 8;
+  if (dv.getUint32(f + 32, true) !== MAGIC) return undefined;
+  const user = dv.getUint16(f + 24, true);
+  const kernel = dv.getUint16(f + 26, true);
+  const copy = dv.getUint16(f + 28, true);
+  if (user > STACK_DEPTH || kernel > STACK_DEPTH || copy > STACK_COPY) return undefined;
+  const copyAt = f - copy;
+  const kernelAt = copyAt - kernel * 8;
   const userAt = kernelAt - user * BUILD_ID_FRAME;
   if (userAt - at < 48) return undefined;
-  return { bodyLen: userAt - at, userAt, user, kernelAt, kernel };
+  return { bodyLen: userAt - at, userAt, user, kernelAt, kernel, copyAt, copy, ip: dv.getBigUint64(f, true), sp: dv.getBigUint64(f + 8, true), bp: dv.getBigUint64(f + 16, true), mapsPid: dv.getUint32(f + 36, true) };
 }
 
 /** A build ID as the kernel gives it in a frame: 20 bytes, a shorter one padded with zeros (hex). */
@@ -73,6 +86,11 @@ export function kernelAddresses(dv: DataView, t: StackTrailer): bigint[] {
   return out;
 }
 
+/** User addresses (and file offsets) lie below this (47 bits on x86-64, 48 on arm64). */
+const USER_LIMIT = 2 ** 48;
+/** Kernel functions of the tracing itself, at the start of a kernel stack. */
+const TRACER_FRAME = /^(bpf_prog_|bpf_trace_run|__traceiter_|__bpf_trace_|trace_call_bpf$|perf_trace_|trace_event_raw_event_)/;
+
 /** A user frame's key among a batch's stacks: `hostPid:address` (hex). */
 export const userKey = (hostPid: number, address: bigint) => `${hostPid}:${address.toString(16)}`;
 
@@ -85,9 +103,13 @@ export function recordFrames(dv: DataView, bytes: Buffer, t: StackTrailer, hostP
   const frames: ProfileFrame[] = [];
   for (const a of kernelAddresses(dv, t)) {
     const k = found?.kernel[a.toString(16)];
+    // The tracer's own frames (the BPF program and the tracepoint's call of it) say nothing of the event.
+    if (!frames.length && k?.function && TRACER_FRAME.test(k.function)) continue;
     frames.push(k ? { ...k } : { function: null, file: null, line: null, module: '[kernel]', offset: 0, kernel: true });
   }
   for (const f of userFrames(dv, bytes, t)) {
+    // A frame-pointer walk ends on whatever the last frame held: not a user address, no frame.
+    if ('buildId' in f ? f.offset >= USER_LIMIT : f.address >= BigInt(USER_LIMIT)) break;
     if ('buildId' in f) {
       const file = found?.files[f.buildId];
       const frame: ProfileFrame = { function: null, file: null, line: null, module: file?.module ?? `[build ID ${f.buildId.replace(/(00)+$/, '')}]`, offset: f.offset, buildId: file?.buildId ?? f.buildId };
@@ -107,3 +129,21 @@ export function frameText(f: ProfileFrame): string {
   const module = f.kernel ? ' [kernel]' : ` (${f.module.slice(f.module.lastIndexOf('/') + 1)}+0x${f.offset.toString(16)})`;
   return `${f.function ?? '??'}${f.inlined ? ' [inlined]' : ''}${where}${module}`;
 }
+
+/** What unwinding a record's copied stack needs: the registers, the bytes from sp, its process's code. */
+export interface UnwindInput {
+  ip: number;
+  sp: number;
+  bp: number;
+  copy: Buffer;
+  maps: StackMapping[];
+  /** Kernel frames at the start of the event's stack (the user frames follow them). */
+  kernel: number;
+}
+
+/**
+ * Events whose stacks can still be unwound from their copy (the decoder
+ * sets it, the symbolizer takes it and deletes it): kept beside the event,
+ * never in it, so that no copy is written out or kept with the event.
+ */
+export const UNWIND = new WeakMap<object, UnwindInput>();
