@@ -404,6 +404,7 @@ static __always_inline void ct_stack_take(void *ctx, struct ct_stack *s, bool ke
 	long u = 0, k = 0;
 	s->copy_bytes = 0;
 	s->maps_pid = 0;
+	s->tid = (__u32)bpf_get_current_pid_tgid();
 	s->ip = s->sp = s->bp = 0;
 	if (ct_stack_flags & CT_STACK_USER) {
 		u = bpf_get_stack(ctx, s->user, sizeof(s->user), BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
@@ -507,6 +508,9 @@ static __always_inline void ct_submit_stack(void *ctx, void *e, __u64 size, bool
 	ct_stack_take(ctx, s, kernel);
 	ct_submit_with(e, size, s);
 }
+
+/* The footer's layout, for user space's check. */
+CT_BTF_TYPE(ct_stack_footer);
 
 /* Submit an event with the stacks stashed under `key` (none: as it is). */
 static __always_inline void ct_submit_stashed(void *e, __u64 size, __u64 key)

@@ -32,6 +32,18 @@ int exit_task(void *ctx)
 	/* --stack: where the process called exit_group() or met its fatal signal;
 	 * a thread, where it called exit(). Taken then: the memory is gone now. */
 	__u64 key = e.group_dead ? group_key(ids.host_pid) : ids.host_tid;
+	if (ct_stack_flags && BPF_CORE_READ(task, mm)) {
+		/* Kernels that call this before the memory goes (6.16+): the same
+		 * task's stack is taken again here, where the kernel can resolve
+		 * build IDs (not where a signal is delivered, with interrupts off). */
+		struct ct_stack *s = bpf_map_lookup_elem(&ct_stash, &key);
+		if (!s || s->tid == (__u32)bpf_get_current_pid_tgid()) {
+			if (s)
+				bpf_map_delete_elem(&ct_stash, &key);
+			ct_submit_stack(ctx, &e, sizeof(e), false);
+			return 0;
+		}
+	}
 	ct_submit_stashed(&e, sizeof(e), key);
 	return 0;
 }

@@ -83,6 +83,8 @@ struct ct_stack {
 	__u32 kernel_bytes;
 	__u32 copy_bytes;
 	__u32 maps_pid;
+	__u32 tid;    /* the task that took it (kernel numbering) */
+	__u32 pad;
 	__u64 ip, sp, bp;
 	struct bpf_stack_build_id user[CT_STACK_DEPTH];
 	__u64 kernel[CT_STACK_DEPTH];

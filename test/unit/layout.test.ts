@@ -11,6 +11,7 @@ import { SYSCALLS_KEY_LAYOUT, SYSCALLS_NAME_LAYOUT } from '../../src/kinds/sysca
 import { PROFILE_KEY_LAYOUT, PROFILE_MAX_DEPTH } from '../../src/kinds/profile/decode';
 import { EXEC_LAYOUT, decodeExec } from '../../src/kinds/exec/decode';
 import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/kinds/shared/decode';
+import { BUILD_ID_FRAME_LAYOUT, STACK_FOOTER_LAYOUT } from '../../src/kinds/shared/stack';
 import { ROOT_KINDS } from '../../src/kinds/root-registry';
 import { BPF_DIR, REPO } from '../support/paths';
 import { bpfObjectsSkip } from '../support/bpf-objects';
@@ -126,6 +127,17 @@ test('monotonic timestamps become wall-clock time with nanoseconds', () => {
   const frac = (iso: string) => BigInt(iso.slice(20, 29));
   assert.equal((frac(clock.format(now + 1n)) - frac(t) + 1_000_000_000n) % 1_000_000_000n, 1n, 'one nanosecond apart');
   assert.equal((frac(clock.format(now + 999n)) - frac(t) + 1_000_000_000n) % 1_000_000_000n, 999n);
+});
+
+test('--stack: the record footer matches struct ct_stack_footer, and a frame struct bpf_stack_build_id, in every object that takes stacks', { skip }, () => {
+  for (const kind of ['exec', 'exit', 'open', 'tcp', 'bind', 'signal']) {
+    withObjectBtf(path.join(BPF_DIR, `${kind}.bpf.o`), (btf) => {
+      assert.deepEqual(Object.fromEntries(structMembers(btf, 'ct_stack_footer').map((m) => [m.name, m.offset])), STACK_FOOTER_LAYOUT.fields, kind);
+      assert.equal(structSize(btf, 'ct_stack_footer'), STACK_FOOTER_LAYOUT.size, kind);
+      assert.equal(structSize(btf, 'bpf_stack_build_id'), BUILD_ID_FRAME_LAYOUT.size, kind);
+      assert.equal(structMembers(btf, 'bpf_stack_build_id').find((m) => m.name === 'build_id')?.offset, BUILD_ID_FRAME_LAYOUT.fields.build_id, kind);
+    });
+  }
 });
 
 test('the syscalls map key matches struct syscalls_key in syscalls.bpf.o', { skip }, () => {

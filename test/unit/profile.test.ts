@@ -293,9 +293,10 @@ test('separate debug info: a stripped binary gets functions and lines from the d
     const dbg = fs.readFileSync(dbgPath);
     const { buildId, loads } = readElfLayout(bufferReader(stripped), stripped.length);
     assert.ok(buildId);
-    // What the client reads of the sections: no DWARF, no symbols, the link with its CRC; the full build has DWARF.
-    const secs = readDebugSections(bufferReader(stripped), stripped.length);
+    // What the client reads of the sections: no DWARF, no symbols, the link with its CRC, the call frame information (kept by strip); the full build has DWARF.
+    const { ehFrame, ...secs } = readDebugSections(bufferReader(stripped), stripped.length);
     assert.deepEqual(secs, { dwarf: false, symtab: false, debuglink: { name: 'app.debug', crc: zlib.crc32(dbg) } });
+    assert.ok(ehFrame && ehFrame.size > 0 && ehFrame.offset + ehFrame.size <= stripped.length, JSON.stringify(ehFrame));
     assert.equal(readDebugSections(bufferReader(fs.readFileSync(full)), fs.statSync(full).size).dwarf, true);
     assert.throws(() => readDebugSections(bufferReader(Buffer.concat([stripped.subarray(0, 0x3c), Buffer.from([0xff, 0xff]), stripped.subarray(0x3e)])), stripped.length), ElfLayoutError, 'a section count past the bound');
 

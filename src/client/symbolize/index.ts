@@ -24,6 +24,9 @@ export type FetchFile = (fileId: string, offset: number, length: number) => Prom
 /** A file's separate debug info in its container, as a new handle (the helper's profile/debug). */
 export type FetchDebug = (fileId: string, debuglink: string | undefined) => Promise<ProfileDebugResult>;
 
+/** The index of a stack's innermost user frame (kernel frames come first). */
+const leafOf = (stack: ProfileFrame[]) => stack.findIndex((f) => !f.kernel);
+
 /** What carries frames: a profile's stacks, an event's --stack. */
 type Stacked = Pick<ProfileEvent, 'pid'> & { stack?: ProfileFrame[] };
 
@@ -98,8 +101,9 @@ export class StackSymbolizer {
       if (!file || f.kernel) return undefined;
       const address = offsetToAddress(file.loads, f.offset);
       if (address === undefined) return undefined;
-      // A return address is looked up one byte back: in the call, not after it (the leaf is where it ran).
-      const a = i === 0 ? address : address - 1;
+      // A return address is looked up one byte back: in the call, not after it. The innermost user
+      // frame is where the task was (a fault's own instruction, the one after a syscall): as it is.
+      const a = i === leafOf(e.stack) ? address : address - 1;
       return { key: `${file.path}\0${a}`, path: file.path, address: a };
     };
     for (const e of events) {
@@ -122,7 +126,7 @@ export class StackSymbolizer {
         const { fileId: _, perfMap: mapId, ...bare } = f;
         if (mapId) {
           // JIT code: its symbol from the process's perf map (a return address looked up one byte back).
-          const name = this.perfMaps.get(mapId)?.lookup(i === 0 ? f.offset : f.offset - 1);
+          const name = this.perfMaps.get(mapId)?.lookup(i === leafOf(stacked.stack) ? f.offset : f.offset - 1);
           return void stack.push(name ? { ...bare, function: name, module: `/tmp/perf-${e.pid}.map` } : bare);
         }
         const k = keyOf(stacked, i);

@@ -7,16 +7,24 @@
  * process lived, or (status 2) only the address; kernel frames as addresses.
  */
 import type { ProfileFrame, RecordStacks, StackMapping } from '../../protocol';
-import { HDR_LAYOUT } from './decode';
+import { HDR_LAYOUT, type Layout } from './decode';
 
 /** Bit 62 of ts_ns (bit 30 of its high word): the record carries stacks. */
 export const STACK_TS_BIT = 0x40000000;
-/** struct ct_stack_footer: ip, sp, bp (u64), user, kernel, copy (u16), pad, magic, maps_pid (u32). */
-const FOOTER = 40;
+/** struct ct_stack_footer (bpf/types.h): a test checks it against the objects' BTF. */
+export const STACK_FOOTER_LAYOUT = {
+  struct: 'ct_stack_footer',
+  fields: { ip: 0, sp: 8, bp: 16, user: 24, kernel: 26, copy: 28, pad: 30, magic: 32, maps_pid: 36 },
+  size: 40,
+} satisfies Layout;
+const F = STACK_FOOTER_LAYOUT.fields;
+const FOOTER = STACK_FOOTER_LAYOUT.size;
+/** struct bpf_stack_build_id: status (s32), build_id[20], then offset or ip (u64). */
+export const BUILD_ID_FRAME_LAYOUT = { struct: 'bpf_stack_build_id', fields: { status: 0, build_id: 4 }, size: 32 } satisfies Layout;
 /** Bytes of user stack a record carries at most (CT_STACK_COPY). */
 export const STACK_COPY = 8192;
 const MAGIC = 0x6b735443;
-const BUILD_ID_FRAME = 32;
+const BUILD_ID_FRAME = BUILD_ID_FRAME_LAYOUT.size;
 const BUILD_ID_BYTES = 20;
 /** Frames of each kind a record carries at most (CT_STACK_DEPTH). */
 export const STACK_DEPTH = 32;
@@ -50,16 +58,16 @@ export function hasStack(dv: DataView, at: number): boolean {
 export function stackTrailer(dv: DataView, at: number, len: number): StackTrailer | undefined {
   if (!hasStack(dv, at) || len < FOOTER + 48) return undefined;
   const f = at + len - FOOTER;
-  if (dv.getUint32(f + 32, true) !== MAGIC) return undefined;
-  const user = dv.getUint16(f + 24, true);
-  const kernel = dv.getUint16(f + 26, true);
-  const copy = dv.getUint16(f + 28, true);
+  if (dv.getUint32(f + F.magic, true) !== MAGIC) return undefined;
+  const user = dv.getUint16(f + F.user, true);
+  const kernel = dv.getUint16(f + F.kernel, true);
+  const copy = dv.getUint16(f + F.copy, true);
   if (user > STACK_DEPTH || kernel > STACK_DEPTH || copy > STACK_COPY) return undefined;
   const copyAt = f - copy;
   const kernelAt = copyAt - kernel * 8;
   const userAt = kernelAt - user * BUILD_ID_FRAME;
   if (userAt - at < 48) return undefined;
-  return { bodyLen: userAt - at, userAt, user, kernelAt, kernel, copyAt, copy, ip: dv.getBigUint64(f, true), sp: dv.getBigUint64(f + 8, true), bp: dv.getBigUint64(f + 16, true), mapsPid: dv.getUint32(f + 36, true) };
+  return { bodyLen: userAt - at, userAt, user, kernelAt, kernel, copyAt, copy, ip: dv.getBigUint64(f + F.ip, true), sp: dv.getBigUint64(f + F.sp, true), bp: dv.getBigUint64(f + F.bp, true), mapsPid: dv.getUint32(f + F.maps_pid, true) };
 }
 
 /** A build ID as the kernel gives it in a frame: 20 bytes, a shorter one padded with zeros (hex). */
