@@ -2,6 +2,7 @@
 import type { TraceEvent } from '../protocol';
 import { visible } from '../kinds/shared/text';
 import { details } from '../kinds/client-registry';
+import { stackLines } from '../kinds/shared/stack';
 
 export { visible } from '../kinds/shared/text';
 export { details, errnoName, failed } from '../kinds/client-registry';
@@ -15,7 +16,8 @@ export function clock(time: string): string {
 
 /** One aligned output-channel line: time, PID/TID in the container, host PID, comm, details (`many`: a selector trace, which names each event's container). */
 export function outputLine(e: TraceEvent, many = false): string {
-  return visible(rawLine(e, many));
+  // --stack: the frames under the line (a profile's are its report's table).
+  return visible(rawLine(e, many)) + (e.stack && e.gadget !== 'profile' ? stackLines(e.stack, visible) : '');
 }
 
 function rawLine(e: TraceEvent, many: boolean): string {

@@ -255,6 +255,12 @@ function render(): void {
     el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
     el.append(cell(r[0]), pidCell(r[1], r[3]), cell(String(r[2]), 'num'), pidCell(r[3], r[3]), cell(r[4]), cell(r[5]), cell(r[6], 'details'));
     el.title = r[8] ? `${r[6]}\n(the container runtime's own task: its init before it exec'd the container's program)` : r[6];
+    if (r[10] !== undefined) {
+      el.classList.add('has-stack');
+      el.title += '\n(click: its stack)';
+      if (r === selectedRow) el.classList.add('selected');
+      rowOf.set(el, r);
+    }
     frag.append(el);
   }
   container.replaceChildren(frag);
@@ -334,6 +340,7 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       vscode.postMessage({ type: 'ack' });
       break;
     case 'cleared':
+      showFrames(undefined);
       rows = [];
       texts = [];
       head = 0;
@@ -344,9 +351,29 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
   }
 });
 
+/** --stack: the row whose frames are shown under the table (by the row itself: indexes move as rows go). */
+let selectedRow: Row | undefined;
+const rowOf = new WeakMap<Element, Row>();
+
+function showFrames(r: Row | undefined): void {
+  selectedRow = r;
+  $('frames').hidden = !r;
+  if (r) {
+    $('frames-title').textContent = `Stack of ${r[4]} (PID ${r[1]}, host ${r[3]}) at ${r[0]}, innermost first`;
+    $('frames-text').textContent = r[10] ?? '';
+  }
+  schedule();
+}
+
+$('frames-close').addEventListener('click', () => showFrames(undefined));
+
 container.addEventListener('click', (ev) => {
   const a = (ev.target as HTMLElement).closest('a.pid') as HTMLAnchorElement | null;
-  if (!a) return;
+  if (!a) {
+    const r = rowOf.get((ev.target as HTMLElement).closest('.row') as Element);
+    if (r) showFrames(r === selectedRow ? undefined : r);
+    return;
+  }
   ev.preventDefault();
   summaryHost.reveal(Number(a.dataset.pid), Number(a.dataset.host));
 });

@@ -3,9 +3,10 @@ import type { Panel } from './panels';
 
 /**
  * One display row: [time, pid, tid, hostPid, comm, kind, details, failed,
- * runtime (the container runtime's own task), errno name or ''].
+ * runtime (the container runtime's own task), errno name or '', and with
+ * --stack its frames, one a line, leaf first].
  */
-export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string];
+export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string, string?];
 
 export interface Counters {
   received: number;

@@ -1,7 +1,7 @@
 /** `container-trace trace <kind>`: stream events from a container, a pod or a selector. */
-import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type ProfileEvent, type ProfileFrame, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
+import { BAD_INPUT_CODES, KIND_NAMES, type ContainerSelector, type KindName, type TraceEndedParams, type ProfileEvent, type TraceEvent, type TraceOptions, type TraceStartParams, type TraceStartResult } from '../../protocol';
 import { visible } from '../../kinds/shared/text';
-import { frameText } from '../../kinds/shared/stack';
+import { stackLines } from '../../kinds/shared/stack';
 import { header, line } from '../event-format';
 import { engineBackend, helperBackend, writeBatch, type TraceBackend } from '../backend';
 import { after, elevationFlag, fail, intFlag, parse, UsageError, type Values } from '../args';
@@ -135,7 +135,7 @@ function stream(req: TraceRequest, backend: TraceBackend): Promise<{ ended: Trac
     else if (kind.report) {
       const text = kind.report(batch, req.params.options?.top ?? 20);
       if (text) writeBatch(text + '\n\n');
-    } else writeBatch(batch.map((e) => line(e, req.many) + (e.stack ? stackLines(e.stack) : '')).join('\n') + '\n');
+    } else writeBatch(batch.map((e) => line(e, req.many) + (e.stack ? stackLines(e.stack, visible) : '')).join('\n') + '\n');
   };
   // --output: every symbolized stack kept (bounded), written at the end.
   const kept: ProfileEvent[] = [];
@@ -203,11 +203,6 @@ function announce(req: TraceRequest, result: TraceStartResult): void {
   }
   process.stderr.write('ready\n');
   if (!req.json && !CLIENT_KIND_BY_NAME[req.kind].report) process.stdout.write(header(req.kind, req.many) + '\n');
-}
-
-/** --stack without --json: an event's frames under its line, leaf first. */
-function stackLines(stack: ProfileFrame[]): string {
-  return stack.length ? stack.map((f) => '\n    ' + visible(frameText(f))).join('') : '\n    (no stack: a kernel thread, or taken where none could be)';
 }
 
 /** Distinct stacks (one a process and report) --output keeps at most. */

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import type { ProfileEvent, TraceEvent } from '../../protocol';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { Counters, FromView, Row, ToView } from '../../webview/messages';
+import { stackLines } from '../../kinds/shared/stack';
 import { clock, details, errnoName, failed, visible, where } from '../format';
 import { settings } from '../settings';
 import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
@@ -48,7 +49,10 @@ export function keepRows(rows: Row[], max: number): Row[] {
 }
 
 function row(e: TraceEvent, many: boolean): Row {
-  return [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0, e.runtime ? 1 : 0, errnoName(e)];
+  const r: Row = [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0, e.runtime ? 1 : 0, errnoName(e)];
+  // --stack: its frames, shown when the row is selected (profiles draw theirs in the Summary).
+  if (e.stack && e.gadget !== 'profile') r.push(stackLines(e.stack, visible).slice(1).replace(/^ {4}/gm, ''));
+  return r;
 }
 
 export class LivePanel implements vscode.Disposable {

@@ -1,7 +1,7 @@
 /** exec: programs started (execve/execveat), failed ones too. The client part (the root part: ./root). BPF: bpf/exec.bpf.c, bpf/exec.h. */
 import type { ExecEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
-import { stackOption } from '../shared/options';
+import { STACK_PRESET, stackOption } from '../shared/options';
 import { ProcessTree } from '../shared/process-tree';
 import { execCommand } from '../shared/text';
 import { decodeExec } from './decode';
@@ -12,6 +12,7 @@ export default defineClientKind<ExecEvent>({
   what: 'programs started (execve/execveat), failed ones too',
   icon: 'rocket',
   options: [stackOption],
+  presets: [STACK_PRESET],
   summary: () => new ProcessTree(false),
   text: (e) => (e.ret < 0 ? `${execCommand(e)}  → ${e.error ?? e.ret}` : execCommand(e)),
   errno: (e) => e.error,

@@ -1,7 +1,7 @@
 /** exit: process and thread exits. The client part (the root part: ./root). BPF: bpf/exit.bpf.c, bpf/exit.h. */
 import type { ExitEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
-import { stackOption } from '../shared/options';
+import { STACK_PRESET, stackOption } from '../shared/options';
 import { ProcessTree } from '../shared/process-tree';
 import { decodeExit } from './decode';
 
@@ -11,6 +11,7 @@ export default defineClientKind<ExitEvent>({
   what: 'process and thread exits: exit code or signal, lifetime',
   icon: 'debug-stop',
   options: [stackOption],
+  presets: [STACK_PRESET],
   summary: () => new ProcessTree(),
   text: (e) => {
     const how = e.signal ? `killed by ${e.signal}${e.coreDumped ? ' (core dumped)' : ''}` : `exit ${e.exitCode}`;

@@ -1,7 +1,7 @@
 /** open: files opened, failures kept first. The client part (the root part: ./root). BPF: bpf/open.bpf.c, bpf/open.h. */
 import type { OpenEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
-import { stackOption } from '../shared/options';
+import { STACK_PRESET, stackOption } from '../shared/options';
 import { OpenByPath } from './summary';
 import { quote, sharedArray } from '../shared/json';
 import { decodeOpen } from './decode';
@@ -24,7 +24,7 @@ export default defineClientKind<OpenEvent>({
     },
     stackOption,
   ],
-  presets: [{ label: 'failed only', options: { failedOnly: true } }],
+  presets: [{ label: 'failed only', options: { failedOnly: true } }, { label: 'failed only, with stacks', options: { failedOnly: true, stack: true } }, STACK_PRESET],
   text: (e) => {
     const result = e.errno ? `→ ${e.errno}` : `→ fd ${e.fd}`;
     return `${e.path}${e.pathTruncated ? '…' : ''}  ${e.flags.join('|')}${e.mode ? ` ${e.mode}` : ''}  ${result}`;

@@ -50,3 +50,6 @@ export const stackOption: OptionSpec = {
   check: (v) => (typeof v === 'boolean' ? undefined : 'stack must be true or false'),
   fromFlag: () => true,
 };
+
+/** The picker's entry for a kind's events with their stacks. */
+export const STACK_PRESET = { label: 'with stacks', options: { stack: true } };

@@ -155,3 +155,8 @@ export interface UnwindInput {
  * never in it, so that no copy is written out or kept with the event.
  */
 export const UNWIND = new WeakMap<object, UnwindInput>();
+
+/** An event's frames under its line (the CLI's text and the output channel), leaf first, each indented. */
+export function stackLines(stack: ProfileFrame[], clean: (s: string) => string): string {
+  return stack.length ? stack.map((f) => '\n    ' + clean(frameText(f))).join('') : '\n    (no stack: a kernel thread, or taken where none could be)';
+}

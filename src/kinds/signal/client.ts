@@ -1,7 +1,7 @@
 /** signal: signals generated and delivered. The client part (the root part: ./root). BPF: bpf/signal.bpf.c, bpf/signal.h. */
 import type { SignalEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
-import { stackOption } from '../shared/options';
+import { STACK_PRESET, stackOption } from '../shared/options';
 import { decodeSignal } from './decode';
 import { SignalPairs } from './summary';
 
@@ -13,6 +13,7 @@ export default defineClientKind<SignalEvent>({
   what: 'signals generated (sender → target) and delivered',
   icon: 'zap',
   options: [stackOption],
+  presets: [STACK_PRESET],
   summary: () => new SignalPairs(),
   text: (e) =>
     e.phase === 'generated'

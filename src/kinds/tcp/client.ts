@@ -1,7 +1,7 @@
 /** tcp: connections through their states. The client part (the root part: ./root). BPF: bpf/tcp.bpf.c, bpf/tcp.h. */
 import type { TcpEvent } from '../../protocol';
 import { defineClientKind } from '../client-part';
-import { stackOption } from '../shared/options';
+import { STACK_PRESET, stackOption } from '../shared/options';
 import { Connections } from './summary';
 import { decodeTcp } from './decode';
 
@@ -11,6 +11,7 @@ export default defineClientKind<TcpEvent>({
   what: 'TCP connects, accepts, closes: addresses, ports, states, lifetime, bytes',
   icon: 'plug',
   options: [stackOption],
+  presets: [STACK_PRESET],
   summary: () => new Connections(),
   text: (e) => {
     const addr = (a: string, p: number) => (e.family === 'IPv6' ? `[${a}]:${p}` : `${a}:${p}`);
