@@ -272,6 +272,26 @@ viewTest('open: paths grouped, the failing one first with its errno; the filter 
   await closeQuickInput(page);
 });
 
+viewTest('open with stacks: a failed open\'s row shows, when selected, the function and line of the container\'s program that called open()', async () => {
+  // Built without frame pointers: its caller is found by the .eh_frame unwinding.
+  docker('cp', fixtureBinary('ct-stack', ['-O1']), `${CONTAINER}:/bin/ct-stack`);
+  const source = fs.readFileSync(path.join(REPO, 'test', 'fixtures', 'ct-stack.c'), 'utf8').split('\n');
+  const openLine = source.findIndex((l) => l.includes('/* the failed open */')) + 1;
+  const live = await startTrace('open — failed only, with stacks');
+  docker('exec', CONTAINER, '/bin/ct-stack', '1', 'now', 'nocrash');
+  await live.locator('#tab-events').click();
+  const failed = live.locator('.rows .row.has-stack', { hasText: 'ct-missing.conf' }).first();
+  await failed.waitFor({ timeout: DEADLINE });
+  await failed.click();
+  const frames = live.locator('#frames-text');
+  await until('the selected row\'s frames', () => frames.innerText(), (t) => new RegExp(`ct_open_config [^\\n]*ct-stack\\.c:${openLine} `).test(t) && /\nmain /.test(t));
+  assert.match(await live.locator('#frames-title').innerText(), /^Stack of ct-stack \(PID \d+, host \d+\)/);
+  await shot('view-open-stack.png');
+  // Selected again: the frames close.
+  await failed.click();
+  await until('the frames to close', () => live.locator('#frames').isHidden(), (h) => h);
+});
+
 /** The view's counters as shown: received, what the helper said it sent (the received count's tooltip), rate, state. */
 function viewCounters(live: FrameLocator): Promise<{ received: number; sent: number | null; rate: number; state: string }> {
   return live.locator('body').evaluate(() => {
