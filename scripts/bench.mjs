@@ -324,6 +324,71 @@ if (opt('only') === 'profile') {
   process.exit(0);
 }
 
+// ---- --stack's cost: the open load at a fixed rate, the machine's whole CPU time (kernel,
+// tracer, symbolizer) above the untraced run's, per event; ours without and with --stack
+// against bpftrace printing each event's ustack. `--only=stack` runs this part alone.
+/** Busy CPU time of the whole machine so far, in seconds (/proc/stat: all but idle and iowait). */
+function machineBusy() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) / TICK;
+}
+async function stackCost() {
+  const rate = 2000;
+  const n = quick ? 6000 : 20000;
+  const busyOf = async (t) => {
+    const p = t && (await startReady(t));
+    await sleep(500);
+    const b0 = machineBusy();
+    const ops = await workload('open', n, rate);
+    await sleep(700); // what the tracer still had to write
+    const busy = machineBusy() - b0;
+    if (p) {
+      p.child.kill('SIGINT');
+      await p.exited;
+    }
+    const m = p && /summary: (\d+) events received, (\d+) dropped/.exec(p.text());
+    return { ops, busy, received: m ? Number(m[1]) : null, dropped: m ? Number(m[2]) : null };
+  };
+  const none = await busyOf(undefined);
+  const tools = {
+    'container-trace (CLI, JSON lines)': { cmd: process.execPath, args: [CLI, 'trace', 'open', '--container', C, '--failed', '--json'], ready: /^ready$/m },
+    'container-trace --stack (CLI, JSON lines, symbolized)': { cmd: process.execPath, args: [CLI, 'trace', 'open', '--container', C, '--failed', '--stack', '--json'], ready: /^ready$/m },
+    ...(bpftrace ? { 'bpftrace (printf with ustack)': { cmd: bpftrace, args: ['-e', `tracepoint:syscalls:sys_exit_openat /cgroup == cgroupid("${cg}") && args->ret < 0/ { printf("%s %d\\n%s\\n", comm, args->ret, ustack); }`], ready: /Attaching/ } } : {}),
+  };
+  const rows = [{ tool: 'untraced', ...none }];
+  for (const [tool, t] of Object.entries(tools)) rows.push({ tool, ...(await busyOf(t)) });
+  for (const r of rows) r.usPerEvent = ((r.busy - none.busy) / n) * 1e6;
+  log(`--stack cost: ${JSON.stringify(rows)}`);
+  return { rows, rate, n };
+}
+function stackMarkdown({ rows, rate, n }) {
+  return `### --stack's cost (${n} failed opens at ${rate}/s; the whole machine's CPU time above the untraced run's, per event)
+
+| tool | opens/s | events received (dropped) | CPU µs an event |
+|---|---:|---:|---:|
+${rows.slice(1).map((r) => `| ${r.tool} | ${r.ops} | ${r.received ?? 'n/a'}${r.dropped ? ` (${r.dropped})` : ''} | ${r.usPerEvent.toFixed(1)} |`).join('\n')}
+
+With --stack each event carries the kernel's frame-pointer walk resolved to build IDs, the user
+registers and up to 8 KiB of stack; the client unwinds that by the files' .eh_frame and
+symbolizes (answers kept per address). bpftrace walks frame pointers only (no caller past a libc
+wrapper that keeps none) and symbolizes from the host's view of the files.
+`;
+}
+function stackTarget({ rows }) {
+  const of = (prefix) => rows.find((r) => r.tool.startsWith(prefix))?.usPerEvent;
+  const plain = of('container-trace (CLI');
+  const stack = of('container-trace --stack');
+  const bt = of('bpftrace');
+  return `| --stack: cost per event measured (no goal set) | ${fx2(stack)} µs an event with stacks, ${fx2(plain)} µs without; bpftrace's ustack ${bt === undefined ? 'n/a' : fx2(bt)} µs | measured |\n`;
+}
+if (opt('only') === 'stack') {
+  const r = await stackCost();
+  spawnSync('docker', ['rm', '-f', C], { stdio: 'ignore' });
+  process.stderr.write(`${stackMarkdown(r)}\n${stackTarget(r)}`);
+  process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  process.exit(0);
+}
+
 const N = quick ? 1_000_000 : 3_000_000;
 const baseline = median(await sequence(quick ? 2 : 3, () => workload('open', N)));
 log(`open workload alone: ${baseline} ops/s`);
@@ -530,6 +595,7 @@ const syscallOverhead = { none: sysBaseline };
 for (const [name, t] of Object.entries(sysTools)) syscallOverhead[name] = await opsWith(t, 'syscall', S);
 log(`syscall overhead: ${JSON.stringify(syscallOverhead)}`);
 const profileRows = await profileCost();
+const stackRows = await stackCost();
 rmSync(outFile, { force: true });
 
 // ---- 4. UI cost in the real VS Code (code-server, headless Chromium)
@@ -660,6 +726,8 @@ ${execRows.map((t) => `| ${t.tool} | ${t.workloadOps} | ${r2(t.workloadOps / exe
 ${Object.entries(syscallOverhead).map(([k, v]) => `| ${k} | ${v} | ${r2(v / sysBaseline)} |`).join('\n')}
 
 ${profileMarkdown(profileRows)}
+
+${stackMarkdown(stackRows)}
 ${keepUpMarkdown(keepUpRows)}`;
 // ---- against the targets of the performance issue (ratios from this run)
 const helperRss = Math.max(...[...stepRows, ...beyond].filter((t) => t.tool === HELPER_ROW).map((t) => t.peakRssMb));
@@ -690,6 +758,7 @@ const targets = `
 | start: a later trace on a running helper ≤ 0.5× bpftrace's | ${btReady ? `${r2(warm / btReady)}× (${n0(warm)} ms)` : 'n/a'} | ${btReady ? verdict(warm <= 0.5 * btReady) : 'n/a'} |
 | syscalls: workload slowdown no worse than bpftrace counting | ${r2(ourSys)}× untraced vs bpftrace ${r2(btSys)}× | ${btSys !== undefined ? verdict(ourSys >= btSys) : 'n/a'} |
 ${profileTarget(profileRows).trimEnd()}
+${stackTarget(stackRows).trimEnd()}
 ${keepUpTargets(keepUpRows)}`;
 writeFileSync(join(root, 'BENCHMARKS.md'), md + targets + (existsSync(join(root, 'test/bench/NOTES.md')) ? '\n' + readFileSync(join(root, 'test/bench/NOTES.md'), 'utf8') : ''));
 log('wrote BENCHMARKS.md');
