@@ -3,7 +3,12 @@
  * opened by user space) samples the interrupted task; in scope, its user and
  * kernel stacks go into a stack trace map and the sample is counted by
  * (process, stack ids). No event per sample ever reaches user space: it reads
- * the counts and the stacks each interval. */
+ * the counts and the stacks each interval.
+ *
+ * Off-CPU mode (offcpu_switch on sched_switch, the other program not
+ * loaded): a thread of the scope switching out leaves its stacks and the
+ * time; switching back in, the time it was off the CPU is added to the
+ * entry of those stacks, with the block counted. */
 #include "common.h"
 #include "profile.h"
 
@@ -53,23 +58,45 @@ static __always_inline __s32 stack_id(void *ctx, void *stacks, __u64 flags)
 	return id;
 }
 
-static __always_inline void count(struct profile_key *key)
+/* Add one sample (blocked_ns 0) or one ended block to the key's entry; a
+ * new entry takes `comm` (NULL: the current task's). */
+static __always_inline void count_ns(struct profile_key *key, __u64 blocked_ns, const char *comm)
 {
 	struct profile_value *v = bpf_map_lookup_elem(&counts, key);
 	if (v) {
 		__sync_fetch_and_add(&v->count, 1);
+		if (blocked_ns)
+			__sync_fetch_and_add(&v->blocked_ns, blocked_ns);
 		return;
 	}
-	struct profile_value init = { .count = 1 };
-	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	struct profile_value init = { .count = 1, .blocked_ns = blocked_ns };
+	if (comm)
+		__builtin_memcpy(init.comm, comm, sizeof(init.comm));
+	else
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
 	long err = bpf_map_update_elem(&counts, key, &init, BPF_NOEXIST);
 	if (err == -17 /* EEXIST: another CPU made it meanwhile */) {
 		v = bpf_map_lookup_elem(&counts, key);
-		if (v)
+		if (v) {
 			__sync_fetch_and_add(&v->count, 1);
+			if (blocked_ns)
+				__sync_fetch_and_add(&v->blocked_ns, blocked_ns);
+		}
 	} else if (err) {
 		ct_count(CT_STAT_PENDING_FULL); /* the sample is lost: the counts map is full */
 	}
+}
+
+static __always_inline void count(struct profile_key *key)
+{
+	count_ns(key, 0, NULL);
+}
+
+static __always_inline __u32 current_gen(void)
+{
+	__u32 zero = 0;
+	__u32 *g = bpf_map_lookup_elem(&gen, &zero);
+	return g && *g < PROFILE_GENS ? *g : 0;
 }
 
 SEC("perf_event")
@@ -79,9 +106,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	struct ct_ids ids = {};
 	if (!ct_in_scope(task, &ids))
 		return 0;
-	__u32 zero = 0;
-	__u32 *g = bpf_map_lookup_elem(&gen, &zero);
-	struct profile_key key = { .host_pid = ids.host_pid, .pid = ids.pid, .gen = g ? *g : 0 };
+	struct profile_key key = { .host_pid = ids.host_pid, .pid = ids.pid, .gen = current_gen() };
 	/* One call per map: the verifier knows each call's map. */
 	if (key.gen == 1) {
 		key.ustack = stack_id(ctx, &stacks1, BPF_F_USER_STACK);
@@ -95,5 +120,58 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		key.kstack = stack_id(ctx, &stacks0, 0);
 	}
 	count(&key);
+	return 0;
+}
+
+/* ---- off-CPU mode */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROFILE_MAX_OFFCPU);
+	__type(key, __u32); /* host TID */
+	__type(value, struct offcpu_start);
+} offcpu_starts SEC(".maps");
+
+CT_BTF_TYPE(offcpu_start);
+
+/* Before 5.14 the task's state was `state`. */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+#define CT_TASK_DEAD 0x80 /* include/linux/sched.h: the last switch of an exiting task */
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+/* prev is the current task here: its stacks are the ones taken. A thread
+ * blocks (or is preempted: its kernel stack says which); a dead one leaves
+ * nothing, it never comes back. */
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct ct_ids ids = {};
+	if (!(task_state(prev) & CT_TASK_DEAD) && ct_in_scope(prev, &ids)) {
+		struct offcpu_start s = { .ts_ns = now, .host_pid = ids.host_pid, .pid = ids.pid };
+		s.ustack = stack_id(ctx, &stacks0, BPF_F_USER_STACK);
+		s.kstack = stack_id(ctx, &stacks0, 0);
+		bpf_get_current_comm(s.comm, sizeof(s.comm));
+		__u32 tid = BPF_CORE_READ(prev, pid);
+		if (bpf_map_update_elem(&offcpu_starts, &tid, &s, BPF_ANY))
+			ct_count(CT_STAT_PENDING_FULL); /* this block is not counted */
+	}
+	__u32 ntid = BPF_CORE_READ(next, pid);
+	struct offcpu_start *s = bpf_map_lookup_elem(&offcpu_starts, &ntid);
+	if (!s)
+		return 0;
+	struct offcpu_start got = *s;
+	bpf_map_delete_elem(&offcpu_starts, &ntid);
+	struct profile_key key = { .host_pid = got.host_pid, .pid = got.pid, .ustack = got.ustack, .kstack = got.kstack, .gen = current_gen() };
+	count_ns(&key, now > got.ts_ns ? now - got.ts_ns : 1, got.comm);
 	return 0;
 }

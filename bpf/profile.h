@@ -1,5 +1,5 @@
-/* profile kind: CPU samples counted per (process, user stack, kernel stack)
- * in the kernel; the stacks themselves in stack trace maps. The programs
+/* profile kind: CPU samples (or, off-CPU, the time blocked) counted per
+ * (process, user stack, kernel stack) in the kernel; the stacks themselves in stack trace maps. The programs
  * write one of three generations at a time (the generation is in the key, and
  * each has its own stack map); each read moves them to the next. */
 #ifndef CT_PROFILE_H
@@ -25,8 +25,24 @@ struct profile_key {
 };
 
 struct profile_value {
-	__u64 count;
+	__u64 count;      /* samples; off-CPU: the blocks that ended */
+	__u64 blocked_ns; /* off-CPU: the time they took, together */
 	char comm[CT_TASK_COMM_LEN]; /* the thread's name at the entry's first sample */
+};
+
+/* Off-CPU threads in scope switched out and not back in yet (by host TID). */
+#define PROFILE_MAX_OFFCPU 16384
+
+/* off-CPU: a thread of the scope switched out, by its host TID. Its stacks
+ * are in stacks0, which off-CPU mode never empties (a block may span any
+ * number of reads). */
+struct offcpu_start {
+	__u64 ts_ns;    /* bpf_ktime_get_ns() at the switch out (CLOCK_MONOTONIC) */
+	__u32 host_pid;
+	__u32 pid;
+	__s32 ustack;
+	__s32 kstack;
+	char comm[CT_TASK_COMM_LEN];
 };
 
 #endif

@@ -118,6 +118,20 @@ export class BpfObject {
     }
   }
 
+  /** Attach one program by its section name (a kind that picks its programs by option). */
+  attachProgram(progName: string): void {
+    const prog = this.programs.get(progName);
+    if (!prog) throw new BpfError(`no program ${progName} in ${this.path}`);
+    const n = lib();
+    const link = n.progAttach(prog as never);
+    if (isNull(link)) {
+      const err = lastErrno();
+      const section = n.progSection(prog as never) as string;
+      throw new BpfError(`cannot attach ${progName} (${section}): ${errnoMessage(err)}${attachHint(section, err)}`, err);
+    }
+    this.links.push(link);
+  }
+
   /** Attach one program as a uprobe (or uretprobe) at a file offset; pid -1: every process. */
   attachUprobe(progName: string, retprobe: boolean, pid: number, file: string, offset: number): void {
     const prog = this.programs.get(progName);

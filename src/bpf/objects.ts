@@ -143,9 +143,10 @@ export const BPF_OBJECTS = {
       ct_follow_exit: 'tracepoint/sched/sched_process_exit',
       ct_follow_fork: 'raw_tp/sched_process_fork',
       ct_scope_fork: 'raw_tp/sched_process_fork',
+      offcpu_switch: 'raw_tp/sched_switch',
       profile_sample: 'perf_event',
     },
-    maps: ['counts', 'ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'followed', 'gen', 'scope_new', 'scope_ns', 'stacks0', 'stacks1', 'stacks2', 'stats'],
+    maps: ['counts', 'ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'followed', 'gen', 'offcpu_starts', 'scope_new', 'scope_ns', 'stacks0', 'stacks1', 'stacks2', 'stats'],
     knobs: {
       ct_stack_flags: 4,
       host_pidns_ino: 4,

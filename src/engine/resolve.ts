@@ -10,7 +10,7 @@ import { ProcFs } from '../proc/procfs';
 import { verifyContainerProcess } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable } from '../proc/translate';
-import type { ContainerLabel, ContainerSelector, IdMap, KindName, TraceStartParams, TraceTarget } from '../protocol';
+import type { ContainerLabel, ContainerSelector, IdMap, KindName, TraceOptions, TraceStartParams, TraceTarget } from '../protocol';
 import { readIdMap } from '../proc/idmap';
 import type { Knob } from '../bpf/object';
 import type { CommonKnobs } from '../bpf/skeleton';
@@ -39,6 +39,8 @@ export interface ResolvedTrace {
   /** profile: samples a second on each CPU. */
   hz: number;
   top: number;
+  /** The kind's options as asked (checked by the client part). */
+  options: TraceOptions;
   /** Programs of the object not to load on this kernel (unused variants). */
   skipPrograms?: string[];
   /** Selector traces: what to match, the members at start, and a fresh match. */
@@ -146,6 +148,7 @@ export async function resolveTrace(
     intervalMs: params.options?.intervalMs ?? ROOT_KINDS[params.gadget].intervalMs ?? 1000,
     top: params.options?.top ?? 20,
     hz: params.options?.hz ?? 99,
+    options: params.options ?? {},
     ids: readIdMap(container.hostPid),
   };
 }
@@ -203,9 +206,10 @@ async function resolveSelector(
     knobs,
     bufferBytes: params.bufferBytes,
     table: new PidTable(container, { level: 0, absoluteLevel: 0, hostLevel, membership: 'pidns', processes: [] }),
-    intervalMs: ROOT_KINDS[params.gadget].intervalMs ?? 1000,
-    top: 20,
+    intervalMs: params.options?.intervalMs ?? ROOT_KINDS[params.gadget].intervalMs ?? 1000,
+    top: params.options?.top ?? 20,
     hz: params.options?.hz ?? 99,
+    options: params.options ?? {},
     selector: {
       fields: selector,
       members,

@@ -23,7 +23,11 @@ export function ringBytes(kind: KindName, bufferBytes: number): number {
 export function loadTraceObject(trace: ResolvedTrace): BpfObject {
   const kind = ROOT_KINDS[trace.kind];
   // Programs whose tracepoint this kernel lacks are left out (open(2) on arm64).
-  const skip = [...(trace.skipPrograms ?? []), ...(kind.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program)];
+  const skip = [
+    ...(trace.skipPrograms ?? []),
+    ...(kind.optional ?? []).filter((o) => !tracepointExists(o.tracepoint)).map((o) => o.program),
+    ...(kind.unused?.(trace.options) ?? []),
+  ];
   // New PID namespaces are watched for selector traces only (bpf/common.h ct_scope_fork).
   if (!trace.selector) skip.push(SCOPE_FORK);
   return BpfObject.load(path.join(bpfObjectDir(), kind.object), {
@@ -40,7 +44,7 @@ export function attachTraceObject(obj: BpfObject, trace: ResolvedTrace): void {
     // The kernel filters by PID where one process is traced; otherwise
     // every process mapping the file fires and the BPF scope filter decides.
     const pid = trace.target && !trace.follow ? trace.target.hostPid : -1;
-    kind.attach.run(obj, { pid, uprobe: trace.uprobe, hz: trace.hz });
+    kind.attach.run(obj, { pid, uprobe: trace.uprobe, hz: trace.hz, options: trace.options });
   }
   obj.attachAll(kind.attach?.programs);
 }

@@ -35,6 +35,8 @@ export interface ProgramAttacher<P extends string = string> {
   attachUprobe(program: P, retprobe: boolean, pid: number, file: string, offset: number): void;
   /** Attach to a perf event descriptor, which the link then owns. */
   attachPerfEvent(program: P, pfd: number): void;
+  /** Attach by its section name. */
+  attachProgram(program: P): void;
 }
 
 /** A report read from the kind's maps each interval (kinds that aggregate in the kernel). */
@@ -48,6 +50,8 @@ export interface CollectOptions {
   final: boolean;
   /** The files of the engine's profiles, whose bytes the client may ask for (./../engine/files). */
   files: FileRegistry;
+  /** The trace's options (checked by the client part). */
+  options: TraceOptions;
 }
 
 /** What a uprobe attaches to. */
@@ -57,6 +61,8 @@ export interface AttachSpec {
   uprobe?: { hostPath: string; offset: number };
   /** profile: samples a second on each CPU. */
   hz: number;
+  /** The trace's options (checked by the client part). */
+  options: TraceOptions;
 }
 
 export interface RootKind<K extends KindName, O extends TraceObjectName> {
@@ -71,6 +77,8 @@ export interface RootKind<K extends KindName, O extends TraceObjectName> {
   variants?: { type: AttachType; programs: ProgramName<O>[] }[];
   /** Programs attached only where their tracepoint exists (e.g. open(2) on x86 only). */
   optional?: OptionalProgram<O>[];
+  /** Programs these options leave out, not loaded (profile's on-CPU or off-CPU program). */
+  unused?(options: TraceOptions): ProgramName<O>[];
   /** Attaches these programs itself (the others attach by their section name). */
   attach?: { programs: ProgramName<O>[]; run: (obj: ProgramAttacher<ProgramName<O>>, spec: AttachSpec) => void };
   /**

@@ -279,10 +279,16 @@ export interface ProfileEvent extends EventBase {
   gadget: 'profile';
   /** Milliseconds the report covers. */
   interval: number;
-  /** Samples of this stack. */
+  /** Samples of this stack; off-CPU: the times its threads went off the CPU there (blocks). */
   samples: number;
-  /** Samples of the whole report, every stack (shares are samples / totalSamples). */
+  /** Samples of the whole report, every stack (shares are samples / totalSamples; off-CPU: blocks). */
   totalSamples: number;
+  /** Off-CPU: nanoseconds its threads were off the CPU at this stack (shares are blockedNs / totalBlockedNs). */
+  blockedNs?: number;
+  /** Off-CPU: nanoseconds of the whole report, every stack. */
+  totalBlockedNs?: number;
+  /** Off-CPU, the last report: of its blocks, how many were still going when the trace ended (counted until then). */
+  stillBlocked?: number;
   stack: ProfileFrame[];
   /** A stack the kernel could not keep (its stack map full, or a bucket taken): the sample counts, its frames are missing. */
   lost?: ('user' | 'kernel')[];

@@ -70,6 +70,8 @@ export interface TraceOptions {
   function?: string;
   /** profile: samples a second on each CPU (1–1000, default 99). */
   hz?: number;
+  /** profile: where the scope's threads are off the CPU (blocked, or preempted), with the time, instead of CPU samples. */
+  offCpu?: boolean;
   /** exec, exit, open, tcp, bind, signal: each event carries its user stack (a signal's sender also its kernel stack). */
   stack?: boolean;
 }

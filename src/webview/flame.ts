@@ -8,7 +8,7 @@
  * samples that pass through a match is said. Hover says a frame's function,
  * where it is, its total and self samples and shares.
  */
-import type { FlameNode, FlamePanel } from './panels';
+import { formatNs, type FlameNode, type FlamePanel } from './panels';
 
 const ROW_PX = 18;
 /** Frames narrower than this share of the zoomed frame are not drawn. */
@@ -58,6 +58,10 @@ export function flameContent(p: FlamePanel, redraw: () => void): Node[] {
   }
   const matched = p.matched ? new Set(p.matched) : undefined;
   const total = nodes[0].total;
+  // What widths are shares of: samples, or (off-CPU) the time off the CPU.
+  const off = p.unit === 'ns';
+  const amount = (v: number) => (off ? formatNs(v) : `${v.toLocaleString('en-US')} samples`);
+  const whole = off ? 'the time off the CPU' : 'the samples';
 
   // Positions: the zoomed frame and its callers span the width; below it, each frame's callees from its left edge.
   const x = new Float64Array(nodes.length).fill(-1);
@@ -93,7 +97,7 @@ export function flameContent(p: FlamePanel, redraw: () => void): Node[] {
       while (a > 0 && !matched.has(a)) a = nodes[a].parent;
       if (a <= 0) through += nodes[i].total;
     }
-    matchText = frames ? `${frames.toLocaleString('en-US')} frame${frames === 1 ? '' : 's'} match: ${share(through, total)} of the samples pass through them` : 'No frame matches the filter.';
+    matchText = frames ? `${frames.toLocaleString('en-US')} frame${frames === 1 ? '' : 's'} match: ${share(through, total)} of ${whole} ${off ? 'passes' : 'pass'} through them` : 'No frame matches the filter.';
   }
 
   const controls = el('div', 'flame-controls');
@@ -108,24 +112,24 @@ export function flameContent(p: FlamePanel, redraw: () => void): Node[] {
     view.zoom = null;
     redraw();
   });
-  const zoomed = el('span', 'muted', z ? `zoomed into ${nodes[z].name} (${share(nodes[z].total, total)} of the samples)` : 'click a frame to zoom into it');
+  const zoomed = el('span', 'muted', z ? `zoomed into ${nodes[z].name} (${share(nodes[z].total, total)} of ${whole})` : 'click a frame to zoom into it');
   controls.append(flip, ' · ', reset, ' · ', zoomed);
   if (matchText) controls.append(' · ', el('span', 'flame-match-text', matchText));
 
   const graph = el('div', `flame${view.icicle ? ' icicle' : ''}`);
   graph.setAttribute('role', 'img');
-  graph.setAttribute('aria-label', `${view.icicle ? 'Icicle' : 'Flame'} graph: ${drawn.length} frames, ${total} samples${z ? `, zoomed into ${nodes[z].name}` : ''}`);
+  graph.setAttribute('aria-label', `${view.icicle ? 'Icicle' : 'Flame'} graph: ${drawn.length} frames, ${amount(total)}${z ? `, zoomed into ${nodes[z].name}` : ''}`);
   graph.style.height = `${(maxDepth + 1) * ROW_PX}px`;
   const frag = document.createDocumentFragment();
   for (const i of drawn) {
     const n = nodes[i];
     const kind = i === 0 ? 'root' : n.process ? 'process' : n.kernel ? 'kernel' : n.unsymbolized ? 'unsym' : 'user';
-    const f = el('div', `frame ${kind}${matched ? (matched.has(i) ? ' match' : ' dim') : ''}${i === z && z ? ' zoomed' : ''}`, i === 0 ? `all (${total.toLocaleString('en-US')} samples)` : n.name);
+    const f = el('div', `frame ${kind}${matched ? (matched.has(i) ? ' match' : ' dim') : ''}${i === z && z ? ' zoomed' : ''}`, i === 0 ? `all (${amount(total)})` : n.name);
     f.style.left = `${x[i] * 100}%`;
     f.style.width = `${w[i] * 100}%`;
     f.style.top = `${(view.icicle ? depth[i] : maxDepth - depth[i]) * ROW_PX}px`;
     f.dataset.name = n.name;
-    f.title = [i === 0 ? 'all samples' : n.name, n.where, `${n.total.toLocaleString('en-US')} samples (${share(n.total, total)})${n.self ? `, ${n.self.toLocaleString('en-US')} in it (${share(n.self, total)})` : ''}`, n.kernel ? 'kernel' : ''].filter(Boolean).join('\n');
+    f.title = [i === 0 ? (off ? 'all the time off the CPU' : 'all samples') : n.name, n.where, `${amount(n.total)} (${share(n.total, total)})${n.self ? `, ${off ? formatNs(n.self) : n.self.toLocaleString('en-US')} in it (${share(n.self, total)})` : ''}`, n.kernel ? 'kernel' : ''].filter(Boolean).join('\n');
     f.addEventListener('click', () => {
       view.zoom = i === 0 || i === z ? null : path[i];
       redraw();
@@ -134,7 +138,7 @@ export function flameContent(p: FlamePanel, redraw: () => void): Node[] {
   }
   graph.append(frag);
   const out: Node[] = [controls, graph];
-  const left = [p.hidden ? `${p.hidden.toLocaleString('en-US')} frames under 0.05 % of the samples not drawn` : '', p.folded ? `${p.folded.toLocaleString('en-US')} frames past the bound folded into [more]` : ''].filter(Boolean);
+  const left = [p.hidden ? `${p.hidden.toLocaleString('en-US')} frames under 0.05 % of ${whole} not drawn` : '', p.folded ? `${p.folded.toLocaleString('en-US')} frames past the bound folded into [more]` : ''].filter(Boolean);
   if (left.length) out.push(el('p', 'muted', left.join('; ') + '.'));
   return out;
 }

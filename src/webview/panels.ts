@@ -126,6 +126,8 @@ export interface FlamePanel {
   folded: number;
   /** Set by the filter (./filter): indices of nodes that match it. */
   matched?: number[];
+  /** What `total` and `self` count: samples (on-CPU), or nanoseconds off the CPU. */
+  unit?: 'ns';
 }
 
 export type Panel = TablePanel | TreePanel | ChartPanel | HistogramPanel | FlamePanel;

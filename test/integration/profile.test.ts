@@ -29,7 +29,7 @@ const SRC = path.join(REPO, 'test', 'fixtures', 'ct-profile.c');
 const workload = () => fixtureBinary('ct-profile', ['-O0', '-fno-omit-frame-pointer']);
 
 interface Frame { function: string | null; file: string | null; line: number | null; module: string; offset: number; buildId?: string; inlined?: true; kernel?: true; fileId?: string }
-interface Stack { gadget: string; pid: number; hostPid: number; comm: string; samples: number; totalSamples: number; stack: Frame[]; container: { name: string } }
+interface Stack { gadget: string; pid: number; hostPid: number; comm: string; samples: number; totalSamples: number; stack: Frame[]; container: { name: string }; blockedNs?: number; totalBlockedNs?: number; stillBlocked?: number }
 type Proc = { pid: number; hostPid: number; cmdline: string[] };
 
 /** The lines of a function's body in the fixture's source: from its signature to its closing brace. */
@@ -59,6 +59,8 @@ async function profile(args: string[], cacheDir: string, go = true): Promise<{ s
   assert.equal(code, 0, t.stderr());
   return { stacks: t.events as unknown as Stack[], stderr: t.stderr() };
 }
+
+const isTracer = (f: Frame | undefined) => !!f?.function && /^(bpf_prog_|bpf_trace_run|__bpf_trace_)/.test(f.function);
 
 /** Samples whose innermost frame is `fn`. */
 const selfOf = (stacks: Stack[], fn: string) => stacks.filter((s) => s.stack[0]?.function === fn).reduce((n, s) => n + s.samples, 0);
@@ -254,6 +256,53 @@ describe('profile (integration)', { skip }, () => {
       assert.ok(hot.length > 0, `no frame named hotLoop; leaves: ${leaves}`);
     } finally {
       removeContainers(node);
+    }
+  });
+
+  test('--off-cpu: where the threads wait, by the time they waited (the known 3:1), the kernel path they slept in, and a thread still asleep at the end counted until then', async () => {
+    const OFF = '/usr/local/bin/ct-offcpu';
+    docker('cp', fixtureBinary('ct-offcpu', ['-O0', '-fno-omit-frame-pointer', '-pthread']), `${C}:${OFF}`);
+    docker('exec', C, 'sh', '-c', 'rm -f /tmp/ct-go; true');
+    const before = new Set((JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).map((p) => p.hostPid));
+    docker('exec', '-d', C, OFF, '60');
+    const p = await waitFor('the off-CPU workload', () => (JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).find((x) => !before.has(x.hostPid) && x.cmdline[0] === OFF));
+    const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--container', C, '--off-cpu', '--duration', '6', '--interval', '2');
+    await t.ready;
+    docker('exec', C, 'touch', '/tmp/ct-go');
+    const go = Date.now();
+    assert.equal(await t.exited, 0, t.stderr());
+    const ended = Date.now();
+    try {
+      const mine = (t.events as unknown as Stack[]).filter((s) => s.hostPid === p.hostPid);
+      const through = (fn: string) => mine.filter((s) => s.stack.some((f) => f.function === fn));
+      const ns = (list: Stack[]) => list.reduce((n, s) => n + (s.blockedNs ?? 0), 0);
+      for (const s of mine) {
+        assert.equal(s.pid, p.pid);
+        assert.ok(s.samples > 0 && s.blockedNs! > 0 && s.blockedNs! <= s.totalBlockedNs!, JSON.stringify(s).slice(0, 300));
+        assert.ok(!isTracer(s.stack[0]), `the tracer's own frames are dropped: ${s.stack[0]?.function}`);
+      }
+      const long = ns(through('ct_wait_long'));
+      const short = ns(through('ct_wait_short'));
+      assert.ok(long + short > 3e9, `the two waits took most of the ~6 s: ${long} + ${short} ns`);
+      const share = long / (long + short);
+      assert.ok(Math.abs(share - 0.75) < 0.04, `ct_wait_long has ${(100 * share).toFixed(1)}% of the time waited (${long} vs ${short} ns), known 75%`);
+      // Blocks: 30 ms and 10 ms sleeps, one each per 40 ms round.
+      const blocksLong = through('ct_wait_long').reduce((n, s) => n + s.samples, 0);
+      const mean = long / blocksLong;
+      assert.ok(mean > 30e6 && mean < 34e6, `a ct_wait_long block lasts its 30 ms sleep: ${mean} ns on average over ${blocksLong}`);
+      for (const s of through('ct_wait_long')) {
+        const names = s.stack.map((f) => f.function);
+        assert.ok(names.includes('do_nanosleep') && names.indexOf('do_nanosleep') < names.indexOf('ct_nanosleep'), `the kernel's sleep above the user frames: ${names.join(' < ')}`);
+        assert.deepEqual(names.slice(names.indexOf('ct_nanosleep'), names.indexOf('ct_nanosleep') + 3), ['ct_nanosleep', 'ct_wait_long', 'main']);
+      }
+      // The other thread sleeps from the go to the end: one block, never ended, counted until the trace ended.
+      const forever = through('ct_wait_forever');
+      assert.equal(forever.reduce((n, s) => n + (s.stillBlocked ?? 0), 0), 1, JSON.stringify(forever.map((s) => [s.samples, s.blockedNs, s.stillBlocked])));
+      const asleep = ns(forever);
+      assert.ok(asleep > (ended - go - 1500) * 1e6 && asleep < (ended - go + 500) * 1e6, `ct_wait_forever asleep ${asleep / 1e6} ms, the trace ran ${ended - go} ms after the go`);
+      assert.deepEqual(ourPrograms(), [], 'no program left attached');
+    } finally {
+      docker('exec', C, 'sh', '-c', `kill ${p.pid} 2>/dev/null; true`);
     }
   });
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { structMembers, structSize, withObjectBtf } from '../../src/bpf/btf';
 import { SYSCALLS_KEY_LAYOUT, SYSCALLS_NAME_LAYOUT } from '../../src/kinds/syscalls/decode';
-import { PROFILE_KEY_LAYOUT, PROFILE_MAX_DEPTH } from '../../src/kinds/profile/decode';
+import { OFFCPU_START_LAYOUT, PROFILE_KEY_LAYOUT, PROFILE_MAX_DEPTH } from '../../src/kinds/profile/decode';
 import { EXEC_LAYOUT, decodeExec } from '../../src/kinds/exec/decode';
 import { WallClock, HDR_LAYOUT, HDR_SIZE } from '../../src/kinds/shared/decode';
 import { BUILD_ID_FRAME_LAYOUT, STACK_FOOTER_LAYOUT } from '../../src/kinds/shared/stack';
@@ -153,6 +153,9 @@ test('profile key layout matches struct profile_key in profile.bpf.o, and its st
   withObjectBtf(path.join(BPF_DIR, 'profile.bpf.o'), (btf) => {
     assert.deepEqual(Object.fromEntries(structMembers(btf, 'profile_key').map((m) => [m.name, m.offset])), PROFILE_KEY_LAYOUT.fields);
     assert.equal(structSize(btf, 'profile_key'), PROFILE_KEY_LAYOUT.size);
+    // Off-CPU: the start of a block, read at the end for threads still off the CPU.
+    assert.deepEqual(Object.fromEntries(structMembers(btf, 'offcpu_start').map((m) => [m.name, m.offset])), OFFCPU_START_LAYOUT.fields);
+    assert.equal(structSize(btf, 'offcpu_start'), OFFCPU_START_LAYOUT.size);
   });
   const h = fs.readFileSync(path.join(REPO, 'bpf', 'profile.h'), 'utf8');
   assert.equal(Number(/#define PROFILE_MAX_DEPTH (\d+)/.exec(h)![1]), PROFILE_MAX_DEPTH);

@@ -22,10 +22,11 @@ class FakeProfileMaps implements MapReader {
   readonly counts = new Map<string, Buffer>();
   readonly stacks = Array.from({ length: PROFILE_GENS }, () => new Map<number, bigint[]>());
   written = 0;
+  drained: string[] = [];
 
   /** A sample of a kernel stack (its frames' addresses) counted into the generation its program read. */
-  sample(hostPid: number, frames: bigint[], gen = this.gen): void {
-    const map = this.stacks[gen];
+  sample(hostPid: number, frames: bigint[], gen = this.gen, blockedNs = 0n, stacksOf = gen): void {
+    const map = this.stacks[stacksOf];
     let id = [...map].find(([, f]) => f.join() === frames.join())?.[0];
     if (id === undefined) map.set((id = map.size + 1), frames);
     const key = Buffer.alloc(PROFILE_KEY_LAYOUT.size);
@@ -43,10 +44,12 @@ class FakeProfileMaps implements MapReader {
       this.counts.set(hex, v);
     }
     v.writeBigUInt64LE(v.readBigUInt64LE(0) + 1n, 0);
+    v.writeBigUInt64LE(v.readBigUInt64LE(PROFILE_LAYOUT.fields.blocked_ns) + blockedNs, PROFILE_LAYOUT.fields.blocked_ns);
     this.written++;
   }
 
   readHash(name: string): { key: Buffer; value: Buffer }[] {
+    if (name === 'offcpu_starts') return [];
     assert.equal(name, 'counts');
     return [...this.counts].map(([hex, v]) => ({ key: Buffer.from(hex, 'hex'), value: Buffer.from(v) }));
   }
@@ -63,6 +66,7 @@ class FakeProfileMaps implements MapReader {
   }
   drainHash(name: string): { key: Buffer; value: Buffer }[] {
     assert.match(name, /^stacks[0-2]$/, 'only stack maps are emptied whole');
+    this.drained.push(name);
     this.stacks[Number(name.slice(6))].clear();
     return [];
   }
@@ -80,7 +84,8 @@ class FakeProfileMaps implements MapReader {
 }
 
 const ctx = { clock: { format: () => '2026-12-02T00:00:00.000000000Z' }, container: { id: 'c', name: 'web' } } as unknown as DecodeContext;
-const read = (maps: FakeProfileMaps, final = false) => profile.collect!(maps as never, ctx, { intervalMs: 100, top: 100, final, files: new FileRegistry() }) as ProfileEvent[];
+const read = (maps: FakeProfileMaps, final = false, offCpu = false) =>
+  profile.collect!(maps as never, ctx, { intervalMs: 100, top: 100, final, files: new FileRegistry(), options: offCpu ? { offCpu } : {} }) as ProfileEvent[];
 const samples = (events: ProfileEvent[]) => events.reduce((n, e) => n + e.samples, 0);
 const STACKS = [[0xffffffff81000010n, 0xffffffff81000200n], [0xffffffff81000300n]];
 
@@ -130,4 +135,22 @@ test('whatever the interleaving of samples, late samples and reads, every sample
     ),
     { numRuns: 500 },
   );
+});
+
+test('off-CPU: a block is reported once with its time, whichever generation it ended in, and its stack is never emptied', () => {
+  const maps = new FakeProfileMaps();
+  // Off-CPU stacks all live in stacks0; blocks land in the generation current when they end.
+  maps.sample(200, STACKS[0], maps.gen, 5_000n, 0);
+  const first = read(maps, false, true);
+  assert.deepEqual(first.map((e) => [e.samples, e.blockedNs, e.totalBlockedNs]), [[1, 5000, 5000]]);
+  maps.sample(200, STACKS[0], maps.gen, 7_000n, 0);
+  maps.sample(200, STACKS[1], maps.gen, 1_000_000n, 0);
+  const mid: ProfileEvent[] = [];
+  for (let i = 0; i < 4; i++) mid.push(...read(maps, false, true)); // the generations go round more than once
+  assert.deepEqual([samples(mid), mid.reduce((n, e) => n + (e.blockedNs ?? 0), 0)], [2, 1_007_000], 'each block once, with its time');
+  assert.ok(mid.every((e) => e.stack.length > 0));
+  assert.deepEqual(maps.drained, [], 'off-CPU never empties a stack map (a block may span any number of reads)');
+  maps.sample(200, STACKS[0], maps.gen, 3_000n, 0);
+  const last = read(maps, true, true);
+  assert.deepEqual(last.map((e) => [e.samples, e.blockedNs, e.stack.length]), [[1, 3000, 2]], 'only the new block, with the stack taken reads ago');
 });

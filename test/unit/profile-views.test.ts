@@ -114,3 +114,30 @@ test('folded stacks: process first, outermost frame first, kernel frames marked,
   const text = foldedStacks([ev(60, [spin, main]), ev(5, [spin, main]), ev(10, [sysWrite, frame('a;b'), main])]);
   assert.equal(text, 'app;main;spin 65\napp;main;a_b;ksys_write_[k] 10\n');
 });
+
+test('off-CPU: frames weigh the time off the CPU (not the blocks), in the flame graph, the table, the chart, pprof and folded stacks', () => {
+  const sleep = frame('do_nanosleep', { kernel: true, module: '[kernel]', file: null, line: null });
+  const wait = frame('wait_long', { line: 30 });
+  const poll = frame('poll_fast', { line: 50 });
+  // Three long blocks of 1.5 s against a thousand short ones of 0.5 ms: by time, the long ones weigh 9×.
+  const off = [ev(3, [sleep, wait, main], { blockedNs: 4_500_000_000, totalBlockedNs: 5_000_000_000 }), ev(1000, [sleep, poll, main], { blockedNs: 500_000_000, totalBlockedNs: 5_000_000_000 })];
+  const s = new FlameSummary();
+  s.add(off);
+  const p = flameOf(s);
+  assert.equal(p.unit, 'ns');
+  assert.equal(p.nodes[0].total, 5_000_000_000);
+  assert.match(p.title, /Off-CPU flame graph · 5\.00 s off the CPU/);
+  const at = (path: string) => p.nodes.find((_, i) => pathOf(p, i) === path)!;
+  assert.equal(at('all > app > main > wait_long').total, 4_500_000_000);
+  assert.equal(at('all > app > main > poll_fast > do_nanosleep').self, 500_000_000);
+  const table = s.panels().find((x) => x.id === 'functions') as TablePanel;
+  assert.deepEqual(table.rows.find((r) => r.key === 'do_nanosleep')!.cells, ['do_nanosleep', '[kernel]', 5_000_000_000, 100, 5_000_000_000, 100]);
+  assert.equal(table.columns[2].num, 'ns');
+  const chart = s.panels().find((x) => x.id === 'rate')!;
+  assert.deepEqual(chart.type === 'chart' && [chart.unit, chart.points.map((pt) => pt[1])], ['ms/s', [1000]], '5 s off the CPU over a 5 s report: 1000 ms a second');
+  const prof = Profile.decode(gunzipSync(pprofProfile(off, 99)));
+  const str = (i: number | bigint) => prof.stringTable.strings[Number(i)];
+  assert.deepEqual(prof.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`), ['blocks/count', 'off-cpu/nanoseconds']);
+  assert.deepEqual(prof.sample.map((x) => x.value.map(Number)), [[3, 4_500_000_000], [1000, 500_000_000]]);
+  assert.equal(foldedStacks(off), 'app;main;wait_long;do_nanosleep_[k] 4500000000\napp;main;poll_fast;do_nanosleep_[k] 500000000\n');
+});

@@ -36,7 +36,7 @@ const ev = (samples: number, stack: ProfileFrame[], hostPid = 100): ProfileEvent
   gadget: 'profile', time: '', container: { id: 'c', name: 'c' }, pid: 7, tid: 0, hostPid, hostTid: 0, comm: 'app', interval: 5000, samples, totalSamples: 0, stack,
 });
 
-test('an aggregate entry: PIDs, stack ids (negative: none or lost), generation, count and comm', () => {
+test('an aggregate entry: PIDs, stack ids (negative: none or lost), generation, count, time off the CPU and comm', () => {
   const key = Buffer.alloc(PROFILE_KEY_LAYOUT.size);
   key.writeUInt32LE(4242, 0);
   key.writeUInt32LE(7, 4);
@@ -44,9 +44,10 @@ test('an aggregate entry: PIDs, stack ids (negative: none or lost), generation, 
   key.writeInt32LE(-14, 12);
   key.writeUInt32LE(2, 16);
   const value = Buffer.alloc(PROFILE_LAYOUT.size);
-  value.writeBigUInt64LE(99n, 0);
-  value.write('spin\0garbage', 8, 'latin1');
-  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, gen: 2, count: 99, comm: 'spin' });
+  value.writeBigUInt64LE(99n, PROFILE_LAYOUT.fields.count);
+  value.writeBigUInt64LE(123_456_789n, PROFILE_LAYOUT.fields.blocked_ns);
+  value.write('spin\0garbage', PROFILE_LAYOUT.fields.comm, 'latin1');
+  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, gen: 2, count: 99, blockedNs: 123_456_789, comm: 'spin' });
   assert.equal(stackMissing(12), undefined);
   assert.equal(stackMissing(-14), 'none', 'EFAULT: no stack in that mode');
   assert.equal(stackMissing(-17), 'lost', 'EEXIST: its bucket was taken');

@@ -67,7 +67,7 @@ class FakeMaps implements MapReader {
 }
 
 const ctx = { clock: { format: () => '2026-12-02T00:00:00.000000000Z' }, container: { id: 'c', name: 'web' } } as unknown as DecodeContext;
-const read = (maps: FakeMaps, final = false) => syscalls.collect!(maps as never, ctx, { intervalMs: 100, top: 100, final, files: new FileRegistry() }) as SyscallsEvent[];
+const read = (maps: FakeMaps, final = false) => syscalls.collect!(maps as never, ctx, { intervalMs: 100, top: 100, final, files: new FileRegistry(), options: {} }) as SyscallsEvent[];
 const calls = (reports: SyscallsEvent[]) => reports.flatMap((r) => r.top).reduce((n, e) => n + e.count, 0);
 
 test('a call counted into the generation being read (its program started before the move) is reported at the next read', () => {

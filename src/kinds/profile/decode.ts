@@ -7,9 +7,17 @@ import { cstring, type Layout } from '../shared/decode';
 
 export const PROFILE_LAYOUT = {
   struct: 'profile_value',
-  fields: { count: 0, comm: 8 },
+  fields: { count: 0, blocked_ns: 8, comm: 16 },
   sizes: { comm: 16 },
-  size: 24,
+  size: 32,
+} satisfies Layout;
+
+/** Off-CPU mode: a thread of the scope switched out and not back in (struct offcpu_start, by host TID). */
+export const OFFCPU_START_LAYOUT = {
+  struct: 'offcpu_start',
+  fields: { ts_ns: 0, host_pid: 8, pid: 12, ustack: 16, kstack: 20, comm: 24 },
+  sizes: { comm: 16 },
+  size: 40,
 } satisfies Layout;
 
 export const PROFILE_KEY_LAYOUT = { struct: 'profile_key', fields: { host_pid: 0, pid: 4, ustack: 8, kstack: 12, gen: 16 }, size: 20 } satisfies Layout;
@@ -20,7 +28,7 @@ export const PROFILE_STACK_BYTES = PROFILE_MAX_DEPTH * 8;
 /** Generations of counts and stacks the programs rotate through (bpf/profile.bpf.c). */
 export const PROFILE_GENS = 3;
 /** Kernel memory the object's maps take (three stack maps, the counts): accounted like ring buffers. */
-export const PROFILE_MAP_BYTES = PROFILE_GENS * 8192 * (PROFILE_STACK_BYTES + 16) + 16384 * 96;
+export const PROFILE_MAP_BYTES = PROFILE_GENS * 8192 * (PROFILE_STACK_BYTES + 16) + 16384 * 104 + 16384 * 88;
 
 /** bpf_get_stackid's -EFAULT: no stack in that mode (user-mode samples have no kernel stack, kernel threads no user stack). */
 const EFAULT = 14;
@@ -33,7 +41,10 @@ export interface ProfileEntry {
   kstack: number;
   /** The generation it was counted in: its stacks are in that generation's map. */
   gen: number;
+  /** Samples; off-CPU: the blocks that ended. */
   count: number;
+  /** Off-CPU: nanoseconds those blocks took, together (0 on-CPU). */
+  blockedNs: number;
   comm: string;
 }
 
@@ -46,6 +57,7 @@ export function decodeProfileEntry(key: Buffer, value: Buffer): ProfileEntry {
     kstack: key.readInt32LE(K.kstack),
     gen: key.readUInt32LE(K.gen),
     count: Number(value.readBigUInt64LE(PROFILE_LAYOUT.fields.count)),
+    blockedNs: Number(value.readBigUInt64LE(PROFILE_LAYOUT.fields.blocked_ns)),
     comm: cstring(value, PROFILE_LAYOUT.fields.comm, PROFILE_LAYOUT.sizes.comm),
   };
 }
@@ -65,4 +77,24 @@ export function stackAddresses(value: Buffer): bigint[] {
     out.push(a);
   }
   return out;
+}
+
+/**
+ * An off-CPU block still going at the last read (its thread switched out and
+ * not back in), as an entry of `gen` that has taken until `nowNs` (the
+ * kernel's CLOCK_MONOTONIC, as bpf_ktime_get_ns).
+ */
+export function decodeOffcpuStart(value: Buffer, nowNs: bigint, gen: number): ProfileEntry {
+  const F = OFFCPU_START_LAYOUT.fields;
+  const ts = value.readBigUInt64LE(F.ts_ns);
+  return {
+    hostPid: value.readUInt32LE(F.host_pid),
+    pid: value.readUInt32LE(F.pid),
+    ustack: value.readInt32LE(F.ustack),
+    kstack: value.readInt32LE(F.kstack),
+    gen,
+    count: 1,
+    blockedNs: nowNs > ts ? Number(nowNs - ts) : 0,
+    comm: cstring(value, F.comm, OFFCPU_START_LAYOUT.sizes.comm),
+  };
 }

@@ -9,7 +9,7 @@
 import { gzipSync } from 'node:zlib';
 import { Function as PprofFunction, Line, Location, Mapping, Profile, Sample, StringTable, ValueType, Label } from 'pprof-format';
 import type { ProfileEvent, ProfileFrame } from '../../protocol';
-import { frameName } from './top';
+import { frameName, weightOf } from './top';
 
 /** Nanoseconds since the epoch of an RFC 3339 time with nanoseconds. */
 function timeNanos(time: string): bigint {
@@ -84,13 +84,17 @@ export function pprofProfile(events: readonly ProfileEvent[], hz: number): Buffe
     samples.push(
       new Sample({
         locationId: ids,
-        value: [e.samples, e.samples * periodNs],
+        value: [e.samples, e.blockedNs ?? e.samples * periodNs],
         label: [new Label({ key: pidKey, num: e.pid }), new Label({ key: hostPidKey, num: e.hostPid }), new Label({ key: commKey, str: s(e.comm) })],
       }),
     );
   }
+  // Off-CPU: the times off the CPU and how long they took (pprof's convention for wall/off-CPU profiles).
+  const off = events.some((e) => e.blockedNs !== undefined);
   const profile = new Profile({
-    sampleType: [new ValueType({ type: s('samples'), unit: s('count') }), new ValueType({ type: s('cpu'), unit: s('nanoseconds') })],
+    sampleType: off
+      ? [new ValueType({ type: s('blocks'), unit: s('count') }), new ValueType({ type: s('off-cpu'), unit: s('nanoseconds') })]
+      : [new ValueType({ type: s('samples'), unit: s('count') }), new ValueType({ type: s('cpu'), unit: s('nanoseconds') })],
     sample: samples,
     mapping: [...mappings.values()],
     location: [...locs.values()],
@@ -98,13 +102,13 @@ export function pprofProfile(events: readonly ProfileEvent[], hz: number): Buffe
     stringTable: strings,
     timeNanos: first ?? 0n,
     durationNanos: first === undefined ? 0 : last - first,
-    periodType: new ValueType({ type: s('cpu'), unit: s('nanoseconds') }),
-    period: periodNs,
+    periodType: new ValueType({ type: s(off ? 'off-cpu' : 'cpu'), unit: s('nanoseconds') }),
+    period: off ? 1 : periodNs,
   });
   return gzipSync(profile.encode());
 }
 
-/** Folded stacks: one line per distinct (process, stack), outermost frame first, with its samples; busiest first. */
+/** Folded stacks: one line per distinct (process, stack), outermost frame first, with its samples (off-CPU: nanoseconds off the CPU); busiest first. */
 export function foldedStacks(events: readonly ProfileEvent[]): string {
   const counts = new Map<string, number>();
   const clean = (name: string) => name.replace(/[;\r\n]/g, '_').replace(/ (?=\d+$)/, '_');
@@ -112,7 +116,7 @@ export function foldedStacks(events: readonly ProfileEvent[]): string {
     const frames = [...e.stack].reverse().map((f) => clean(frameName(f)) + (f.kernel ? '_[k]' : ''));
     if (e.lost?.length) frames.push(`[${e.lost.join('_and_')}_stack_lost]`);
     const line = [clean(e.comm), ...frames].join(';');
-    counts.set(line, (counts.get(line) ?? 0) + e.samples);
+    counts.set(line, (counts.get(line) ?? 0) + weightOf(e));
   }
   return [...counts]
     .sort((a, b) => b[1] - a[1])

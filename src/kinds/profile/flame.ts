@@ -8,8 +8,8 @@
  * draw.
  */
 import type { ProfileEvent, ProfileFrame } from '../../protocol';
-import type { ChartPanel, FlameNode, FlamePanel, Panel, Summary, TablePanel } from '../../webview/panels';
-import { frameName, frameWhere, FunctionTotals } from './top';
+import { formatNs, type ChartPanel, type FlameNode, type FlamePanel, type Panel, type Summary, type TablePanel } from '../../webview/panels';
+import { frameName, frameWhere, FunctionTotals, weightOf } from './top';
 
 /** Frames kept in the tree at most. */
 export const MAX_NODES = 50_000;
@@ -50,11 +50,14 @@ export class FlameSummary implements Summary<ProfileEvent> {
   private reportTime = '';
   private reportSamples = 0;
   private reportInterval = 1000;
+  /** Off-CPU: weights are nanoseconds off the CPU (set by the first report). */
+  private offCpu = false;
 
   add(events: readonly ProfileEvent[]): void {
     for (const e of events) {
+      if (e.blockedNs !== undefined) this.offCpu = true;
       if (e.time !== this.reportTime) this.closeReport(e);
-      this.reportSamples += e.samples;
+      this.reportSamples += weightOf(e);
       this.functions.add(e);
       this.addStack(e);
     }
@@ -72,7 +75,8 @@ export class FlameSummary implements Summary<ProfileEvent> {
   private pushPoint(): void {
     if (!this.reportTime) return;
     const t = Math.round((Date.now() - this.startedAt) / 100) / 10;
-    const v = Math.round((this.reportSamples * 1000) / this.reportInterval);
+    // Off-CPU: milliseconds off the CPU a second (threads waiting, on average, × 1000).
+    const v = Math.round((this.reportSamples * 1000) / this.reportInterval / (this.offCpu ? 1e6 : 1));
     const last = this.points[this.points.length - 1];
     if (last?.time === this.reportTime) {
       last.v = v;
@@ -83,7 +87,7 @@ export class FlameSummary implements Summary<ProfileEvent> {
   }
 
   private addStack(e: ProfileEvent): void {
-    const n = e.samples;
+    const n = weightOf(e);
     this.root.total += n;
     let at = this.child(this.root, `p\u0000${e.comm}`, () => node(e.comm, '', e.comm, { process: true }));
     let pids = this.pids.get(at);
@@ -162,10 +166,11 @@ export class FlameSummary implements Summary<ProfileEvent> {
     return {
       type: 'flame',
       id: 'flame',
-      title: `Flame graph · ${total.toLocaleString('en-US')} samples`,
+      title: this.offCpu ? `Off-CPU flame graph · ${formatNs(total)} off the CPU` : `Flame graph · ${total.toLocaleString('en-US')} samples`,
       nodes,
       hidden,
       folded: this.folded,
+      ...(this.offCpu ? { unit: 'ns' as const } : {}),
     };
   }
 
@@ -177,7 +182,14 @@ export class FlameSummary implements Summary<ProfileEvent> {
       type: 'table',
       id: 'functions',
       title: 'Functions',
-      columns: [{ label: 'Function', wide: true }, { label: 'Where', wide: true }, { label: 'Self', num: 'count' }, { label: 'Self %', num: 'count' }, { label: 'Total', num: 'count' }, { label: 'Total %', num: 'count' }],
+      columns: [
+        { label: 'Function', wide: true },
+        { label: 'Where', wide: true },
+        { label: this.offCpu ? 'Self time' : 'Self', num: this.offCpu ? 'ns' : 'count' },
+        { label: 'Self %', num: 'count' },
+        { label: this.offCpu ? 'Total time' : 'Total', num: this.offCpu ? 'ns' : 'count' },
+        { label: 'Total %', num: 'count' },
+      ],
       rows: all.slice(0, MAX_FUNCTIONS).map((f) => ({ key: f.name, cells: [f.name, f.where, f.self, pct(f.self), f.total, pct(f.total)] })),
       sortBy: 2,
       ...(all.length > MAX_FUNCTIONS ? { more: all.length - MAX_FUNCTIONS } : {}),
@@ -185,6 +197,7 @@ export class FlameSummary implements Summary<ProfileEvent> {
   }
 
   private chart(): ChartPanel {
+    if (this.offCpu) return { type: 'chart', id: 'rate', title: 'Time off the CPU a second (all threads)', unit: 'ms/s', points: this.points.map((p) => [p.t, p.v]) };
     return { type: 'chart', id: 'rate', title: 'CPU samples a second (all CPUs)', unit: 'samples/s', points: this.points.map((p) => [p.t, p.v]) };
   }
 }

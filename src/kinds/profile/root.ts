@@ -20,10 +20,11 @@ import type { FileRegistry } from '../../engine/files';
 import { defineRootKind, type MapReader } from '../root-part';
 import { Generations } from '../shared/generations';
 import type { DecodeContext } from '../shared/decode';
-import { decodeProfileEntry, PROFILE_GENS, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
+import { isTracerFrame } from '../shared/stack';
+import { decodeOffcpuStart, decodeProfileEntry, OFFCPU_START_LAYOUT, PROFILE_GENS, PROFILE_KEY_LAYOUT, PROFILE_LAYOUT, PROFILE_MAP_BYTES, PROFILE_MAX_DEPTH, PROFILE_STACK_BYTES, stackAddresses, stackMissing, type ProfileEntry } from './decode';
 
 type StackMap = 'stacks0' | 'stacks1' | 'stacks2';
-type Maps = MapReader<'gen' | 'counts' | StackMap>;
+type Maps = MapReader<'gen' | 'counts' | 'offcpu_starts' | StackMap>;
 const STACK_MAPS: StackMap[] = ['stacks0', 'stacks1', 'stacks2'];
 
 /**
@@ -33,7 +34,7 @@ const STACK_MAPS: StackMap[] = ['stacks0', 'stacks1', 'stacks2'];
  */
 interface State {
   gens: Generations;
-  reported: Map<string, number>;
+  reported: Map<string, { count: number; blockedNs: number }>;
   maps: Map<number, { ranges: MapRange[]; seen: number }>;
   round: number;
 }
@@ -57,9 +58,15 @@ export default defineRootKind({
   needs: [],
   intervalMs: 5000,
   mapBytes: PROFILE_MAP_BYTES,
+  // On-CPU samples, or (--off-cpu) the scope's context switches: one program or the other.
+  unused: (options) => (options.offCpu ? ['profile_sample'] : ['offcpu_switch']),
   attach: {
-    programs: ['profile_sample'],
+    programs: ['profile_sample', 'offcpu_switch'],
     run: (obj, spec) => {
+      if (spec.options.offCpu) {
+        obj.attachProgram('offcpu_switch');
+        return;
+      }
       // Every task on every CPU: the program's scope filter decides.
       let attached = 0;
       for (const cpu of onlineCpus()) {
@@ -72,49 +79,81 @@ export default defineRootKind({
       if (!attached) throw new BpfError('no online CPU to sample');
     },
   },
-  collect: (obj, ctx, { intervalMs, files, final }) => {
+  collect: (obj, ctx, { intervalMs, files, final, options }) => {
     const maps = obj as Maps;
+    // Off-CPU: every stack is in stacks0, kept the whole trace (a block may span any number of reads).
+    const offCpu = !!options.offCpu;
     let st = states.get(obj);
     if (!st) states.set(obj, (st = { gens: new Generations(PROFILE_GENS, 'gen'), reported: new Map(), maps: new Map(), round: 0 }));
     // Samples go to the next generation from now on (../shared/generations); the one before the
     // generation left is deleted with its stacks.
     const { read, before } = st.gens.advance(maps, final);
-    const reported = new Map<string, number>();
+    const reported: State['reported'] = new Map();
     const entries: ProfileEntry[] = [];
     for (const { key, value } of maps.readHash('counts', PROFILE_KEY_LAYOUT.size, PROFILE_LAYOUT.size)) {
       const e = decodeProfileEntry(key, value);
       const id = key.toString('latin1');
       const how = read(e.gen);
       if (how === 'later') continue; // the generation just begun
-      if (how === 'keep') reported.set(id, e.count);
+      if (how === 'keep') reported.set(id, { count: e.count, blockedNs: e.blockedNs });
       else {
-        if (how === 'since') e.count -= st.reported.get(id) ?? 0;
+        if (how === 'since') {
+          const had = st.reported.get(id);
+          e.count -= had?.count ?? 0;
+          e.blockedNs -= had?.blockedNs ?? 0;
+        }
         maps.deleteKey('counts', key);
       }
       entries.push(e);
     }
     st.reported = reported;
     const live = entries.filter((e) => e.count > 0);
-    // Stacks by generation and id (each generation has its own stack map).
+    // Off-CPU, the last read: threads still off the CPU count until now (the programs are detached).
+    const still = new Map<ProfileEntry, number>();
+    if (offCpu && final) {
+      const now = process.hrtime.bigint();
+      const same = (a: ProfileEntry, b: ProfileEntry) => a.hostPid === b.hostPid && a.pid === b.pid && a.ustack === b.ustack && a.kstack === b.kstack;
+      for (const { value } of maps.readHash('offcpu_starts', 4, OFFCPU_START_LAYOUT.size)) {
+        const b = decodeOffcpuStart(value, now, 0);
+        const e = live.find((x) => same(x, b)) ?? (live.push(b), b);
+        if (e !== b) {
+          e.count++;
+          e.blockedNs += b.blockedNs;
+        }
+        still.set(e, (still.get(e) ?? 0) + 1);
+      }
+    }
+    // Stacks by generation and id (each generation has its own stack map; off-CPU: stacks0).
     const stacks = new Map<string, bigint[] | undefined>();
+    const mapOf = (e: ProfileEntry) => (offCpu ? 0 : e.gen);
     for (const e of live)
       for (const id of [e.ustack, e.kstack]) {
-        const k = `${e.gen}:${id}`;
+        const k = `${mapOf(e)}:${id}`;
         if (id >= 0 && !stacks.has(k)) {
-          const v = maps.lookupU32Key(STACK_MAPS[e.gen] ?? 'stacks0', id, PROFILE_STACK_BYTES);
+          const v = maps.lookupU32Key(STACK_MAPS[mapOf(e)] ?? 'stacks0', id, PROFILE_STACK_BYTES);
           stacks.set(k, v && stackAddresses(v));
         }
       }
     // The generation before is emptied whole (stacks of samples that found the counts full too).
-    // The last read leaves them: the object goes with the trace.
-    if (!final) maps.drainHash(STACK_MAPS[before], 4, PROFILE_STACK_BYTES);
+    // The last read leaves them: the object goes with the trace. Off-CPU's stacks stay.
+    if (!final && !offCpu) maps.drainHash(STACK_MAPS[before], 4, PROFILE_STACK_BYTES);
     st.round++;
-    return report(live, stacks, st, files, ctx, intervalMs);
+    return report(live, (e, id) => stacks.get(`${mapOf(e)}:${id}`), st, files, ctx, intervalMs, offCpu ? still : undefined);
   },
 });
 
-function report(entries: ProfileEntry[], stacks: Map<string, bigint[] | undefined>, st: State, files: FileRegistry, ctx: DecodeContext, intervalMs: number): ProfileEvent[] {
+function report(
+  entries: ProfileEntry[],
+  stackOf: (e: ProfileEntry, id: number) => bigint[] | undefined,
+  st: State,
+  files: FileRegistry,
+  ctx: DecodeContext,
+  intervalMs: number,
+  /** Off-CPU: the entries' blocks still going at the end. */
+  still?: Map<ProfileEntry, number>,
+): ProfileEvent[] {
   const total = entries.reduce((n, e) => n + e.count, 0);
+  const totalBlockedNs = entries.reduce((n, e) => n + e.blockedNs, 0);
   // Each process's maps, read once a report (a process gone: as last read).
   const rangesOf = (hostPid: number) => {
     let m = st.maps.get(hostPid);
@@ -127,15 +166,20 @@ function report(entries: ProfileEntry[], stacks: Map<string, bigint[] | undefine
   };
   const time = ctx.clock.format(process.hrtime.bigint());
   const out: ProfileEvent[] = [];
-  for (const e of entries.sort((a, b) => b.count - a.count)) {
+  for (const e of entries.sort(still ? (a, b) => b.blockedNs - a.blockedNs : (a, b) => b.count - a.count)) {
     const lost: ('user' | 'kernel')[] = [];
     const frames: ProfileFrame[] = [];
-    const kernelStack = stacks.get(`${e.gen}:${e.kstack}`);
+    const kernelStack = stackOf(e, e.kstack);
     const k = stackMissing(e.kstack) ?? (kernelStack ? undefined : 'lost');
     if (k === 'lost') lost.push('kernel');
     const kernel = k ? [] : kernelStack!;
-    for (let i = 0; i < kernel.length; i++) frames.push(kernelFrame(kernel[i], i > 0));
-    const userStack = stacks.get(`${e.gen}:${e.ustack}`);
+    for (let i = 0; i < kernel.length; i++) {
+      const f = kernelFrame(kernel[i], i > 0);
+      // Off-CPU stacks are taken in the tracepoint: its frames and the program's go.
+      if (!frames.length && isTracerFrame(f.function)) continue;
+      frames.push(f);
+    }
+    const userStack = stackOf(e, e.ustack);
     const u = stackMissing(e.ustack) ?? (userStack ? undefined : 'lost');
     if (u === 'lost') lost.push('user');
     const user = u ? [] : userStack!;
@@ -154,6 +198,8 @@ function report(entries: ProfileEntry[], stacks: Map<string, bigint[] | undefine
       interval: intervalMs,
       samples: e.count,
       totalSamples: total,
+      ...(still ? { blockedNs: e.blockedNs, totalBlockedNs } : {}),
+      ...(still?.get(e) ? { stillBlocked: still.get(e) } : {}),
       stack: frames,
       ...(lost.length ? { lost } : {}),
       ...(kernel.length >= PROFILE_MAX_DEPTH || user.length >= PROFILE_MAX_DEPTH ? { truncated: true as const } : {}),

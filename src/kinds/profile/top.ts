@@ -15,6 +15,11 @@ export interface FunctionShare {
   total: number;
 }
 
+/** What a stack weighs: its samples, or (off-CPU) the nanoseconds its threads were off the CPU there. */
+export function weightOf(e: ProfileEvent): number {
+  return e.blockedNs ?? e.samples;
+}
+
 export function frameName(f: ProfileFrame): string {
   return f.function ?? `[${f.module.slice(f.module.lastIndexOf('/') + 1).replace(/^\[|\]$/g, '')}]`;
 }
@@ -24,9 +29,10 @@ export function frameWhere(f: ProfileFrame): string {
   return f.kernel ? f.module : `${f.module}+0x${f.offset.toString(16)}`;
 }
 
-/** Functions' self and total samples, added to stack by stack (a live profile's table, or one report's). */
+/** Functions' self and total samples (off-CPU: nanoseconds), added to stack by stack (a live profile's table, or one report's). */
 export class FunctionTotals {
   private readonly byName = new Map<string, FunctionShare & { whereSamples: number }>();
+  /** Every stack's weight together. */
   samples = 0;
 
   private entry(f: ProfileFrame) {
@@ -37,21 +43,22 @@ export class FunctionTotals {
   }
 
   add(ev: ProfileEvent): void {
-    this.samples += ev.samples;
+    const w = weightOf(ev);
+    this.samples += w;
     if (!ev.stack.length) return;
     const leaf = this.entry(ev.stack[0]);
-    leaf.self += ev.samples;
+    leaf.self += w;
     // Where a function is: the file:line of its most sampled innermost frame.
-    if (ev.samples > leaf.whereSamples) {
+    if (w > leaf.whereSamples) {
       leaf.where = frameWhere(ev.stack[0]);
-      leaf.whereSamples = ev.samples;
+      leaf.whereSamples = w;
     }
     const seen = new Set<string>();
     for (const f of ev.stack) {
       const e = this.entry(f);
       if (seen.has(e.name)) continue; // recursion: once a stack
       seen.add(e.name);
-      e.total += ev.samples;
+      e.total += w;
     }
   }
 

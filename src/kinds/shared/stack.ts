@@ -99,6 +99,9 @@ const USER_LIMIT = 2 ** 48;
 /** Kernel functions of the tracing itself, at the start of a kernel stack. */
 const TRACER_FRAME = /^(bpf_prog_|bpf_trace_run|__traceiter_|__bpf_trace_|trace_call_bpf$|perf_trace_|trace_event_raw_event_)/;
 
+/** A kernel function of the tracing itself (the BPF program, the tracepoint's call of it): said nothing of the traced, dropped at a stack's start. */
+export const isTracerFrame = (name: string | null): boolean => !!name && TRACER_FRAME.test(name);
+
 /** A user frame's key among a batch's stacks: `hostPid:address` (hex). */
 export const userKey = (hostPid: number, address: bigint) => `${hostPid}:${address.toString(16)}`;
 
@@ -112,7 +115,7 @@ export function recordFrames(dv: DataView, bytes: Buffer, t: StackTrailer, hostP
   for (const a of kernelAddresses(dv, t)) {
     const k = found?.kernel[a.toString(16)];
     // The tracer's own frames (the BPF program and the tracepoint's call of it) say nothing of the event.
-    if (!frames.length && k?.function && TRACER_FRAME.test(k.function)) continue;
+    if (!frames.length && isTracerFrame(k?.function ?? null)) continue;
     frames.push(k ? { ...k } : { function: null, file: null, line: null, module: '[kernel]', offset: 0, kernel: true });
   }
   for (const f of userFrames(dv, bytes, t)) {
