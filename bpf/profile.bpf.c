@@ -106,7 +106,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	struct ct_ids ids = {};
 	if (!ct_in_scope(task, &ids))
 		return 0;
-	struct profile_key key = { .host_pid = ids.host_pid, .pid = ids.pid, .gen = current_gen() };
+	struct profile_key key = { .host_pid = ids.host_pid, .pid = ids.pid, .gen = current_gen(), .pidns = ids.pidns };
 	/* One call per map: the verifier knows each call's map. */
 	if (key.gen == 1) {
 		key.ustack = stack_id(ctx, &stacks1, BPF_F_USER_STACK);
@@ -157,7 +157,7 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 	__u64 now = bpf_ktime_get_ns();
 	struct ct_ids ids = {};
 	if (!(task_state(prev) & CT_TASK_DEAD) && ct_in_scope(prev, &ids)) {
-		struct offcpu_start s = { .ts_ns = now, .host_pid = ids.host_pid, .pid = ids.pid };
+		struct offcpu_start s = { .ts_ns = now, .host_pid = ids.host_pid, .pid = ids.pid, .pidns = ids.pidns };
 		s.ustack = stack_id(ctx, &stacks0, BPF_F_USER_STACK);
 		s.kstack = stack_id(ctx, &stacks0, 0);
 		bpf_get_current_comm(s.comm, sizeof(s.comm));
@@ -171,7 +171,7 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 		return 0;
 	struct offcpu_start got = *s;
 	bpf_map_delete_elem(&offcpu_starts, &ntid);
-	struct profile_key key = { .host_pid = got.host_pid, .pid = got.pid, .ustack = got.ustack, .kstack = got.kstack, .gen = current_gen() };
+	struct profile_key key = { .host_pid = got.host_pid, .pid = got.pid, .ustack = got.ustack, .kstack = got.kstack, .gen = current_gen(), .pidns = got.pidns };
 	count_ns(&key, now > got.ts_ns ? now - got.ts_ns : 1, got.comm);
 	return 0;
 }

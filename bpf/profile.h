@@ -22,6 +22,7 @@ struct profile_key {
 	__s32 ustack;   /* id in the generation's stack map, or -errno (none, lost) */
 	__s32 kstack;
 	__u32 gen;      /* the generation the sample was counted in (its stacks' map) */
+	__u32 pidns;    /* inode of its container's PID namespace (a selector trace's member) */
 };
 
 struct profile_value {
@@ -42,6 +43,7 @@ struct offcpu_start {
 	__u32 pid;
 	__s32 ustack;
 	__s32 kstack;
+	__u32 pidns;
 	char comm[CT_TASK_COMM_LEN];
 };
 

@@ -266,7 +266,8 @@ describe('profile (integration)', { skip }, () => {
     const before = new Set((JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).map((p) => p.hostPid));
     docker('exec', '-d', C, OFF, '60');
     const p = await waitFor('the off-CPU workload', () => (JSON.parse(cli('ps', C, '--json').stdout) as Proc[]).find((x) => !before.has(x.hostPid) && x.cmdline[0] === OFF));
-    const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--container', C, '--off-cpu', '--duration', '6', '--interval', '2');
+    // One process: the shell's loop beside it makes a new process (its own stacks, by ASLR) a second.
+    const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--container', C, '--pid', String(p.pid), '--off-cpu', '--duration', '6', '--interval', '2');
     await t.ready;
     docker('exec', C, 'touch', '/tmp/ct-go');
     const go = Date.now();
@@ -300,6 +301,26 @@ describe('profile (integration)', { skip }, () => {
       assert.equal(forever.reduce((n, s) => n + (s.stillBlocked ?? 0), 0), 1, JSON.stringify(forever.map((s) => [s.samples, s.blockedNs, s.stillBlocked])));
       const asleep = ns(forever);
       assert.ok(asleep > (ended - go - 1500) * 1e6 && asleep < (ended - go + 500) * 1e6, `ct_wait_forever asleep ${asleep / 1e6} ms, the trace ran ${ended - go} ms after the go`);
+      assert.deepEqual(ourPrograms(), [], 'no program left attached');
+    } finally {
+      docker('exec', C, 'sh', '-c', `kill ${p.pid} 2>/dev/null; true`);
+    }
+  });
+
+  test('a selector trace profiles its members: each stack names the container it was taken in', async () => {
+    docker('exec', C, 'sh', '-c', `rm -f /tmp/ct-go; true`);
+    const p = await startWorkload(30);
+    const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--names', C, '--duration', '4', '--interval', '2');
+    await t.ready;
+    docker('exec', C, 'touch', '/tmp/ct-go');
+    assert.equal(await t.exited, 0, t.stderr());
+    const stacks = t.events as unknown as Stack[];
+    const stderr = t.stderr();
+    try {
+      const mine = stacks.filter((s) => s.hostPid === p.hostPid);
+      assert.ok(mine.length > 0, stderr);
+      assert.ok(stacks.every((s) => s.container.name === C), JSON.stringify([...new Set(stacks.map((s) => s.container.name))]));
+      assert.ok(selfOf(mine, 'ct_spin_long') > selfOf(mine, 'ct_spin_short'), 'the workload\'s functions, symbolized');
       assert.deepEqual(ourPrograms(), [], 'no program left attached');
     } finally {
       docker('exec', C, 'sh', '-c', `kill ${p.pid} 2>/dev/null; true`);

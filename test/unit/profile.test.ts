@@ -47,7 +47,7 @@ test('an aggregate entry: PIDs, stack ids (negative: none or lost), generation, 
   value.writeBigUInt64LE(99n, PROFILE_LAYOUT.fields.count);
   value.writeBigUInt64LE(123_456_789n, PROFILE_LAYOUT.fields.blocked_ns);
   value.write('spin\0garbage', PROFILE_LAYOUT.fields.comm, 'latin1');
-  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, gen: 2, count: 99, blockedNs: 123_456_789, comm: 'spin' });
+  assert.deepEqual(decodeProfileEntry(key, value), { hostPid: 4242, pid: 7, ustack: 12, kstack: -14, gen: 2, pidns: 0, count: 99, blockedNs: 123_456_789, comm: 'spin' });
   assert.equal(stackMissing(12), undefined);
   assert.equal(stackMissing(-14), 'none', 'EFAULT: no stack in that mode');
   assert.equal(stackMissing(-17), 'lost', 'EEXIST: its bucket was taken');

@@ -32,7 +32,6 @@ export default defineClientKind<ProfileEvent>({
   name: 'profile',
   what: 'CPU samples with user and kernel stacks, counted in the kernel; symbols from the container\'s own files',
   icon: 'flame',
-  oneContainer: true,
   stacks: true,
   summary: () => new FlameSummary(),
   options: [

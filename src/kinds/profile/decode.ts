@@ -15,12 +15,12 @@ export const PROFILE_LAYOUT = {
 /** Off-CPU mode: a thread of the scope switched out and not back in (struct offcpu_start, by host TID). */
 export const OFFCPU_START_LAYOUT = {
   struct: 'offcpu_start',
-  fields: { ts_ns: 0, host_pid: 8, pid: 12, ustack: 16, kstack: 20, comm: 24 },
+  fields: { ts_ns: 0, host_pid: 8, pid: 12, ustack: 16, kstack: 20, pidns: 24, comm: 28 },
   sizes: { comm: 16 },
-  size: 40,
+  size: 48,
 } satisfies Layout;
 
-export const PROFILE_KEY_LAYOUT = { struct: 'profile_key', fields: { host_pid: 0, pid: 4, ustack: 8, kstack: 12, gen: 16 }, size: 20 } satisfies Layout;
+export const PROFILE_KEY_LAYOUT = { struct: 'profile_key', fields: { host_pid: 0, pid: 4, ustack: 8, kstack: 12, gen: 16, pidns: 20 }, size: 24 } satisfies Layout;
 
 /** Frames a stack holds at most (PROFILE_MAX_DEPTH): a stack this deep may have lost its outermost frames. */
 export const PROFILE_MAX_DEPTH = 127;
@@ -28,7 +28,7 @@ export const PROFILE_STACK_BYTES = PROFILE_MAX_DEPTH * 8;
 /** Generations of counts and stacks the programs rotate through (bpf/profile.bpf.c). */
 export const PROFILE_GENS = 3;
 /** Kernel memory the object's maps take (three stack maps, the counts): accounted like ring buffers. */
-export const PROFILE_MAP_BYTES = PROFILE_GENS * 8192 * (PROFILE_STACK_BYTES + 16) + 16384 * 104 + 16384 * 88;
+export const PROFILE_MAP_BYTES = PROFILE_GENS * 8192 * (PROFILE_STACK_BYTES + 16) + 16384 * 112 + 16384 * 104;
 
 /** bpf_get_stackid's -EFAULT: no stack in that mode (user-mode samples have no kernel stack, kernel threads no user stack). */
 const EFAULT = 14;
@@ -41,6 +41,8 @@ export interface ProfileEntry {
   kstack: number;
   /** The generation it was counted in: its stacks are in that generation's map. */
   gen: number;
+  /** Inode of its container's PID namespace (a selector trace names the member by it). */
+  pidns: number;
   /** Samples; off-CPU: the blocks that ended. */
   count: number;
   /** Off-CPU: nanoseconds those blocks took, together (0 on-CPU). */
@@ -56,6 +58,7 @@ export function decodeProfileEntry(key: Buffer, value: Buffer): ProfileEntry {
     ustack: key.readInt32LE(K.ustack),
     kstack: key.readInt32LE(K.kstack),
     gen: key.readUInt32LE(K.gen),
+    pidns: key.readUInt32LE(K.pidns),
     count: Number(value.readBigUInt64LE(PROFILE_LAYOUT.fields.count)),
     blockedNs: Number(value.readBigUInt64LE(PROFILE_LAYOUT.fields.blocked_ns)),
     comm: cstring(value, PROFILE_LAYOUT.fields.comm, PROFILE_LAYOUT.sizes.comm),
@@ -92,6 +95,7 @@ export function decodeOffcpuStart(value: Buffer, nowNs: bigint, gen: number): Pr
     pid: value.readUInt32LE(F.pid),
     ustack: value.readInt32LE(F.ustack),
     kstack: value.readInt32LE(F.kstack),
+    pidns: value.readUInt32LE(F.pidns),
     gen,
     count: 1,
     blockedNs: nowNs > ts ? Number(nowNs - ts) : 0,

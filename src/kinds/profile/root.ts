@@ -112,7 +112,7 @@ export default defineRootKind({
     const still = new Map<ProfileEntry, number>();
     if (offCpu && final) {
       const now = process.hrtime.bigint();
-      const same = (a: ProfileEntry, b: ProfileEntry) => a.hostPid === b.hostPid && a.pid === b.pid && a.ustack === b.ustack && a.kstack === b.kstack;
+      const same = (a: ProfileEntry, b: ProfileEntry) => a.hostPid === b.hostPid && a.pid === b.pid && a.ustack === b.ustack && a.kstack === b.kstack && a.pidns === b.pidns;
       for (const { value } of maps.readHash('offcpu_starts', 4, OFFCPU_START_LAYOUT.size)) {
         const b = decodeOffcpuStart(value, now, 0);
         const e = live.find((x) => same(x, b)) ?? (live.push(b), b);
@@ -189,7 +189,8 @@ function report(
     out.push({
       gadget: 'profile',
       time,
-      container: ctx.container,
+      // A selector trace's member by its PID namespace.
+      container: ctx.byPidns?.get(e.pidns) ?? ctx.container,
       pid: e.pid,
       tid: 0,
       hostPid: e.hostPid,
