@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLIENT_KIND_BY_NAME } from '../../src/kinds/client-registry';
-import type { ExecEvent, ExitEvent, KindName, OpenEvent, ProctreeEvent, SyscallsEvent, TcpEvent, TraceEvent, TraceStartParams, UprobeEvent } from '../../src/protocol';
+import type { ExecEvent, ExitEvent, KindName, OpenEvent, ProctreeEvent, ProfileEvent, SyscallsEvent, TcpEvent, TraceEvent, TraceStartParams, UprobeEvent } from '../../src/protocol';
 import type { Panel, TablePanel, TreePanel } from '../../src/webview/panels';
 import { perfettoTrace, summaryCsv, eventMicros, jsonLines } from '../../src/ext/model/export';
 import { cliCommand } from '../../src/cli/command-line';
@@ -125,6 +125,23 @@ test('Perfetto export: valid trace-event JSON, processes and threads named by co
   assert.deepEqual([slice.name, slice.dur, slice.ts! + slice.dur!], ['malloc', 2, eventMicros(events[1].time)]);
   assert.equal(trace.traceEvents.filter((e) => e.ph === 'C').length, 1);
   assert.equal(jsonLines(events).split('\n').length, 4);
+});
+
+test('Perfetto export of a profile: per report and process, a counter of samples a second and a slice over the report naming its busiest innermost functions', () => {
+  const f = (fn: string, kernel = false) => ({ function: fn, file: null, line: null, module: kernel ? '[kernel]' : '/bin/app', offset: 0, ...(kernel ? { kernel: true as const } : {}) });
+  const at = '2026-12-02T05:00:05.000000000Z';
+  const prof = (samples: number, stack: ReturnType<typeof f>[], extra: Partial<ProfileEvent> = {}): ProfileEvent => ({ ...base(7, 5007, 'app'), time: at, gadget: 'profile', interval: 5000, samples, totalSamples: 400, stack, ...extra });
+  const events: TraceEvent[] = [prof(300, [f('spin'), f('main')]), prof(80, [f('ksys_write', true), f('flush'), f('main')]), prof(20, [f('spin'), f('main')], { ...base(8, 5008, 'w2'), time: at })];
+  const trace = perfettoTrace(events);
+  const counters = trace.traceEvents.filter((e) => e.ph === 'C');
+  assert.deepEqual(counters.map((c) => [c.pid, c.args]), [[5007, { 'CPU samples a second': 76 }], [5008, { 'CPU samples a second': 4 }]], '380 and 20 samples over 5 s');
+  const slice = trace.traceEvents.find((e) => e.ph === 'X' && e.pid === 5007)!;
+  assert.deepEqual([slice.name, slice.ts, slice.dur], ['profile: spin …', eventMicros(at) - 5e6, 5e6]);
+  assert.deepEqual(slice.args, { samples: 380, innermost: { spin: '78.9 %', flush: '21.1 %' } }, 'the user frame under a kernel one');
+  assert.ok(trace.traceEvents.some((e) => e.ph === 'M' && e.args?.name === 'app · pid 7 in web (host 5007)'));
+  const off = perfettoTrace([prof(3, [f('do_nanosleep', true), f('wait')], { blockedNs: 2_500_000_000, totalBlockedNs: 2_500_000_000 })]);
+  assert.deepEqual(off.traceEvents.find((e) => e.ph === 'C')!.args, { 'ms off the CPU a second': 500 });
+  assert.deepEqual(off.traceEvents.find((e) => e.ph === 'X')!.args, { blocks: 3, offCpuMs: 2500, innermost: { wait: '100.0 %' } });
 });
 
 test('Copy as CLI: the command line parses back to the same trace (container, scope, options, selectors, awkward names)', () => {

@@ -3,10 +3,13 @@
  * CLI writes them), a Perfetto / Chrome trace-event file (processes and
  * threads as tracks named by their container-level PID and comm; execs,
  * exits, signals and the rest as instant events; uprobe calls as slices;
- * syscall rates as counters), and the summary table as CSV. No VS Code here.
+ * syscall rates as counters; a profile's reports as each process's samples a
+ * second (or time off the CPU a second) and a slice per report naming its
+ * busiest functions), and the summary table as CSV. No VS Code here.
  */
 import type { TraceEvent } from '../../protocol';
 import { details, eventJson } from '../../kinds/client-registry';
+import { frameName, weightOf } from '../../kinds/profile/top';
 import { tableCsv, type Panel } from '../../webview/panels';
 
 /** pprof and folded: kinds with stacks (profile). */
@@ -41,7 +44,21 @@ export function perfettoTrace(events: readonly TraceEvent[]): { traceEvents: Tra
   const processes = new Map<number, string>();
   const threads = new Map<string, { pid: number; tid: number; name: string }>();
   const name = (e: TraceEvent) => (e.container.pod ? `${e.container.pod}/${e.container.name}` : e.container.name);
+  // A profile's report, by process: what it weighed and its innermost functions (aggregated in the kernel: no sample has a time of its own).
+  const reports = new Map<string, { pid: number; ts: number; interval: number; weight: number; samples: number; off: boolean; leaves: Map<string, number> }>();
   for (const e of events) {
+    if (e.gadget === 'profile') {
+      processes.set(e.hostPid, `${e.comm} · pid ${e.pid} in ${name(e)} (host ${e.hostPid})`);
+      const key = `${e.time}\u0000${e.hostPid}`;
+      let r = reports.get(key);
+      if (!r) reports.set(key, (r = { pid: e.hostPid, ts: eventMicros(e.time), interval: Math.max(1, e.interval), weight: 0, samples: 0, off: e.blockedNs !== undefined, leaves: new Map() }));
+      r.weight += weightOf(e);
+      r.samples += e.samples;
+      const leaf = e.stack.find((f) => !f.kernel) ?? e.stack[0];
+      const fn = leaf ? frameName(leaf) : '[no stack]';
+      r.leaves.set(fn, (r.leaves.get(fn) ?? 0) + weightOf(e));
+      continue;
+    }
     if (e.gadget === 'syscalls') {
       const args: Record<string, number> = {};
       for (const t of e.top.slice(0, 8)) args[`${t.syscall} (${t.comm} ${t.pid})`] = Math.round((t.count * 1000) / Math.max(1, e.interval));
@@ -60,6 +77,23 @@ export function perfettoTrace(events: readonly TraceEvent[]): { traceEvents: Tra
     } else {
       out.push({ ph: 'i', s: 't', name: `${e.gadget}: ${details(e)}`.slice(0, 200), cat: e.gadget, pid: e.hostPid, tid: e.hostTid, ts, args });
     }
+  }
+  for (const r of reports.values()) {
+    const rate = r.off ? Math.round(r.weight / 1e3 / r.interval) : Math.round((r.weight * 1000) / r.interval);
+    const counter = r.off ? 'ms off the CPU a second' : 'CPU samples a second';
+    out.push({ ph: 'C', name: counter, pid: r.pid, ts: r.ts, args: { [counter]: rate } });
+    const top = [...r.leaves].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    const share = (v: number) => `${((100 * v) / Math.max(1, r.weight)).toFixed(1)} %`;
+    out.push({
+      ph: 'X',
+      name: `profile: ${top[0]?.[0] ?? '[no stack]'}${top.length > 1 ? ' …' : ''}`.slice(0, 200),
+      cat: 'profile',
+      pid: r.pid,
+      tid: r.pid,
+      ts: r.ts - r.interval * 1000,
+      dur: r.interval * 1000,
+      args: { [r.off ? 'blocks' : 'samples']: r.samples, ...(r.off ? { offCpuMs: Math.round(r.weight / 1e6) } : {}), innermost: Object.fromEntries(top.map(([fn, v]) => [fn, share(v)])) },
+    });
   }
   const meta: TraceEventFormat[] = [];
   for (const [pid, n] of processes) meta.push({ ph: 'M', name: 'process_name', pid, args: { name: n } });

@@ -236,7 +236,7 @@ export class LivePanel implements vscode.Disposable {
   async exportAs(): Promise<void> {
     const formats: (vscode.QuickPickItem & { format: ExportFormat })[] = [
       { label: 'JSON Lines', description: '.jsonl', detail: 'One event per line, as `container-trace trace --json` writes them', format: 'jsonl' },
-      { label: 'Perfetto trace', description: '.json', detail: 'Opens in ui.perfetto.dev or chrome://tracing: processes and threads as tracks', format: 'perfetto' },
+      { label: 'Perfetto trace', description: '.json', detail: 'Opens in ui.perfetto.dev or chrome://tracing: processes and threads as tracks (a profile: each report\'s rate and busiest functions)', format: 'perfetto' },
     ];
     if (CLIENT_KIND_BY_NAME[this.session.params.gadget]?.stacks) {
       formats.unshift(
