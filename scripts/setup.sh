@@ -34,6 +34,8 @@ declare -A need=(
   [runc]=/usr/sbin/runc
   [uidmap]=/usr/bin/newuidmap
   [slirp4netns]=/usr/bin/slirp4netns
+  # a stripped Go program (its functions named by .gopclntab alone), for the profile tests
+  [containernetworking-plugins]=/usr/lib/cni/loopback
   [curl]=/usr/bin/curl
   # the packaging test lists the .vsix
   [unzip]=/usr/bin/unzip

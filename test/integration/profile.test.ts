@@ -62,6 +62,16 @@ async function profile(args: string[], cacheDir: string, go = true): Promise<{ s
 
 const isTracer = (f: Frame | undefined) => !!f?.function && /^(bpf_prog_|bpf_trace_run|__bpf_trace_)/.test(f.function);
 
+/** A Go program stripped of its symbols, which the setup installs (the CNI plugins). */
+const GO_STRIPPED = '/usr/lib/cni/loopback';
+
+/** The virtual address of a file offset (the program is not position-independent: its loaded segments say where). */
+function goAddress(file: string, offset: number): number {
+  const segs = execFileSync('readelf', ['-l', '-W', file], { encoding: 'utf8' }).split('\n').map((l) => /^\s*LOAD\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x[0-9a-f]+ 0x([0-9a-f]+)/.exec(l)).filter((m): m is RegExpExecArray => !!m);
+  const seg = segs.map(([, off, va, sz]) => [parseInt(off, 16), parseInt(va, 16), parseInt(sz, 16)]).find(([off, , sz]) => offset >= off && offset < off + sz)!;
+  return offset - seg[0] + seg[1];
+}
+
 /** Samples whose innermost frame is `fn`. */
 const selfOf = (stacks: Stack[], fn: string) => stacks.filter((s) => s.stack[0]?.function === fn).reduce((n, s) => n + s.samples, 0);
 
@@ -324,6 +334,34 @@ describe('profile (integration)', { skip }, () => {
       assert.deepEqual(ourPrograms(), [], 'no program left attached');
     } finally {
       docker('exec', C, 'sh', '-c', `kill ${p.pid} 2>/dev/null; true`);
+    }
+  });
+
+  test('a stripped Go program (no .symtab, its .dynsym only libc\'s): its goroutines\' stacks named from .gopclntab', { skip: fs.existsSync(GO_STRIPPED) ? false : `no ${GO_STRIPPED} (containernetworking-plugins)` }, async () => {
+    const G = `ct-it-prof-go-${process.pid}`;
+    try {
+      // A glibc image (the program links libc); it reads its config from stdin, which a slow writer feeds.
+      docker('run', '-d', '--network', 'none', '--name', G, 'container-trace/node:latest', 'sh', '-c', 'mkdir -p /usr/local/bin; while :; do sleep 1; done');
+      docker('cp', GO_STRIPPED, `${G}:/usr/local/bin/ct-gocni`);
+      docker('exec', '-d', G, 'sh', '-c', 'while :; do echo x; sleep 0.02; done | CNI_COMMAND=ADD CNI_CONTAINERID=x CNI_NETNS=/x CNI_IFNAME=lo CNI_PATH=/ /usr/local/bin/ct-gocni');
+      const p = await waitFor('the Go program', () => (JSON.parse(cli('ps', G, '--json').stdout) as Proc[]).find((x) => x.cmdline[0] === '/usr/local/bin/ct-gocni'));
+      const t = traceCliWith({ CONTAINER_TRACE_CACHE_DIR: cache }, 'profile', '--container', G, '--pid', String(p.pid), '--off-cpu', '--duration', '3');
+      assert.equal(await t.exited, 0, t.stderr());
+      const stacks = t.events as unknown as Stack[];
+      const user = (s: Stack) => s.stack.filter((f) => !f.kernel).map((f) => f.function);
+      // The goroutine reading stdin: from main.main through the io and os packages to the syscall.
+      const reader = stacks.find((s) => user(s).includes('io.ReadAll'));
+      assert.ok(reader, JSON.stringify(stacks.map(user)).slice(0, 1500));
+      const names = user(reader!);
+      for (const fn of ['syscall.read', 'os.(*File).Read', 'io.ReadAll', 'main.main', 'runtime.main']) assert.ok(names.includes(fn), `${fn} in ${names.join(' < ')}`);
+      assert.ok(names.indexOf('io.ReadAll') < names.indexOf('main.main'), 'innermost first');
+      // None of it from a symbol table: llvm-symbolizer alone names no Go function in this file.
+      const at = reader!.stack.find((f) => f.function === 'io.ReadAll')!;
+      const text = execFileSync('llvm-symbolizer', [`--obj=${GO_STRIPPED}`, `0x${goAddress(GO_STRIPPED, at.offset).toString(16)}`], { encoding: 'utf8' });
+      assert.match(text, /^\?\?/, `llvm-symbolizer: ${text}`);
+      assert.deepEqual(ourPrograms(), [], 'no program left attached');
+    } finally {
+      removeContainers(G);
     }
   });
 

@@ -17,6 +17,7 @@ import { debuginfodClient, type Debuginfod } from './debuginfod';
 import { findSymbolizer, LlvmSymbolizer, type SymbolizedFrame } from './llvm';
 import { mergeUserFrames, unwindCopy, type UnwindFile } from './unwind';
 import { EhFrame } from '../../kinds/profile/ehframe';
+import { readGoFunctions, type GoFunctions } from '../../kinds/profile/gopclntab';
 import { UNWIND, type UnwindInput } from '../../kinds/shared/stack';
 
 /** Reads bytes of a file a profile named, by its handle (the helper's profile/file). */
@@ -39,6 +40,9 @@ interface LocalFile {
   /** Where its .eh_frame lies (--stack unwinds by it), and the table once read. */
   ehAt?: { offset: number; addr: number; size: number };
   eh?: EhFrame | null;
+  /** A Go program's .gopclntab: where it lies, and its function table once read (null: unreadable). */
+  goAt?: { offset: number; size: number; textAddr: number };
+  go?: GoFunctions | null;
 }
 
 export class StackSymbolizer {
@@ -131,7 +135,12 @@ export class StackSymbolizer {
         }
         const k = keyOf(stacked, i);
         const syms = k ? this.answers.get(k.key) : undefined;
-        if (!syms?.length) return void stack.push(bare);
+        if (!syms?.length) {
+          // No symbol: a stripped Go program still names its functions in .gopclntab.
+          const file = k && f.fileId ? local.get(f.fileId) : undefined;
+          const name = file?.goAt ? this.goTable(file)?.lookup(k!.address) : undefined;
+          return void stack.push(name ? { ...bare, function: name } : bare);
+        }
         syms.forEach((s, j) => {
           const frame: ProfileFrame = { function: s.function, file: s.file, line: s.line, module: f.module, offset: f.offset };
           if (f.buildId) frame.buildId = f.buildId;
@@ -255,7 +264,26 @@ export class StackSymbolizer {
       const debug = this.cache.lookupDebug(buildId) ?? (await this.loadDebug(fileId, buildId, sections.debuglink));
       if (debug) this.llvm.setDebug(file, buildId, debug);
     }
-    return { path: file, loads, ...(sections?.ehFrame ? { ehAt: sections.ehFrame } : {}) };
+    return { path: file, loads, ...(sections?.ehFrame ? { ehAt: sections.ehFrame } : {}), ...(sections?.gopclntab ? { goAt: sections.gopclntab } : {}) };
+  }
+
+  /** A Go program's function table, read from its local copy once (null when it cannot be read). */
+  private goTable(file: LocalFile): GoFunctions | null {
+    if (file.go !== undefined || !file.goAt) return file.go ?? null;
+    try {
+      const fd = fs.openSync(file.path, 'r');
+      try {
+        const buf = Buffer.alloc(file.goAt.size);
+        const n = fs.readSync(fd, buf, 0, buf.length, file.goAt.offset);
+        file.go = readGoFunctions(buf.subarray(0, n), file.goAt.textAddr);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (err) {
+      this.warn(`${file.path}: its Go function table could not be read: ${(err as Error).message}`);
+      file.go = null;
+    }
+    return file.go;
   }
 
   /** Separate debug info fetched from the container and kept when it is the file's (same build ID, or the debuglink's CRC). */

@@ -104,6 +104,8 @@ export function gnuBuildId(notes: Buffer): string | undefined {
 
 const SHDR_SIZE = 64;
 const MAX_SHDRS = 4096;
+/** A .gopclntab read at most (a 100 MB Go binary's is about 30 MB). */
+const MAX_GOPCLNTAB = 256 << 20;
 /** Section name table bytes read at most. */
 const MAX_SHSTRTAB = 1 << 20;
 
@@ -116,6 +118,8 @@ export interface DebugSections {
   debuglink?: { name: string; crc: number };
   /** Its .eh_frame (call frame information, for unwinding): where it lies in the file and at what address it loads. */
   ehFrame?: { offset: number; addr: number; size: number };
+  /** A Go program's .gopclntab (function names where no symbol table has them), and its .text address. */
+  gopclntab?: { offset: number; size: number; textAddr: number };
 }
 
 /**
@@ -154,6 +158,7 @@ export function readDebugSections(read: ReadAt, size: number): DebugSections {
   };
   const out: DebugSections = { dwarf: false, symtab: false };
   const SHT_NOBITS = 8;
+  let textAddr = 0;
   for (let i = 0; i < shnum; i++) {
     const sec = section(i);
     const name = nameOf(sec.name);
@@ -163,6 +168,10 @@ export function readDebugSections(read: ReadAt, size: number): DebugSections {
     if (name === '.eh_frame' && sec.type !== SHT_NOBITS && sec.size > 0n && sec.offset + sec.size <= BigInt(size) && sec.addr < BigInt(Number.MAX_SAFE_INTEGER)) {
       out.ehFrame = { offset: Number(sec.offset), addr: Number(sec.addr), size: Number(sec.size) };
     }
+    if (name === '.gopclntab' && sec.type !== SHT_NOBITS && sec.size > 0n && sec.size <= BigInt(MAX_GOPCLNTAB) && sec.offset + sec.size <= BigInt(size)) {
+      out.gopclntab = { offset: Number(sec.offset), size: Number(sec.size), textAddr: 0 };
+    }
+    if (name === '.text' && sec.addr < BigInt(Number.MAX_SAFE_INTEGER)) textAddr = Number(sec.addr);
     if (name === '.gnu_debuglink' && sec.size >= 8n && sec.size <= 4096n && sec.offset + sec.size <= BigInt(size)) {
       const b = read(Number(sec.offset), Number(sec.size));
       const end = b.indexOf(0);
@@ -172,6 +181,7 @@ export function readDebugSections(read: ReadAt, size: number): DebugSections {
       }
     }
   }
+  if (out.gopclntab) out.gopclntab.textAddr = textAddr;
   return out;
 }
 
