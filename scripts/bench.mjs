@@ -381,6 +381,44 @@ function stackTarget({ rows }) {
   const bt = of('bpftrace');
   return `| --stack: cost per event measured (no goal set) | ${fx2(stack)} µs an event with stacks, ${fx2(plain)} µs without; bpftrace's ustack ${bt === undefined ? 'n/a' : fx2(bt)} µs | measured |\n`;
 }
+// ---- symbolizing a large binary: the client's symbolizer (bytes by handle, cached by build ID,
+// answers kept) against llvm-symbolizer alone on the same addresses. `--only=symbolize` alone.
+async function symbolizeRun() {
+  await esbuild.build({ entryPoints: [join(root, 'test/bench/symbolize.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(root, 'out/bench/symbolize.cjs'), logLevel: 'warning' });
+  const { symbolizeBench } = createRequire(import.meta.url)(join(root, 'out/bench/symbolize.cjs'));
+  const file = ['/usr/bin/containerd', '/usr/bin/podman', '/usr/bin/dockerd'].find((f) => existsSync(f));
+  if (!file) return null;
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await symbolizeBench(file, quick ? 2000 : 5000));
+  const med = (k) => median(runs.map((r) => r[k]));
+  const r = { ...runs[0], llvmAloneMs: med('llvmAloneMs'), coldMs: med('coldMs'), fileCachedMs: med('fileCachedMs'), answersCachedMs: med('answersCachedMs') };
+  log(`symbolize: ${JSON.stringify(r)}`);
+  return r;
+}
+function symbolizeMarkdown(r) {
+  if (!r) return '### Symbolizing a large binary\n\nNo large binary with symbols here (containerd, podman).\n';
+  const x = (v) => `${Math.round(v)} ms (${(v / r.llvmAloneMs).toFixed(2)}×)`;
+  return `### Symbolizing a large binary (${r.file}, ${(r.bytes / 2 ** 20).toFixed(0)} MiB, ${r.addresses} addresses; medians of three)
+
+| | time (× llvm-symbolizer alone) | functions named |
+|---|---:|---:|
+| llvm-symbolizer alone (the file at its path, one batch) | ${Math.round(r.llvmAloneMs)} ms (1.00×) | ${r.named.llvmAlone} |
+| container-trace, cold (the file's bytes fetched by handle as from the helper, then symbolized) | ${x(r.coldMs)} | ${r.named.ours} |
+| container-trace, the file cached (a new symbolizer; bytes on disk by build ID) | ${x(r.fileCachedMs)} | |
+| container-trace, answers cached (the same addresses again) | ${x(r.answersCachedMs)} | |
+`;
+}
+function symbolizeTarget(r) {
+  if (!r) return '| symbolizing a large binary vs llvm-symbolizer alone | not measured (no large binary) | n/a |\n';
+  return `| symbolizing a large binary, cold / file cached / answers cached, vs llvm-symbolizer alone (no goal set) | ${(r.coldMs / r.llvmAloneMs).toFixed(2)}× / ${(r.fileCachedMs / r.llvmAloneMs).toFixed(2)}× / ${(r.answersCachedMs / r.llvmAloneMs).toFixed(3)}× | measured |\n`;
+}
+if (opt('only') === 'symbolize') {
+  const r = await symbolizeRun();
+  process.stderr.write(`${symbolizeMarkdown(r)}\n${symbolizeTarget(r)}`);
+  process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  process.exit(0);
+}
+
 if (opt('only') === 'stack') {
   const r = await stackCost();
   spawnSync('docker', ['rm', '-f', C], { stdio: 'ignore' });
@@ -596,6 +634,7 @@ for (const [name, t] of Object.entries(sysTools)) syscallOverhead[name] = await 
 log(`syscall overhead: ${JSON.stringify(syscallOverhead)}`);
 const profileRows = await profileCost();
 const stackRows = await stackCost();
+const symbolizeRow = await symbolizeRun();
 rmSync(outFile, { force: true });
 
 // ---- 4. UI cost in the real VS Code (code-server, headless Chromium)
@@ -728,6 +767,8 @@ ${Object.entries(syscallOverhead).map(([k, v]) => `| ${k} | ${v} | ${r2(v / sysB
 ${profileMarkdown(profileRows)}
 
 ${stackMarkdown(stackRows)}
+
+${symbolizeMarkdown(symbolizeRow)}
 ${keepUpMarkdown(keepUpRows)}`;
 // ---- against the targets of the performance issue (ratios from this run)
 const helperRss = Math.max(...[...stepRows, ...beyond].filter((t) => t.tool === HELPER_ROW).map((t) => t.peakRssMb));
@@ -759,6 +800,7 @@ const targets = `
 | syscalls: workload slowdown no worse than bpftrace counting | ${r2(ourSys)}× untraced vs bpftrace ${r2(btSys)}× | ${btSys !== undefined ? verdict(ourSys >= btSys) : 'n/a'} |
 ${profileTarget(profileRows).trimEnd()}
 ${stackTarget(stackRows).trimEnd()}
+${symbolizeTarget(symbolizeRow).trimEnd()}
 ${keepUpTargets(keepUpRows)}`;
 writeFileSync(join(root, 'BENCHMARKS.md'), md + targets + (existsSync(join(root, 'test/bench/NOTES.md')) ? '\n' + readFileSync(join(root, 'test/bench/NOTES.md'), 'utf8') : ''));
 log('wrote BENCHMARKS.md');
