@@ -414,6 +414,7 @@ function symbolizeTarget(r) {
 }
 if (opt('only') === 'symbolize') {
   const r = await symbolizeRun();
+  spawnSync('docker', ['rm', '-f', C], { stdio: 'ignore' });
   process.stderr.write(`${symbolizeMarkdown(r)}\n${symbolizeTarget(r)}`);
   process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   process.exit(0);
