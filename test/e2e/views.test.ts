@@ -423,6 +423,29 @@ viewTest('profile: the flame graph has the workload\'s two loops by their known 
   docker('exec', CONTAINER, 'sh', '-c', 'pkill ct-profile; true');
 });
 
+viewTest('profile off-CPU: the flame graph weighs where the threads wait by the time waited (the workload\'s 30 ms and 10 ms sleeps, 3:1), in time units', async () => {
+  docker('cp', fixtureBinary('ct-offcpu', ['-O0', '-fno-omit-frame-pointer', '-pthread']), `${CONTAINER}:/bin/ct-offcpu`);
+  docker('exec', CONTAINER, 'sh', '-c', 'pkill ct-offcpu; rm -f /tmp/ct-go; true');
+  const live = await startTrace('profile — off-CPU: where it waits');
+  docker('exec', '-d', CONTAINER, '/bin/ct-offcpu', '60');
+  await new Promise((r) => setTimeout(r, 500));
+  docker('exec', CONTAINER, 'touch', '/tmp/ct-go');
+  await live.locator('section[data-panel=flame] h3', { hasText: /Off-CPU flame graph · [\d.]+ (s|ms) off the CPU/ }).waitFor({ timeout: DEADLINE });
+  const totalPct = async (fn: string) => Number((await live.locator('section[data-panel=functions] tbody tr', { hasText: fn }).first().locator('td').allInnerTexts())[5]);
+  // Two reports (5 s each) of the workload's sleeps: ct_wait_long three quarters of its main thread's time off the CPU.
+  await until('both waits in the functions table', async () => [await totalPct('ct_wait_long').catch(() => 0), await totalPct('ct_wait_short').catch(() => 0)], ([l, sh]) => l > 0 && sh > 0, 30_000);
+  await new Promise((r) => setTimeout(r, 5500));
+  const long = await totalPct('ct_wait_long');
+  const short = await totalPct('ct_wait_short');
+  assert.ok(Math.abs(long / (long + short) - 0.75) < 0.07, `ct_wait_long ${long} %, ct_wait_short ${short} % of the time off the CPU: known 3:1`);
+  const head = await live.locator('section[data-panel=functions] thead').innerText();
+  assert.match(head, /Self time/);
+  const hover = await live.locator('section[data-panel=flame] .frame[data-name=ct_wait_long]').first().getAttribute('title');
+  assert.match(hover ?? '', /ct-offcpu\.c:\d+\n[\d.]+ (s|ms) \([\d.]+ ?%\)/, hover ?? '');
+  await shot('view-profile-offcpu.png');
+  docker('exec', CONTAINER, 'sh', '-c', 'pkill ct-offcpu; true');
+});
+
 /** The live view's runtime toggle: its count (a number) and whether it says hidden or shown. */
 async function runtimeBox(live: FrameLocator): Promise<{ count: number; word: string; text: string }> {
   const text = (await live.locator('#runtime-box').innerText()).replace(/\s+/g, ' ').trim();
