@@ -107,29 +107,32 @@ export class BpfObject {
     for (const [name, prog] of order) {
       if (except.includes(name)) continue;
       if (n.progFd(prog as never) < 0) continue; // not loaded (skipped)
-      const link = n.progAttach(prog as never);
-      if (isNull(link)) {
-        const err = lastErrno();
-        const section = n.progSection(prog as never) as string;
+      try {
+        this.attachBySection(name, prog);
+      } catch (e) {
         this.detach();
-        throw new BpfError(`cannot attach ${name} (${section}): ${errnoMessage(err)}${attachHint(section, err)}`, err);
+        throw e;
       }
-      this.links.push(link);
     }
+  }
+
+  /** Attach one program by its section name; a failure says why (and what to do, where known). */
+  private attachBySection(name: string, prog: unknown): void {
+    const n = lib();
+    const link = n.progAttach(prog as never);
+    if (isNull(link)) {
+      const err = lastErrno();
+      const section = n.progSection(prog as never) as string;
+      throw new BpfError(`cannot attach ${name} (${section}): ${errnoMessage(err)}${attachHint(section, err)}`, err);
+    }
+    this.links.push(link);
   }
 
   /** Attach one program by its section name (a kind that picks its programs by option). */
   attachProgram(progName: string): void {
     const prog = this.programs.get(progName);
     if (!prog) throw new BpfError(`no program ${progName} in ${this.path}`);
-    const n = lib();
-    const link = n.progAttach(prog as never);
-    if (isNull(link)) {
-      const err = lastErrno();
-      const section = n.progSection(prog as never) as string;
-      throw new BpfError(`cannot attach ${progName} (${section}): ${errnoMessage(err)}${attachHint(section, err)}`, err);
-    }
-    this.links.push(link);
+    this.attachBySection(progName, prog);
   }
 
   /** Attach one program as a uprobe (or uretprobe) at a file offset; pid -1: every process. */

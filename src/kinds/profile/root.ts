@@ -112,11 +112,16 @@ export default defineRootKind({
     const still = new Map<ProfileEntry, number>();
     if (offCpu && final) {
       const now = process.hrtime.bigint();
-      const same = (a: ProfileEntry, b: ProfileEntry) => a.hostPid === b.hostPid && a.pid === b.pid && a.ustack === b.ustack && a.kstack === b.kstack && a.pidns === b.pidns;
+      // The entry of the same process and stacks (by key, not a search per block: up to 16384 of them).
+      const keyOf = (e: ProfileEntry) => `${e.hostPid}:${e.pid}:${e.pidns}:${e.ustack}:${e.kstack}`;
+      const byKey = new Map(live.map((e) => [keyOf(e), e]));
       for (const { value } of maps.readHash('offcpu_starts', 4, OFFCPU_START_LAYOUT.size)) {
         const b = decodeOffcpuStart(value, now, 0);
-        const e = live.find((x) => same(x, b)) ?? (live.push(b), b);
-        if (e !== b) {
+        let e = byKey.get(keyOf(b));
+        if (!e) {
+          live.push((e = b));
+          byKey.set(keyOf(b), b);
+        } else {
           e.count++;
           e.blockedNs += b.blockedNs;
         }
