@@ -11,11 +11,16 @@ import { outputPidLinks } from './ext/links';
 import { traceStatusBar } from './ext/status';
 import { watchContainerTools } from './ext/container-tools';
 import { watchHelperInstalled } from './ext/system';
+import { openSource, SourceResolver } from './ext/source/resolver';
+import { SourceService } from './ext/source/session-sources';
+import { OPEN_SOURCE, outputSourceLinks } from './ext/source/output-links';
+import { LivePanel } from './ext/views/live-panel';
 
 /** What activate returns: used by the extension's own tests. */
 export interface ContainerTraceApi {
   services: Services;
   containersTree: ContainersTreeProvider;
+  sources: SourceService;
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
@@ -30,6 +35,10 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
   containersTree.attach(containersView);
   services.reveal = (containerIds, hostPid) => containersTree.reveal(containersView, containerIds, hostPid);
   services.refreshNode = (node) => containersTree.refresh(node as never);
+  // Paths and frames to the workspace's files, through each container's mounts.
+  const resolver = new SourceResolver();
+  const sources = new SourceService(resolver, async () => (await containers.list()).flatMap((l) => l.containers));
+  LivePanel.sources = sources;
   context.subscriptions.push(
     helper,
     containers,
@@ -41,10 +50,19 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
     ...registerCommands(services, () => containersTree.refresh()),
     traceStatusBar(sessions),
     outputPidLinks(),
+    resolver,
+    outputSourceLinks(sessions, sources),
+    vscode.commands.registerCommand(OPEN_SOURCE, async (uri?: unknown, line?: unknown) => {
+      if (typeof uri !== 'string') return undefined;
+      const target = vscode.Uri.parse(uri);
+      // Only files of the workspace: what a link was made for.
+      if (!resolver.inWorkspace(target)) return undefined;
+      return openSource(target, typeof line === 'number' ? line : undefined);
+    }),
     watchContainerTools(),
     watchHelperInstalled(),
   );
-  return { services, containersTree };
+  return { services, containersTree, sources };
 }
 
 export function deactivate(): void {

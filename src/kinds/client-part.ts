@@ -71,6 +71,8 @@ export interface ClientKind<E extends TraceEvent = TraceEvent> {
   stacks?: true;
   /** Kinds that report a batch per interval: the CLI's text for one report, instead of a line per event (`top`: rows at most). */
   report?(events: E[], top: number): string;
+  /** The path inside the container an event names (an open's file, an exec's program): shown as a link to its workspace file when it maps to one. */
+  path?(e: E): string | undefined;
   /** The errno name of a failed event (ENOENT), for the live view's `errno:` filter. */
   errno?(e: E): string | undefined;
   /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */

@@ -39,6 +39,8 @@ export interface ContainerInfo {
   podId?: string;
   /** Set when the runtime runs inside another container (its PIDs are one level deeper). */
   node?: HostContainer;
+  /** Bind mounts and volumes as the runtime reports them (host source → path inside), for mapping paths to the workspace. */
+  mounts?: { source: string; destination: string }[];
 }
 
 export interface RuntimeStatus {

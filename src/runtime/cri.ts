@@ -73,9 +73,11 @@ export class CriRuntime implements ContainerRuntime {
   private async info(c: CriContainer, pod: CriPod | undefined): Promise<ContainerInfo> {
     const state = STATES[c.state] ?? 'unknown';
     let hostPid = 0;
+    let mounts: { source: string; destination: string }[] | undefined;
     if (state === 'running') {
-      const pid = await this.pidOf(c.id);
-      hostPid = pid ? (this.pids ? this.pids.toHost(pid) ?? 0 : pid) : 0;
+      const s = await this.statusOf(c.id);
+      hostPid = s.pid ? (this.pids ? this.pids.toHost(s.pid) ?? 0 : s.pid) : 0;
+      mounts = s.mounts;
     }
     return {
       runtime: this.kind,
@@ -90,17 +92,22 @@ export class CriRuntime implements ContainerRuntime {
       pod: pod?.metadata?.name || c.labels['io.kubernetes.pod.name'],
       podId: c.pod_sandbox_id,
       node: this.node,
+      ...(mounts?.length ? { mounts } : {}),
     };
   }
 
-  /** The container's init PID (in the runtime's PID namespace) from the verbose status. */
-  private async pidOf(id: string): Promise<number | undefined> {
-    const r = await this.grpc.call<{ info: Record<string, string> }>(RS, 'ContainerStatus', { container_id: id, verbose: true });
+  /** The container's init PID (in the runtime's PID namespace) from the verbose status, and its mounts (host path → path inside). */
+  private async statusOf(id: string): Promise<{ pid?: number; mounts?: { source: string; destination: string }[] }> {
+    const r = await this.grpc.call<{ info: Record<string, string>; status?: { mounts?: { container_path?: string; host_path?: string }[] } }>(RS, 'ContainerStatus', { container_id: id, verbose: true });
+    const mounts = (r.status?.mounts ?? [])
+      .filter((m) => typeof m.host_path === 'string' && typeof m.container_path === 'string' && m.host_path && m.container_path)
+      .slice(0, 256)
+      .map((m) => ({ source: m.host_path!, destination: m.container_path! }));
     try {
       const pid = (JSON.parse(r.info?.info ?? '{}') as { pid?: unknown }).pid;
-      return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      return { pid: typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined, mounts };
     } catch {
-      return undefined;
+      return { mounts };
     }
   }
 

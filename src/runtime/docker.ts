@@ -137,7 +137,9 @@ export class DockerRuntime implements ContainerRuntime {
         const pod = pods.get(c.Id)?.pod;
         if (pod) info.pod = pod;
         if (info.state === 'running' || info.state === 'paused') {
-          info.hostPid = (await this.inspect(c.Id))?.hostPid ?? 0;
+          const full = await this.inspect(c.Id);
+          info.hostPid = full?.hostPid ?? 0;
+          if (full?.mounts?.length) info.mounts = full.mounts;
         }
         return info;
       }),
@@ -183,6 +185,7 @@ export class DockerRuntime implements ContainerRuntime {
       labels: c.Config?.Labels ?? {},
       created: Math.floor(Date.parse(c.Created) / 1000),
       node: this.node,
+      mounts: (c.Mounts ?? []).filter((m) => typeof m.Source === 'string' && typeof m.Destination === 'string').slice(0, 256).map((m) => ({ source: m.Source, destination: m.Destination })),
     };
   }
 

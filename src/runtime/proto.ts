@@ -83,7 +83,8 @@ message Container {
 message ListContainersRequest { ContainerFilter filter = 1; }
 message ListContainersResponse { repeated Container containers = 1; }
 message ContainerStatusRequest { string container_id = 1; bool verbose = 2; }
-message ContainerStatus { string id = 1; ContainerMetadata metadata = 2; int32 state = 3; }
+message Mount { string container_path = 1; string host_path = 2; bool readonly = 3; }
+message ContainerStatus { string id = 1; ContainerMetadata metadata = 2; int32 state = 3; repeated Mount mounts = 14; }
 message ContainerStatusResponse { ContainerStatus status = 1; map<string, string> info = 2; }
 
 message NamespaceOption { int32 network = 1; int32 pid = 2; int32 ipc = 3; string target_id = 4; }

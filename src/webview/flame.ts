@@ -8,6 +8,8 @@
  * samples that pass through a match is said. Hover says a frame's function,
  * where it is, its total and self samples and shares.
  */
+import { sourceKey } from './messages';
+import { openSourceKey, sourceOf } from './sources';
 import { formatNs, type FlameNode, type FlamePanel } from './panels';
 
 const ROW_PX = 18;
@@ -129,8 +131,14 @@ export function flameContent(p: FlamePanel, redraw: () => void): Node[] {
     f.style.width = `${w[i] * 100}%`;
     f.style.top = `${(view.icicle ? depth[i] : maxDepth - depth[i]) * ROW_PX}px`;
     f.dataset.name = n.name;
-    f.title = [i === 0 ? (off ? 'all the time off the CPU' : 'all samples') : n.name, n.where, `${amount(n.total)} (${share(n.total, total)})${n.self ? `, ${off ? formatNs(n.self) : n.self.toLocaleString('en-US')} in it (${share(n.self, total)})` : ''}`, n.kernel ? 'kernel' : ''].filter(Boolean).join('\n');
-    f.addEventListener('click', () => {
+    const key = n.file ? sourceKey('f', n.file) : undefined;
+    const src = key ? sourceOf(key) : undefined;
+    const open = src?.ok ? `Ctrl+click: open ${src.rel ?? n.file}${n.line ? `:${n.line}` : ''} (${src.tip})` : src ? `Not in the workspace: ${src.tip}` : '';
+    f.title = [i === 0 ? (off ? 'all the time off the CPU' : 'all samples') : n.name, n.where, `${amount(n.total)} (${share(n.total, total)})${n.self ? `, ${off ? formatNs(n.self) : n.self.toLocaleString('en-US')} in it (${share(n.self, total)})` : ''}`, n.kernel ? 'kernel' : '', open].filter(Boolean).join('\n');
+    if (src?.ok) f.classList.add('has-source');
+    f.addEventListener('click', (ev) => {
+      // Ctrl+click (Cmd+click): the frame's line in the workspace, as in the editor; a click zooms.
+      if (key && src?.ok && (ev.ctrlKey || ev.metaKey)) return openSourceKey(key, n.line);
       view.zoom = i === 0 || i === z ? null : path[i];
       redraw();
     });

@@ -10,9 +10,11 @@ import type { Counters, FromView, Row, ToView } from './messages';
 import type { Panel } from './panels';
 import { renderPanels } from './summary';
 import { eventTest, filterPanels, hiddenText, parseFilter, rowText, termLabel, withoutTerm, type Filter } from './filter';
+import { addSources, setSourceOpener, withSourceLink } from './sources';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromView): void };
 const vscode = acquireVsCodeApi();
+setSourceOpener((key, line) => vscode.postMessage({ type: 'openSource', key, ...(line ? { line } : {}) }));
 
 /** A row's height as the stylesheet makes it (--row: enough for the editor font), measured once. */
 const ROW_HEIGHT = (() => {
@@ -253,7 +255,10 @@ function render(): void {
     el.className = r[7] ? (r[8] ? 'row failed runtime' : 'row failed') : r[8] ? 'row runtime' : 'row';
     el.setAttribute('role', 'row');
     el.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
-    el.append(cell(r[0]), pidCell(r[1], r[3]), cell(String(r[2]), 'num'), pidCell(r[3], r[3]), cell(r[4]), cell(r[5]), cell(r[6], 'details'));
+    const details = cell(r[12] ? '' : r[6], 'details');
+    // A path the event names: a link to its workspace file when it maps to one.
+    if (r[12]) details.append(...withSourceLink(r[6], r[12][0], r[12][1]));
+    el.append(cell(r[0]), pidCell(r[1], r[3]), cell(String(r[2]), 'num'), pidCell(r[3], r[3]), cell(r[4]), cell(r[5]), details);
     el.title = r[8] ? `${r[6]}\n(the container runtime's own task: its init before it exec'd the container's program)` : r[6];
     if (r[10] !== undefined) {
       el.classList.add('has-stack');
@@ -319,6 +324,12 @@ window.addEventListener('message', (ev: MessageEvent<ToView>) => {
       $('tabs').hidden = !m.summary;
       showTab(m.summary);
       break;
+    case 'sources':
+      addSources(m.entries);
+      schedule();
+      if (selectedRow) showFrames(selectedRow);
+      scheduleSummary();
+      break;
     case 'panels':
       panels = m.panels;
       if (!paused) scheduleSummary();
@@ -360,7 +371,19 @@ function showFrames(r: Row | undefined): void {
   $('frames').hidden = !r;
   if (r) {
     $('frames-title').textContent = `Stack of ${r[4]} (PID ${r[1]}, host ${r[3]}) at ${r[0]}, innermost first`;
-    $('frames-text').textContent = r[10] ?? '';
+    // Each frame's file:line a link to its workspace file, at the line, when it maps to one.
+    const lines = (r[10] ?? '').split('\n');
+    const nodes: Node[] = [];
+    lines.forEach((text, i) => {
+      const src = r[11]?.[i];
+      if (i) nodes.push(document.createTextNode('\n'));
+      if (!src) return void nodes.push(document.createTextNode(text));
+      const [key, line] = src;
+      const file = key.slice(key.lastIndexOf('\u0001') + 1).slice(2);
+      const part = line && text.includes(`${file}:${line}`) ? `${file}:${line}` : file;
+      nodes.push(...withSourceLink(text, part, key, line || undefined));
+    });
+    $('frames-text').replaceChildren(...nodes);
   }
   schedule();
 }

@@ -4,9 +4,24 @@ import type { Panel } from './panels';
 /**
  * One display row: [time, pid, tid, hostPid, comm, kind, details, failed,
  * runtime (the container runtime's own task), errno name or '', and with
- * --stack its frames, one a line, leaf first].
+ * --stack its frames, one a line, leaf first; each frame's source (its
+ * key in the view's sources and line, '' when it names no file); the path
+ * the details show and its source key].
  */
-export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string, string?];
+export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string, string?, ([key: string, line: number] | 0)[]?, [path: string, key: string]?];
+
+/** A path or a frame's file as the view shows it: a link (opened by the extension, by key) with how it was mapped, or why it maps nowhere. */
+export interface SourceInfo {
+  /** Whether it opens a workspace file. */
+  ok: boolean;
+  /** The mapping used, or why there is none (hover). */
+  tip: string;
+  /** The workspace file, relative to its folder (shown in hovers). */
+  rel?: string;
+}
+
+/** A source's key: a path inside a container (`p`) or a frame's file name (`f`), of one container of a selector trace. */
+export const sourceKey = (kind: 'p' | 'f', name: string, container?: string) => `${container ? `${container}\u0001` : ''}${kind}:${name}`;
 
 export interface Counters {
   received: number;
@@ -26,7 +41,9 @@ export type ToView =
   | { type: 'panels'; panels: Panel[] }
   | { type: 'rows'; rows: Row[]; counters: Counters }
   | { type: 'counters'; counters: Counters }
-  | { type: 'cleared' };
+  | { type: 'cleared' }
+  /** How paths and frames the view shows map to workspace files (added to what it has). */
+  | { type: 'sources'; entries: Record<string, SourceInfo> };
 
 export type FromView =
   | { type: 'ready' }
@@ -40,5 +57,7 @@ export type FromView =
   | { type: 'export' }
   | { type: 'stop' }
   | { type: 'copyCli' }
+  /** A source link was clicked: open its workspace file (at the line, for a frame). */
+  | { type: 'openSource'; key: string; line?: number }
   /** A PID link was clicked: reveal the process in the Containers view. */
   | { type: 'reveal'; pid: number; hostPid: number };

@@ -29,6 +29,8 @@ export interface TableRow {
   hist?: [number, number][];
   /** The container runtime's own (its init before it exec'd the container's program): how many events (or calls) the row holds. Hidden unless shown. */
   runtime?: number;
+  /** A cell that names a path inside the container or a frame's file: a link to its workspace file (by the view's source key). */
+  source?: { col: number; kind: 'p' | 'f'; name: string; line?: number };
 }
 
 export interface TablePanel {
@@ -112,6 +114,9 @@ export interface FlameNode {
   process?: boolean;
   /** Its process's name (what `comm:` looks at). */
   comm: string;
+  /** The DWARF file and line of its most sampled frame (a link to the workspace file when it maps). */
+  file?: string;
+  line?: number;
 }
 
 export interface FlamePanel {

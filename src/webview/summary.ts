@@ -11,6 +11,8 @@
  * a second costs what changed, not the whole tab.
  */
 import { flameContent } from './flame';
+import { sourceKey } from './messages';
+import { sourceLink, sourceOf } from './sources';
 import { formatNs, type ChartPanel, type HistogramPanel, type Panel, type TablePanel, type TableRow, type TreeNode, type TreePanel } from './panels';
 
 export interface SummaryHost {
@@ -158,7 +160,8 @@ function table(p: TablePanel, filter: string, host: SummaryHost): HTMLElement {
   for (let i = first; i < last; i++) {
     const r = rows[i];
     const key = `${p.id}\u0000${r.key}`;
-    const sig = `${r.key === sel ? 1 : 0}${r.failed ? 1 : 0}${r.hist ? 1 : 0}${r.runtime ? 1 : 0}\u0000${r.hostPid ?? ''}\u0000${r.hostPids?.join(',') ?? ''}\u0000${r.cells.join('\u0001')}`;
+    const src = r.source ? sourceOf(sourceKey(r.source.kind, r.source.name)) : undefined;
+    const sig = `${r.key === sel ? 1 : 0}${r.failed ? 1 : 0}${r.hist ? 1 : 0}${r.runtime ? 1 : 0}${src ? (src.ok ? 2 : 1) : 0}\u0000${r.hostPid ?? ''}\u0000${r.hostPids?.join(',') ?? ''}\u0000${r.cells.join('\u0001')}`;
     let kept = rowsKept.get(key);
     if (!kept || kept.sig !== sig) kept = { sig, el: tableRow(p, r, sel, box, host) };
     keptNow.rows.set(key, kept);
@@ -190,6 +193,7 @@ function tableRow(p: TablePanel, r: TableRow, sel: string | undefined, box: HTML
     const col = p.columns[i];
     const td = el('td', col.num ? 'num' : col.wide ? 'wide' : undefined);
     if (col.pid && typeof v === 'number' && v > 0) td.append(pidLink(host, v, r.hostPids?.[i] ?? r.hostPid));
+    else if (r.source?.col === i && typeof v === 'string') td.append(sourceLink(v, sourceKey(r.source.kind, r.source.name), r.source.line));
     else td.textContent = cellText(v, col.num);
     if (typeof v === 'string') td.title = v;
     tr.append(td);

@@ -19,6 +19,8 @@ import { settings } from '../settings';
 import { CLIENT_KIND_BY_NAME } from '../../kinds/client-registry';
 import { jsonLines, perfettoTrace, summaryCsv, type ExportFormat } from '../model/export';
 import { foldedStacks, pprofProfile } from '../../kinds/profile/export';
+import type { SessionSources, SourceService } from '../source/session-sources';
+import { openSource } from '../source/resolver';
 
 const POST_MS = 100;
 /** Messages sent and not yet handled by the view. */
@@ -48,15 +50,23 @@ export function keepRows(rows: Row[], max: number): Row[] {
   return out.reverse();
 }
 
-function row(e: TraceEvent, many: boolean): Row {
+function row(e: TraceEvent, many: boolean, sources?: SessionSources): Row {
   const r: Row = [clock(e.time), e.pid, e.tid, e.hostPid, visible(e.comm), e.gadget, visible((many ? where(e) : '') + details(e)), failed(e) ? 1 : 0, e.runtime ? 1 : 0, errnoName(e)];
-  // --stack: its frames, shown when the row is selected (profiles draw theirs in the Summary).
-  if (e.stack && e.gadget !== 'profile') r.push(stackLines(e.stack, visible).slice(1).replace(/^ {4}/gm, ''));
+  // --stack: its frames, shown when the row is selected (profiles draw theirs in the Summary), each with its source.
+  if (e.stack && e.gadget !== 'profile') {
+    r[10] = stackLines(e.stack, visible).slice(1).replace(/^ {4}/gm, '');
+    if (sources) r[11] = sources.frames(e, e.stack);
+  }
+  // The path it names, a link to its workspace file.
+  const p = sources && CLIENT_KIND_BY_NAME[e.gadget]?.path?.(e as never);
+  if (p) r[12] = [visible(p), sources!.path(e, p)];
   return r;
 }
 
 export class LivePanel implements vscode.Disposable {
   private static readonly open = new Map<string, LivePanel>();
+  /** Paths and frames as workspace links (set at activation). */
+  static sources: SourceService | undefined;
   private readonly panel: vscode.WebviewPanel;
   private readonly subs: vscode.Disposable[] = [];
   private queue: Row[] = [];
@@ -103,7 +113,8 @@ export class LivePanel implements vscode.Disposable {
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((m: FromView) => this.receive(m)),
       session.onEvents((events) => this.enqueue(events)),
-      { dispose: clearInterval.bind(undefined, setInterval(() => this.postPanels(), SUMMARY_MS)) },
+      // The Summary's panels, and sources that came later (the runtime's mounts, the workspace's index).
+      { dispose: clearInterval.bind(undefined, setInterval(() => (this.postPanels(), this.ready && this.postSources()), SUMMARY_MS)) },
       manager.onDidChange((s) => {
         if (s === this.session || s === undefined) this.countersChanged();
       }),
@@ -142,7 +153,7 @@ export class LivePanel implements vscode.Disposable {
         this.unshown++;
         continue;
       }
-      this.queue.push(row(e, many));
+      this.queue.push(row(e, many, this.sources()));
     }
     if (this.queue.length > cap) {
       const kept = keepRows(this.queue, cap);
@@ -167,7 +178,20 @@ export class LivePanel implements vscode.Disposable {
     if (!this.queue.length) return this.post({ type: 'counters', counters: this.counters() });
     const rows = this.queue;
     this.queue = [];
+    this.postSources();
     this.post({ type: 'rows', rows, counters: this.counters() });
+  }
+
+  /** The session's paths and frame files (made once the trace has its container). */
+  private sources(): SessionSources | undefined {
+    return this.session.result ? LivePanel.sources?.forSession(this.session) : undefined;
+  }
+
+  /** How the paths and frames it is about to be sent map (what it does not know yet). */
+  private postSources(all = false): void {
+    const s = this.sources();
+    const entries = all ? s?.all() : s?.take();
+    if (entries && Object.keys(entries).length) void this.panel.webview.postMessage({ type: 'sources', entries } satisfies ToView);
   }
 
   private post(message: ToView): void {
@@ -201,10 +225,11 @@ export class LivePanel implements vscode.Disposable {
           title: this.session.title,
           scope: this.session.scopeText,
           maxRows: settings().maxRows,
-          rows: this.session.rows.map((e) => row(e, !!this.session.params.selector)),
+          rows: this.session.rows.map((e) => row(e, !!this.session.params.selector, this.sources())),
           counters: this.counters(),
           summary: !!this.session.summary,
         });
+        this.postSources(true);
         this.postPanels(true);
         return;
       case 'clear':
@@ -224,6 +249,15 @@ export class LivePanel implements vscode.Disposable {
       case 'copyCli':
         await vscode.commands.executeCommand('containerTrace.copyCliCommand', this.session.key);
         return;
+      case 'openSource': {
+        if (typeof m.key !== 'string') return;
+        const link = this.sources()?.link(m.key);
+        if (!link) return;
+        if ('why' in link) return void vscode.window.showInformationMessage(`Container Trace: not in the workspace — ${link.why}`);
+        const line = Number.isInteger(m.line) && m.line! > 0 ? m.line : link.line;
+        await openSource(link.uri, line);
+        return;
+      }
       case 'reveal':
         if (Number.isInteger(m.pid) && Number.isInteger(m.hostPid)) {
           await vscode.commands.executeCommand('containerTrace.revealProcess', { sessionKey: this.session.key, pid: m.pid, hostPid: m.hostPid });
@@ -300,7 +334,10 @@ export class LivePanel implements vscode.Disposable {
     if (!this.ready || !s.summary || !this.summaryShown || !this.panel.visible || s.summaryVersion === this.panelsVersion) return;
     if (this.inFlight >= MAX_IN_FLIGHT) return; // the next interval sends them as they are then
     this.panelsVersion = s.summaryVersion;
-    this.post({ type: 'panels', panels: s.summary.panels({ expanded: this.expanded }) });
+    const panels = s.summary.panels({ expanded: this.expanded });
+    this.sources()?.panels(panels);
+    this.postSources();
+    this.post({ type: 'panels', panels });
   }
 
   private panelsVersion = -1;

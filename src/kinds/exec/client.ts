@@ -17,6 +17,7 @@ export default defineClientKind<ExecEvent>({
   text: (e) => (e.ret < 0 ? `${execCommand(e)}  → ${e.error ?? e.ret}` : execCommand(e)),
   errno: (e) => e.error,
   failed: (e) => e.ret < 0,
+  path: (e) => e.filename || undefined,
   columns: {
     head: [
       ['PID', 7],

@@ -37,4 +37,5 @@ export default defineClientKind<OpenEvent>({
     (e.errno !== undefined ? `,"errno":"${e.errno}"` : ''),
   errno: (e) => e.errno,
   failed: (e) => e.errno !== undefined,
+  path: (e) => (e.pathTruncated ? undefined : e.path),
 });

@@ -65,6 +65,7 @@ export class OpenByPath implements Summary<OpenEvent> {
         failed: r.failures > 0,
         hostPid: r.hostPid,
         runtime: r.runtime && r.opens,
+        source: { col: 0, kind: 'p' as const, name: r.path },
       }));
     return [
       {

@@ -9,7 +9,7 @@
  */
 import type { ProfileEvent, ProfileFrame } from '../../protocol';
 import { formatNs, type ChartPanel, type FlameNode, type FlamePanel, type Panel, type Summary, type TablePanel } from '../../webview/panels';
-import { frameName, frameWhere, FunctionTotals, weightOf } from './top';
+import { fileOf, frameName, frameWhere, FunctionTotals, weightOf } from './top';
 
 /** Frames kept in the tree at most. */
 export const MAX_NODES = 50_000;
@@ -26,6 +26,8 @@ interface Node {
   where: string;
   /** Samples of the frame this node's `where` came from (the most sampled wins). */
   whereSamples: number;
+  file?: string;
+  line?: number;
   total: number;
   self: number;
   kernel: boolean;
@@ -105,6 +107,7 @@ export class FlameSummary implements Summary<ProfileEvent> {
       at.total += n;
       if (typeof f !== 'string' && n > at.whereSamples) {
         at.where = frameWhere(f);
+        Object.assign(at, fileOf(f));
         at.whereSamples = n;
       }
     }
@@ -156,6 +159,7 @@ export class FlameSummary implements Summary<ProfileEvent> {
         ...(n.kernel ? { kernel: true } : {}),
         ...(n.unsymbolized ? { unsymbolized: true } : {}),
         ...(n.process ? { process: true } : {}),
+        ...(n.file ? { file: n.file, ...(n.line ? { line: n.line } : {}) } : {}),
       });
       const kids = [...n.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const c of kids) {
@@ -190,7 +194,7 @@ export class FlameSummary implements Summary<ProfileEvent> {
         { label: this.offCpu ? 'Total time' : 'Total', num: this.offCpu ? 'ns' : 'count' },
         { label: 'Total %', num: 'count' },
       ],
-      rows: all.slice(0, MAX_FUNCTIONS).map((f) => ({ key: f.name, cells: [f.name, f.where, f.self, pct(f.self), f.total, pct(f.total)] })),
+      rows: all.slice(0, MAX_FUNCTIONS).map((f) => ({ key: f.name, cells: [f.name, f.where, f.self, pct(f.self), f.total, pct(f.total)], ...(f.file ? { source: { col: 1, kind: 'f' as const, name: f.file, ...(f.line ? { line: f.line } : {}) } } : {}) })),
       sortBy: 2,
       ...(all.length > MAX_FUNCTIONS ? { more: all.length - MAX_FUNCTIONS } : {}),
     };

@@ -11,6 +11,9 @@ export interface FunctionShare {
   name: string;
   /** file:line of its most sampled frame (or the module). */
   where: string;
+  /** That frame's DWARF file name and line, when it has them. */
+  file?: string;
+  line?: number;
   self: number;
   total: number;
 }
@@ -29,6 +32,11 @@ export function frameWhere(f: ProfileFrame): string {
   return f.kernel ? f.module : `${f.module}+0x${f.offset.toString(16)}`;
 }
 
+/** A frame's DWARF file and line (none: both cleared), as a node or a function's `where` came from. */
+export function fileOf(f: ProfileFrame): { file: string | undefined; line: number | undefined } {
+  return { file: f.file ?? undefined, line: f.file ? (f.line ?? undefined) : undefined };
+}
+
 /** Functions' self and total samples (off-CPU: nanoseconds), added to stack by stack (a live profile's table, or one report's). */
 export class FunctionTotals {
   private readonly byName = new Map<string, FunctionShare & { whereSamples: number }>();
@@ -38,7 +46,7 @@ export class FunctionTotals {
   private entry(f: ProfileFrame) {
     const name = frameName(f);
     let e = this.byName.get(name);
-    if (!e) this.byName.set(name, (e = { name, where: frameWhere(f), self: 0, total: 0, whereSamples: 0 }));
+    if (!e) this.byName.set(name, (e = { name, where: frameWhere(f), ...fileOf(f), self: 0, total: 0, whereSamples: 0 }));
     return e;
   }
 
@@ -51,6 +59,7 @@ export class FunctionTotals {
     // Where a function is: the file:line of its most sampled innermost frame.
     if (w > leaf.whereSamples) {
       leaf.where = frameWhere(ev.stack[0]);
+      Object.assign(leaf, fileOf(ev.stack[0]));
       leaf.whereSamples = w;
     }
     const seen = new Set<string>();
@@ -69,7 +78,7 @@ export class FunctionTotals {
 
   /** Busiest (self, then total) first. */
   list(): FunctionShare[] {
-    return [...this.byName.values()].map(({ whereSamples: _, ...f }) => f).sort((a, b) => b.self - a.self || b.total - a.total || (a.name < b.name ? -1 : 1));
+    return [...this.byName.values()].map(({ whereSamples: _, ...f }) => (f.file ? f : { name: f.name, where: f.where, self: f.self, total: f.total })).sort((a, b) => b.self - a.self || b.total - a.total || (a.name < b.name ? -1 : 1));
   }
 }
 
