@@ -6,7 +6,7 @@ import { UntrustedTargetError } from '../runtime/verify';
 import { scanContainer, ContainerGoneError } from '../proc/container';
 import { PidTable, UnknownPidError } from '../proc/translate';
 import { BpfError } from '../bpf/object';
-import { ErrorCode, type EndReason, type ProfileDebugResult, type ProfileFileResult, type TraceCounters, type TraceStartResult } from '../protocol';
+import { ErrorCode, type ContainerBinariesResult, type EndReason, type ProfileDebugResult, type ProfileFileResult, type TraceCounters, type TraceStartResult } from '../protocol';
 import { resolveTrace } from './resolve';
 import { attachAvoided, probeAttachTypes, type AttachType } from '../bpf/probe';
 import { ROOT_KINDS } from '../kinds/root-registry';
@@ -31,6 +31,7 @@ import { callerUid } from '../runtime/sockets';
 import { ElfError } from '../uprobe/elf';
 import { FileRegistry, FileRegistryError } from './files';
 import { validateFileRead, validateDebugRead } from './validate';
+import { listBinaries, validateBinaries } from './binaries';
 
 export class TraceError extends Error {
   constructor(
@@ -248,6 +249,15 @@ export class TraceEngine {
   readDebug(raw: unknown): ProfileDebugResult {
     try {
       return this.files.debug(validateDebugRead(raw));
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  /** container/binaries: the ELF files one running container's processes map, shared by handle for profile/file (read-only). */
+  async binaries(raw: unknown): Promise<ContainerBinariesResult> {
+    try {
+      return await listBinaries(this.runtimes, validateBinaries(raw), this.files);
     } catch (err) {
       throw classify(err);
     }

@@ -10,6 +10,7 @@ import { planHelper, type HelperPlan } from '../client/elevation';
 import { startHelper } from '../client/helper-process';
 import { TraceReceiver } from '../client/trace-receiver';
 import {
+  ContainerBinaries,
   HelperLog,
   ProfileDebug,
   ProfileFile,
@@ -20,6 +21,7 @@ import {
   TraceStop,
   RuntimesList,
   type RuntimesListResult,
+  type ContainerBinariesResult,
   type InitializeResult,
   type ProfileDebugResult,
   type ProfileFileResult,
@@ -172,6 +174,12 @@ export class HelperClient implements vscode.Disposable {
   async readProfileDebug(fileId: string, debuglink: string | undefined): Promise<ProfileDebugResult> {
     if (!this.connection || !this.running) throw new Error('the helper is not running: its file handles went with it');
     return this.connection.sendRequest(ProfileDebug, debuglink ? { fileId, debuglink } : { fileId });
+  }
+
+  /** The ELF files one running container's processes map, with handles for readProfileFile (starts the helper if needed). */
+  async containerBinaries(container: string): Promise<ContainerBinariesResult> {
+    const c = await this.ready();
+    return c.sendRequest(ContainerBinaries, { container });
   }
 
   async stopTrace(sessionId: string): Promise<void> {

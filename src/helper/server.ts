@@ -25,6 +25,7 @@ import {
   RuntimesList,
   ProfileDebug,
   ProfileFile,
+  ContainerBinaries,
   MAX_LISTED_CONTAINERS,
   type RuntimesListResult,
   type HelperLimits,
@@ -149,7 +150,7 @@ function clientSink(connection: MessageConnection, writer: FrameWriter): Session
   };
 }
 
-/** The requests the helper answers: initialize first, then trace/start, trace/stop, runtimes/list, shutdown. */
+/** The requests the helper answers: initialize first, then trace/start, trace/stop, runtimes/list, profile/file, profile/debug, container/binaries, shutdown. */
 function handleRequests(connection: MessageConnection, engine: TraceEngine, sink: SessionSink, log: Logger, onShutdown: () => void): void {
   let initialized = false;
   let shuttingDown = false;
@@ -185,6 +186,8 @@ function handleRequests(connection: MessageConnection, engine: TraceEngine, sink
   // Bytes of a file a profile named, by the handle it gave (never a path): the client symbolizes.
   connection.onRequest(ProfileFile, guarded((params) => engine.readFile(params)));
   connection.onRequest(ProfileDebug, guarded((params) => engine.readDebug(params)));
+  // Read-only: the ELF files one container's processes map, with handles for profile/file.
+  connection.onRequest(ContainerBinaries, guarded((params) => engine.binaries(params)));
   connection.onRequest(TraceStop, guarded((params: { sessionId?: unknown } | undefined) => engine.stop(params?.sessionId)));
   connection.onRequest(Shutdown, () => {
     shuttingDown = true;

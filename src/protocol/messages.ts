@@ -7,7 +7,7 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ContainerLabel, KindName, ProfileFrame, TraceEvent } from './events';
 import type { ContainerInfo, RuntimeStatus } from './containers';
 
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The helper writes this line on stderr once it serves (after its own checks); clients wait for it. */
 export const READY_BANNER = 'container-trace helper ready';
@@ -371,6 +371,46 @@ export interface ProfileDebugResult {
 }
 
 export const ProfileDebug = new RequestType<ProfileDebugParams, ProfileDebugResult, void>('profile/debug');
+
+/**
+ * container/binaries (read-only): the ELF files (executables and libraries)
+ * the processes of one running container map, each with a handle for
+ * profile/file, as FileRegistry shares a profile's files (opened beneath the
+ * process's pinned root, a regular file only, bounded, readable by the
+ * caller). At most MAX_BINARY_PROCESSES processes are read and
+ * MAX_BINARIES files listed, executables first.
+ */
+export interface ContainerBinariesParams {
+  /** A container reference, as TraceStartParams.container. */
+  container: string;
+}
+
+export interface ContainerBinary {
+  /** Path inside the container (as /proc/<pid>/maps names it). */
+  path: string;
+  buildId?: string;
+  /** Handle for profile/file (absent with `why`). */
+  fileId?: string;
+  why?: string;
+  /** Container-level PIDs of processes that map it (at most 16), and how many in all. */
+  pids: number[];
+  processes: number;
+  /** Whether it is some process's main executable (/proc/<pid>/exe), not only a mapped library. */
+  executable: boolean;
+}
+
+export interface ContainerBinariesResult {
+  container: { id: string; name: string; hostPid: number };
+  binaries: ContainerBinary[];
+  /** Processes or files left out by the bounds. */
+  truncated: boolean;
+}
+
+export const ContainerBinaries = new RequestType<ContainerBinariesParams, ContainerBinariesResult, void>('container/binaries');
+/** Files one container/binaries answer lists at most. */
+export const MAX_BINARIES = 128;
+/** Processes of the container one container/binaries request reads at most. */
+export const MAX_BINARY_PROCESSES = 512;
 
 export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
 export const TraceRecords = new NotificationType<TraceRecordsParams>('trace/records');
