@@ -15,12 +15,17 @@ import { openSource, SourceResolver } from './ext/source/resolver';
 import { SourceService } from './ext/source/session-sources';
 import { OPEN_SOURCE, outputSourceLinks } from './ext/source/output-links';
 import { LivePanel } from './ext/views/live-panel';
+import { FIND_FUNCTIONS, FunctionLenses, SOURCE_LANGUAGES, TRACE_FUNCTION, traceFunction, type LensTarget } from './ext/source/codelens';
+import { CLEAR_MARKS, ProfileMarks } from './ext/source/profile-marks';
+import { start } from './ext/commands';
 
 /** What activate returns: used by the extension's own tests. */
 export interface ContainerTraceApi {
   services: Services;
   containersTree: ContainersTreeProvider;
   sources: SourceService;
+  lenses: FunctionLenses;
+  marks: ProfileMarks;
 }
 
 export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
@@ -39,6 +44,10 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
   const resolver = new SourceResolver();
   const sources = new SourceService(resolver, async () => (await containers.list()).flatMap((l) => l.containers));
   LivePanel.sources = sources;
+  // From the code: functions a running container's binary has (Trace calls), and a profile's shares.
+  const lenses = new FunctionLenses(containers, helper, sessions, resolver);
+  const marks = new ProfileMarks(sessions, sources);
+  const sourceDocs = SOURCE_LANGUAGES.map((language) => ({ language }));
   context.subscriptions.push(
     helper,
     containers,
@@ -52,6 +61,16 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
     outputPidLinks(),
     resolver,
     outputSourceLinks(sessions, sources),
+    lenses,
+    marks,
+    vscode.languages.registerCodeLensProvider(sourceDocs, lenses),
+    vscode.languages.registerCodeLensProvider(sourceDocs, marks),
+    vscode.commands.registerCommand(TRACE_FUNCTION, (t?: LensTarget) => traceFunction(t, (params, container) => start(services, params, { container }, true))),
+    vscode.commands.registerCommand(FIND_FUNCTIONS, async () => {
+      await helper.ready();
+      lenses.rescan();
+    }),
+    vscode.commands.registerCommand(CLEAR_MARKS, () => marks.clear()),
     vscode.commands.registerCommand(OPEN_SOURCE, async (uri?: unknown, line?: unknown) => {
       if (typeof uri !== 'string') return undefined;
       const target = vscode.Uri.parse(uri);
@@ -62,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
     watchContainerTools(),
     watchHelperInstalled(),
   );
-  return { services, containersTree, sources };
+  return { services, containersTree, sources, lenses, marks };
 }
 
 export function deactivate(): void {

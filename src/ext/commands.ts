@@ -48,7 +48,8 @@ function sessionOf(s: Services, arg: unknown): TraceSessionModel | undefined {
   return undefined;
 }
 
-async function start(s: Services, params: TraceStartParams, display: SessionDisplay = {}, background = false): Promise<TraceSessionModel | undefined> {
+/** Start a trace with its progress and view (unless `background`); a failure is said with the actions that fix it. */
+export async function start(s: Services, params: TraceStartParams, display: SessionDisplay = {}, background = false): Promise<TraceSessionModel | undefined> {
   try {
     const session = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `Container Trace: starting ${params.gadget} in ${display.container ?? params.container ?? describeSelector(params.selector ?? {})}` },

@@ -256,6 +256,8 @@ export interface ProfileFrame {
   line: number | null;
   module: string;
   offset: number;
+  /** The line its function is declared at (DWARF's decl_line), when known: where the editor shows its share. */
+  startLine?: number;
   /** The file's GNU build ID (hex), when it has one. */
   buildId?: string;
   inlined?: true;

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindMounts, hostToWorkspace, insideToHost, joinUri, parseMountinfo, resolveDwarf, resolvePath, SuffixIndex, type SourceContext, type WorkspaceRoot } from '../../src/client/source/map';
+import { bindMounts, hostToWorkspace, insideToHost, parseMountinfo, resolveDwarf, resolvePath, SuffixIndex, type SourceContext, type WorkspaceRoot } from '../../src/client/source/map';
 
 // This host: the root filesystem, a second disk at /data, a tmpfs.
 const OWN = parseMountinfo(
@@ -115,6 +115,14 @@ test('DWARF names: through the mounts, the same host path, then the longest suff
   assert.ok('why' in none && /no file named stdio.c in the workspace folders \(proj\); map \/usr\/src\/glibc with containerTrace.sourceFileMap/.test(none.why), JSON.stringify(none));
 });
 
+test('a DWARF name the mounts place in an existing file outside the workspace is that file, not a namesake in it', () => {
+  const c = ctx({ exists: (p) => FILES.has(p) || p === '/data/cache/build/main.c' });
+  const a = resolveDwarf('/src/build/main.c', c);
+  assert.ok('why' in a && /is \/data\/cache\/build\/main.c on this host .*outside the workspace folders/.test(a.why), JSON.stringify(a));
+  const gone = resolveDwarf('/src/build/main.c', ctx());
+  assert.ok(!('why' in gone) && gone.rel === 'main.c', 'the mounted file gone: the suffix match stands');
+});
+
 test('sourceFileMap entries come first, the longest prefix, for DWARF names and container paths', () => {
   const c = ctx({ substitutions: [{ from: '/build', to: '/home/ann/proj/lib' }, { from: '/build/top', to: '/home/ann/proj' }] });
   const a = resolveDwarf('/build/top/main.c', c, 4);
@@ -123,7 +131,9 @@ test('sourceFileMap entries come first, the longest prefix, for DWARF names and 
   assert.ok(!('why' in b) && b.rel === 'lib/util.c', JSON.stringify(b));
 });
 
-test('Remote-SSH: a file beneath a vscode-remote folder keeps its scheme and authority', () => {
-  assert.equal(joinUri('vscode-remote://ssh-remote+devbox/home/ann/proj', 'src/my file.c'), 'vscode-remote://ssh-remote+devbox/home/ann/proj/src/my%20file.c');
-  assert.equal(joinUri('file:///home/ann/proj/', 'main.c'), 'file:///home/ann/proj/main.c');
+test('Remote-SSH: a remote folder is named by its path on the remote host, where the containers and the mounts are', () => {
+  // The window's folder vscode-remote://ssh-remote+devbox/home/ann/proj: its path is the remote host's (the extension runs there).
+  const remote: WorkspaceRoot = { name: 'proj [SSH: devbox]', path: '/home/ann/proj', real: '/home/ann/proj' };
+  const a = resolvePath('/src/main.c', ctx({ roots: [remote] }));
+  assert.ok(!('why' in a) && a.root === '/home/ann/proj' && a.rel === 'main.c' && /workspace folder proj \[SSH: devbox\]/.test(a.via), JSON.stringify(a));
 });

@@ -158,6 +158,11 @@ export class SuffixIndex {
     }
   }
 
+  /** The files with this base name. */
+  named(base: string): readonly { root: WorkspaceRoot; rel: string }[] {
+    return this.byName.get(base) ?? [];
+  }
+
   get size(): number {
     let n = 0;
     for (const l of this.byName.values()) n += l.length;
@@ -223,6 +228,8 @@ export function resolveDwarf(file: string, ctx: SourceContext, line?: number): S
     if (h && h.mount.inside !== '/') {
       const a = onHost(h.host, mountText(h.mount), ctx, file);
       if (!('why' in a)) return withLine(a);
+      // Built from a file this host has elsewhere (another checkout): that file, not a namesake in the workspace.
+      if (ctx.exists(h.host)) return a;
       tried.push(a.why);
     }
     const direct = hostToWorkspace(file, ctx.roots);
@@ -236,11 +243,4 @@ export function resolveDwarf(file: string, ctx: SourceContext, line?: number): S
   }
   const base = file.slice(file.lastIndexOf('/') + 1);
   return { why: [...tried, `no file named ${base} in the workspace folders (${rootNames(ctx.roots)})${ctx.index ? '' : ' (not indexed yet)'}; map ${path.posix.dirname(file)} with containerTrace.sourceFileMap`].join('; ') };
-}
-
-/** A folder's URI (any scheme: file, vscode-remote) with a relative path beneath it, as VS Code's Uri.joinPath makes it. */
-export function joinUri(folderUri: string, rel: string): string {
-  if (!rel) return folderUri;
-  const enc = rel.split('/').map(encodeURIComponent).join('/');
-  return folderUri.replace(/\/+$/, '') + '/' + enc;
 }

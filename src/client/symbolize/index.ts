@@ -25,6 +25,21 @@ export type FetchFile = (fileId: string, offset: number, length: number) => Prom
 /** A file's separate debug info in its container, as a new handle (the helper's profile/debug). */
 export type FetchDebug = (fileId: string, debuglink: string | undefined) => Promise<ProfileDebugResult>;
 
+/** A handle's bytes, chunk by chunk, bounded (MAX_PROFILE_FILE_BYTES). */
+export async function fetchWhole(fetch: FetchFile, fileId: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = Infinity;
+  for (let offset = 0; offset < size && offset < MAX_PROFILE_FILE_BYTES; ) {
+    const r = await fetch(fileId, offset, MAX_PROFILE_CHUNK_BYTES);
+    size = r.size;
+    const data = Buffer.from(r.data, 'base64');
+    if (!data.length) break;
+    chunks.push(data);
+    offset += data.length;
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The index of a stack's innermost user frame (kernel frames come first). */
 const leafOf = (stack: ProfileFrame[]) => stack.findIndex((f) => !f.kernel);
 
@@ -143,6 +158,7 @@ export class StackSymbolizer {
         }
         syms.forEach((s, j) => {
           const frame: ProfileFrame = { function: s.function, file: s.file, line: s.line, module: f.module, offset: f.offset };
+          if (s.startLine) frame.startLine = s.startLine;
           if (f.buildId) frame.buildId = f.buildId;
           if (j < syms.length - 1) frame.inlined = true;
           stack.push(frame);
@@ -224,19 +240,8 @@ export class StackSymbolizer {
     }
   }
 
-  /** A handle's bytes, chunk by chunk, bounded. */
-  private async fetchAll(fileId: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = Infinity;
-    for (let offset = 0; offset < size && offset < MAX_PROFILE_FILE_BYTES; ) {
-      const r = await this.fetch(fileId, offset, MAX_PROFILE_CHUNK_BYTES);
-      size = r.size;
-      const data = Buffer.from(r.data, 'base64');
-      if (!data.length) break;
-      chunks.push(data);
-      offset += data.length;
-    }
-    return Buffer.concat(chunks);
+  private fetchAll(fileId: string): Promise<Buffer> {
+    return fetchWhole(this.fetch, fileId);
   }
 
   private async load(fileId: string, buildId: string | undefined): Promise<LocalFile | undefined> {

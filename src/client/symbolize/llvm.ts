@@ -24,6 +24,8 @@ export interface SymbolizedFrame {
   function: string | null;
   file: string | null;
   line: number | null;
+  /** Where the function (or the inlined one) is declared: DWARF's decl_line, when known. */
+  startLine?: number;
 }
 
 interface Waiter {
@@ -39,7 +41,7 @@ export function findSymbolizer(env: NodeJS.ProcessEnv = process.env): string | u
 
 /** One JSON line of llvm-symbolizer into frames (none when it found no symbol). */
 export function parseSymbolizerLine(line: string): SymbolizedFrame[] {
-  let v: { Symbol?: { FunctionName?: string; FileName?: string; Line?: number }[] };
+  let v: { Symbol?: { FunctionName?: string; FileName?: string; Line?: number; StartLine?: number }[] };
   try {
     v = JSON.parse(line);
   } catch {
@@ -50,7 +52,8 @@ export function parseSymbolizerLine(line: string): SymbolizedFrame[] {
     const fn = typeof s.FunctionName === 'string' && s.FunctionName && s.FunctionName !== '??' ? s.FunctionName : null;
     const file = typeof s.FileName === 'string' && s.FileName && s.FileName !== '??' ? s.FileName : null;
     const line = Number.isInteger(s.Line) && (s.Line as number) > 0 ? (s.Line as number) : null;
-    if (fn || file) out.push({ function: fn, file, line });
+    const start = Number.isInteger(s.StartLine) && (s.StartLine as number) > 0 ? (s.StartLine as number) : undefined;
+    if (fn || file) out.push(start ? { function: fn, file, line, startLine: start } : { function: fn, file, line });
   }
   return out;
 }

@@ -9,7 +9,7 @@
  */
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import { bindMounts, parseMountinfo, resolveDwarf, resolvePath, SuffixIndex, joinUri, type BindMount, type PathSubstitution, type SourceAnswer, type SourceContext, type WorkspaceRoot } from '../../client/source/map';
+import { bindMounts, parseMountinfo, resolveDwarf, resolvePath, SuffixIndex, type BindMount, type PathSubstitution, type SourceAnswer, type SourceContext, type WorkspaceRoot } from '../../client/source/map';
 
 /** Files the workspace index holds at most (a larger workspace: names beyond it are found through mounts only). */
 export const MAX_INDEXED_FILES = 50_000;
@@ -172,7 +172,7 @@ export class SourceResolver implements vscode.Disposable {
   private link(a: SourceAnswer): SourceLink {
     if ('why' in a) return a;
     const folder = this.rootsCache?.uris.get(a.root);
-    const uri = folder ? vscode.Uri.parse(joinUri(folder.toString(), a.rel)) : vscode.Uri.file(a.path);
+    const uri = folder ? (a.rel ? vscode.Uri.joinPath(folder, ...a.rel.split('/')) : folder) : vscode.Uri.file(a.path);
     return { uri, ...(a.line !== undefined ? { line: a.line } : {}), via: a.via };
   }
 
@@ -184,6 +184,11 @@ export class SourceResolver implements vscode.Disposable {
   /** A frame's DWARF file name (and line). */
   frame(c: SourceContainer | undefined, file: string, line?: number): SourceLink {
     return this.link(resolveDwarf(file, this.context(c), line));
+  }
+
+  /** Workspace files with this base name (a build output beside its sources), once indexed. */
+  filesNamed(base: string): string[] {
+    return (this.suffixIndex()?.named(base) ?? []).map((f) => `${f.root.path}/${f.rel}`);
   }
 
   /** Whether an answer may change once the workspace is indexed (not to be kept). */

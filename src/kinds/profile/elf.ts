@@ -190,3 +190,61 @@ export function offsetToAddress(loads: LoadSegment[], offset: number): number | 
   for (const l of loads) if (offset >= l.offset && offset < l.offset + l.filesz) return offset - l.offset + l.vaddr;
   return undefined;
 }
+
+/** Symbol table bytes and its string table's read at most (a large C++ program's .symtab is tens of MB). */
+const MAX_SYMTAB_BYTES = 64 << 20;
+const SYM_SIZE = 24;
+
+/** A function of a file's symbol table: its (mangled) name, address and size. */
+export interface FunctionSymbol {
+  name: string;
+  address: number;
+  size: number;
+}
+
+/**
+ * The file's defined functions with a size (its .symtab, else its .dynsym),
+ * each address once, at most `max` (truncated says when there were more);
+ * bounded like readDebugSections, malformed tables an error. Read on the
+ * unprivileged side, from bytes the helper handed over.
+ */
+export function readFunctionSymbols(read: ReadAt, size: number, max: number): { functions: FunctionSymbol[]; truncated: boolean } {
+  const h = elfHeader(read);
+  const shoff = h.readBigUInt64LE(0x28);
+  const shnum = h.readUInt16LE(0x3c);
+  if (shnum === 0 || shoff === 0n) return { functions: [], truncated: false };
+  if (h.readUInt16LE(0x3a) !== SHDR_SIZE) throw new ElfLayoutError('section header entries of another size');
+  if (shnum > MAX_SHDRS || shoff + BigInt(shnum * SHDR_SIZE) > BigInt(size)) throw new ElfLayoutError('section headers beyond the end of the file, or too many');
+  const sh = read(Number(shoff), shnum * SHDR_SIZE);
+  if (sh.length < shnum * SHDR_SIZE) throw new ElfLayoutError('section headers cut short');
+  const sec = (i: number) => ({ type: sh.readUInt32LE(i * SHDR_SIZE + 4), offset: sh.readBigUInt64LE(i * SHDR_SIZE + 24), size: sh.readBigUInt64LE(i * SHDR_SIZE + 32), link: sh.readUInt32LE(i * SHDR_SIZE + 40) });
+  let table: ReturnType<typeof sec> | undefined;
+  for (const want of [2 /* SHT_SYMTAB */, 11 /* SHT_DYNSYM */]) {
+    for (let i = 0; i < shnum && !table; i++) if (sec(i).type === want && sec(i).size > 0n) table = sec(i);
+    if (table) break;
+  }
+  if (!table) return { functions: [], truncated: false };
+  if (table.link >= shnum) throw new ElfLayoutError('the symbol table names no string table');
+  const strs = sec(table.link);
+  for (const s of [table, strs]) if (s.offset + s.size > BigInt(size) || s.size > BigInt(MAX_SYMTAB_BYTES)) throw new ElfLayoutError('a symbol table lies beyond the file or is too large');
+  const syms = read(Number(table.offset), Number(table.size));
+  const names = read(Number(strs.offset), Number(strs.size));
+  const byAddress = new Map<number, FunctionSymbol>();
+  let truncated = false;
+  for (let at = 0; at + SYM_SIZE <= syms.length; at += SYM_SIZE) {
+    const kind = syms[at + 4] & 0xf;
+    if ((kind !== 2 /* STT_FUNC */ && kind !== 10 /* STT_GNU_IFUNC */) || syms.readUInt16LE(at + 6) === 0) continue;
+    const name = syms.readUInt32LE(at);
+    const address = syms.readBigUInt64LE(at + 8);
+    const length = syms.readBigUInt64LE(at + 16);
+    if (!name || name >= names.length || !length || address > BigInt(Number.MAX_SAFE_INTEGER) || byAddress.has(Number(address))) continue;
+    const end = names.indexOf(0, name);
+    if (end < 0 || end - name > 1024) continue;
+    if (byAddress.size >= max) {
+      truncated = true;
+      break;
+    }
+    byAddress.set(Number(address), { name: names.toString('utf8', name, end), address: Number(address), size: Number(length) });
+  }
+  return { functions: [...byAddress.values()].sort((a, b) => a.address - b.address), truncated };
+}
