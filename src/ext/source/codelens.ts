@@ -20,6 +20,7 @@ import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { SourceResolver } from './resolver';
 import { FunctionReader, type SourceFunction } from '../../client/source/functions';
 import { readElfLayout } from '../../kinds/profile/elf';
+import { staleReason } from '../../client/source/stale';
 import { formatNs } from '../../webview/panels';
 
 export const TRACE_FUNCTION = 'containerTrace.traceFunction';
@@ -206,26 +207,19 @@ export class FunctionLenses implements vscode.CodeLensProvider, vscode.Disposabl
     return out;
   }
 
-  /** Why a container's binary may not match the workspace's build of it (another build ID), or undefined. */
+  /** Why a container's binary may not match the workspace's build of it (another build ID), or undefined; said once as a warning. */
   private staleness(c: ContainerInfo, binary: string, buildId: string | undefined): string | undefined {
     if (!buildId) return undefined;
     // The container runs the workspace's own file (a bind mount): the same bytes.
     const same = this.resolver.path({ id: c.id, hostPid: c.hostPid, mounts: c.mounts, runtime: c.runtime }, binary);
-    const sameFile = 'why' in same ? undefined : same.uri.path;
-    for (const local of this.resolver.filesNamed(path.posix.basename(binary))) {
-      if (local === sameFile) return undefined;
-      const id = localBuildId(local);
-      if (!id || id === buildId) continue;
-      const rel = vscode.workspace.asRelativePath(local);
-      const why = `${c.name}'s ${binary} (build ID ${buildId.slice(0, 12)}…) is not the workspace's ${rel} (build ID ${id.slice(0, 12)}…): rebuilt since it started? Lines may not match the code here.`;
-      const key = `${c.id}:${buildId}:${id}`;
-      if (!this.warned.has(key)) {
-        this.warned.add(key);
-        void vscode.window.showWarningMessage(`Container Trace: ${why}`);
-      }
-      return why;
+    const locals = this.resolver.filesNamed(path.posix.basename(binary)).map((p) => ({ path: p, rel: vscode.workspace.asRelativePath(p), buildId: localBuildId(p) }));
+    const why = staleReason(c.name, binary, buildId, locals, 'why' in same ? undefined : same.uri.path);
+    const key = `${c.id}:${buildId}`;
+    if (why && !this.warned.has(key)) {
+      this.warned.add(key);
+      void vscode.window.showWarningMessage(`Container Trace: ${why}`);
     }
-    return undefined;
+    return why;
   }
 
   /** The running trace of this function (by its symbol, in one of its binaries), if any. */
