@@ -67,7 +67,12 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
     vscode.languages.registerCodeLensProvider(sourceDocs, marks),
     vscode.commands.registerCommand(TRACE_FUNCTION, (t?: LensTarget) => traceFunction(t, (params, container) => start(services, params, { container }, true))),
     vscode.commands.registerCommand(FIND_FUNCTIONS, async () => {
-      await helper.ready();
+      try {
+        await helper.ready();
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Container Trace: the helper could not start, so the containers' binaries cannot be read: ${(err as Error).message}`, 'Show Helper Log').then((pick) => pick && helper.log.show());
+        return;
+      }
       lenses.rescan();
     }),
     vscode.commands.registerCommand(CLEAR_MARKS, () => marks.clear()),

@@ -34,31 +34,38 @@ export interface BinaryFunctions {
   buildId?: string;
   functions: SourceFunction[];
   truncated: boolean;
+  /** A Go program (its .gopclntab): return probes would break its moving goroutine stacks. */
+  go?: boolean;
   /** Why it has none (no DWARF of its own, unreadable). */
   why?: string;
 }
 
 /** Whether the file's section headers name DWARF (.debug_info and .debug_line, or compressed), read from a few hundred bytes of it. */
 export async function hasDwarf(fetch: FetchFile, fileId: string): Promise<boolean> {
+  return (await sectionNames(fetch, fileId)).has('.debug_info');
+}
+
+/** The names of the file's sections that hold bytes (compressed debug sections as their plain names); none when it is not an ELF file or its headers lie. */
+export async function sectionNames(fetch: FetchFile, fileId: string): Promise<Set<string>> {
+  const seen = new Set<string>();
   const head = Buffer.from((await fetch(fileId, 0, 64)).data, 'base64');
-  if (head.length < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return false;
+  if (head.length < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return seen;
   const shoff = Number(head.readBigUInt64LE(0x28));
   const shnum = head.readUInt16LE(0x3c);
   const shstrndx = head.readUInt16LE(0x3e);
-  if (head.readUInt16LE(0x3a) !== SHDR || !shnum || shnum > MAX_SECTIONS || shstrndx >= shnum) return false;
+  if (head.readUInt16LE(0x3a) !== SHDR || !shnum || shnum > MAX_SECTIONS || shstrndx >= shnum) return seen;
   const want = async (offset: number, length: number) => {
     const r: ProfileFileResult = await fetch(fileId, offset, length);
     const b = Buffer.from(r.data, 'base64');
     return b.length === length ? b : undefined;
   };
   const sh = await want(shoff, shnum * SHDR);
-  if (!sh) return false;
+  if (!sh) return seen;
   const strOff = Number(sh.readBigUInt64LE(shstrndx * SHDR + 24));
   const strSize = Number(sh.readBigUInt64LE(shstrndx * SHDR + 32));
-  if (!strSize || strSize > MAX_SHSTRTAB) return false;
+  if (!strSize || strSize > MAX_SHSTRTAB) return seen;
   const names = await want(strOff, strSize);
-  if (!names) return false;
-  const seen = new Set<string>();
+  if (!names) return seen;
   for (let i = 0; i < shnum; i++) {
     const at = i * SHDR;
     const type = sh.readUInt32LE(at + 4);
@@ -68,7 +75,9 @@ export async function hasDwarf(fetch: FetchFile, fileId: string): Promise<boolea
     const end = names.indexOf(0, name);
     seen.add(names.toString('latin1', name, end < 0 ? names.length : end).replace(/^\.zdebug_/, '.debug_'));
   }
-  return seen.has('.debug_info') && seen.has('.debug_line');
+  // DWARF is only of use with its line table.
+  if (!seen.has('.debug_line')) seen.delete('.debug_info');
+  return seen;
 }
 
 export class FunctionReader {
@@ -96,7 +105,9 @@ export class FunctionReader {
   private async read(fileId: string, buildId: string | undefined): Promise<BinaryFunctions> {
     if (!this.program) return { buildId, functions: [], truncated: false, why: 'llvm-symbolizer is not installed (apt-get install llvm)' };
     const cached = buildId ? this.cache.lookup(buildId) : undefined;
-    if (!cached && !(await hasDwarf(this.fetch, fileId))) return { buildId, functions: [], truncated: false, why: 'no DWARF of its own (built without -g, or stripped)' };
+    const names = await sectionNames(this.fetch, fileId);
+    if (!cached && !names.has('.debug_info')) return { buildId, functions: [], truncated: false, why: 'no DWARF of its own (built without -g, or stripped)' };
+    const go = names.has('.gopclntab');
     const file = cached ?? this.cache.put(await fetchWhole(this.fetch, fileId), buildId, fileId);
     const fd = fs.openSync(file, 'r');
     let listed: ReturnType<typeof readFunctionSymbols>;
@@ -118,7 +129,7 @@ export class FunctionReader {
       if (!own?.file || !(own.startLine ?? own.line)) return;
       functions.push({ symbol: f.name, name: own.function ?? f.name, file: own.file, line: own.startLine ?? own.line! });
     });
-    return { buildId, functions, truncated: listed.truncated };
+    return { buildId, functions, truncated: listed.truncated, ...(go ? { go } : {}) };
   }
 
   close(): void {

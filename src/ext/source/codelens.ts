@@ -43,6 +43,8 @@ export interface FunctionHost {
   /** Container-level PIDs of the processes that run it (at most 16), and how many. */
   pids: number[];
   processes: number;
+  /** A Go program: not probed (a return probe breaks its moving goroutine stacks). */
+  go?: boolean;
   /** Set when the workspace's build output of the same name has another build ID. */
   stale?: string;
 }
@@ -188,15 +190,18 @@ export class FunctionLenses implements vscode.CodeLensProvider, vscode.Disposabl
         if (!got.functions.length) continue;
         read++;
         const stale = this.staleness(c, b.path, b.buildId);
+        // Each DWARF file once (a binary has thousands of functions in a few files).
+        const byFile = new Map<string, ReturnType<SourceResolver['frame']>>();
         for (const fn of got.functions) {
-          const l = this.resolver.frame({ id: c.id, hostPid: c.hostPid, mounts: c.mounts, runtime: c.runtime }, fn.file);
+          let l = byFile.get(fn.file);
+          if (!l) byFile.set(fn.file, (l = this.resolver.frame({ id: c.id, hostPid: c.hostPid, mounts: c.mounts, runtime: c.runtime }, fn.file)));
           if ('why' in l) continue;
           const key = l.uri.toString();
           let list = out.get(key);
           if (!list) out.set(key, (list = []));
           let t = list.find((x) => x.fn.symbol === fn.symbol && x.fn.line === fn.line);
           if (!t) list.push((t = { fn, hosts: [] }));
-          if (!t.hosts.some((h) => h.container.id === c.id && h.binary === b.path)) t.hosts.push({ container: c, binary: b.path, buildId: b.buildId, pids: b.pids, processes: b.processes, ...(stale ? { stale } : {}) });
+          if (!t.hosts.some((h) => h.container.id === c.id && h.binary === b.path)) t.hosts.push({ container: c, binary: b.path, buildId: b.buildId, pids: b.pids, processes: b.processes, ...(got.go ? { go: true } : {}), ...(stale ? { stale } : {}) });
         }
       }
     }
@@ -248,14 +253,19 @@ export class FunctionLenses implements vscode.CodeLensProvider, vscode.Disposabl
         lenses.push(new vscode.CodeLens(range, { title: '$(debug-stop) Stop', command: 'containerTrace.stopTrace', arguments: [s.key], tooltip: 'Stop tracing its calls' }));
         continue;
       }
-      const where = t.hosts.length === 1 ? ` in ${t.hosts[0].container.name}` : ` (${t.hosts.length} containers)`;
+      if (t.hosts.every((h) => h.go)) {
+        lenses.push(new vscode.CodeLens(range, { title: 'Trace calls: not for Go functions', command: '', tooltip: `${t.fn.name} is Go code: a uprobe's return probe breaks the goroutine stacks Go moves, so its calls are not traced (a profile shows where its time goes)` }));
+        continue;
+      }
+      const hosts = t.hosts.filter((h) => !h.go);
+      const where = hosts.length === 1 ? ` in ${hosts[0].container.name}` : ` (${hosts.length} containers)`;
       const stale = t.hosts.find((h) => h.stale)?.stale;
       lenses.push(
         new vscode.CodeLens(range, {
           title: `${stale ? '$(warning) ' : ''}Trace calls${where}`,
           command: TRACE_FUNCTION,
-          arguments: [t],
-          tooltip: `${t.fn.name}: its calls, arguments, results and latency, live (a uprobe on ${t.hosts.map((h) => `${h.binary} in ${h.container.name}`).join(', ')})${stale ? `\n${stale}` : ''}`,
+          arguments: [{ ...t, hosts }],
+          tooltip: `${t.fn.name}: its calls, arguments, results and latency, live (a uprobe on ${hosts.map((h) => `${h.binary} in ${h.container.name}`).join(', ')})${stale ? `\n${stale}` : ''}`,
         }),
       );
     }

@@ -17,6 +17,8 @@ const EXCLUDE = '{**/node_modules/**,**/.git/**}';
 /** How long a container's mounts are believed before they are read again. */
 const MOUNTS_MS = 10_000;
 const MAX_MOUNTINFO_BYTES = 1 << 20;
+/** Files created or deleted in the workspace: answers looked at again this long after the last. */
+const SETTLE_MS = 2000;
 
 /** What a resolver needs to know of a container. */
 export interface SourceContainer {
@@ -55,10 +57,14 @@ export class SourceResolver implements vscode.Disposable {
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+    // A build makes and removes many files: one new index (and one round of answers) after it settles.
+    let settle: NodeJS.Timeout | undefined;
     const stale = () => {
       this.indexDirty = true;
-      this.bump();
+      clearTimeout(settle);
+      settle = setTimeout(() => this.bump(), SETTLE_MS);
     };
+    this.subs.push({ dispose: () => clearTimeout(settle) });
     this.subs.push(
       watcher,
       watcher.onDidCreate(stale),
