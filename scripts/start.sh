@@ -13,6 +13,7 @@ bash scripts/demo-container.sh ct-demo
 
 dir="$PWD/.code-server"
 mkdir -p "$dir/user-data/User" "$dir/extensions" "$dir/workspace"
+bash scripts/demo-source.sh "$dir/workspace" ct-demo-app
 [ -f "$dir/user-data/User/settings.json" ] || cat > "$dir/user-data/User/settings.json" <<'JSON'
 {
   "workbench.startupEditor": "none",
@@ -32,8 +33,9 @@ cat >&2 <<MSG
 
   Open it, click the Container Trace icon in the activity bar, then run
   "Container Trace: Trace Process in Container" (F1) and pick ct-demo.
+  Open main.c: ct-demo-app runs it; "Trace calls" over a function traces it live.
   (On a remote machine: ssh -L $port:127.0.0.1:$port <host>, then open the URL locally.)
-  Stop with Ctrl-C. The demo container keeps running: docker rm -f ct-demo
+  Stop with Ctrl-C. The demo containers keep running: docker rm -f ct-demo ct-demo-app
 
 MSG
 exec "$bin" --bind-addr "$host:$port" --auth none --disable-telemetry --disable-update-check --disable-workspace-trust \
