@@ -84,6 +84,7 @@ describe('profile (integration)', { skip }, () => {
     fs.writeFileSync(decoy, 'volatile long s;\n__attribute__((noinline)) void host_decoy_a(long n) { for (long i = 0; i < n; i++) s += i; }\nint main(void) { host_decoy_a(10); return 0; }\n');
     execFileSync('gcc', ['-static', '-O1', '-g', '-o', SAME, decoy]);
     runContainer(C, 'mkdir -p /usr/local/bin; while :; do sleep 1; done');
+    docker('exec', C, 'mkdir', '-p', '/usr/local/bin'); // the container's own mkdir may not have run yet
     docker('cp', workload(), `${C}:${SAME}`);
   });
   after(() => {
@@ -342,6 +343,8 @@ describe('profile (integration)', { skip }, () => {
     try {
       // A glibc image (the program links libc); it reads its config from stdin, which a slow writer feeds.
       docker('run', '-d', '--network', 'none', '--name', G, 'container-trace/node:latest', 'sh', '-c', 'mkdir -p /usr/local/bin; while :; do sleep 1; done');
+      // Made before the copy: the container's own mkdir may not have run yet (docker cp needs the directory).
+      docker('exec', G, 'mkdir', '-p', '/usr/local/bin');
       docker('cp', GO_STRIPPED, `${G}:/usr/local/bin/ct-gocni`);
       docker('exec', '-d', G, 'sh', '-c', 'while :; do echo x; sleep 0.02; done | CNI_COMMAND=ADD CNI_CONTAINERID=x CNI_NETNS=/x CNI_IFNAME=lo CNI_PATH=/ /usr/local/bin/ct-gocni');
       const p = await waitFor('the Go program', () => (JSON.parse(cli('ps', G, '--json').stdout) as Proc[]).find((x) => x.cmdline[0] === '/usr/local/bin/ct-gocni'));
