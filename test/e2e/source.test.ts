@@ -215,6 +215,10 @@ sourceTest('after a profile, the hot function\'s CodeLens shows its share of the
   await until('samples of the program', () => live.locator('.frame', { hasText: 'crunch' }).count(), (n) => n > 0, DEADLINE);
   await new Promise((r) => setTimeout(r, 3000));
   await stopAll();
+  // The view says it ended (its last update may take the focus), then goes: nothing takes the focus from Quick Open.
+  await live.locator('#state', { hasText: /^ended/ }).waitFor({ timeout: DEADLINE });
+  await runCommand(page, 'View: Close All Editors');
+  await until('the live view to close', () => page.locator('iframe.webview').count(), (n) => n === 0);
   await openFile('main.c');
   // Lenses exist where the editor draws: the hot function's part of the file in view.
   await goToLine(lineOf('static void crunch(void)'));
