@@ -81,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): ContainerTraceApi {
       const target = vscode.Uri.parse(uri);
       // Only files of the workspace: what a link was made for.
       if (!resolver.inWorkspace(target)) return undefined;
-      return openSource(target, typeof line === 'number' ? line : undefined);
+      return openSource(target, typeof line === 'number' ? line : undefined).catch((err: Error) => void vscode.window.showWarningMessage(`Container Trace: ${vscode.workspace.asRelativePath(target)} cannot be opened as text: ${err.message}`));
     }),
     watchContainerTools(),
     watchHelperInstalled(),

@@ -88,6 +88,7 @@ test('no match says why: the image, outside the workspace, missing, relative, mo
   assert.match(why(resolvePath('/etc/hosts', ctx())), /is \/var\/lib\/docker\/containers\/c1\/hosts on this host .* outside the workspace folders \(proj\)/);
   assert.match(why(resolvePath('/src/missing.conf', ctx())), /is \/home\/ann\/proj\/missing.conf .*which does not exist/);
   assert.match(why(resolvePath('data.txt', ctx())), /relative to its process's working directory/);
+  assert.match(why(resolvePath('/src/../data.txt', ctx())), /in the container's own filesystem/, '.. leaves the mount');
   assert.match(why(resolvePath('/src/main.c', ctx({ mounts: undefined, mountsWhy: 'the container exited' }))), /mounts could not be read \(the container exited\).*sourceFileMap/);
 });
 

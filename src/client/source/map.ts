@@ -202,8 +202,10 @@ function onHost(host: string, how: string, ctx: SourceContext, what: string): So
 const mountText = (m: BindMount) => `${m.inside} ← ${m.host} (${m.via === 'mountinfo' ? 'the container\'s mountinfo' : m.via})`;
 
 /** A path inside the container (an open's, an exec's) as a workspace file, or why not. */
-export function resolvePath(p: string, ctx: SourceContext): SourceAnswer {
-  if (!p.startsWith('/')) return { why: `${p} is relative to its process's working directory, which the event does not carry` };
+export function resolvePath(given: string, ctx: SourceContext): SourceAnswer {
+  if (!given.startsWith('/')) return { why: `${given} is relative to its process's working directory, which the event does not carry` };
+  // `..` and `.` resolved first: /app/../x is the image's /x, not a file under a mount at /app.
+  const p = path.posix.normalize(given);
   const s = substitute(p, ctx.substitutions);
   if (s) return onHost(s.to, `containerTrace.sourceFileMap: ${s.sub.from} → ${s.sub.to}`, ctx, p);
   if (!ctx.mounts) return { why: `the container's mounts could not be read${ctx.mountsWhy ? ` (${ctx.mountsWhy})` : ''}; map it with containerTrace.sourceFileMap` };
@@ -218,7 +220,8 @@ export function resolvePath(p: string, ctx: SourceContext): SourceAnswer {
  * mounts (built in the container); the host's own path (built here); the
  * workspace file sharing the longest suffix with it.
  */
-export function resolveDwarf(file: string, ctx: SourceContext, line?: number): SourceAnswer {
+export function resolveDwarf(name: string, ctx: SourceContext, line?: number): SourceAnswer {
+  const file = name.startsWith('/') ? path.posix.normalize(name) : name;
   const withLine = (a: SourceAnswer): SourceAnswer => ('why' in a || line === undefined ? a : { ...a, line });
   const tried: string[] = [];
   if (file.startsWith('/')) {

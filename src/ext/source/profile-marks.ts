@@ -72,9 +72,18 @@ export class ProfileMarks implements vscode.CodeLensProvider, vscode.Disposable 
     if (!running && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = undefined;
+    }
+    // A profile started, ended or forgotten: its marks follow at once (counters alone change nothing here).
+    const p = this.profile();
+    const now = p ? `${p.key}:${p.state}` : '';
+    if (now !== this.shown) {
+      this.shown = now;
       this.refresh();
     }
   }
+
+  /** The profile (and its state) the marks were last drawn for. */
+  private shown = '';
 
   private refresh(): void {
     this.changed.fire();

@@ -255,7 +255,7 @@ export class LivePanel implements vscode.Disposable {
         if (!link) return;
         if ('why' in link) return void vscode.window.showInformationMessage(`Container Trace: not in the workspace — ${link.why}`);
         const line = Number.isInteger(m.line) && m.line! > 0 ? m.line : link.line;
-        await openSource(link.uri, line);
+        await openSource(link.uri, line).catch((err: Error) => vscode.window.showWarningMessage(`Container Trace: ${vscode.workspace.asRelativePath(link.uri)} cannot be opened as text: ${err.message}`));
         return;
       }
       case 'reveal':

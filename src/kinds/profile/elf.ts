@@ -238,8 +238,10 @@ export function readFunctionSymbols(read: ReadAt, size: number, max: number): { 
     const address = syms.readBigUInt64LE(at + 8);
     const length = syms.readBigUInt64LE(at + 16);
     if (!name || name >= names.length || !length || address > BigInt(Number.MAX_SAFE_INTEGER) || byAddress.has(Number(address))) continue;
-    const end = names.indexOf(0, name);
-    if (end < 0 || end - name > 1024) continue;
+    // Its end looked for within 1 KiB only: a table of names that never end costs no more than that each.
+    const rel = names.subarray(name, Math.min(names.length, name + 1025)).indexOf(0);
+    if (rel < 0) continue;
+    const end = name + rel;
     if (byAddress.size >= max) {
       truncated = true;
       break;
