@@ -12,7 +12,7 @@ import type { ProfileFileResult } from '../../protocol';
 import { FileCache } from '../symbolize/cache';
 import { fetchWhole, type FetchFile } from '../symbolize';
 import { findSymbolizer, LlvmSymbolizer } from '../symbolize/llvm';
-import { readFunctionSymbols } from '../../kinds/profile/elf';
+import { fdReader, readFunctionSymbols } from '../../kinds/profile/elf';
 
 /** Functions listed per binary at most. */
 export const MAX_FUNCTIONS = 20_000;
@@ -113,10 +113,7 @@ export class FunctionReader {
     let listed: ReturnType<typeof readFunctionSymbols>;
     try {
       const size = fs.fstatSync(fd).size;
-      listed = readFunctionSymbols((position, length) => {
-        const b = Buffer.alloc(length);
-        return b.subarray(0, fs.readSync(fd, b, 0, length, position));
-      }, size, MAX_FUNCTIONS);
+      listed = readFunctionSymbols(fdReader(fd), size, MAX_FUNCTIONS);
     } finally {
       fs.closeSync(fd);
     }

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import type { ProfileDebugResult, ProfileEvent, ProfileFrame, ProfileFileResult, StackMapping } from '../../protocol';
 import { MAX_PROFILE_CHUNK_BYTES, MAX_PROFILE_FILE_BYTES } from '../../protocol';
-import { offsetToAddress, readDebugSections, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
+import { fdReader, offsetToAddress, readDebugSections, readElfLayout, type LoadSegment } from '../../kinds/profile/elf';
 import { FileCache } from './cache';
 import { PerfMap } from './perfmap';
 import { debuginfodClient, type Debuginfod } from './debuginfod';
@@ -251,10 +251,7 @@ export class StackSymbolizer {
     let sections: ReturnType<typeof readDebugSections> | undefined;
     try {
       const size = fs.fstatSync(fd).size;
-      const read = (position: number, length: number) => {
-        const buf = Buffer.alloc(length);
-        return buf.subarray(0, fs.readSync(fd, buf, 0, length, position));
-      };
+      const read = fdReader(fd);
       loads = readElfLayout(read, size).loads;
       try {
         sections = readDebugSections(read, size);

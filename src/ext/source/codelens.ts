@@ -19,7 +19,7 @@ import type { HelperClient } from '../helper';
 import type { SessionManager, TraceSessionModel } from '../sessions';
 import type { SourceResolver } from './resolver';
 import { FunctionReader, type SourceFunction } from '../../client/source/functions';
-import { readElfLayout } from '../../kinds/profile/elf';
+import { fdReader, readElfLayout } from '../../kinds/profile/elf';
 import { staleReason } from '../../client/source/stale';
 import { formatNs } from '../../webview/panels';
 
@@ -95,11 +95,7 @@ function localBuildId(file: string): string | undefined {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return undefined;
-    const f = fd;
-    return readElfLayout((position, length) => {
-      const b = Buffer.alloc(length);
-      return b.subarray(0, fs.readSync(f, b, 0, length, position));
-    }, st.size).buildId;
+    return readElfLayout(fdReader(fd), st.size).buildId;
   } catch {
     return undefined;
   } finally {

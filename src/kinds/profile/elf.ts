@@ -8,6 +8,7 @@
  * reads build IDs with it through a pinned descriptor, the client the
  * segments of the bytes it was handed.
  */
+import * as fs from 'node:fs';
 
 const PT_LOAD = 1;
 const PT_NOTE = 4;
@@ -36,6 +37,14 @@ export type ReadAt = (position: number, length: number) => Buffer;
 
 export function bufferReader(b: Buffer): ReadAt {
   return (position, length) => b.subarray(Math.min(position, b.length), Math.min(b.length, position + length));
+}
+
+/** Positioned reads of an open file descriptor (fewer bytes at its end). */
+export function fdReader(fd: number): ReadAt {
+  return (position, length) => {
+    const b = Buffer.alloc(length);
+    return b.subarray(0, fs.readSync(fd, b, 0, length, position));
+  };
 }
 
 /** The ELF header (64 bytes) of a 64-bit little-endian file; anything else is an error. */
