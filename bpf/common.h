@@ -538,6 +538,19 @@ static __always_inline void ct_parent(struct task_struct *task, const struct ct_
 	*host_ppid = host_level ? ct_tgid_at(parent, host_level, 0) : BPF_CORE_READ(parent, tgid);
 }
 
+/* Whether a task that exits with `exit_code` (a wait status) was killed by
+ * the OOM killer: it marked the process (mark_oom_victim sets the
+ * signal_struct's oom_mm, kept until the struct goes) and SIGKILL ends it.
+ * A process killed by hand is not marked; one that was exiting anyway
+ * when the OOM killer marked it (to let it use the reserves) exits by its
+ * own status, not SIGKILL. */
+static __always_inline bool ct_oom_killed(struct task_struct *task, __u32 exit_code)
+{
+	if (!bpf_core_field_exists(task->signal->oom_mm) || (exit_code & 0x7f) != 9)
+		return false;
+	return BPF_CORE_READ(task, signal, oom_mm) != NULL;
+}
+
 /* Follow mode: children of followed processes are followed too (a raw
  * tracepoint: the child's task gives its PID in the helper's numbering). */
 SEC("raw_tp/sched_process_fork")

@@ -25,6 +25,7 @@ int exit_task(void *ctx)
 	ct_fill_hdr(&e.hdr, &ids);
 	e.lifetime_ns = e.hdr.ts_ns - BPF_CORE_READ(task, start_time);
 	e.exit_code = BPF_CORE_READ(task, exit_code);
+	e.oom_killed = ct_oom_killed(task, e.exit_code);
 	/* live was decremented before this tracepoint: 0 means the last thread. */
 	e.group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 	e.thread = !e.group_dead;

@@ -12,7 +12,8 @@ struct exit_event {
 	__u32 host_ppid;
 	__u8 thread;        /* a thread other than the last one of its process */
 	__u8 group_dead;    /* the whole process is gone */
-	__u8 pad[2];
+	__u8 oom_killed;    /* killed by SIGKILL as the OOM killer's victim (its signal_struct's oom_mm is set) */
+	__u8 pad;
 };
 
 #endif

@@ -61,6 +61,7 @@ int proctree_exit(void *ctx)
 	e.kind = PROCTREE_EXIT;
 	ct_parent(task, &e.hdr.ids, &e.ppid, &e.host_ppid);
 	e.exit_code = BPF_CORE_READ(task, exit_code);
+	e.oom_killed = ct_oom_killed(task, e.exit_code);
 	e.lifetime_ns = e.hdr.ts_ns - BPF_CORE_READ(task, group_leader, start_time);
 	ct_submit(&e, HEAD_SIZE);
 	return 0;

@@ -18,6 +18,8 @@ struct proctree_event {
 	__u32 host_ppid;
 	__u32 exit_code;         /* exit: raw wait status */
 	__u64 lifetime_ns;       /* exit: since the process started (its first thread) */
+	__u32 oom_killed;        /* exit: killed by SIGKILL as the OOM killer's victim */
+	__u32 pad;
 	char filename[PROCTREE_FILENAME_LEN]; /* exec: the program */
 	/* exec of /proc/<pid>/exe (busybox's applets, comm "exe"): argv[0], the
 	 * applet the user asked for; empty otherwise */

@@ -77,6 +77,29 @@ export const BPF_OBJECTS = {
       targ_tid: 4,
     },
   },
+  'oomkill.bpf.o': {
+    programs: {
+      ct_follow_exit: 'tracepoint/sched/sched_process_exit',
+      ct_follow_fork: 'raw_tp/sched_process_fork',
+      ct_scope_fork: 'raw_tp/sched_process_fork',
+      oomkill_mark_victim: 'raw_tp/mark_victim',
+      oomkill_mark_victim_tp: 'tracepoint/oom/mark_victim',
+      oomkill_sigkill: 'raw_tp/signal_generate',
+    },
+    maps: ['ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'followed', 'oom_sigkill', 'scope_new', 'scope_ns', 'stats'],
+    knobs: {
+      ct_stack_flags: 4,
+      host_pidns_ino: 4,
+      targ_follow: 1,
+      targ_held_max: 4,
+      targ_level: 4,
+      targ_multi: 1,
+      targ_pidns_dev: 8,
+      targ_pidns_ino: 4,
+      targ_tgid: 4,
+      targ_tid: 4,
+    },
+  },
   'open.bpf.o': {
     programs: {
       ct_follow_exit: 'tracepoint/sched/sched_process_exit',

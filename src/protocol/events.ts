@@ -9,11 +9,11 @@
  */
 
 /** Every trace kind, by the name the wire uses. Each has one event shape below and one folder under src/kinds/. */
-export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile'] as const;
+export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile', 'oomkill'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 /** Every event: one shape per kind. */
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent;
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent | OomkillEvent;
 
 /** The event of one kind. */
 export type KindEvent<K extends KindName> = Extract<TraceEvent, { gadget: K }>;
@@ -88,6 +88,8 @@ export interface ExitEvent extends EventBase {
   thread: boolean;
   ppid: number;
   hostPpid: number;
+  /** Killed by the kernel's OOM killer (its victim, ended by its SIGKILL); absent otherwise. */
+  oomKilled?: true;
 }
 
 export interface OpenEvent extends EventBase {
@@ -221,6 +223,42 @@ export interface ProctreeEvent extends EventBase {
   signal?: string | null;
   /** exit: how long the process lived (the kernel's start time of its first thread). */
   lifetimeMs?: number;
+  /** exit: killed by the kernel's OOM killer (its victim, ended by its SIGKILL); absent otherwise. */
+  oomKilled?: true;
+}
+
+/**
+ * oomkill: the kernel's OOM killer took a process. The common fields
+ * (pid, hostPid, comm, container) are the victim's; the trigger is the task
+ * whose allocation made the kernel kill (the victim itself, or another).
+ * Memory figures are null when the kernel did not give them.
+ */
+export interface OomkillEvent extends EventBase {
+  gadget: 'oomkill';
+  /** The victim at the container's level (0 when not known: the trigger was another task and the kernel gave only its host PID). */
+  victimPid: number;
+  victimHostPid: number;
+  victimComm: string;
+  /** Resident memory at the kill: anonymous + file-backed + shared memory, as the kernel's "Killed process" line counts them. */
+  rssBytes: number | null;
+  anonRssBytes: number | null;
+  fileRssBytes: number | null;
+  shmemRssBytes: number | null;
+  pgtablesBytes: number | null;
+  totalVmBytes: number | null;
+  oomScoreAdj: number | null;
+  /** The memory cgroup's limit that was reached (the tightest of its own and its ancestors'); null when none is set (the machine's OOM). */
+  limitBytes: number | null;
+  /** That cgroup's usage (the victim's own cgroup's when no limit is set); null without memory cgroups. */
+  usageBytes: number | null;
+  /** Levels above the victim's own memory cgroup the limit is set at (0: its own; a pod's, 1). */
+  limitDepth: number | null;
+  /** The task whose allocation made the kernel kill. */
+  triggerPid: number;
+  triggerHostPid: number;
+  triggerComm: string;
+  /** The trigger is outside the traced scope (another container sharing a cgroup, the host). */
+  triggerOutside: boolean;
 }
 
 export interface BindEvent extends EventBase {

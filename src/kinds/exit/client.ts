@@ -14,7 +14,7 @@ export default defineClientKind<ExitEvent>({
   presets: [STACK_PRESET],
   summary: () => new ProcessTree(),
   text: (e) => {
-    const how = e.signal ? `killed by ${e.signal}${e.coreDumped ? ' (core dumped)' : ''}` : `exit ${e.exitCode}`;
+    const how = e.signal ? `killed by ${e.signal}${e.oomKilled ? ' (OOM killer)' : ''}${e.coreDumped ? ' (core dumped)' : ''}` : `exit ${e.exitCode}`;
     return `${e.thread ? 'thread' : 'process'} ${how} after ${e.lifetimeMs} ms`;
   },
   failed: (e) => e.signal !== null || (e.exitCode ?? 0) !== 0,

@@ -4,7 +4,7 @@ import { readHeader, waitStatus, type DecodeContext, type Layout } from '../shar
 
 export const EXIT_LAYOUT = {
   struct: 'exit_event',
-  fields: { hdr: 0, lifetime_ns: 48, exit_code: 56, ppid: 60, host_ppid: 64, thread: 68, group_dead: 69, pad: 70 },
+  fields: { hdr: 0, lifetime_ns: 48, exit_code: 56, ppid: 60, host_ppid: 64, thread: 68, group_dead: 69, oom_killed: 70, pad: 71 },
 } satisfies Layout;
 
 const F = EXIT_LAYOUT.fields;
@@ -21,5 +21,6 @@ export function decodeExit(dv: DataView, bytes: Buffer, at: number, _len: number
     thread: dv.getUint8(at + F.thread) !== 0,
     ppid: dv.getUint32(at + F.ppid, true),
     hostPpid: dv.getUint32(at + F.host_ppid, true),
+    ...(dv.getUint8(at + F.oom_killed) !== 0 ? { oomKilled: true as const } : {}),
   };
 }

@@ -13,7 +13,7 @@ export default defineClientKind<ProctreeEvent>({
   text: (e) => {
     if (e.kind === 'fork') return `fork → child ${e.childPid || 'host ' + e.childHostPid}`;
     if (e.kind === 'exec') return e.argv0 ? `exec ${e.argv0} [${e.filename}]` : `exec ${e.filename}`;
-    return `exit ${e.signal ? `by ${e.signal}` : e.exitCode}`;
+    return `exit ${e.signal ? `by ${e.signal}${e.oomKilled ? ' (OOM killer)' : ''}` : e.exitCode}`;
   },
   failed: (e) => e.kind === 'exit' && (e.signal !== null || (e.exitCode ?? 0) !== 0),
 });

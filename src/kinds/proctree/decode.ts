@@ -4,7 +4,7 @@ import { cstring, readHeader, waitStatus, type DecodeContext, type Layout } from
 
 export const PROCTREE_LAYOUT = {
   struct: 'proctree_event',
-  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, lifetime_ns: 88, filename: 96, argv0: 352 },
+  fields: { hdr: 0, child: 48, kind: 72, ppid: 76, host_ppid: 80, exit_code: 84, lifetime_ns: 88, oom_killed: 96, pad: 100, filename: 104, argv0: 360 },
   sizes: { filename: 256, argv0: 48 },
 } satisfies Layout;
 
@@ -32,6 +32,7 @@ export function decodeProctree(dv: DataView, bytes: Buffer, at: number, len: num
     e.exitCode = exitCode;
     e.signal = signal;
     e.lifetimeMs = Number(dv.getBigUint64(at + F.lifetime_ns, true)) / 1e6;
+    if (dv.getUint32(at + F.oom_killed, true) !== 0) e.oomKilled = true;
   }
   return e;
 }

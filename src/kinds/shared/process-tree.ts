@@ -147,7 +147,7 @@ export class ProcessTree implements Summary<TreeEvent> {
             p.command = self ? `${e.argv0}  (kernel: ${e.filename}, comm ${e.comm})` : e.filename;
             p.comm = self ? e.argv0!.split('/').pop()! : e.comm;
           } else if (e.kind === 'exit') {
-            this.ended(p, e.exitCode ?? null, e.signal ?? null, e.lifetimeMs ?? now - p.startedAt);
+            this.ended(p, e.exitCode ?? null, e.signal ?? null, e.lifetimeMs ?? now - p.startedAt, e.oomKilled);
           }
           break;
         case 'exec':
@@ -160,7 +160,7 @@ export class ProcessTree implements Summary<TreeEvent> {
           }
           break;
         case 'exit':
-          this.ended(p, e.exitCode, e.signal, e.lifetimeMs);
+          this.ended(p, e.exitCode, e.signal, e.lifetimeMs, e.oomKilled);
           break;
       }
       this.place(p);
@@ -232,9 +232,9 @@ export class ProcessTree implements Summary<TreeEvent> {
     if (p) p.seen = ++this.clock;
   }
 
-  private ended(p: Proc, code: number | null, signal: string | null, lifetimeMs: number): void {
+  private ended(p: Proc, code: number | null, signal: string | null, lifetimeMs: number, oomKilled?: true): void {
     const life = lifetimeMs >= 1000 ? `${(lifetimeMs / 1000).toFixed(1)} s` : `${Math.round(lifetimeMs)} ms`;
-    p.exitWhat = signal ? `killed by ${signal}` : `exit ${code ?? '?'}`;
+    p.exitWhat = signal ? `killed by ${signal}${oomKilled ? ' (OOM killer)' : ''}` : `exit ${code ?? '?'}`;
     p.exit = `${p.exitWhat} after ${life}`;
     p.failed ||= !!signal || (code !== null && code !== 0);
   }
