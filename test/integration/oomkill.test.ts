@@ -12,9 +12,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { cli, docker, IMAGE, removeContainers, skipReason, sleep, traceCli, traceCliWith, waitFor, type TraceRun } from '../support/integration';
-import type { ExitEvent, OomkillEvent } from '../../src/protocol';
+import type { ExitEvent, OomkillEvent, ProctreeEvent } from '../../src/protocol';
+import type { TreePanel } from '../../src/webview/panels';
 import exitKind from '../../src/kinds/exit/client';
 import oomkillKind from '../../src/kinds/oomkill/client';
+import proctreeKind from '../../src/kinds/proctree/client';
+import { ProcessTree } from '../../src/kinds/shared/process-tree';
 
 const skip = skipReason();
 const C = `ct-it-oomkill-${process.pid}`;
@@ -120,7 +123,8 @@ describe('trace oomkill (integration)', { skip }, () => {
   test('the victims with their PIDs and memory as the kernel logged them, the cgroup at its limit, who triggered it; exit says which died of it', async () => {
     const oom = traceCli('oomkill', '--container', C);
     const exit = traceCli('exit', '--container', C);
-    await Promise.all([oom.ready, exit.ready]);
+    const tree = traceCli('proctree', '--container', C);
+    await Promise.all([oom.ready, exit.ready, tree.ready]);
     // A process killed by hand with SIGKILL: not the OOM killer's.
     docker('exec', '-d', C, 'sleep', '301');
     const byHand = await waitFor('the sleep', () => (JSON.parse(cli('ps', C, '--json').stdout) as { pid: number; hostPid: number; cmdline: string[] }[]).find((p) => p.cmdline.join(' ') === 'sleep 301'));
@@ -129,9 +133,12 @@ describe('trace oomkill (integration)', { skip }, () => {
     await waitFor('two OOM kills', () => victims(oom).length >= 2);
     const exits = () => (exit.events as unknown as ExitEvent[]).filter((e) => !e.thread);
     await waitFor('the exits', () => [byHand.pid, holder, hog].every((p) => exits().some((e) => e.pid === p)));
+    const treeExits = () => (tree.events as unknown as ProctreeEvent[]).filter((e) => e.kind === 'exit');
+    await waitFor('the exits in the process tree', () => [byHand.pid, holder, hog].every((p) => treeExits().some((e) => e.pid === p)));
     await sleep(200);
     assert.equal(await oom.stop(), 0, oom.stderr());
     assert.equal(await exit.stop(), 0, exit.stderr());
+    assert.equal(await tree.stop(), 0, tree.stderr());
     assert.match(oom.stderr(), /summary: 2 events received, 0 dropped/);
 
     const [first, second] = victims(oom);
@@ -175,6 +182,21 @@ describe('trace oomkill (integration)', { skip }, () => {
     assert.equal(manual.signal, 'SIGKILL');
     assert.equal(manual.oomKilled, undefined, JSON.stringify(manual));
     assert.doesNotMatch(exitKind.text(manual), /OOM/);
+
+    // proctree: the same, in its events and in the tree it draws.
+    const treeExitOf = (pid: number) => treeExits().find((e) => e.pid === pid)!;
+    for (const pid of [holder, hog]) {
+      assert.equal(treeExitOf(pid).oomKilled, true, JSON.stringify(treeExitOf(pid)));
+      assert.equal(proctreeKind.text(treeExitOf(pid)), 'exit by SIGKILL (OOM killer)');
+    }
+    assert.equal(treeExitOf(byHand.pid).signal, 'SIGKILL');
+    assert.equal(treeExitOf(byHand.pid).oomKilled, undefined);
+    const view = new ProcessTree(true, true);
+    view.add(tree.events as unknown as ProctreeEvent[]);
+    const nodes = (view.panels()[0] as TreePanel).nodes;
+    const node = (pid: number) => nodes.find((n) => n.pid === pid && !n.count);
+    assert.match(node(hog)?.detail ?? '', /killed by SIGKILL \(OOM killer\) after/, JSON.stringify(nodes));
+    assert.match(node(byHand.pid)?.detail ?? '', /killed by SIGKILL after/);
   });
 
   test('without raw tracepoints: the tracepoint\'s fields, the victim by its host PID when another task triggered the kill', async () => {
