@@ -156,18 +156,21 @@ static __always_inline void submit(struct oomkill_event *e, struct task_struct *
 		ct_count(CT_STAT_RB_FULL);
 }
 
-/* The tracepoint gives the victim's task (6.9+): the same kernel's raw tracepoint does. */
+/* The tracepoint has the memory fields (6.9+): the same kernel's raw tracepoint passes the victim's task. */
 #define NEW_MARK_VICTIM bpf_core_field_exists(struct trace_event_raw_mark_victim, total_vm)
+/* Diagnostic (tests): find the victim as before 6.9 (by its PID and the SIGKILL sent to it) on any kernel. */
+const volatile bool oom_by_pid = false;
+#define TASK_GIVEN (NEW_MARK_VICTIM && !oom_by_pid)
 
 SEC("raw_tp/mark_victim")
 int oomkill_mark_victim(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *victim;
-	if (NEW_MARK_VICTIM) {
+	if (TASK_GIVEN) {
 		victim = (struct task_struct *)ctx->args[0];
 	} else {
-		__u32 pid = (__u32)ctx->args[0];
+		__u32 pid = NEW_MARK_VICTIM ? BPF_CORE_READ((struct task_struct *)ctx->args[0], pid) : (__u32)ctx->args[0];
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		struct kill_sent *k = bpf_map_lookup_elem(&oom_sigkill, &tid);
 		if (k && k->pid == pid)
@@ -194,7 +197,7 @@ int oomkill_mark_victim(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp/signal_generate")
 int BPF_PROG(oomkill_sigkill, int sig, struct kernel_siginfo *info, struct task_struct *target)
 {
-	if (NEW_MARK_VICTIM || sig != 9 || (unsigned long)info != 1)
+	if (TASK_GIVEN || sig != 9 || (unsigned long)info != 1)
 		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct kill_sent k = { .task = target, .pid = BPF_CORE_READ(target, pid) };

@@ -90,6 +90,7 @@ export const BPF_OBJECTS = {
     knobs: {
       ct_stack_flags: 4,
       host_pidns_ino: 4,
+      oom_by_pid: 1,
       targ_follow: 1,
       targ_held_max: 4,
       targ_level: 4,

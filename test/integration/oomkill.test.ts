@@ -5,7 +5,8 @@
  * the limit; then the tail itself. Each checked against the kernel's own
  * "Killed process N (comm) total-vm:…" line; the exit trace beside it says
  * both died of the OOM killer, and a process killed with kill -9 by hand
- * did not. Once with the raw tracepoint, once with the plain tracepoint.
+ * did not. With the raw tracepoint (the victim's task as 6.9+ passes it, and
+ * by its PID as before 6.9), and with the plain tracepoint.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -197,6 +198,27 @@ describe('trace oomkill (integration)', { skip }, () => {
     const node = (pid: number) => nodes.find((n) => n.pid === pid && !n.count);
     assert.match(node(hog)?.detail ?? '', /killed by SIGKILL \(OOM killer\) after/, JSON.stringify(nodes));
     assert.match(node(byHand.pid)?.detail ?? '', /killed by SIGKILL after/);
+  });
+
+  test('found as kernels before 6.9 find it (mark_victim gives only a PID): by the SIGKILL the OOM killer sent just before, or the allocating task itself', async () => {
+    const oom = traceCliWith({ CONTAINER_TRACE_OOMKILL_BY_PID: '1' }, 'oomkill', '--container', C);
+    await oom.ready;
+    const { holder, holderHost, hog } = await oomWorkload();
+    await waitFor('two OOM kills', () => victims(oom).length >= 2);
+    await sleep(200);
+    assert.equal(await oom.stop(), 0, oom.stderr());
+    const [first, second] = victims(oom);
+    assert.equal(victims(oom).length, 2, JSON.stringify(victims(oom)));
+    // Another task's victim: the task the trigger sent SIGKILL to.
+    assert.equal(first.victimPid, holder);
+    assert.equal(first.victimHostPid, holderHost);
+    assert.equal(first.triggerPid, hog);
+    assert.equal(first.oomScoreAdj, 1000);
+    checkAgainstKernel(first, killedLine(holderHost)!);
+    // Its own victim.
+    assert.equal(second.victimPid, hog);
+    assert.equal(second.triggerPid, hog);
+    checkAgainstKernel(second, killedLine(second.victimHostPid)!);
   });
 
   test('without raw tracepoints: the tracepoint\'s fields, the victim by its host PID when another task triggered the kill', async () => {

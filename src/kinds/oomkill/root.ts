@@ -1,4 +1,5 @@
 /** oomkill: the root part, what the helper loads and attaches (the client part: ./client). BPF: bpf/oomkill.bpf.c, bpf/oomkill.h. */
+import { developmentOverride } from '../../engine/system';
 import { defineRootKind } from '../root-part';
 import { OOMKILL_LAYOUT } from './decode';
 
@@ -13,5 +14,7 @@ export default defineRootKind({
     { type: 'raw_tp', programs: ['oomkill_mark_victim', 'oomkill_sigkill'] },
     { type: 'tracepoint', programs: ['oomkill_mark_victim_tp'] },
   ],
+  // Diagnostic (tests): the victim found as before 6.9, by its PID and the SIGKILL sent to it, on any kernel.
+  knobs: () => ({ oom_by_pid: developmentOverride('CONTAINER_TRACE_OOMKILL_BY_PID') === '1' }),
   failedRecord: () => true,
 });
