@@ -80,7 +80,9 @@ for (const suite of suites) {
   }
   const files = entries.map((e) => join(out, e.slice(dir.length + 1).replace(/\.ts$/, '.js')));
   console.log(`\n== ${suite} tests ==`);
-  const args = ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
+  // TEST_NAME_PATTERN=<regexp>: only the tests whose names match (node's --test-name-pattern).
+  const pattern = process.env.TEST_NAME_PATTERN ? [`--test-name-pattern=${process.env.TEST_NAME_PATTERN}`] : [];
+  const args = ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', ...pattern, ...files];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: process.env });
   if (r.status !== 0) failed = true;
 }

@@ -55,10 +55,10 @@ after(async () => {
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name) });
 
 /** "Trace Process in Container" → the test container → all processes → `kind`; the live view it opens. */
-async function startTrace(kind: string, more: [RegExp, string, (r: PickRow | undefined) => boolean][] = []): Promise<FrameLocator> {
+async function startTrace(kind: string, more: [RegExp, string, (r: PickRow | undefined) => boolean][] = [], container = CONTAINER): Promise<FrameLocator> {
   started = true;
   await runCommand(page, 'Container Trace: Trace Process in Container');
-  await answer(page, /pick a container/, CONTAINER, row(CONTAINER));
+  await answer(page, /pick a container/, container, row(container));
   await answer(page, /pick a process/, 'All processes', row('All processes in the container'));
   await answer(page, /what to watch/, kind, row(kind, 'all processes'));
   for (const [title, text, want] of more) await answer(page, title, text, want);
@@ -588,4 +588,33 @@ viewTest('signal: sender → target with the fatal ones first — the SIGUSR1 sh
   assert.match((await rows.first().getAttribute('class')) ?? '', /\bfailed\b/);
   await shot('view-signal.png');
   await highContrastShots('view-signal');
+});
+
+viewTest('oomkill: the process the OOM killer took in a 48 MiB container — its PID, comm, memory and the cgroup\'s limit', async () => {
+  const OOM = `${CONTAINER}-oom`;
+  runContainer(OOM, 'while :; do sleep 1; done', ['--memory', '48m', '--memory-swap', '48m']);
+  try {
+    const live = await startTrace('oomkill', [], OOM);
+    // The workload says its PID inside the container, then grows until the kernel kills it (137: SIGKILL).
+    const run = spawnSync('docker', ['exec', OOM, 'sh', '-c', 'echo $$; exec tail /dev/zero'], { encoding: 'utf8' });
+    assert.equal(run.status, 137, `tail was not killed: ${run.stderr}`);
+    const pid = run.stdout.trim().split('\n')[0];
+    // The kernel's own line for that kill: the victim's comm and anon RSS as it counted them.
+    const log = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const kills = [...log.matchAll(/Killed process (\d+) \((.*?)\) total-vm:\d+kB, anon-rss:(\d+)kB/g)];
+    const k = kills[kills.length - 1];
+    assert.ok(k && k[2] === 'tail', `the kernel's Killed process line for tail: ${k?.[0]}`);
+    const rows = live.locator('section[data-panel=victims] tbody tr');
+    // Time | PID | Comm | RSS | Anon | File | Shmem | Page tables | Cgroup usage | Limit | oom_score_adj | Triggered by
+    const cells = await until('the victim row of the tail', () => cellsOf(rows.first()), (c) => c[1] === pid);
+    assert.equal(cells[2], 'tail');
+    assert.equal(cells[9], '48.0 MiB', 'the cgroup limit docker set');
+    const anonMiB = Number(k[3]) / 1024;
+    assert.equal(cells[4], `${anonMiB.toFixed(1)} MiB`, 'anon RSS as the kernel counted it');
+    assert.equal(cells[11], `tail ${pid}`, 'the tail itself triggered the kill');
+    assert.match((await rows.first().getAttribute('class')) ?? '', /\bfailed\b/);
+    await shot('view-oomkill.png');
+  } finally {
+    removeContainers(OOM);
+  }
 });
