@@ -170,6 +170,54 @@ if (opt('only') === 'keep-up') {
   process.exit(rows ? 0 : 1);
 }
 
+// ---- the kinds of the DNS / OOM / strace-style issue, each against its peer on its own flood:
+// scripts/bench-<kind>.mjs prints its markdown section, then one JSON line of its figures.
+// `--only=kinds [--kinds=dns,syscall]` runs these alone and rewrites their section of
+// BENCHMARKS.md (between the markers below), leaving the rest as the last whole run wrote it.
+const KIND_BENCHES = ['dns', 'oomkill', 'syscall'];
+const KINDS_BEGIN = '<!-- kinds: written by npm run bench -- --only=kinds -->';
+const KINDS_END = '<!-- /kinds -->';
+function kindBenches() {
+  const want = opt('kinds') ? opt('kinds').split(',') : KIND_BENCHES;
+  const parts = [];
+  for (const k of KIND_BENCHES.filter((k) => want.includes(k))) {
+    const script = join(root, 'scripts', `bench-${k}.mjs`);
+    if (!existsSync(script)) continue;
+    log(`kinds: ${k}`);
+    const r = spawnSync(process.execPath, [script, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+    const lines = (r.stdout ?? '').trimEnd().split('\n');
+    let figures;
+    try {
+      figures = JSON.parse(lines[lines.length - 1]);
+    } catch {
+      figures = undefined;
+    }
+    parts.push({ kind: k, ok: r.status === 0 && figures !== undefined, markdown: figures ? lines.slice(0, -1).join('\n') : `### ${k}\n\nNot measured: bench-${k}.mjs exited ${r.status}.`, figures });
+  }
+  return parts;
+}
+function kindsMarkdown(parts) {
+  return `${KINDS_BEGIN}
+## 6. DNS, OOM kills and the strace-style stream, each on its own flood
+
+Measured ${new Date().toISOString().slice(0, 10)} on ${release()} (${cpus().length} CPUs). Each part below is one run of its own script; its ratios are against
+untraced and its peers measured in that same run.
+
+${parts.map((p) => p.markdown.replace(/^## /gm, '### ')).join('\n\n')}
+${KINDS_END}`;
+}
+if (opt('only') === 'kinds') {
+  const parts = kindBenches();
+  const file = join(root, 'BENCHMARKS.md');
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const section = kindsMarkdown(parts);
+  const at = old.indexOf(KINDS_BEGIN);
+  const end = old.indexOf(KINDS_END);
+  writeFileSync(file, at >= 0 && end > at ? old.slice(0, at) + section + old.slice(end + KINDS_END.length) : `${old.trimEnd()}\n\n${section}\n`);
+  process.stdout.write(JSON.stringify(Object.fromEntries(parts.map((p) => [p.kind, p.figures ?? null])), null, 2) + '\n');
+  process.exit(parts.every((p) => p.ok) ? 0 : 1);
+}
+
 // ---- tools: how each starts, says it is ready, and prints an event
 const tools = {
   floor: { cmd: join(root, 'build/bench/floor'), args: [join(root, 'build/bench/floor.bpf.o'), String(kdev), String(st.ino)], ready: /^ready$/m },
@@ -770,7 +818,9 @@ ${profileMarkdown(profileRows)}
 ${stackMarkdown(stackRows)}
 
 ${symbolizeMarkdown(symbolizeRow)}
-${keepUpMarkdown(keepUpRows)}`;
+${keepUpMarkdown(keepUpRows)}
+
+${kindsMarkdown(kindBenches())}`;
 // ---- against the targets of the performance issue (ratios from this run)
 const helperRss = Math.max(...[...stepRows, ...beyond].filter((t) => t.tool === HELPER_ROW).map((t) => t.peakRssMb));
 const cliRss = Math.max(...[...stepRows, ...beyond].filter((t) => t.tool === CLI_ROW).map((t) => t.peakRssMb));
