@@ -188,6 +188,8 @@ export interface SyscallsEvent extends EventBase {
   totalCalls: number;
   /** The busiest (process, syscall) pairs, by count. */
   top: SyscallsEntry[];
+  /** Every syscall counted in the interval, by name, sorted (those past `top` too): what a seccomp profile allows. */
+  names?: string[];
 }
 
 export interface UprobeEvent extends EventBase {

@@ -27,17 +27,29 @@ interface State {
   names: Map<number, string>;
   gens: Generations;
   reported: Map<string, SyscallsSums>;
+  /**
+   * Selector traces: counts of PID namespaces not known as members yet (a
+   * container waited for is pending while the helper finds whose it is),
+   * reported once they join, dropped when they never do.
+   */
+  held: Map<number, { since: number; entries: Map<string, { key: Buffer; sums: SyscallsSums }> }>;
 }
 const states = new WeakMap<object, State>();
 function stateOf(obj: object): State {
   let s = states.get(obj);
-  if (!s) states.set(obj, (s = { names: new Map(), gens: new Generations(SYSCALLS_GENS, 'syscalls_gen'), reported: new Map() }));
+  if (!s) states.set(obj, (s = { names: new Map(), gens: new Generations(SYSCALLS_GENS, 'syscalls_gen'), reported: new Map(), held: new Map() }));
   return s;
 }
 
 const GEN = SYSCALLS_KEY_LAYOUT.fields.gen;
-/** The key without its generation: the same process, syscall and runtime mark in any generation. */
-const ident = (key: Buffer) => key.toString('latin1', 0, GEN);
+const PIDNS = SYSCALLS_KEY_LAYOUT.fields.pidns;
+/** The key without its generation: the same process, syscall, runtime mark and namespace in any generation. */
+const ident = (key: Buffer) => key.toString('latin1', 0, GEN) + key.toString('latin1', PIDNS, PIDNS + 4);
+
+/** How long counts of a namespace are held for it to join (the helper decides a new one within 5 s). */
+const HELD_MS = 15_000;
+/** Entries held at most, all namespaces together (beyond: dropped). */
+const HELD_MAX = 10_240;
 
 export default defineRootKind({
   name: 'syscalls',
@@ -86,9 +98,39 @@ export default defineRootKind({
       obj.deleteKey('syscalls', key);
     }
     st.reported = reported;
-    const entries: SyscallsEntry[] = [...byIdent.values()].map(({ key, sums }) => syscallsEntry(key, sums));
-    for (const e of entries) if (!e.runtime) e.comm = st.names.get(e.hostPid) ?? e.comm;
-    if (st.names.size > 4096) st.names.clear(); // bounded: names come back at the next exec
-    return [syscallsReport(entries, intervalMs, top, ctx)];
+    const named = (rows: Iterable<{ key: Buffer; sums: SyscallsSums }>) => {
+      const entries: SyscallsEntry[] = [...rows].map(({ key, sums }) => syscallsEntry(key, sums));
+      for (const e of entries) if (!e.runtime) e.comm = st.names.get(e.hostPid) ?? e.comm;
+      return entries;
+    };
+    if (!ctx.byPidns) {
+      if (st.names.size > 4096) st.names.clear(); // bounded: names come back at the next exec
+      return [syscallsReport(named(byIdent.values()), intervalMs, top, ctx)];
+    }
+    // A selector: one report per member, of its own namespace's counts.
+    const now = Date.now();
+    for (const [id, row] of byIdent) {
+      const ns = row.key.readUInt32LE(PIDNS);
+      let h = st.held.get(ns);
+      if (!h) st.held.set(ns, (h = { since: now, entries: new Map() }));
+      const had = h.entries.get(id);
+      if (had) had.sums = plusSyscalls(had.sums, row.sums);
+      else if (heldCount(st) < HELD_MAX) h.entries.set(id, row);
+    }
+    const out = [];
+    for (const [ns, h] of st.held) {
+      const label = ctx.byPidns.get(ns);
+      if (label) out.push(syscallsReport(named(h.entries.values()), intervalMs, top, ctx, label));
+      // Reported, or never a member (another container that started meanwhile): gone either way.
+      if (label || final || now - h.since > HELD_MS) st.held.delete(ns);
+    }
+    if (st.names.size > 4096) st.names.clear();
+    return out.length ? out : [syscallsReport([], intervalMs, top, ctx)];
   },
 });
+
+function heldCount(st: State): number {
+  let n = 0;
+  for (const h of st.held.values()) n += h.entries.size;
+  return n;
+}
