@@ -190,6 +190,8 @@ export interface SyscallsEvent extends EventBase {
   top: SyscallsEntry[];
   /** Every syscall counted in the interval, by name, sorted (those past `top` too): what a seccomp profile allows. */
   names?: string[];
+  /** The last report: syscalls its processes were in when the trace ended (entered, not returned, so counted nowhere else), by name. */
+  inFlight?: string[];
 }
 
 export interface UprobeEvent extends EventBase {

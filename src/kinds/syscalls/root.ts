@@ -1,7 +1,9 @@
 /** syscalls: the root part, what the helper loads and reads from its maps (the client part: ./client). BPF: bpf/syscalls.bpf.c, bpf/syscalls.h. */
 import { defineRootKind } from '../root-part';
 import { Generations } from '../shared/generations';
-import type { SyscallsEntry } from '../../protocol';
+import * as fs from 'node:fs';
+import type { SyscallsEntry, SyscallsEvent } from '../../protocol';
+import { namespaceInode } from '../../proc/ns';
 import {
   execName,
   plusSyscalls,
@@ -15,6 +17,7 @@ import {
   SYSCALLS_LAYOUT,
   SYSCALLS_NAME_SIZE,
   SYSCALLS_VALUE_SIZE,
+  syscallName,
   type SyscallsSums,
 } from './decode';
 
@@ -50,6 +53,53 @@ const ident = (key: Buffer) => key.toString('latin1', 0, GEN) + key.toString('la
 const HELD_MS = 15_000;
 /** Entries held at most, all namespaces together (beyond: dropped). */
 const HELD_MAX = 10_240;
+/** Processes the last read looks at, and threads, at most. */
+const PROCS_MAX = 65_536;
+const TASKS_MAX = 16_384;
+
+/**
+ * Syscalls the traced containers' processes are in when the trace ends
+ * (entered, not returned: counted at their exit only, so nowhere else), by
+ * PID namespace: each thread's /proc/<pid>/task/<tid>/syscall (its first
+ * field the number; "running" or -1 when in none), of every process in
+ * one of `namespaces`.
+ */
+function inFlight(namespaces: Set<number>): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  let tasks = 0;
+  let procs: string[];
+  try {
+    procs = fs.readdirSync('/proc').filter((d) => /^\d{1,7}$/.test(d)).slice(0, PROCS_MAX);
+  } catch {
+    return out;
+  }
+  for (const pid of procs) {
+    const ns = namespaceInode(Number(pid));
+    if (ns === undefined || !namespaces.has(ns)) continue;
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const tid of tids) {
+      if (++tasks > TASKS_MAX) return out;
+      if (!/^\d{1,7}$/.test(tid)) continue;
+      let text: string;
+      try {
+        text = fs.readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'latin1').slice(0, 16);
+      } catch {
+        continue;
+      }
+      const m = /^(\d{1,4}) /.exec(text);
+      if (!m) continue; // "running", or -1 (not in a syscall)
+      let set = out.get(ns);
+      if (!set) out.set(ns, (set = new Set()));
+      set.add(syscallName(Number(m[1])));
+    }
+  }
+  return out;
+}
 
 export default defineRootKind({
   name: 'syscalls',
@@ -69,7 +119,7 @@ export default defineRootKind({
    * reported (nothing can be writing it a whole interval later). The last
    * read, once the programs are detached, takes everything.
    */
-  collect: (obj, ctx, { intervalMs, top, final }) => {
+  collect: (obj, ctx, { intervalMs, top, final, pidns }) => {
     const st = stateOf(obj);
     // Names taken at exec since the last read: every row of that process goes by its latest.
     for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) st.names.set(key.readUInt32LE(0), execName(value));
@@ -98,6 +148,13 @@ export default defineRootKind({
       obj.deleteKey('syscalls', key);
     }
     st.reported = reported;
+    const blocked = final ? inFlight(new Set(ctx.byPidns ? ctx.byPidns.keys() : [pidns ?? 0])) : undefined;
+    const withBlocked = (r: SyscallsEvent, ns?: number) => {
+      // One container: its one namespace (the only one counted in).
+      const b = ns === undefined ? new Set([...(blocked?.values() ?? [])].flatMap((x) => [...x])) : blocked?.get(ns);
+      if (b?.size) r.inFlight = [...b].sort();
+      return r;
+    };
     const named = (rows: Iterable<{ key: Buffer; sums: SyscallsSums }>) => {
       const entries: SyscallsEntry[] = [...rows].map(({ key, sums }) => syscallsEntry(key, sums));
       for (const e of entries) if (!e.runtime) e.comm = st.names.get(e.hostPid) ?? e.comm;
@@ -105,7 +162,7 @@ export default defineRootKind({
     };
     if (!ctx.byPidns) {
       if (st.names.size > 4096) st.names.clear(); // bounded: names come back at the next exec
-      return [syscallsReport(named(byIdent.values()), intervalMs, top, ctx)];
+      return [withBlocked(syscallsReport(named(byIdent.values()), intervalMs, top, ctx))];
     }
     // A selector: one report per member, of its own namespace's counts.
     const now = Date.now();
@@ -117,10 +174,12 @@ export default defineRootKind({
       if (had) had.sums = plusSyscalls(had.sums, row.sums);
       else if (heldCount(st) < HELD_MAX) h.entries.set(id, row);
     }
-    const out = [];
+    const out: SyscallsEvent[] = [];
+    // The last read: members blocked in a syscall have a report for it, counts or not.
+    for (const ns of blocked?.keys() ?? []) if (ctx.byPidns.has(ns) && !st.held.has(ns)) st.held.set(ns, { since: now, entries: new Map() });
     for (const [ns, h] of st.held) {
       const label = ctx.byPidns.get(ns);
-      if (label) out.push(syscallsReport(named(h.entries.values()), intervalMs, top, ctx, label));
+      if (label) out.push(withBlocked(syscallsReport(named(h.entries.values()), intervalMs, top, ctx, label), ns));
       // Reported, or never a member (another container that started meanwhile): gone either way.
       if (label || final || now - h.since > HELD_MS) st.held.delete(ns);
     }
