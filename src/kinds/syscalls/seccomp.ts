@@ -79,25 +79,34 @@ export function unnamed(names: Iterable<string>): string[] {
 
 /**
  * What a container's start needs that a trace of it running cannot see:
- * the runtime's init (runc's, in the container's namespaces) and the exec
- * of the entrypoint, up to its first instruction. Measured here with this
- * tool (2026-12, Docker 20.10 / runc 1.1, kernel 6.18, x86_64): `container-trace
- * advise seccomp --restart` of a busybox container running `true` and of one
- * running `sleep`, the names of both traces together, minus those the running
- * workload itself makes anyway. Held by the integration test
- * (test/integration/seccomp.test.ts): a fresh container of another workload
- * starts with a running trace's names plus these.
+ * the runtime's init (runc's, in the container's namespaces, before and
+ * after it installs the profile) and the exec of the entrypoint up to its
+ * program's own start (the dynamic loader's calls too). Measured on this
+ * machine with this tool (2026-12: Docker 20.10, runc 1.1, kernel 6.18,
+ * x86_64): `container-trace trace syscalls --wait --json` started before
+ * `docker run` of three fresh containers, every name of their reports
+ * together: busybox (static) `true`, busybox `sleep 1`, and the host's
+ * coreutils `true` (glibc, dynamically linked) copied into an image with
+ * glibc. The integration test (test/integration/seccomp.test.ts) holds it:
+ * a container started with a running trace's names plus these does its work.
  */
 export const START_SET: readonly string[] = [
-  'arch_prctl', 'bind', 'brk', 'capget', 'capset', 'chdir', 'clone3', 'close', 'dup3', 'epoll_ctl', 'epoll_pwait',
-  'execve', 'exit_group', 'faccessat2', 'fchdir', 'fchmodat', 'fchownat', 'fcntl', 'fstat', 'fstatfs', 'futex',
-  'getcwd', 'getdents64', 'getpid', 'getppid', 'getrandom', 'getsockname', 'gettid', 'getuid', 'keyctl', 'madvise',
-  'mkdirat', 'mknodat', 'mmap', 'mount', 'mprotect', 'munmap', 'nanosleep', 'newfstatat', 'openat', 'pipe2',
-  'pivot_root', 'prctl', 'read', 'readlinkat', 'recvfrom', 'rseq', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn',
-  'seccomp', 'sendto', 'set_robust_list', 'set_tid_address', 'setgid', 'setgroups', 'sethostname', 'setsid',
-  'setsockopt', 'setuid', 'sigaltstack', 'socket', 'statfs', 'symlinkat', 'tgkill', 'umask', 'umount2', 'unlinkat',
-  'write',
+  'access', 'arch_prctl', 'bind', 'brk', 'capget', 'capset', 'chdir', 'clock_nanosleep', 'clone3', 'close', 'dup3',
+  'epoll_create1', 'epoll_ctl', 'epoll_pwait', 'execve', 'faccessat2', 'fchdir', 'fchmodat', 'fchownat', 'fcntl',
+  'fstat', 'fstatfs', 'futex', 'getcwd', 'getdents64', 'getpid', 'getppid', 'getrandom', 'getrlimit', 'getsockname',
+  'gettid', 'getuid', 'keyctl', 'madvise', 'mkdirat', 'mknodat', 'mmap', 'mount', 'mprotect', 'munmap', 'nanosleep',
+  'newfstatat', 'openat', 'pipe2', 'pivot_root', 'prctl', 'pread64', 'prlimit64', 'read', 'readlink', 'readlinkat',
+  'recvfrom', 'rseq', 'rt_sigaction', 'rt_sigprocmask', 'sched_getaffinity', 'sched_yield', 'seccomp', 'sendto',
+  'set_robust_list', 'set_tid_address', 'setgid', 'setgroups', 'sethostname', 'setsid', 'setsockopt', 'setuid',
+  'sigaltstack', 'socket', 'statfs', 'symlinkat', 'tgkill', 'umask', 'umount2', 'unlinkat', 'write',
 ];
+
+/**
+ * Syscalls that never return (the process or thread is gone), which the
+ * syscalls kind therefore never counts (it counts at the return): every
+ * profile allows them, or no process could end.
+ */
+export const NEVER_RETURN: readonly string[] = ['exit', 'exit_group'];
 
 /** A name as a file name part: what a container is called, safe in a path. */
 export function profileFileName(container: string): string {
@@ -129,4 +138,38 @@ export function seccompModeLine(mode: SeccompMode, count: number, seconds: numbe
   return mode === 'restart'
     ? `${count} syscalls, traced from the container's restart (its runtime's init, the entrypoint's exec and ${seconds}s of it running)`
     : `${count} syscalls, from a running container (${seconds}s) plus the start set (what a container's start needs, measured once: the runtime's init and the entrypoint's exec)`;
+}
+
+/** What a trace's reports say of the syscalls made (counted, and blocked in at the end), from its events. */
+export class SeenSyscalls {
+  readonly counted = new Set<string>();
+  readonly blocked = new Set<string>();
+  reports = 0;
+  calls = 0;
+
+  add(e: { names?: string[]; inFlight?: string[]; top: { syscall: string }[]; totalCalls: number }): void {
+    this.reports++;
+    this.calls += e.totalCalls;
+    for (const n of e.names ?? e.top.map((t) => t.syscall)) this.counted.add(n);
+    for (const n of e.inFlight ?? []) this.blocked.add(n);
+  }
+}
+
+/**
+ * The names a profile allows: those seen (counted or blocked in at the
+ * end), those that never return, and without a restart the start set;
+ * `added` lists what was not seen.
+ */
+export function profileNames(seen: SeenSyscalls, mode: SeccompMode): { names: string[]; added: string[]; unnamed: string[] } {
+  const all = new Set([...seen.counted, ...seen.blocked]);
+  const bad = unnamed(all);
+  for (const n of bad) all.delete(n);
+  const added: string[] = [];
+  for (const n of [...NEVER_RETURN, ...(mode === 'running' ? START_SET : [])]) {
+    if (!all.has(n)) {
+      all.add(n);
+      added.push(n);
+    }
+  }
+  return { names: [...all].sort(), added: added.sort(), unnamed: bad };
 }
