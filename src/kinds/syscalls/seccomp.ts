@@ -110,7 +110,7 @@ export const NEVER_RETURN: readonly string[] = ['exit', 'exit_group'];
 
 /** A name as a file name part: what a container is called, safe in a path. */
 export function profileFileName(container: string): string {
-  return `seccomp-${container.replace(/[^\w.-]+/g, '_').replace(/^[.]+/, '_') || 'container'}.json`;
+  return `seccomp-${container.replace(/[^\w.-]+/g, '_') || 'container'}.json`;
 }
 
 /** The lines that tell how to use the profile: Docker, Compose, Podman, and (kubernetes) the Pod's field and where the file goes. */
