@@ -24,14 +24,21 @@ const LABEL = ['--label', 'container-trace.test=1'];
 const WORK = 'while :; do cat /etc/hostname; sleep 1; done';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-seccomp-'));
 
-/** `advise seccomp …` to its end (async: the test's own timers keep running). */
+/** `advise seccomp …` to its end (async: the test's own timers keep running); `onStderr` sees its progress. */
 function advise(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return adviseWatched(() => undefined, ...args);
+}
+
+function adviseWatched(onStderr: (text: string) => void, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'advise', 'seccomp', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr(stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -98,17 +105,35 @@ describe('advise seccomp', { skip, concurrency: false }, () => {
     holds(file, n);
   });
 
-  test('a running container: its syscalls plus the start set, said so; the profile still starts the workload afresh and refuses chroot', async () => {
+  test('a running container: its syscalls plus the start set, said so; every syscall strace -f saw meanwhile is in it; the profile still starts the workload afresh and refuses chroot', async () => {
     const name = `${TAG}-p`;
     docker('run', '-d', '--name', name, ...LABEL, '--network', 'none', IMAGE, 'sh', '-c', WORK);
+    const hostPid = Number(docker('inspect', '-f', '{{.State.Pid}}', name).trim());
     const file = path.join(dir, 'running.json');
-    const r = await advise('--container', name, '--duration', '3', '--output', file, '--format', 'kubernetes');
+    const straced = path.join(dir, 'strace.txt');
+    // strace -f on the container's shell within the trace's time: what it sees, the profile must allow.
+    let strace: ReturnType<typeof spawn> | undefined;
+    let straceDone: Promise<unknown> | undefined;
+    const r = await adviseWatched(
+      (text) => {
+        if (strace || !/tracing for 4s/.test(text)) return;
+        strace = spawn('strace', ['-f', '-qq', '-o', straced, '-p', String(hostPid)], { stdio: 'ignore' });
+        straceDone = new Promise((done) => strace!.on('exit', done));
+        setTimeout(() => strace!.kill('SIGINT'), 2500);
+      },
+      '--container', name, '--duration', '4', '--output', file, '--format', 'kubernetes',
+    );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /from a running container \(3s\) plus the start set/);
+    assert.ok(straceDone, `strace started: ${r.stderr}`);
+    await straceDone;
+    const seenByStrace = new Set([...fs.readFileSync(straced, 'utf8').matchAll(/^\d+\s+(?:<\.\.\. )?([a-z_0-9]+)[( ]/gm)].map((m) => m[1]));
+    assert.ok(seenByStrace.has('execve') && seenByStrace.has('wait4'), [...seenByStrace].join(' '));
+    assert.match(r.stdout, /from a running container \(4s\) plus the start set/);
     assert.match(r.stdout, /localhostProfile: profiles\/running\.json/);
     assert.match(r.stdout, /\/var\/lib\/kubelet\/seccomp\/profiles\/running\.json/);
     const n = names(file);
     for (const s of START_SET) assert.ok(n.includes(s), `start set's ${s}`);
+    for (const s of seenByStrace) assert.ok(n.includes(s), `strace saw ${s}; the profile: ${n.join(' ')}`);
     holds(file, n);
   });
 
