@@ -83,17 +83,29 @@ function holds(file: string, n: string[]): void {
 
 describe('advise seccomp', { skip, concurrency: false }, () => {
   after(() => {
-    removeContainers(`${TAG}-r`, `${TAG}-p`, `${TAG}-stopped`);
+    removeContainers(`${TAG}-r`, `${TAG}-p`, `${TAG}-stopped`, `${TAG}-other`);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('--restart: traced from the restart (the runtime\'s init installing the profile, the entrypoint\'s exec); the profile runs the workload afresh and refuses chroot', async () => {
+  test('--restart: traced from the restart (the runtime\'s init installing the profile, the entrypoint\'s exec), not another container started meanwhile; the profile runs the workload afresh and refuses chroot', async () => {
     const name = `${TAG}-r`;
     docker('run', '-d', '--name', name, ...LABEL, '--network', 'none', IMAGE, 'sh', '-c', WORK);
     const startedBefore = docker('inspect', '-f', '{{.State.StartedAt}}', name).trim();
     const file = path.join(dir, 'restart.json');
-    const r = await advise('--container', name, '--restart', '--duration', '5', '--output', file);
+    // Another container started meanwhile calls chroot: its namespace is held while the helper decides, then left out.
+    let other: Promise<number> | undefined;
+    let otherDone = false;
+    const r = await adviseWatched(
+      (text) => {
+        if (other || !/tracing for 5s/.test(text)) return;
+        const child = spawn('docker', ['run', '--rm', '--name', `${TAG}-other`, ...LABEL, '--network', 'none', IMAGE, 'sh', '-c', 'chroot / true && chroot / true'], { stdio: 'ignore' });
+        other = new Promise((done) => child.on('exit', (code) => ((otherDone = true), done(code ?? -1))));
+      },
+      '--container', name, '--restart', '--duration', '5', '--output', file,
+    );
     assert.equal(r.code, 0, r.stderr);
+    assert.ok(other && otherDone, 'the other container ran to its end during the trace');
+    assert.equal(await other, 0, 'chroot worked in the other container');
     assert.match(r.stdout, new RegExp(`^wrote ${file}: \\d+ syscalls, traced from the container's restart`));
     assert.match(r.stdout, /docker run --security-opt seccomp=\S+restart\.json container-trace\/busybox:latest/);
     assert.notEqual(docker('inspect', '-f', '{{.State.StartedAt}}', name).trim(), startedBefore, 'the container was restarted');
