@@ -149,6 +149,35 @@ describe('advise seccomp', { skip, concurrency: false }, () => {
     holds(file, n);
   });
 
+  test('Podman (rootful, its API): --restart restarts it, and the profile runs the workload in a fresh podman container and refuses chroot', { skip: fs.existsSync('/run/podman/podman.sock') ? undefined : 'no rootful Podman API socket' }, async () => {
+    const name = `${TAG}-pm`;
+    const podman = (...args: string[]) => spawnSync('podman', args, { encoding: 'utf8', timeout: 120_000 });
+    const image = `localhost/${IMAGE}`;
+    try {
+      const run = podman('run', '-d', '--name', name, ...LABEL, '--network', 'none', image, 'sh', '-c', WORK);
+      assert.equal(run.status, 0, run.stderr);
+      const startedBefore = podman('inspect', '-f', '{{.State.StartedAt}}', name).stdout.trim();
+      const file = path.join(dir, 'podman.json');
+      const r = await advise('--container', `podman:${name}`, '--restart', '--duration', '3', '--output', file);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /traced from the container's restart/);
+      assert.notEqual(podman('inspect', '-f', '{{.State.StartedAt}}', name).stdout.trim(), startedBefore, 'restarted');
+      const n = names(file);
+      for (const sc of ['seccomp', 'execve', 'wait4']) assert.ok(n.includes(sc), sc);
+      assert.ok(!n.includes('chroot'));
+      // The workload's own commands (a redirection would need dup2, which it never made).
+      const ok = podman('run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, image, 'sh', '-c', 'cat /etc/hostname; sleep 1; echo; echo done');
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stdout.trim().split('\n').pop(), 'done');
+      assert.equal(podman('run', '--rm', '--network', 'none', image, 'chroot', '/', 'true').status, 0, 'chroot works under the default profile');
+      const refused = podman('run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, image, 'chroot', '/', 'true');
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /Operation not permitted/);
+    } finally {
+      podman('rm', '-f', name);
+    }
+  });
+
   test('bad input exits 2 with what to do: no such container, a stopped one without --restart, no output directory, an unknown format', async () => {
     const stopped = `${TAG}-stopped`;
     docker('create', '--name', stopped, ...LABEL, '--network', 'none', IMAGE, 'true');

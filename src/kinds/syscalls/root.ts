@@ -4,6 +4,7 @@ import { Generations } from '../shared/generations';
 import * as fs from 'node:fs';
 import type { SyscallsEntry, SyscallsEvent } from '../../protocol';
 import { namespaceInode } from '../../proc/ns';
+import { SCOPE_MEMBER, SCOPE_VALUE_SIZE } from '../../engine/selector-members';
 import {
   execName,
   plusSyscalls,
@@ -148,7 +149,9 @@ export default defineRootKind({
       obj.deleteKey('syscalls', key);
     }
     st.reported = reported;
-    const blocked = final ? inFlight(new Set(ctx.byPidns ? ctx.byPidns.keys() : [pidns ?? 0])) : undefined;
+    // A selector's members now (scope_ns says member): a label may outlive its namespace, whose inode a new one then has.
+    const isMember = (ns: number) => obj.lookupU32Key('scope_ns', ns, SCOPE_VALUE_SIZE)?.readUInt32LE(0) === SCOPE_MEMBER;
+    const blocked = final ? inFlight(new Set(ctx.byPidns ? [...ctx.byPidns.keys()].filter(isMember) : [pidns ?? 0])) : undefined;
     const withBlocked = (r: SyscallsEvent, ns?: number) => {
       // One container: its one namespace (the only one counted in).
       const b = ns === undefined ? new Set([...(blocked?.values() ?? [])].flatMap((x) => [...x])) : blocked?.get(ns);
@@ -176,11 +179,11 @@ export default defineRootKind({
     }
     const out: SyscallsEvent[] = [];
     // The last read: members blocked in a syscall have a report for it, counts or not.
-    for (const ns of blocked?.keys() ?? []) if (ctx.byPidns.has(ns) && !st.held.has(ns)) st.held.set(ns, { since: now, entries: new Map() });
+    for (const ns of blocked?.keys() ?? []) if (!st.held.has(ns)) st.held.set(ns, { since: now, entries: new Map() });
     for (const [ns, h] of st.held) {
-      const label = ctx.byPidns.get(ns);
+      const label = isMember(ns) ? ctx.byPidns.get(ns) : undefined;
       if (label) out.push(withBlocked(syscallsReport(named(h.entries.values()), intervalMs, top, ctx, label), ns));
-      // Reported, or never a member (another container that started meanwhile): gone either way.
+      // Reported, or not a member (another container that started meanwhile, or one gone): gone either way.
       if (label || final || now - h.since > HELD_MS) st.held.delete(ns);
     }
     if (st.names.size > 4096) st.names.clear();
