@@ -155,7 +155,7 @@ async function traceFromStart(s: Services, arg?: unknown): Promise<TraceSessionM
   const ref = arg instanceof ContainerItem ? containerRef(arg.container) : await vscode.window.showInputBox({ title: 'Trace from Start', prompt: 'The container to wait for: a name (it need not exist yet), pod/container or runtime:name' });
   if (!ref) return undefined;
   const name = arg instanceof ContainerItem ? arg.container.name : ref;
-  const plan = await traceFlow(s.containers, { target: `${name} from its start`, scope: null, many: true });
+  const plan = await traceFlow(s.containers, { target: `${name} from its start`, scope: null, many: true, waited: true });
   if (!plan) return undefined;
   return start(s, { gadget: plan.kind.gadget, container: ref, wait: true, options: plan.kind.options }, { container: name });
 }
