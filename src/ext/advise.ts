@@ -151,7 +151,7 @@ export async function adviseSeccompCommand(s: Services, arg?: unknown): Promise<
     container: container.name,
     image: container.image,
     mode: result.mode,
-    seconds,
+    seconds: result.seconds,
     names: result.names,
     added: result.added,
     blocked: [...result.seen.blocked].sort(),

@@ -39,6 +39,7 @@ test('advise with a restart: the trace waits for the container and runs before t
   assert.equal(result.mode, 'restart');
   assert.deepEqual(result.names, ['execve', 'exit', 'exit_group', 'read', 'wait4']);
   assert.equal(result.early, undefined);
+  assert.equal(result.seconds, 1);
 });
 
 test('advise without a restart: not waited for, the start set added; a failed restart stops the trace and says why', async () => {
@@ -56,6 +57,7 @@ test('advise: cancelled early is said', async () => {
   const r = recorder([report(['read'])]);
   const result = await adviseSeccomp(r.tracer, { ref: 'web', seconds: 3600, cancelled: () => true });
   assert.equal(result.early, 'cancelled');
+  assert.ok(result.seconds < 1, `the seconds it traced, not those asked: ${result.seconds}`);
 });
 
 test('the extension\'s durations, a typed one checked, the docker run snippet quoted, the note says the mode and how to use the file', () => {

@@ -99,6 +99,10 @@ export async function advise(argv: string[]): Promise<void> {
     process.getuid?.() === 0
       ? await engineBackend(req.values['docker-host'], req.verbose, log)
       : await helperBackend(elevationFlag(req.values.elevate), req.verbose, log, !!req.values['allow-uninstalled']);
+  // Ctrl-C: the trace stops early, and what it saw is written (said so).
+  let interrupted = false;
+  process.on('SIGINT', () => (interrupted = true));
+  process.on('SIGTERM', () => (interrupted = true));
   let result: Awaited<ReturnType<typeof adviseSeccomp>>;
   try {
     result = await adviseSeccomp(
@@ -112,6 +116,7 @@ export async function advise(argv: string[]): Promise<void> {
         seconds: req.seconds,
         restart: runtime && (() => runtime.restart(container.id, STOP_SECONDS)),
         progress: (m) => process.stderr.write(visible(`${describeContainer(container)}: ${m}`) + '\n'),
+        cancelled: () => interrupted,
       },
     );
   } catch (err) {
@@ -139,7 +144,7 @@ export async function advise(argv: string[]): Promise<void> {
     throw new RuntimeError(`cannot write ${req.output}: ${(err as Error).message}`);
   }
   const out = [
-    `wrote ${req.output}: ${seccompModeLine(result.mode, result.names.length, req.seconds)}`,
+    `wrote ${req.output}: ${seccompModeLine(result.mode, result.names.length, result.seconds)}`,
     ...(result.added.length ? [`allowed without being seen: ${result.added.join(', ')}`] : []),
     ...(seen.blocked.size ? [`blocked in when the trace ended (allowed): ${[...seen.blocked].sort().join(', ')}`] : []),
     'refused with EPERM: every other syscall. Only names are matched, not arguments.',

@@ -38,6 +38,8 @@ export interface AdviseResult {
   ended: TraceEndedParams;
   /** Why the trace ended before its time, when it did. */
   early?: string;
+  /** Seconds it traced (after the restart, with one): the asked ones, or fewer when it ended early. */
+  seconds: number;
 }
 
 /** Reports a report of the syscalls kind at most a second apart: an interval that short. */
@@ -76,13 +78,15 @@ export async function adviseSeccomp(tracer: AdviseTracer, req: AdviseRequest): P
     return e;
   });
   let tick: NodeJS.Timeout | undefined;
+  let began = Date.now();
   try {
     if (req.restart) {
       req.progress?.('restarting the container (traced from its start)');
       await req.restart();
     }
     req.progress?.(`tracing for ${req.seconds}s`);
-    const deadline = Date.now() + req.seconds * 1000;
+    began = Date.now();
+    const deadline = began + req.seconds * 1000;
     // Until the time is up, the trace ends by itself (the container exited), or it is cancelled.
     await Promise.race([
       endedEarly,
@@ -99,5 +103,6 @@ export async function adviseSeccomp(tracer: AdviseTracer, req: AdviseRequest): P
   const end = await endedEarly;
   if (!early && req.cancelled?.()) early = 'cancelled';
   const { names, added, unnamed } = profileNames(seen, mode);
-  return { mode, names, added, unnamed, seen, ended: end, early };
+  const seconds = early ? Math.min(req.seconds, Math.round((Date.now() - began) / 100) / 10) : req.seconds;
+  return { mode, names, added, unnamed, seen, ended: end, early, seconds };
 }
