@@ -612,10 +612,16 @@ int BPF_PROG(ct_scope_fork, struct task_struct *parent, struct task_struct *chil
 		return 0; /* not the first task of its namespace */
 	__u32 l = 0, ino = 0;
 	struct ct_scope *held = NULL;
-	if (ct_locate(child, &l, &ino, &held) == CT_IN)
+	__u32 own = BPF_CORE_READ(up, ns, ns.inum);
+	/* Beneath a member: that member's. A member's own inode at a first
+	 * task is a new namespace that reuses the inode of a member that is
+	 * gone (a restarted container's old one): pending like any new one. */
+	int where = ct_locate(child, &l, &ino, &held);
+	bool reused = where == CT_IN && ino == own;
+	if (where == CT_IN && !reused)
 		return 0;
 	struct ct_scope_new n = {
-		.pidns = BPF_CORE_READ(up, ns, ns.inum),
+		.pidns = own,
 		.host_pid = host_level ? ct_tgid_at(child, host_level, 0) : BPF_CORE_READ(child, tgid),
 		.level = level,
 	};
@@ -624,7 +630,7 @@ int BPF_PROG(ct_scope_fork, struct task_struct *parent, struct task_struct *chil
 		return 0;
 	}
 	struct ct_scope s = { .state = CT_SCOPE_PENDING };
-	if (bpf_map_update_elem(&scope_ns, &n.pidns, &s, BPF_NOEXIST))
+	if (bpf_map_update_elem(&scope_ns, &n.pidns, &s, reused ? BPF_EXIST : BPF_NOEXIST))
 		ct_count(CT_STAT_UNWATCHED); /* user space still decides it, from then on */
 	return 0;
 }

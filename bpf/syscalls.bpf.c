@@ -17,6 +17,7 @@ struct start {
 	__u32 pid;      /* tgid in the container */
 	__u32 in_scope; /* decided at the task's first syscall (a task keeps its PID namespace) */
 	__u32 runtime;  /* the runtime's code (ct_task_is_runtime): decided then, and again at exec */
+	__u32 pidns;    /* the namespace it is traced in (the key's pidns) */
 };
 
 struct {
@@ -86,6 +87,7 @@ static __always_inline int on_enter(long id)
 		s->runtime = in && ct_task_is_runtime(task);
 		s->host_pid = ids.host_pid;
 		s->pid = ids.pid;
+		s->pidns = ids.pidns;
 	}
 	if (!s->in_scope)
 		return 0;
@@ -104,7 +106,7 @@ static __always_inline int on_exit(long ret)
 	s->ts = 0;
 	__u32 zero = 0;
 	__u32 *gen = bpf_map_lookup_elem(&syscalls_gen, &zero);
-	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr, .runtime = s->runtime, .gen = gen ? *gen : 0 };
+	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr, .runtime = s->runtime, .gen = gen ? *gen : 0, .pidns = s->pidns };
 
 	struct syscalls_stats *v = bpf_map_lookup_elem(&syscalls, &key);
 	if (!v) {

@@ -14,6 +14,9 @@ struct syscalls_key {
 	__u32 runtime;  /* made by the container runtime's code (its init before the exec) */
 	__u32 gen;      /* the generation it was counted in (syscalls_gen): user space reads a generation
 	                 * once it is no longer written, so no count is lost to a read */
+	__u32 pidns;    /* the PID namespace it was counted in: a selector (a container waited for)
+	                 * reports each member's counts as its own, and none of a namespace that
+	                 * turned out not to be one */
 };
 
 #define SYSCALLS_GENS 3

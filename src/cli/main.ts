@@ -18,6 +18,7 @@ import { ps } from './commands/ps';
 import { trace } from './commands/trace';
 import { installCommand } from './commands/install';
 import { check } from './commands/check';
+import { advise, ADVISE_USAGE } from './commands/advise';
 
 export { after } from './args';
 
@@ -40,6 +41,7 @@ Usage:
 ${optionsHelp('                  ')}
                   profile: --output <file> [--format pprof|folded]  every stack also written
                   to a file at the end (pprof, gzipped; folded for flamegraph.pl)
+  ${ADVISE_USAGE}
   container-trace check [--json]                     what this host supports, with fixes
   container-trace install-helper [--elevate <mode>]  install the helper root-owned, with a polkit action
   container-trace uninstall-helper
@@ -62,6 +64,8 @@ export async function main(argv: string[]): Promise<void> {
         return await ps(rest);
       case 'trace':
         return await trace(rest);
+      case 'advise':
+        return await advise(rest);
       case 'check':
         return await check(rest);
       case 'install-helper':

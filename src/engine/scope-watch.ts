@@ -186,7 +186,10 @@ export class ScopeWatch {
       if (!v) break;
       const pidns = v.readUInt32LE(0);
       const hostPid = v.readUInt32LE(4);
-      if (this.pending.has(pidns) || this.d.members.has(pidns)) continue;
+      if (this.pending.has(pidns)) continue;
+      // Queued for a member: the inode of a namespace that is gone, reused by a new one (bpf/common.h ct_scope_fork).
+      const gone = this.d.members.forget(pidns);
+      if (gone) this.d.log('debug', `PID namespace ${pidns} of ${gone.container.name} is gone; a new namespace has its inode: deciding it`);
       this.discard.delete(pidns);
       this.pending.set(pidns, { task: readFirstTask(pidns, hostPid), seen: Date.now(), spans: [], count: 0, bytes: 0, dropped: 0, excess: 0 });
       added = true;

@@ -50,6 +50,19 @@ export class SelectorMembers {
     return this.members.has(pidns);
   }
 
+  /**
+   * A member's PID namespace is gone and its inode taken by a new one (the
+   * kernel made it pending at its first task): the member goes, its entry
+   * stays (the new namespace's, pending), its label too (for what of it is
+   * still in the ring buffer) until the new one is decided.
+   */
+  forget(pidns: number): SelectorMember | undefined {
+    const m = this.members.get(pidns);
+    this.members.delete(pidns);
+    this.early.delete(pidns);
+    return m;
+  }
+
   get size(): number {
     return this.members.size;
   }

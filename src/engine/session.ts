@@ -167,7 +167,7 @@ export class TraceSession {
     const now = Date.now();
     const intervalMs = now - this.lastCollect; // the last report covers less
     this.lastCollect = now;
-    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, final, files: this.files, options: this.trace.options }) as TraceEvent[]);
+    this.delivery.events(collect(this.obj, this.ctx, { intervalMs, top: this.trace.top, final, files: this.files, options: this.trace.options, pidns: this.trace.pidns }) as TraceEvent[]);
   }
 
   /** Ends the session when the container (or the traced process) is gone. */

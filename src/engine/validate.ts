@@ -60,7 +60,7 @@ export function validateStart(raw: unknown): Required<Pick<TraceStartParams, 'ga
     if (p.wait && out.container !== undefined) {
       // Waited for, a container is traced as the selector that finds it whenever it starts.
       if (p.scope !== undefined) throw new InvalidParamsError('a container waited for is traced whole, from its first exec: it takes no PID, thread or follow scope');
-      if (CLIENT_KINDS[out.gadget].oneContainer) throw new InvalidParamsError(`the ${out.gadget} trace needs its container running (it attaches to that one); wait works for the kinds that follow containers as they start`);
+      if (CLIENT_KINDS[out.gadget].oneContainer && !CLIENT_KINDS[out.gadget].waits) throw new InvalidParamsError(`the ${out.gadget} trace needs its container running (it attaches to that one); wait works for the kinds that follow containers as they start`);
     }
     if (p.wait) out.wait = true;
     if (p.followRestarts !== undefined) out.followRestarts = p.followRestarts as boolean;

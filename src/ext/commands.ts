@@ -15,6 +15,7 @@ import { cliLine, containerName, traceLine } from './cli-run';
 import { readError } from './model/hints';
 import { runContainerTool, type ToolAction } from './container-tools';
 import type { ExportFormat } from './model/export';
+import { adviseSeccompCommand } from './advise';
 
 /** Arguments scripts and tests may pass instead of tree items. */
 export interface TraceArgs {
@@ -154,7 +155,7 @@ async function traceFromStart(s: Services, arg?: unknown): Promise<TraceSessionM
   const ref = arg instanceof ContainerItem ? containerRef(arg.container) : await vscode.window.showInputBox({ title: 'Trace from Start', prompt: 'The container to wait for: a name (it need not exist yet), pod/container or runtime:name' });
   if (!ref) return undefined;
   const name = arg instanceof ContainerItem ? arg.container.name : ref;
-  const plan = await traceFlow(s.containers, { target: `${name} from its start`, scope: null, many: true });
+  const plan = await traceFlow(s.containers, { target: `${name} from its start`, scope: null, many: true, waited: true });
   if (!plan) return undefined;
   return start(s, { gadget: plan.kind.gadget, container: ref, wait: true, options: plan.kind.options }, { container: name });
 }
@@ -282,6 +283,8 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
     r('containerTrace.traceContainer', (arg?: unknown) => traceContainer(s, arg)),
     r('containerTrace.traceFromStart', (arg?: unknown) => traceFromStart(s, arg)),
     r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),
+    // Scripts and tests: { container, seconds, restart, target, format }; otherwise asks.
+    r('containerTrace.adviseSeccomp', (arg?: unknown) => adviseSeccompCommand(s, arg)),
     r('containerTrace.stopAllTraces', () => s.sessions.stopAll()),
     // An ended (or failed) trace, started again as it was asked.
     r('containerTrace.runAgain', (arg?: unknown) => {

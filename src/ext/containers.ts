@@ -123,6 +123,13 @@ export class ContainerService implements vscode.Disposable {
     return found.length === 1 ? found[0] : undefined;
   }
 
+  /** Restart a container through its runtime (stop, SIGKILL after `stopSeconds`, start); throws where its runtime cannot. */
+  async restart(c: ContainerInfo, stopSeconds: number): Promise<void> {
+    const rt = c.node ? undefined : this.runtimes.find((r) => r.kind === c.runtime && !r.node);
+    if (!rt?.restart) throw new Error(`${c.name} cannot be restarted through ${c.runtime}${c.node ? ` in ${c.node.name}` : ''} from here: restart it yourself, or trace it running`);
+    await rt.restart(c.id, stopSeconds);
+  }
+
   /** Processes of a running container, read from /proc now. */
   processes(container: ContainerInfo): ContainerProcesses {
     return scanContainer(container);

@@ -80,11 +80,12 @@ export function scopeStep(service: ContainerService, container: ContainerInfo): 
 type KindItem = FlowItem<KindChoice>;
 
 /** What to trace; for a process, with or without its descendants. `many`: a pod or Compose project (kinds bound to one container are left out). */
-export function kindStep(scope: TraceScope | undefined, many: boolean, what: string): FlowStep<KindChoice> {
+export function kindStep(scope: TraceScope | undefined, many: boolean, what: string, waited = false): FlowStep<KindChoice> {
   const who = scope?.tid !== undefined ? 'this thread' : many ? 'every container, those started later too' : 'all processes';
   const items: KindItem[] = [];
   for (const spec of CLIENT_KIND_LIST) {
-    if (many && spec.oneContainer) continue;
+    // One container waited for: kinds bound to one container that can wait for it too (syscalls).
+    if (many && spec.oneContainer && !(waited && spec.waits)) continue;
     const g = spec.name as KindName;
     const base = { label: `$(${spec.icon}) ${g}`, detail: spec.what };
     if (scope?.pid !== undefined) {
@@ -160,6 +161,8 @@ export interface FlowGiven {
   process?: ProcessInfo;
   kind?: KindChoice;
   many?: boolean;
+  /** One container waited for (trace from start): kinds that can wait for one are offered too. */
+  waited?: boolean;
   /** The container is named, not listed (scripts): the host PID for the options' suggestions. */
   hostPid?: number;
   /** The trace's target is fixed (a container named by a script, a pod): no container is asked; its words for titles. */
@@ -202,7 +205,7 @@ export async function traceFlow(service: ContainerService, given: FlowGiven = {}
           plan.note = answer.note;
         }
       } else if (stage === 'kind') {
-        answer = await flow.ask(kindStep(plan.scope, !!given.many, describe(plan, given)), back);
+        answer = await flow.ask(kindStep(plan.scope, !!given.many, describe(plan, given), !!given.waited), back);
         if (answer && answer !== BACK) {
           plan.kind = answer.value;
           plan.options = { ...(answer.value.options ?? {}) };

@@ -49,6 +49,8 @@ export interface ClientKind<E extends TraceEvent = TraceEvent> {
   presets?: { label: string; options: TraceOptions }[];
   /** Runs on one container only (no selectors). */
   oneContainer?: boolean;
+  /** One container, which may be waited for (traced from its first exec; a restart's run reported as its own). */
+  waits?: boolean;
   /** Ring-buffer kinds: their records decoded (kinds read from maps get decoded reports from the helper). */
   decode?: Decoder<E>;
   /** Floods written as JSON lines: a record to its line without the decoded object (src/kinds/record-decoder.ts). */

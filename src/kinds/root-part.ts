@@ -52,6 +52,8 @@ export interface CollectOptions {
   files: FileRegistry;
   /** The trace's options (checked by the client part). */
   options: TraceOptions;
+  /** One container: the inode of its PID namespace (0 for a selector, whose members are in the context's byPidns). */
+  pidns?: number;
 }
 
 /** What a uprobe attaches to. */

@@ -190,6 +190,10 @@ export interface SyscallsEvent extends EventBase {
   totalCalls: number;
   /** The busiest (process, syscall) pairs, by count. */
   top: SyscallsEntry[];
+  /** Every syscall counted in the interval, by name, sorted (those past `top` too): what a seccomp profile allows. */
+  names?: string[];
+  /** The last report: syscalls its processes were in when the trace ended (entered, not returned, so counted nowhere else), by name. */
+  inFlight?: string[];
 }
 
 export interface UprobeEvent extends EventBase {

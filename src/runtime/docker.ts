@@ -189,6 +189,16 @@ export class DockerRuntime implements ContainerRuntime {
     };
   }
 
+  async restart(id: string, stopSeconds: number): Promise<void> {
+    // The stop may take its whole grace period: the deadline counts it.
+    const restart = (abortSignal: AbortSignal): Promise<unknown> => this.docker.getContainer(id).restart({ t: stopSeconds, abortSignal });
+    try {
+      await withDeadline(`${this.what} (restart)`, CALL_DEADLINE_MS + stopSeconds * 1000, restart);
+    } catch (err) {
+      throw this.failure(err);
+    }
+  }
+
   watch(onChange: (change: ContainerChange) => void, onError?: (err: Error) => void): Disposable {
     let stream: NodeJS.ReadableStream | undefined;
     const abort = new AbortController();

@@ -56,6 +56,11 @@ export class PodmanCliRuntime implements ContainerRuntime {
     this.endpoint = `podman (as ${user.name})`;
   }
 
+  async restart(id: string, stopSeconds: number): Promise<void> {
+    if (!/^[0-9a-f]{12,64}$/.test(id)) throw new RuntimeError(`podman restart: "${id}" is not a container id`);
+    await this.run(['restart', '--time', String(stopSeconds), id]);
+  }
+
   private run(args: string[]): Promise<string> {
     const asOther = process.getuid?.() !== this.user.uid;
     const env = {

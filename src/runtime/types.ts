@@ -26,6 +26,8 @@ export interface ContainerRuntime {
   list(): Promise<ContainerInfo[]>;
   /** One container by full id, id prefix or name; undefined when unknown. */
   inspect(ref: string): Promise<ContainerInfo | undefined>;
+  /** Stop (SIGTERM, SIGKILL after `stopSeconds`) and start again a container by full id; absent where the runtime cannot. */
+  restart?(id: string, stopSeconds: number): Promise<void>;
   /** Calls `onChange` for container lifecycle events until disposed. */
   watch(onChange: (change: ContainerChange) => void, onError?: (err: Error) => void): Disposable;
 }

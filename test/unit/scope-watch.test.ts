@@ -201,3 +201,24 @@ test('members found early stay while their namespace lives, though no listing sh
   assert.deepEqual(members.set([]).left, [m]);
   assert.equal(obj.scope.has(OWN_NS), false);
 });
+
+test("a member's PID namespace inode reused by a new namespace (the old one gone): the member is forgotten, the new one decided like any other, and another container's records never pass as the member's", async () => {
+  const web = container('web', { app: 'web' });
+  const s = setup([container('db', { app: 'db' })]);
+  try {
+    s.members.set([{ pidns: OWN_NS, container: web, label: { id: web.id, name: 'web' } }]);
+    assert.equal(s.obj.scope.get(OWN_NS)!.readUInt32LE(0), SCOPE_MEMBER);
+    // The kernel (ct_scope_fork): a first task in a namespace with the member's inode, made pending.
+    s.obj.made(OWN_NS, process.pid);
+    s.take(span([OWN_NS, 1], [OTHER_NS, 2]));
+    assert.equal(s.members.has(OWN_NS), false, 'the gone member is forgotten');
+    assert.deepEqual(s.out, [{ what: 'records', markers: [2] }], "the new namespace's records are held, not delivered as web's");
+    await settle();
+    assert.equal(s.obj.scope.has(OWN_NS), false, 'db is not the selector\'s: its entry left the kernel map');
+    s.take(span([OWN_NS, 3]));
+    assert.deepEqual(s.out, [{ what: 'records', markers: [2] }], 'nothing of it ever passes');
+    assert.equal((s.counters as unknown as { notMatched: number }).notMatched, 1);
+  } finally {
+    s.watch.close();
+  }
+});

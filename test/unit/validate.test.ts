@@ -44,3 +44,10 @@ test("st_dev is converted to the kernel's dev_t encoding", () => {
   const glibc = (major: bigint, minor: bigint) => (minor & 0xffn) | ((major & 0xfffn) << 8n) | ((minor & ~0xffn) << 12n) | ((major & ~0xfffn) << 32n);
   assert.equal(kernelDev(Number(glibc(259n, 300n))), (259n << 20n) | 300n);
 });
+
+test('a container waited for: syscalls may wait (a seccomp profile from its start), uprobe may not, neither takes a selector', () => {
+  assert.deepEqual(validateStart({ gadget: 'syscalls', container: 'web', wait: true, followRestarts: false }), { gadget: 'syscalls', container: 'web', bufferBytes: DEFAULT_BUFFER_BYTES, wait: true, followRestarts: false });
+  assert.throws(() => validateStart({ gadget: 'uprobe', container: 'web', wait: true, options: { target: 'libc', function: 'malloc' } }), /needs its container running/);
+  assert.throws(() => validateStart({ gadget: 'syscalls', selector: { names: ['web'] } }), /runs on one container/);
+  assert.throws(() => validateStart({ gadget: 'syscalls', container: 'web', wait: true, scope: { pid: 1 } }), /traced whole/);
+});

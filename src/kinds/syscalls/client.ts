@@ -11,6 +11,8 @@ export default defineClientKind<SyscallsEvent>({
   icon: 'graph',
   summary: () => new SyscallsTop(),
   oneContainer: true,
+  // Waited for: counted per PID namespace, each run of the container its own report (a seccomp profile from its start).
+  waits: true,
   options: [
     reportIntervalOption(1),
     wholeNumberOption('top', 'top', 1, 100, 'entries per report (1 to 100, default 20)'),

@@ -13,8 +13,8 @@ export const SYSCALLS_LAYOUT = {
   size: 48 + 32 * 4,
 } satisfies Layout;
 
-/** struct syscalls_key { host_pid, nr }: checked against the BTF with the value. */
-export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4, runtime: 8, gen: 12 }, size: 16 } satisfies Layout;
+/** struct syscalls_key { host_pid, nr, runtime, gen, pidns }: checked against the BTF with the value. */
+export const SYSCALLS_KEY_LAYOUT = { struct: 'syscalls_key', fields: { host_pid: 0, nr: 4, runtime: 8, gen: 12, pidns: 16 }, size: 20 } satisfies Layout;
 
 /** bpf/syscalls.h SYSCALLS_GENS: the generations counted into in turn (syscalls_gen). */
 export const SYSCALLS_GENS = 3;
@@ -120,12 +120,12 @@ export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntr
   return syscallsEntry(key, sumSyscalls(values));
 }
 
-export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top: number, ctx: DecodeContext): SyscallsEvent {
+export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top: number, ctx: DecodeContext, container = ctx.container): SyscallsEvent {
   const sorted = entries.sort((a, b) => b.count - a.count || b.latencyNs.total - a.latencyNs.total);
   return {
     gadget: 'syscalls',
     time: ctx.clock.format(process.hrtime.bigint()),
-    container: ctx.container,
+    container,
     pid: 0,
     tid: 0,
     hostPid: 0,
@@ -134,5 +134,6 @@ export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top
     interval: intervalMs,
     totalCalls: entries.reduce((n, e) => n + e.count, 0),
     top: sorted.slice(0, top),
+    names: [...new Set(entries.map((e) => e.syscall))].sort(),
   };
 }
