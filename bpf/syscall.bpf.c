@@ -261,6 +261,49 @@ static __always_inline int on_exit(void *ctx, long ret)
 	return 0;
 }
 
+/* A successful exec: its path and argv again, from the kernel's copy of
+ * the path and the new image's argument area. At entry they may not have
+ * been readable: a child just forked has its parent's file-backed pages
+ * unmapped until it touches them, and a BPF program cannot fault them in.
+ * (A failed exec keeps what entry read.) */
+SEC("tracepoint/sched/sched_process_exec")
+int syscall_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct sc_task *s = bpf_task_storage_get(&sc_tasks, task, 0, 0);
+	if (!s || !s->active || (s->e.nr != 59 && s->e.nr != 322))
+		return 0;
+	struct syscall_event *e = &s->e;
+	__u32 pslot = e->nr == 59 ? 0 : 1; /* execveat: dirfd first */
+	e->flags &= ~(SC_F_CUT0 | SC_F_CUT1 | SC_F_FAULT0 | SC_F_FAULT1 | SC_F_ARGV_MORE);
+	unsigned int loc = ctx->__data_loc_filename & 0xffff;
+	long n = bpf_probe_read_kernel_str(e->buf, SC_SLOT_MAX, (void *)ctx + loc);
+	if (n <= 0)
+		n = 1;
+	n -= 1;
+	if (n == SC_SLOT_MAX - 1)
+		e->flags |= SC_F_CUT0;
+	e->arg[0] = pslot;
+	e->off[0] = 0;
+	e->len[0] = n;
+	__u32 at = n;
+	if (at > SC_BUF_LEN - SC_SLOT_MAX)
+		return 0;
+	__u64 start = BPF_CORE_READ(task, mm, arg_start), end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 want = end > start ? end - start : 0;
+	__u32 m = want > SC_SLOT_MAX ? SC_SLOT_MAX : want;
+	if (want > SC_SLOT_MAX)
+		e->flags |= SC_F_ARGV_MORE;
+	if (m && bpf_probe_read_user(e->buf + at, m & (SC_SLOT_MAX * 2 - 1), (void *)start))
+		m = 0;
+	e->arg[1] = pslot + 1;
+	e->off[1] = at;
+	e->len[1] = m;
+	e->src[1] = 0;
+	s->used = at + m;
+	return 0;
+}
+
 /* Raw tracepoints where the kernel has them (cheaper); plain tracepoints
  * otherwise. User space loads one pair. */
 SEC("raw_tp/sys_enter")

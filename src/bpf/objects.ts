@@ -189,6 +189,7 @@ export const BPF_OBJECTS = {
       ct_scope_fork: 'raw_tp/sched_process_fork',
       syscall_enter: 'raw_tp/sys_enter',
       syscall_enter_tp: 'tracepoint/raw_syscalls/sys_enter',
+      syscall_exec: 'tracepoint/sched/sched_process_exec',
       syscall_exit: 'raw_tp/sys_exit',
       syscall_exit_tp: 'tracepoint/raw_syscalls/sys_exit',
     },

@@ -48,6 +48,7 @@ export function argText(kind: string, a: SyscallArg, cut: boolean, more: boolean
   if (a === null) return 'NULL';
   if (typeof a === 'number') return String(a);
   if (typeof a === 'string') {
+    if (kind === 'wstatus') return `[${a}]`;
     if (kind === 'path' || kind === 'str' || kind === 'bufout' || kind.startsWith('bufin:')) return straceQuote(a) + (cut ? '...' : '');
     return a;
   }
