@@ -52,8 +52,9 @@ for (const f of ['src/linux/x86_64/syscallent.h', 'src/linux/generic/syscallent-
 
 // Parameters from the kernel's tracepoint formats.
 function params(name) {
-  const file = `${events}/sys_enter_${name}/format`;
-  if (!existsSync(file)) return undefined;
+  // Some tracepoints keep the kernel's function name (fstat is sys_newfstat).
+  const file = [name, `new${name}`, `${name}64`, name.replace(/2$/, '')].map((n) => `${events}/sys_enter_${n}/format`).find((f) => existsSync(f));
+  if (!file) return undefined;
   const out = [];
   for (const m of readFileSync(file, 'utf8').matchAll(/field:([^;]+);\s*offset:(\d+);/g)) {
     if (Number(m[2]) < 16) continue; // common fields and __syscall_nr
