@@ -16,7 +16,7 @@ import {
 
 export const SYSCALL_LAYOUT = {
   struct: 'syscall_event',
-  fields: { hdr: 0, args: 48, ret: 96, duration_ns: 104, nr: 112, off: 116, len: 120, arg: 124, flags: 126, src: 128, buf: 136 },
+  fields: { hdr: 0, args: 48, ret: 96, duration_ns: 104, nr: 112, off: 116, len: 120, arg: 124, flags: 126, pad: 127, src: 128, buf: 136 },
   sizes: { buf: 768, args: 48 },
 } satisfies Layout;
 
@@ -122,12 +122,16 @@ export function decodeSyscall(dv: DataView, bytes: Buffer, at: number, len: numb
   let truncated: Record<string, number | null> | undefined;
   let unread: string[] | undefined;
   const raw: number[] = [];
-  for (let i = 0; i < 6; i++) raw.push(u64(dv, at + F.args + 8 * i));
+  const signed: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    raw.push(u64(dv, at + F.args + 8 * i));
+    signed.push(s64(dv, at + F.args + 8 * i));
+  }
   spec.args.forEach(([name, kind], i) => {
     const v = raw[i];
     const slot = slotOf(dv, at, len, i);
     if (slot?.cut || (kind === 'argv' && flags & SC_F.ARGV_MORE)) (truncated ??= {})[name] = kind === 'path' || kind === 'str' || kind === 'argv' ? null : slot!.src;
-    const a = decodeArg(kind, v, raw, slot, bytes, ret, failedCall, fds, pidns, h.pid, spec, i, flags);
+    const a = decodeArg(kind, v, signed[i], raw, slot, bytes, ret, failedCall, fds, pidns, h.pid, spec, i);
     args[name] = a;
     if (captured(kind) && !slotRead(kind, slot, failedCall, ret)) (unread ??= []).push(name);
   });
@@ -161,14 +165,14 @@ function slotRead(kind: string, slot: Slot | undefined, failedCall: boolean, ret
   return true;
 }
 
+/** One argument: `v` as unsigned, `i32` as signed (a C int passed with its upper half zero or sign-extended). */
 function decodeArg(
-  kind: string, v: number, raw: number[], slot: Slot | undefined, bytes: Buffer, ret: number | null, failedCall: boolean,
-  fds: FdNames, pidns: number, pid: number, spec: SyscallSpec, i: number, flags: number,
+  kind: string, v: number, i32: number, raw: number[], slot: Slot | undefined, bytes: Buffer, ret: number | null, failedCall: boolean,
+  fds: FdNames, pidns: number, pid: number, spec: SyscallSpec, i: number,
 ): SyscallArg {
-  const i32 = v >= 0x80000000 && v < TWO32 ? v - TWO32 : v;
   switch (kind) {
     case 'fd': {
-      const fd = i32 > TWO32 ? v : i32;
+      const fd = i32;
       const path = fd >= 0 ? fds.name(pidns, pid, fd) : undefined;
       return path === undefined ? { fd } : { fd, path };
     }
@@ -247,7 +251,6 @@ function decodeArg(
       }
       // socket()'s protocol reads by its domain.
       if (spec.name === 'socket' && i === 2) return protocolName(raw[0], v);
-      void flags;
       return i32;
   }
 }
