@@ -13,6 +13,11 @@ import { decodeSyscall, SYSCALL_LAYOUT } from '../../src/kinds/syscall/decode';
 import { callText, resultText, straceQuote } from '../../src/kinds/syscall/text';
 import { parseSyscallClasses, parseSyscallNames, syscallMask, syscallNumbers } from '../../src/kinds/syscall/filter';
 import type { SyscallEvent } from '../../src/protocol';
+import { CLIENT_KIND_BY_NAME } from '../../src/kinds/client-registry';
+import { eventTest, filterPanels, parseFilter, rowText } from '../../src/webview/filter';
+import type { Row } from '../../src/webview/messages';
+import type { TablePanel } from '../../src/webview/panels';
+import { SyscallTable } from '../../src/kinds/syscall/summary';
 
 const F = SYSCALL_LAYOUT.fields;
 const ctx = (): DecodeContext => ({ container: { id: 'c'.repeat(64), name: 'web' }, clock: new WallClock() });
@@ -131,4 +136,31 @@ test('--class and --syscall: checked with near matches, their union as the kerne
   assert.equal(m[1], 1n);
   assert.equal(m[4], 1n << 1n);
   assert.equal(syscallNumbers(undefined, []), undefined);
+});
+
+test('the live view\'s filter: %class and syscall: terms match the kind\'s tags, in Events and in the Summary', () => {
+  const c = ctx();
+  const kind = CLIENT_KIND_BY_NAME.syscall;
+  const events = [
+    decode(record(257, [-100n, 0x7000n, 0n, 0n], 3n, [[1, Buffer.from('/f')]]), c),
+    decode(record(1, [3n, 0x7000n, 1n], 1n, [[1, Buffer.from('x')]]), c),
+    decode(record(42, [4n, 0n, 16n], -111n), c),
+  ];
+  const rows = events.map((e) => ['t', 7, 7, 3007, 'app', 'syscall', kind.text(e), 0, 0, '', undefined, undefined, undefined, kind.tags!(e)] as Row);
+  const shown = (f: string) => {
+    const t = eventTest(parseFilter(f), true)!;
+    return rows.filter((r) => t(r, rowText(r))).map((r) => /\d{6} (\w+)\(/.exec(r[6])![1]);
+  };
+  assert.deepEqual(shown('%file'), ['openat']);
+  assert.deepEqual(shown('%desc'), ['openat', 'write']);
+  assert.deepEqual(shown('%network'), ['connect']);
+  assert.deepEqual(shown('syscall:write,connect'), ['write', 'connect']);
+  assert.deepEqual(shown('-%desc'), ['connect']);
+  assert.deepEqual(shown('syscall:open*'), ['openat']);
+  const sum = new SyscallTable();
+  sum.add(events);
+  const { panels } = filterPanels(sum.panels(), parseFilter('%network'), true);
+  assert.deepEqual((panels[0] as TablePanel).rows.map((r) => r.cells[0]), ['connect']);
+  const byName = filterPanels(sum.panels(), parseFilter('syscall:openat'), true).panels[0] as TablePanel;
+  assert.deepEqual(byName.rows.map((r) => r.cells[0]), ['openat']);
 });

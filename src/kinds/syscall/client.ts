@@ -6,6 +6,18 @@ import { decodeSyscall } from './decode';
 import { parseSyscallClasses, parseSyscallNames, SYSCALL_CLASSES } from './filter';
 import { SyscallTable } from './summary';
 import { straceLine } from './text';
+import { SYSCALL_TABLE } from './table';
+
+const tagCache = new Map<number, string>();
+/** `openat %desc %file`: the filter box's syscall: and %class terms match these. */
+function syscallTags(nr: number, name: string): string {
+  let t = tagCache.get(nr);
+  if (t === undefined) {
+    t = [name, ...(SYSCALL_TABLE[nr]?.classes ?? []).map((c) => `%${c}`)].join(' ').toLowerCase();
+    if (tagCache.size < 1024) tagCache.set(nr, t);
+  }
+  return t;
+}
 
 const listCheck = (key: string, parse: (t: string) => string[]) => (v: unknown) => {
   if (!Array.isArray(v) || !v.length || v.length > 512 || v.some((s) => typeof s !== 'string')) return `${key} must be a list of names`;
@@ -58,6 +70,7 @@ export default defineClientKind<SyscallEvent>({
     `,"durationNs":${e.durationNs}` +
     (e.truncated !== undefined ? `,"truncated":${JSON.stringify(e.truncated)}` : '') +
     (e.unread !== undefined ? `,"unread":${JSON.stringify(e.unread)}` : ''),
+  tags: (e) => syscallTags(e.nr, e.name),
   errno: (e) => e.error,
   failed: (e) => e.error !== undefined,
   path: (e) => {

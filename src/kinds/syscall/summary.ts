@@ -7,6 +7,7 @@
  */
 import type { SyscallEvent } from '../../protocol';
 import type { Panel, Summary } from '../../webview/panels';
+import { SYSCALL_TABLE } from './table';
 
 const MAX_ROWS = 600;
 
@@ -17,6 +18,8 @@ interface Row {
   totalNs: number;
   errnos: Map<string, number>;
   runtime?: true;
+  /** strace's classes, `%desc %file` (the filter box's %file matches them). */
+  classes: string;
 }
 
 export class SyscallTable implements Summary<SyscallEvent> {
@@ -32,7 +35,7 @@ export class SyscallTable implements Summary<SyscallEvent> {
           this.others++;
           continue;
         }
-        this.rows.set(key, (r = { name: e.name, calls: 0, errors: 0, totalNs: 0, errnos: new Map(), runtime: e.runtime }));
+        this.rows.set(key, (r = { name: e.name, calls: 0, errors: 0, totalNs: 0, errnos: new Map(), runtime: e.runtime, classes: (SYSCALL_TABLE[e.nr]?.classes ?? []).map((c) => `%${c}`).join(' ') }));
       }
       r.calls++;
       r.totalNs += e.durationNs;
@@ -59,6 +62,7 @@ export class SyscallTable implements Summary<SyscallEvent> {
           r.calls,
           r.errors,
           [...r.errnos].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([n, c]) => `${n} ×${c}`).join(', '),
+          r.classes,
         ],
         failed: r.errors > 0,
         runtime: r.runtime && r.calls,
@@ -68,7 +72,7 @@ export class SyscallTable implements Summary<SyscallEvent> {
         type: 'table',
         id: 'syscalls',
         title: 'Syscalls (as strace -c: time spent, calls, errors)',
-        columns: [{ label: 'Syscall', wide: true }, { label: '% time', num: 'count' }, { label: 'Total', num: 'ns' }, { label: 'Avg', num: 'ns' }, { label: 'Calls', num: 'count' }, { label: 'Errors', num: 'count' }, { label: 'Errnos' }],
+        columns: [{ label: 'Syscall', wide: true }, { label: '% time', num: 'count' }, { label: 'Total', num: 'ns' }, { label: 'Avg', num: 'ns' }, { label: 'Calls', num: 'count' }, { label: 'Errors', num: 'count' }, { label: 'Errnos' }, { label: 'Classes' }],
         rows,
         sortBy: 2,
         more: this.rows.size - rows.length + this.others || undefined,
