@@ -31,15 +31,29 @@ const volatile __u64 sc_mask_7 = 0;
 #define SC_STAT_BYTES 56 /* struct stat up to st_size (x86_64: st_mode at 24, st_size at 48) */
 #define SC_ARGV_MAX 16   /* strings of an argv read at most */
 
-/* A task's syscall in flight, in its own storage: no hash insert and delete
- * per call, and a task outside the scope has none past its first call. */
+/* Whether a task is in the scope, decided at its first syscall (a task
+ * keeps its PID namespace) and kept in its own storage: small, since every
+ * task on the host that makes a syscall gets one. */
+struct sc_scope {
+	struct ct_ids ids;
+	__u8 in_scope;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sc_scope);
+} sc_scopes SEC(".maps");
+
+/* A task's syscall in flight, in its own storage (tasks in the scope only):
+ * no hash insert and delete per call. */
 struct sc_task {
 	struct syscall_event e;
-	struct ct_ids ids;
 	__u32 used;     /* bytes of e.buf taken */
-	__u8 in_scope;  /* decided at the task's first syscall (a task keeps its PID namespace) */
 	__u8 active;    /* a call of the filter is in flight */
-	__u8 pad[2];
+	__u8 pad[3];
 };
 
 struct {
@@ -185,29 +199,31 @@ static __always_inline void sc_submit(void *ctx, struct sc_task *s)
 static __always_inline int on_enter(long id, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4, __u64 a5)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	struct sc_task *s = bpf_task_storage_get(&sc_tasks, task, 0, 0);
-	if (!s) {
+	struct sc_scope *sc = bpf_task_storage_get(&sc_scopes, task, 0, 0);
+	if (!sc) {
 		struct ct_ids ids = {};
 		bool in = ct_in_scope(task, &ids);
 		/* Followed processes join the scope later: decide again next time. */
 		if (!in && targ_follow)
 			return 0;
-		s = bpf_task_storage_get(&sc_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!s)
+		sc = bpf_task_storage_get(&sc_scopes, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!sc)
 			return 0;
-		s->in_scope = in;
-		s->ids = ids;
+		sc->in_scope = in;
+		sc->ids = ids;
 	}
-	if (!s->in_scope)
+	if (!sc->in_scope)
 		return 0;
+	/* Calls the filter leaves out: nothing in flight (every call's exit clears it). */
 	__u32 nr = id;
-	if (!sc_wanted(nr)) {
-		s->active = 0;
+	if (!sc_wanted(nr))
 		return 0;
-	}
+	struct sc_task *s = bpf_task_storage_get(&sc_tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
 	struct syscall_event *e = &s->e;
 	e->hdr.ts_ns = bpf_ktime_get_ns();
-	e->hdr.ids = s->ids;
+	e->hdr.ids = sc->ids;
 	bpf_get_current_comm(e->hdr.comm, sizeof(e->hdr.comm));
 	e->nr = nr;
 	e->args[0] = a0;

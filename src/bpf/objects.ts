@@ -193,7 +193,7 @@ export const BPF_OBJECTS = {
       syscall_exit: 'raw_tp/sys_exit',
       syscall_exit_tp: 'tracepoint/raw_syscalls/sys_exit',
     },
-    maps: ['ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'followed', 'sc_tasks', 'scope_new', 'scope_ns', 'stats'],
+    maps: ['ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'followed', 'sc_scopes', 'sc_tasks', 'scope_new', 'scope_ns', 'stats'],
     knobs: {
       ct_stack_flags: 4,
       host_pidns_ino: 4,
