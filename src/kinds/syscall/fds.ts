@@ -8,7 +8,7 @@
  * MAX_PROCS processes, MAX_FDS names each; past that, descriptors go unnamed.
  */
 import type { SyscallArg } from '../../protocol';
-import { CLONE_FILES, CLONE_THREAD, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC } from './flags';
+import { CLONE_THREAD, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC } from './flags';
 
 const MAX_PROCS = 4096;
 const MAX_FDS = 1024;
@@ -84,9 +84,10 @@ export class FdNames {
       case 'creat':
       case 'openat':
       case 'openat2': {
-        const path = call === 'open' || call === 'creat' ? args.filename : args.filename;
+        const path = args.filename ?? args.pathname;
         if (typeof path !== 'string') return undefined;
-        const flags = call === 'open' ? raw[1] : call === 'creat' ? 0 : call === 'openat' ? raw[2] : 0;
+        // openat2's flags are in its struct open_how (not read): not known to be close-on-exec.
+        const flags = call === 'open' ? raw[1] : call === 'openat' ? raw[2] : 0;
         this.set(pidns, pid, ret, path, (flags & O_CLOEXEC) !== 0);
         return path;
       }
@@ -165,7 +166,7 @@ export class FdNames {
         if (ret <= 0 || (call === 'clone' && raw[0] & CLONE_THREAD)) return undefined;
         const t = this.table(pidns, pid, false);
         if (!t) return undefined;
-        if (call === 'clone' && raw[0] & CLONE_FILES) void 0; // shared: a copy is what it holds now
+        // CLONE_FILES without CLONE_THREAD shares the table: a copy is what it holds now (later changes are not shared).
         const c = this.table(pidns, ret, true);
         if (c) {
           c.clear();

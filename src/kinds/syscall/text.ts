@@ -6,8 +6,7 @@
  * cut. Times are UTC.
  */
 import type { SyscallArg, SyscallEvent } from '../../protocol';
-import { SYSCALL_TABLE } from './table';
-import { ERRNO_MESSAGES } from './table';
+import { ERRNO_MESSAGES, SYSCALL_TABLE } from './table';
 import { RESTART_ERRNOS } from './flags';
 
 const ESC: Record<number, string> = { 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
