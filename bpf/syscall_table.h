@@ -83,6 +83,7 @@ static const __u32 sc_caps[SC_NR_MAX] = {
 	[301] = 0x38c, /* fanotify_mark */
 	[303] = 0x389, /* name_to_handle_at */
 	[316] = 0x38b0389, /* renameat2 */
+	[318] = 0x398, /* getrandom */
 	[319] = 0x388, /* memfd_create */
 	[322] = 0x3aa0389, /* execveat */
 	[332] = 0x389, /* statx */

@@ -70,7 +70,8 @@ function params(name) {
 // length arg N), bufout (bytes at exit, length the result), sockaddr:N,
 // stat (struct stat at exit), argv, envp, pipefd, wstatus (at exit), and
 // names: oflags, mode, prot, mapflags, amode, atflags, sig, sighow, domain,
-// socktype, whence, clone, wopts, msgflags, fcntlcmd, hex, int, uint, ptr.
+// socktype, whence, clone, wopts, msgflags, fcntlcmd, archprctl, rlimit, prctlopt,
+// futexop, grnd, randout (bytes at exit, printed in hex as strace does), hex, int, uint, ptr.
 const KINDS = {
   read: ['fd', 'bufout', 'uint'],
   write: ['fd', 'bufin:2', 'uint'],
@@ -157,9 +158,16 @@ const KINDS = {
   fdatasync: ['fd'],
   epoll_create1: ['hex'],
   eventfd2: ['uint', 'hex'],
-  arch_prctl: ['hex', 'hex'],
   set_tid_address: ['ptr'],
   nanosleep: ['ptr', 'ptr'],
+  getrandom: ['randout', 'uint', 'grnd'],
+  arch_prctl: ['archprctl', 'hex'],
+  prlimit64: ['int', 'rlimit', 'ptr', 'ptr'],
+  getrlimit: ['rlimit', 'ptr'],
+  setrlimit: ['rlimit', 'ptr'],
+  rseq: ['ptr', 'hex', 'hex', 'hex'],
+  prctl: ['prctlopt', 'hex', 'hex', 'hex', 'hex'],
+  futex: ['ptr', 'futexop', 'int', 'ptr', 'ptr', 'int'],
 };
 // Results that are file descriptors (named by what they are) or addresses.
 const RET_FD = ['open', 'openat', 'openat2', 'creat', 'socket', 'accept', 'accept4', 'dup', 'dup2', 'dup3', 'epoll_create', 'epoll_create1', 'eventfd', 'eventfd2', 'memfd_create', 'timerfd_create', 'signalfd', 'signalfd4', 'inotify_init', 'inotify_init1', 'pidfd_open', 'userfaultfd', 'fanotify_init', 'perf_event_open', 'open_by_handle_at', 'open_tree', 'fsopen', 'fsmount', 'fspick', 'io_uring_setup', 'bpf'];
@@ -184,7 +192,7 @@ const CAP = { str: 1, bufin: 2, bufout: 3, stat: 4, argv: 5, out4: 6, out8: 7 };
 function capture(kind) {
   if (kind === 'path' || kind === 'str') return { type: CAP.str };
   if (kind.startsWith('bufin:') || kind.startsWith('sockaddr:')) return { type: CAP.bufin, len: Number(kind.split(':')[1]) };
-  if (kind === 'bufout') return { type: CAP.bufout };
+  if (kind === 'bufout' || kind === 'randout') return { type: CAP.bufout };
   if (kind === 'stat') return { type: CAP.stat };
   if (kind === 'argv') return { type: CAP.argv };
   if (kind === 'wstatus') return { type: CAP.out4 };

@@ -164,3 +164,13 @@ test('the live view\'s filter: %class and syscall: terms match the kind\'s tags,
   const byName = filterPanels(sum.panels(), parseFilter('syscall:openat'), true).panels[0] as TablePanel;
   assert.deepEqual(byName.rows.map((r) => r.cells[0]), ['openat']);
 });
+
+test('calls of a program\'s start read as strace writes them: arch_prctl, prlimit64, getrandom (hex), futex, prctl, clone', () => {
+  const c = ctx();
+  assert.equal(line(decode(record(158, [0x1002n, 0x1d32b380n], 0n), c)), 'arch_prctl(ARCH_SET_FS, 0x1d32b380) = 0');
+  assert.equal(line(decode(record(302, [0n, 3n, 0n, 0x7ffe0000n], 0n), c)), 'prlimit64(0, RLIMIT_STACK, NULL, 0x7ffe0000) = 0');
+  assert.equal(line(decode(record(318, [0x4ad1d0n, 8n, 1n], 8n, [[0, Buffer.from([0xa1, 0x5d, 0xf8, 0x81, 0x55, 0xb8, 0xcc, 0xd3])]]), c)), 'getrandom("\\xa1\\x5d\\xf8\\x81\\x55\\xb8\\xcc\\xd3", 8, GRND_NONBLOCK) = 8');
+  assert.equal(line(decode(record(202, [0x7f00n, 129n, 1n, 0n, 0n, 0n], 0n), c)), 'futex(0x7f00, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) = 0');
+  assert.equal(line(decode(record(157, [15n, 0x7ffen, 0n, 0n, 0n], 0n), c)), 'prctl(PR_SET_NAME, 0x7ffe, 0, 0, 0) = 0');
+  assert.equal(line(decode(record(56, [0x1200011n, 0n, 0n, 0x7f8a7e2d4a10n, 0n], 16n), c)), 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f8a7e2d4a10) = 16');
+});

@@ -10,7 +10,7 @@ import { errnoName, readHeader, type DecodeContext, type Layout } from '../share
 import { SYSCALL_TABLE, type SyscallSpec } from './table';
 import { FdNames } from './fds';
 import {
-  accessMode, atFlags, cloneFlags, domainName, fcntlCmd, mapFlags, modeOctal, msgFlags, O_CREAT, O_TMPFILE, openFlags,
+  accessMode, archPrctl, atFlags, cloneFlags, futexOp, grndFlags, prctlOption, rlimitName, domainName, fcntlCmd, mapFlags, modeOctal, msgFlags, O_CREAT, O_TMPFILE, openFlags,
   protFlags, protocolName, RESTART_ERRNOS, sigHow, signalName, sockType, statMode, waitOptions, whenceName,
 } from './flags';
 
@@ -28,7 +28,7 @@ export const SC_F = { CUT0: 1, CUT1: 2, NORET: 4, FAULT0: 8, FAULT1: 16, ARGV_MO
 export const SLOT_MAX = 256;
 const TWO32 = 2 ** 32;
 /** Kinds read from the caller's memory (an address stands in when they were not). */
-const CAPTURED = new Set(['path', 'str', 'bufout', 'stat', 'argv', 'wstatus', 'pipefd']);
+const CAPTURED = new Set(['path', 'str', 'bufout', 'randout', 'stat', 'argv', 'wstatus', 'pipefd']);
 
 /** A syscall the table does not know (a newer kernel's): its number as its name, six raw arguments. */
 function unknownSpec(nr: number): SyscallSpec {
@@ -158,7 +158,7 @@ const captured = (kind: string) => CAPTURED.has(kind) || kind.startsWith('bufin:
 /** Whether a captured argument's memory was read (else its address stands for it). */
 function slotRead(kind: string, slot: Slot | undefined, failedCall: boolean, ret: number | null): slot is Slot {
   if (!slot || slot.fault) return false;
-  if (kind === 'bufout') return !failedCall && ret !== null;
+  if (kind === 'bufout' || kind === 'randout') return !failedCall && ret !== null;
   if (kind === 'stat') return slot.len >= 56;
   if (kind === 'pipefd') return slot.len >= 8;
   if (kind === 'wstatus' || kind.startsWith('sockaddr:')) return slot.len > 0;
@@ -181,6 +181,10 @@ function decodeArg(
       const path = i32 >= 0 ? fds.name(pidns, pid, i32) : undefined;
       return path === undefined ? { fd: i32 } : { fd: i32, path };
     }
+    case 'randout':
+      // Random bytes: as hex (strace writes them as \x escapes).
+      if (!slotRead(kind, slot, failedCall, ret)) return ptr(v);
+      return bytes.toString('hex', slot.start, slot.start + slot.len);
     case 'path':
     case 'str':
     case 'bufout':
@@ -236,6 +240,16 @@ function decodeArg(
       return msgFlags(v);
     case 'fcntlcmd':
       return fcntlCmd(v);
+    case 'archprctl':
+      return archPrctl(v);
+    case 'rlimit':
+      return rlimitName(v);
+    case 'prctlopt':
+      return prctlOption(v);
+    case 'futexop':
+      return futexOp(v);
+    case 'grnd':
+      return grndFlags(v);
     case 'hex':
       return v === 0 ? 0 : hex(v);
     case 'uint':

@@ -129,6 +129,25 @@ export const statMode = (v: number): string =>
 /** A mode argument: 0644 (strace writes 000 for none). */
 export const modeOctal = (v: number): string => '0' + (v & 0o7777).toString(8).padStart(3, '0');
 
+const ARCH_PRCTL: Record<number, string> = { 0x1001: 'ARCH_SET_GS', 0x1002: 'ARCH_SET_FS', 0x1003: 'ARCH_GET_FS', 0x1004: 'ARCH_GET_GS', 0x1011: 'ARCH_GET_CPUID', 0x1012: 'ARCH_SET_CPUID' };
+export const archPrctl = (v: number): string => ARCH_PRCTL[v] ?? '0x' + v.toString(16);
+
+const RLIMITS = ['RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS', 'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_LOCKS', 'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME'];
+export const rlimitName = (v: number): string => RLIMITS[v] ?? String(v);
+
+const PRCTL: Record<number, string> = { 1: 'PR_SET_PDEATHSIG', 2: 'PR_GET_PDEATHSIG', 3: 'PR_GET_DUMPABLE', 4: 'PR_SET_DUMPABLE', 8: 'PR_SET_KEEPCAPS', 15: 'PR_SET_NAME', 16: 'PR_GET_NAME', 21: 'PR_GET_SECCOMP', 22: 'PR_SET_SECCOMP', 23: 'PR_CAPBSET_READ', 24: 'PR_CAPBSET_DROP', 35: 'PR_SET_MM', 36: 'PR_SET_CHILD_SUBREAPER', 37: 'PR_GET_CHILD_SUBREAPER', 38: 'PR_SET_NO_NEW_PRIVS', 39: 'PR_GET_NO_NEW_PRIVS', 47: 'PR_CAP_AMBIENT', 0x53564d41: 'PR_SET_VMA' };
+export const prctlOption = (v: number): string => PRCTL[v] ?? String(v);
+
+const FUTEX = ['FUTEX_WAIT', 'FUTEX_WAKE', 'FUTEX_FD', 'FUTEX_REQUEUE', 'FUTEX_CMP_REQUEUE', 'FUTEX_WAKE_OP', 'FUTEX_LOCK_PI', 'FUTEX_UNLOCK_PI', 'FUTEX_TRYLOCK_PI', 'FUTEX_WAIT_BITSET', 'FUTEX_WAKE_BITSET', 'FUTEX_WAIT_REQUEUE_PI', 'FUTEX_CMP_REQUEUE_PI', 'FUTEX_LOCK_PI2'];
+/** futex's op: FUTEX_WAKE_PRIVATE, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME. */
+export const futexOp = (v: number): string =>
+  cached('x', v, () => {
+    const base = FUTEX[v & 0x7f] ?? String(v & 0x7f);
+    return `${base}${v & 128 ? '_PRIVATE' : ''}${v & 256 ? '|FUTEX_CLOCK_REALTIME' : ''}`;
+  });
+
+export const grndFlags = (v: number): string => cached('r', v, () => bits(v, [['GRND_NONBLOCK', 1], ['GRND_RANDOM', 2], ['GRND_INSECURE', 4]], '0'));
+
 /** The kernel's restart codes, which no C library names (strace prints them as ? ERESTARTSYS (…)). */
 export const RESTART_ERRNOS: Record<number, [string, string]> = {
   512: ['ERESTARTSYS', 'To be restarted if SA_RESTART is set'],

@@ -48,6 +48,8 @@ export function argText(kind: string, a: SyscallArg, cut: boolean, more: boolean
   if (typeof a === 'number') return String(a);
   if (typeof a === 'string') {
     if (kind === 'wstatus') return `[${a}]`;
+    // getrandom's bytes: strace writes them in hex.
+    if (kind === 'randout') return '"' + a.replace(/(..)/g, '\\x$1') + '"' + (cut ? '...' : '');
     if (kind === 'path' || kind === 'str' || kind === 'bufout' || kind.startsWith('bufin:')) return straceQuote(a) + (cut ? '...' : '');
     return a;
   }
