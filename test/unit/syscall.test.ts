@@ -174,3 +174,10 @@ test('calls of a program\'s start read as strace writes them: arch_prctl, prlimi
   assert.equal(line(decode(record(157, [15n, 0x7ffen, 0n, 0n, 0n], 0n), c)), 'prctl(PR_SET_NAME, 0x7ffe, 0, 0, 0) = 0');
   assert.equal(line(decode(record(56, [0x1200011n, 0n, 0n, 0x7f8a7e2d4a10n, 0n], 16n), c)), 'clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f8a7e2d4a10) = 16');
 });
+
+test('fd names stay bounded: past 4096 processes the oldest are forgotten, new ones are still named', () => {
+  const c = ctx();
+  for (let pid = 100; pid < 100 + 5000; pid++) decode(record(257, [-100n, 0x7000n, 0n, 0n], 3n, [[1, Buffer.from(`/p${pid}`)]], 0, pid), c);
+  assert.equal(line(decode(record(3, [3n], 0n, [], 0, 100 + 4999), c)), 'close(3</p5099>) = 0');
+  assert.equal(line(decode(record(3, [3n], 0n, [], 0, 100), c)), 'close(3) = 0');
+});

@@ -5,7 +5,8 @@
  * 4<TCP:[->127.0.0.1:80]>. A descriptor the trace did not see made (opened
  * before it began) has no name. Copied to a child at fork, dropped at close,
  * at exec when close-on-exec, and with the process at exit_group. Bounded:
- * MAX_PROCS processes, MAX_FDS names each; past that, descriptors go unnamed.
+ * MAX_PROCS processes (the oldest forgotten first), MAX_FDS names each (past that,
+ * new descriptors go unnamed).
  */
 import type { SyscallArg } from '../../protocol';
 import { CLONE_THREAD, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC } from './flags';
@@ -38,26 +39,22 @@ const endpoint = (a: SyscallArg): string | undefined => {
 };
 
 export class FdNames {
-  /** By PID namespace, then process (tgid in the container). */
-  private readonly procs = new Map<number, Map<number, Table>>();
-  private count = 0;
+  /** By process: `pidns:pid` (tgid in the container), the least recently made first (evicted first when full). */
+  private readonly procs = new Map<string, Table>();
 
   private table(pidns: number, pid: number, make: boolean): Table | undefined {
-    let ns = this.procs.get(pidns);
-    if (!ns) {
-      if (!make) return undefined;
-      this.procs.set(pidns, (ns = new Map()));
-    }
-    let t = ns.get(pid);
-    if (!t && make && this.count < MAX_PROCS) {
-      ns.set(pid, (t = new Map()));
-      this.count++;
+    const key = `${pidns}:${pid}`;
+    let t = this.procs.get(key);
+    if (!t && make) {
+      // Full: the oldest process's names go (processes that ended without exit_group, killed).
+      if (this.procs.size >= MAX_PROCS) this.procs.delete(this.procs.keys().next().value!);
+      this.procs.set(key, (t = new Map()));
     }
     return t;
   }
 
   name(pidns: number, pid: number, fd: number): string | undefined {
-    return this.procs.get(pidns)?.get(pid)?.get(fd)?.name;
+    return this.procs.get(`${pidns}:${pid}`)?.get(fd)?.name;
   }
 
   private set(pidns: number, pid: number, fd: number, name: string, cloexec: boolean): void {
@@ -66,11 +63,11 @@ export class FdNames {
   }
 
   private drop(pidns: number, pid: number, fd: number): void {
-    this.procs.get(pidns)?.get(pid)?.delete(fd);
+    this.procs.get(`${pidns}:${pid}`)?.delete(fd);
   }
 
   exitProcess(pidns: number, pid: number): void {
-    if (this.procs.get(pidns)?.delete(pid)) this.count--;
+    this.procs.delete(`${pidns}:${pid}`);
   }
 
   /**
