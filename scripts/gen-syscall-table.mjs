@@ -161,6 +161,9 @@ const KINDS = {
   set_tid_address: ['ptr'],
   nanosleep: ['ptr', 'ptr'],
   getrandom: ['randout', 'uint', 'grnd'],
+  mount: ['str', 'path', 'ptr', 'hex', 'ptr'], // two strings at most: the type stays an address
+  umount2: ['path', 'hex'],
+  sethostname: ['bufin:1', 'uint'],
   arch_prctl: ['archprctl', 'hex'],
   prlimit64: ['int', 'rlimit', 'ptr', 'ptr'],
   getrlimit: ['rlimit', 'ptr'],
