@@ -17,6 +17,13 @@ import { cli, docker, fixtureBinary, IMAGE, removeContainers, skipReason, traceC
 import type { SyscallEvent } from '../../src/protocol';
 import { callText, resultText } from '../../src/kinds/syscall/text';
 import { inClass } from '../../src/kinds/syscall/filter';
+import { BpfObject } from '../../src/bpf/object';
+import { RingBufferReader } from '../../src/bpf/ringbuf';
+import { decodeSyscall } from '../../src/kinds/syscall/decode';
+import { WallClock } from '../../src/kinds/shared/decode';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { REPO } from '../support/paths';
 
 const STRACE = '/usr/bin/strace';
 const skip = skipReason() ?? (fs.existsSync(STRACE) ? undefined : 'strace is not installed (apt-get install strace)');
@@ -218,6 +225,39 @@ describe('trace syscalls --stream (integration)', { skip }, () => {
     assert.ok(child, 'the grandchild\'s write is traced');
     assert.equal(child.comm, 'ct-syscall');
     assert.notEqual(child.pid, 1);
+  });
+
+  test('the tracepoint variant (raw_syscalls tracepoints, for kernels without BTF raw_tp) records the same calls', async () => {
+    // One host process traced by its PID with the raw_tp programs left out, as the engine does where raw_tp is missing.
+    const child = spawn('sh', ['-c', 'read x; [ -e /nonexistent-ct-tp ]; exit 3'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const size = 1 << 20;
+    const obj = BpfObject.load(path.join(REPO, 'dist', 'bpf', 'syscall.bpf.o'), { rodata: { targ_tgid: child.pid! }, skip: ['syscall_enter', 'syscall_exit', 'ct_scope_fork'], maxEntries: { events: size } });
+    const ring = new RingBufferReader(obj.mapFd('events'), size);
+    try {
+      obj.attachAll();
+      const exited = new Promise((r) => child.on('exit', r));
+      child.stdin!.write('go\n');
+      await exited;
+      const t = ring.take(100_000, 1 << 22);
+      assert.ok(t, 'records came');
+      const ctx = { container: { id: 'host', name: 'host' }, clock: new WallClock() };
+      const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.length);
+      const events: SyscallEvent[] = [];
+      for (let at = 0, n = 0; n < t.count; n++) {
+        const len = dv.getUint32(at, true) & 0x3fffffff;
+        events.push(decodeSyscall(dv, t.data, at + 8, len, ctx));
+        at += 8 + ((len + 7) & ~7);
+      }
+      const stat = events.find((e) => Object.values(e.args).includes('/nonexistent-ct-tp'));
+      assert.ok(stat, `the test's stat: ${events.map((e) => e.name).join(' ')}`);
+      assert.equal(stat.error, 'ENOENT');
+      const exit = events.find((e) => e.name === 'exit_group');
+      assert.deepEqual(exit?.args, { error_code: 3 });
+      assert.ok(events.every((e) => e.hostPid === child.pid));
+    } finally {
+      ring.close();
+      obj.destroy();
+    }
   });
 
   test('a misspelt syscall or class is refused with what exists', () => {
