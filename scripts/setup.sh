@@ -19,6 +19,7 @@ declare -A need=(
   [docker.io]=/usr/sbin/dockerd
   [busybox-static]=/bin/busybox
   [procps]=/usr/bin/ps
+  [strace]=/usr/bin/strace
   # the e2e tests: headless Chromium, and code-server's native build needs
   [chromium]=/usr/bin/chromium
   [libkrb5-dev]=/usr/include/krb5.h

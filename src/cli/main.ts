@@ -41,6 +41,8 @@ Usage:
 ${optionsHelp('                  ')}
                   profile: --output <file> [--format pprof|folded]  every stack also written
                   to a file at the end (pprof, gzipped; folded for flamegraph.pl)
+                  syscalls --stream: each call as strace -f shows it (the syscall kind),
+                  [--class %file,...] [--syscall openat,...]
   ${ADVISE_USAGE}
   container-trace check [--json]                     what this host supports, with fixes
   container-trace install-helper [--elevate <mode>]  install the helper root-owned, with a polkit action

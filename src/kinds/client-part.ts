@@ -75,6 +75,8 @@ export interface ClientKind<E extends TraceEvent = TraceEvent> {
   report?(events: E[], top: number): string;
   /** The path inside the container an event names (an open's file, an exec's program): shown as a link to its workspace file when it maps to one. */
   path?(e: E): string | undefined;
+  /** Lower-case words the live view's filter matches with `%word` and `syscall:` terms (the syscall kind: its name and strace classes, `openat %desc %file`). */
+  tags?(e: E): string;
   /** The errno name of a failed event (ENOENT), for the live view's `errno:` filter. */
   errno?(e: E): string | undefined;
   /** The CLI's columns after TIME, when not PID TID HOSTPID COMM + DETAILS (text). */

@@ -19,8 +19,9 @@ import proctree from './proctree/client';
 import bind from './bind/client';
 import profile from './profile/client';
 import oomkill from './oomkill/client';
+import syscall from './syscall/client';
 
-export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, oomkill };
+export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, oomkill, syscall };
 
 /** The registry for dispatch by an event's kind (each part takes its own events: loosened here). */
 export const CLIENT_KIND_BY_NAME = CLIENT_KINDS as unknown as Record<KindName, ClientKind>;

@@ -17,5 +17,6 @@ import proctree from './proctree/root';
 import bind from './bind/root';
 import profile from './profile/root';
 import oomkill from './oomkill/root';
+import syscall from './syscall/root';
 
-export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, oomkill };
+export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, oomkill, syscall };

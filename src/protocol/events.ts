@@ -9,11 +9,11 @@
  */
 
 /** Every trace kind, by the name the wire uses. Each has one event shape below and one folder under src/kinds/. */
-export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile', 'oomkill'] as const;
+export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile', 'oomkill', 'syscall'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 /** Every event: one shape per kind. */
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent | OomkillEvent;
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent | OomkillEvent | SyscallEvent;
 
 /** The event of one kind. */
 export type KindEvent<K extends KindName> = Extract<TraceEvent, { gadget: K }>;
@@ -74,6 +74,46 @@ export interface ExecEvent extends EventBase {
   ret: number;
   /** errno name when ret < 0, e.g. ENOENT. */
   error?: string;
+}
+
+/** syscall: one argument as decoded (see SyscallEvent.args). */
+export type SyscallArg =
+  | number
+  | string
+  | null
+  | string[]
+  | { fd: number; path?: string }
+  | { family: string; address?: string; port?: number; path?: string }
+  | { st_mode: string; st_size: number };
+
+/** syscall: one call of the scope, as strace shows it. */
+export interface SyscallEvent extends EventBase {
+  gadget: 'syscall';
+  /** The syscall's name (x86_64), e.g. openat. */
+  name: string;
+  nr: number;
+  /**
+   * By the kernel's parameter names, in order: numbers (ints, sizes), flags
+   * and constants by name as strace writes them ("O_RDONLY|O_CLOEXEC",
+   * "AT_FDCWD", "SIGTERM"), addresses as "0x…" strings (null for NULL),
+   * strings and buffers as read (UTF-8; bounded: see truncated), file
+   * descriptors as {fd, path?} (path: what the fd was opened as, or its
+   * socket, when the trace saw it made), sockaddrs as {family, address,
+   * port} or {family, path}, stat results as {st_mode, st_size}, argv as an
+   * array.
+   */
+  args: Record<string, SyscallArg>;
+  /** The result (fd, count, address, 0); -errno on failure; null when the call never returned (exit_group). */
+  ret: number | null;
+  /** A result that is a file descriptor: what it names. */
+  retPath?: string;
+  /** errno name of a failed call, e.g. ENOENT. */
+  error?: string;
+  durationNs: number;
+  /** Arguments whose string or buffer was cut at the bound: their source's length when known (a buffer's), else null. */
+  truncated?: Record<string, number | null>;
+  /** String and buffer arguments not read (unreadable memory, or a failed call's output): their address instead. */
+  unread?: string[];
 }
 
 export interface ExitEvent extends EventBase {

@@ -74,6 +74,10 @@ export interface TraceOptions {
   offCpu?: boolean;
   /** exec, exit, open, tcp, bind, signal: each event carries its user stack (a signal's sender also its kernel stack). */
   stack?: boolean;
+  /** syscall: strace's classes to trace (%file, %network, ...); with syscallNames, their union; neither: every syscall. */
+  syscallClasses?: string[];
+  /** syscall: syscall names to trace (openat, connect). */
+  syscallNames?: string[];
 }
 
 /**

@@ -9,6 +9,8 @@
  *   pid:42          the PID in the container (pid:42,43); tid:43; host:8818 the host PID
  *   errno:ENOENT    failed with that errno (err: too, * allowed); is:failed, is:ok
  *   is:runtime      only the container runtime's own events (shown even while hidden)
+ *   %file           events tagged so by their kind (the syscall kind: strace's classes,
+ *                   %file, %network, %process, ...); syscall:openat,read their syscall
  *   -term           not: -comm:sh, -ENOENT, -is:failed
  *
  * Terms of one field are alternatives (comm:sh comm:cat = either); all
@@ -17,7 +19,7 @@
 import type { Row } from './messages';
 import type { FlamePanel, Panel, TablePanel, TableRow, TreeNode, TreePanel } from './panels';
 
-export type Field = 'text' | 'comm' | 'pid' | 'tid' | 'host' | 'errno' | 'is';
+export type Field = 'text' | 'comm' | 'pid' | 'tid' | 'host' | 'errno' | 'is' | 'tag';
 
 export interface Term {
   field: Field;
@@ -38,7 +40,7 @@ export interface Filter {
   wantsRuntime: boolean;
 }
 
-const FIELDS: Record<string, Field> = { comm: 'comm', pid: 'pid', tid: 'tid', host: 'host', hostpid: 'host', errno: 'errno', err: 'errno', error: 'errno', is: 'is' };
+const FIELDS: Record<string, Field> = { comm: 'comm', pid: 'pid', tid: 'tid', host: 'host', hostpid: 'host', errno: 'errno', err: 'errno', error: 'errno', is: 'is', syscall: 'tag' };
 const IS = ['failed', 'ok', 'runtime'];
 
 /** The filter box's text, parsed. Unknown `word:` prefixes are plain text (`localhost:80`, `::1`). */
@@ -52,6 +54,11 @@ export function parseFilter(input: string): Filter {
       continue;
     }
     const word = m[3];
+    // %file: a tag (strace's class names).
+    if (/^%%?[a-z]+$/i.test(word)) {
+      terms.push({ field: 'tag', values: [word.toLowerCase()], not, source });
+      continue;
+    }
     const f = /^([a-z]+):(.*)$/i.exec(word);
     const field = f ? FIELDS[f[1].toLowerCase()] : undefined;
     if (!f || !field) {
@@ -89,7 +96,7 @@ export function withoutTerm(f: Filter, index: number): string {
 
 /** A chip's words: `comm is sh or cat`, `not errno ENOENT`, `text "foo"`. */
 export function termLabel(t: Term): string {
-  const name = t.field === 'text' ? 'text' : t.field === 'host' ? 'host PID' : t.field === 'is' ? 'is' : t.field === 'pid' ? 'PID' : t.field === 'tid' ? 'TID' : t.field;
+  const name = t.field === 'text' ? 'text' : t.field === 'tag' ? (t.values[0]?.startsWith('%') ? 'class' : 'syscall') : t.field === 'host' ? 'host PID' : t.field === 'is' ? 'is' : t.field === 'pid' ? 'PID' : t.field === 'tid' ? 'TID' : t.field;
   const values = t.field === 'text' ? `“${t.values[0] ?? ''}”` : t.values.join(' or ');
   return `${t.not ? 'not ' : ''}${name} ${values}`;
 }
@@ -107,6 +114,8 @@ export interface Subject {
   errnos: string[];
   failed: boolean;
   runtime: boolean;
+  /** Lower-case tags (the syscall kind: its name and classes). */
+  tags?: string[];
 }
 
 const globs = new Map<string, RegExp>();
@@ -137,6 +146,8 @@ function holds(t: Term, s: Subject): boolean {
       return t.values.some((v) => s.errnos.some((e) => like(e, v)));
     case 'is':
       return t.values.some((v) => (v === 'failed' ? s.failed : v === 'ok' ? !s.failed : s.runtime));
+    case 'tag':
+      return t.values.some((v) => s.tags?.some((g) => like(g, v)) ?? false);
   }
 }
 
@@ -174,8 +185,10 @@ export function eventTest(f: Filter, showRuntime: boolean): ((r: Row, text: stri
   const hideRuntime = !showRuntime && !f.wantsRuntime;
   if (!f.active && !hideRuntime) return undefined;
   const test = f.active ? compile(f) : () => true;
-  const s: Subject = { text: '', comms: [''], pids: [0], tids: [0], hosts: [0], errnos: [], failed: false, runtime: false };
+  const s: Subject = { text: '', comms: [''], pids: [0], tids: [0], hosts: [0], errnos: [], failed: false, runtime: false, tags: [] };
   const errno: string[] = [''];
+  // Tags split only when a term looks at them.
+  const tagged = f.terms.some((t) => t.field === 'tag');
   return (r, text) => {
     if (hideRuntime && r[8]) return false;
     s.text = text;
@@ -187,6 +200,7 @@ export function eventTest(f: Filter, showRuntime: boolean): ((r: Row, text: stri
     s.errnos = r[9] ? errno : [];
     s.failed = r[7] === 1;
     s.runtime = r[8] === 1;
+    if (tagged) s.tags = r[13] ? r[13].split(' ') : [];
     return test(s);
   };
 }
@@ -195,7 +209,7 @@ const ERRNO = /\bE[A-Z0-9]{2,}\b/g;
 const words = (text: string) => text.toLowerCase().split(/[\s,;()]+/).filter(Boolean);
 
 function tableSubject(p: TablePanel, r: TableRow): Subject {
-  const s: Subject = { text: '', comms: [], pids: [], tids: [], hosts: r.hostPid ? [r.hostPid] : [], errnos: [], failed: !!r.failed, runtime: !!r.runtime };
+  const s: Subject = { text: '', comms: [], pids: [], tids: [], hosts: r.hostPid ? [r.hostPid] : [], errnos: [], failed: !!r.failed, runtime: !!r.runtime, tags: [] };
   const texts: string[] = [];
   r.cells.forEach((v, i) => {
     if (v === null) return;
@@ -208,6 +222,9 @@ function tableSubject(p: TablePanel, r: TableRow): Subject {
       s.comms.push(...words(t));
     }
     for (const m of t.matchAll(ERRNO)) s.errnos.push(m[0]);
+    // Tags: a Syscall column's name, and %class words in any cell.
+    if (col?.label === 'Syscall') s.tags!.push(t.toLowerCase());
+    if (t.includes('%')) for (const w of words(t)) if (w.startsWith('%')) s.tags!.push(w);
   });
   s.text = texts.join(' ').toLowerCase();
   return s;

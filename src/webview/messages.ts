@@ -8,7 +8,7 @@ import type { Panel } from './panels';
  * key in the view's sources and line, '' when it names no file); the path
  * the details show and its source key].
  */
-export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string, string?, ([key: string, line: number] | 0)[]?, [path: string, key: string]?];
+export type Row = [string, number, number, number, string, string, string, 0 | 1, 0 | 1, string, string?, ([key: string, line: number] | 0)[]?, [path: string, key: string]?, string?];
 
 /** A path or a frame's file as the view shows it: a link (opened by the extension, by key) with how it was mapped, or why it maps nowhere. */
 export interface SourceInfo {

@@ -34,6 +34,8 @@ const FLAGS = {
   'no-restarts': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   format: { type: 'string' },
+  // `trace syscalls --stream`: each call as strace shows it (the syscall kind), not counts.
+  stream: { type: 'boolean' },
 } as const;
 
 /** What the command line asks for, checked. */
@@ -73,7 +75,11 @@ export function request(argv: string[]): TraceRequest {
     // every kind's own flags, from its options (../../kinds/options)
     ...Object.fromEntries(optionFlags().map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }])),
   });
-  const kind = positionals[0];
+  let kind = positionals[0];
+  if (values.stream) {
+    if (kind !== 'syscalls' && kind !== 'syscall') throw new UsageError(`--stream goes with trace syscalls (each call as strace shows it), not ${kind ?? 'no kind'}`);
+    kind = 'syscall';
+  }
   if (!kind || positionals.length > 1) throw new UsageError(`trace needs one kind (${KIND_NAMES.join(', ')}): container-trace trace exec --container <name>`);
   if (!(KIND_NAMES as readonly string[]).includes(kind)) throw new UsageError(`unknown trace kind "${kind}"; choose one of: ${KIND_NAMES.join(', ')}`);
   const selector = selectorFlags(values);
@@ -271,7 +277,10 @@ function traceOptions(kind: string, values: Values): TraceOptions | undefined {
   for (const o of optionFlags()) {
     const text = values[o.flag];
     if (text === undefined) continue;
-    if (!o.kinds.includes(kind as KindName)) throw new UsageError(`--${o.flag} only goes with trace ${o.kinds.join(' or ')}`);
+    if (!o.kinds.includes(kind as KindName)) {
+      if (kind === 'syscalls' && o.kinds.includes('syscall')) throw new UsageError(`--${o.flag} goes with the stream of calls: trace syscalls --stream --${o.flag} …`);
+      throw new UsageError(`--${o.flag} only goes with trace ${o.kinds.join(' or ')}`);
+    }
     const spec = KIND_OPTIONS[kind as KindName]!.find((s) => s.flag === o.flag)!;
     try {
       options[spec.key] = spec.fromFlag(text as string | true);

@@ -60,6 +60,9 @@ function row(e: TraceEvent, many: boolean, sources?: SessionSources): Row {
   // The path it names, a link to its workspace file.
   const p = sources && CLIENT_KIND_BY_NAME[e.gadget]?.path?.(e as never);
   if (p) r[12] = [visible(p), sources!.path(e, p)];
+  // Words the filter's %class and syscall: terms match (the syscall kind's name and classes).
+  const tags = CLIENT_KIND_BY_NAME[e.gadget]?.tags?.(e as never);
+  if (tags) r[13] = tags;
   return r;
 }
 
