@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
-import { docker, fixtureBinary, hostPidOf, installTarget, removeContainers, runContainer, skipReason, traceCli, waitFor } from '../support/integration';
+import { docker, fixtureBinary, hostPidOf, IMAGE, installTarget, removeContainers, runContainer, skipReason, traceCli, waitFor } from '../support/integration';
 import { answer, closeQuickInput, DEADLINE, quickInputState, row, runCommand, typedValue, until, type PickRow } from './workbench';
 import { REPO } from '../support/paths';
 
@@ -616,5 +616,76 @@ viewTest('oomkill: the process the OOM killer took in a 48 MiB container — its
     await shot('view-oomkill.png');
   } finally {
     removeContainers(OOM);
+  }
+});
+
+viewTest('syscall: each call as strace prints it — cat reads /etc/hostname through an fd named by its path, its openat of a missing file fails with ENOENT; %file and syscall: filter; the Summary counts as strace -c', async () => {
+  const live = await startTrace('syscall');
+  const hostname = docker('exec', CONTAINER, 'cat', '/etc/hostname').trim();
+  // The workload says what happened: cat printed the file, then failed on the missing one (exit 1).
+  const run = spawnSync('docker', ['exec', CONTAINER, 'cat', '/etc/hostname', '/ct-no-such-file'], { encoding: 'utf8' });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /No such file or directory/);
+  await live.locator('#tab-events').click();
+  const rows = live.locator('.rows .row');
+  // As strace -f -tt -T writes them: the quoted path, the errno with its message; the fd by its path, the bytes as read.
+  const failedOpen = rows.filter({ hasText: '"/ct-no-such-file"' }).first();
+  const openText = await until('the failed openat of /ct-no-such-file', () => failedOpen.innerText(), (t) => /openat\(AT_FDCWD, "\/ct-no-such-file", O_RDONLY[^)]*\) = -1 ENOENT \(No such file or directory\) <\d+\.\d{6}>/.test(t));
+  assert.match((await failedOpen.getAttribute('class')) ?? '', /\bfailed\b/, openText);
+  await until('cat\'s read of /etc/hostname with its bytes', () => rows.filter({ hasText: `</etc/hostname>, "${hostname}\\n"` }).count(), (n) => n >= 1);
+  await shot('view-syscall-events.png');
+  // syscall:openat leaves only openat lines; %file keeps the file calls (openat) and drops read (%desc).
+  await live.locator('#filter').fill('syscall:openat');
+  const shown = await until('syscall:openat to leave openat lines only', () => live.locator('.rows .row .details').allInnerTexts(), (t) => t.length > 0 && t.every((l) => /^\[pid \d+\] [\d:.]+ openat\(/.test(l)));
+  assert.ok(shown.some((l) => l.includes('"/ct-no-such-file"')));
+  await live.locator('#filter').fill('%file');
+  await until('%file to keep the failed openat and drop the reads', () => live.locator('.rows .row .details').allInnerTexts(), (t) => t.some((l) => l.includes('"/ct-no-such-file"')) && !t.some((l) => /^\[pid \d+\] [\d:.]+ read\(/.test(l)));
+  await live.locator('#filter').fill('');
+  // Summary: openat's row counts its error by name (strace -c's errors column).
+  await live.locator('#tab-summary').click();
+  const openat = live.locator('section[data-panel=syscalls] tbody tr', { has: live.locator('td:first-child', { hasText: /^openat$/ }) });
+  // Syscall | % time | Total | Avg | Calls | Errors | Errnos | Classes
+  const cells = await until('the openat row with its ENOENT', () => cellsOf(openat.first()), (c) => c[0] === 'openat' && /ENOENT ×\d+/.test(c[6]));
+  assert.ok(Number(cells[5]) >= 1 && Number(cells[4]) >= Number(cells[5]), cells.join(' | '));
+  assert.match(cells[7], /%file/);
+  await shot('view-syscall.png');
+});
+
+viewTest('advise seccomp: from the palette, a 10 s trace from the container\'s restart saved into the workspace; a fresh container with that profile does its work, and a syscall it never made is refused', async () => {
+  const SC = `${CONTAINER}-sc`;
+  const WORK = 'while :; do cat /etc/hostname >/dev/null; sleep 1; done';
+  runContainer(SC, WORK);
+  const file = path.join(server!.workspace, `seccomp-${SC}.json`);
+  fs.rmSync(file, { force: true });
+  const startedAt = () => docker('inspect', '-f', '{{.State.StartedAt}}', SC).trim();
+  const before = startedAt();
+  try {
+    await runCommand(page, 'Container Trace: Advise Seccomp Profile…');
+    await answer(page, /Advise Seccomp Profile: pick a container/, SC, (r) => !!r && r.label.trim() === SC);
+    await answer(page, /trace for how long/, '10 s', row('10 s'));
+    await answer(page, /restart/, 'Restart', (r) => !!r && r.label.includes('Restart it, traced from its start'));
+    // The save dialog offers the workspace's seccomp-<container>.json: taken as offered.
+    await until('the save dialog with the workspace file offered', () => quickInputState(page), (s) => s.open && s.value.endsWith(`seccomp-${SC}.json`));
+    await page.keyboard.press('Enter');
+    await waitFor(`the profile written to ${file}`, () => fs.existsSync(file) && fs.statSync(file).size > 0, 60_000);
+    // The restart was real (the runtime says when it started), and the profile is Docker's format of the names seen.
+    assert.notEqual(startedAt(), before, 'the container was not restarted');
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { defaultAction: string; syscalls: { names: string[]; action: string }[] };
+    assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO');
+    const names = profile.syscalls.flatMap((r) => r.names);
+    for (const n of ['execve', 'openat', 'read', 'wait4']) assert.ok(names.includes(n), `${n} is not in the profile: ${names.join(' ')}`);
+    assert.ok(!names.includes('chroot'), 'chroot was never made, yet it is allowed');
+    await page.locator('.tabs-container .tab', { hasText: `seccomp-${SC}.json` }).first().waitFor({ timeout: DEADLINE });
+    await shot('view-seccomp.png');
+    // A fresh container of the same image and workload under the profile: it starts and does its work.
+    const ok = spawnSync('docker', ['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, IMAGE, 'sh', '-c', 'cat /etc/hostname >/dev/null; sleep 1; echo done'], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout.trim(), 'done');
+    const refused = spawnSync('docker', ['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, IMAGE, 'chroot', '/', 'true'], { encoding: 'utf8' });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /Operation not permitted/);
+  } finally {
+    removeContainers(SC);
+    fs.rmSync(file, { force: true });
   }
 });
