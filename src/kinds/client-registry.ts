@@ -18,8 +18,9 @@ import uprobe from './uprobe/client';
 import proctree from './proctree/client';
 import bind from './bind/client';
 import profile from './profile/client';
+import dns from './dns/client';
 
-export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile };
+export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, dns };
 
 /** The registry for dispatch by an event's kind (each part takes its own events: loosened here). */
 export const CLIENT_KIND_BY_NAME = CLIENT_KINDS as unknown as Record<KindName, ClientKind>;

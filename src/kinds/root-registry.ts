@@ -16,5 +16,6 @@ import uprobe from './uprobe/root';
 import proctree from './proctree/root';
 import bind from './bind/root';
 import profile from './profile/root';
+import dns from './dns/root';
 
-export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile };
+export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, dns };

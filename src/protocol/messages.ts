@@ -74,6 +74,10 @@ export interface TraceOptions {
   offCpu?: boolean;
   /** exec, exit, open, tcp, bind, signal: each event carries its user stack (a signal's sender also its kernel stack). */
   stack?: boolean;
+  /** dns: the name servers' port (1–65535, default 53). */
+  dnsPort?: number;
+  /** dns: milliseconds a query waits for its answer before it is reported as TIMEOUT (100–600000, default 5000). */
+  dnsTimeoutMs?: number;
 }
 
 /**
