@@ -131,9 +131,9 @@ static __always_inline int on_enter(int fd, __u16 call, __u8 dir, __u64 ptr, __u
 		if (f.port != dns_port)
 			return 0;
 		if (family == AF_INET)
-			BPF_CORE_READ_INTO(f.addr, sk, __sk_common.skc_daddr);
+			bpf_core_read(f.addr, 4, &sk->__sk_common.skc_daddr);
 		else
-			BPF_CORE_READ_INTO(f.addr, sk, __sk_common.skc_v6_daddr);
+			bpf_core_read(f.addr, 16, &sk->__sk_common.skc_v6_daddr);
 	} else if (f.proto == IPPROTO_TCP) {
 		return 0; /* not connected (a listener) */
 	} else if (dir == DNS_SEND) {

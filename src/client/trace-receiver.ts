@@ -75,7 +75,12 @@ export class TraceReceiver {
 
   private decoded(sessionId: string, decoder: RecordDecoder, data: Buffer, stacks?: RecordStacks): void {
     this.watchHeld(decoder);
-    if (!this.json) return this.deliver(sessionId, decoder.events(data, stacks));
+    if (!this.json) {
+      const events = decoder.events(data, stacks);
+      // (A kind that pairs records may complete none with a batch.)
+      if (events.length) this.deliver(sessionId, events);
+      return;
+    }
     const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
     this.spare = undefined;
     // The buffer is used again unless the sink still holds it (a write not yet taken).
