@@ -4,7 +4,7 @@ import { ipString } from '../shared/net';
 
 export const DNS_LAYOUT = {
   struct: 'dns_event',
-  fields: { hdr: 0, sock_ino: 48, ret: 56, fd: 60, family: 64, port: 66, addr: 68, dir: 84, proto: 85, flags: 86, part: 87, len: 88, nr: 90, data: 96 },
+  fields: { hdr: 0, sock_ino: 48, ret: 56, fd: 60, family: 64, port: 66, addr: 68, dir: 84, proto: 85, flags: 86, part: 87, len: 88, nr: 90, pad: 92, data: 96 },
   sizes: { addr: 16, data: 512 },
 } satisfies Layout;
 
