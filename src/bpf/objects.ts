@@ -33,6 +33,8 @@ export const BPF_OBJECTS = {
       ct_follow_exit: 'tracepoint/sched/sched_process_exit',
       ct_follow_fork: 'raw_tp/sched_process_fork',
       ct_scope_fork: 'raw_tp/sched_process_fork',
+      dns_enter: 'raw_tp/sys_enter',
+      dns_exit: 'raw_tp/sys_exit',
       dns_exit_read: 'tracepoint/syscalls/sys_exit_read',
       dns_exit_readv: 'tracepoint/syscalls/sys_exit_readv',
       dns_exit_recvfrom: 'tracepoint/syscalls/sys_exit_recvfrom',
