@@ -63,15 +63,12 @@ function timed(cmd) {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-/** A tracer started and ready (its output says so), with a stop that ends it and gives its output's size. */
+/** A tracer started and ready (its output says so), with a stop that ends it. */
 async function start(argv, ready) {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  let lines = 0;
-  child.stdout.on('data', (d) => {
-    err += d.length < 256 ? d : '';
-    lines += d.toString().split('\n').length - 1;
-  });
+  // Its output is read (and dropped past the first lines) as a terminal or a pipe would take it.
+  child.stdout.on('data', (d) => (err = err.length < 4096 ? err + d : err));
   child.stderr.on('data', (d) => (err += d));
   const until = Date.now() + 30_000;
   while (!ready.test(err)) {
@@ -82,7 +79,6 @@ async function start(argv, ready) {
   return async () => {
     child.kill('SIGINT');
     await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
-    return lines;
   };
 }
 
@@ -104,7 +100,6 @@ const results = {};
 try {
   for (const f of FLOODS) {
     const secs = Object.fromEntries(Object.keys(TRACERS).map((k) => [k, []]));
-    const lines = Object.fromEntries(Object.keys(TRACERS).map((k) => [k, []]));
     for (let run = 0; run < RUNS; run++) {
       // Interleaved, in a different order each round: the machine's drift falls on all three.
       const order = Object.keys(TRACERS);
@@ -112,7 +107,7 @@ try {
       for (const who of order) {
         const stop = TRACERS[who] ? await TRACERS[who]() : null;
         secs[who].push(timed(f.cmd));
-        if (stop) lines[who].push(await stop());
+        if (stop) await stop();
       }
       log(`${f.name} round ${run + 1}: ${Object.entries(secs).map(([k, v]) => `${k} ${v[v.length - 1].toFixed(3)} s`).join(', ')}`);
     }
@@ -122,7 +117,6 @@ try {
       n: f.n,
       rate: Object.fromEntries(Object.entries(m).map(([k, s]) => [k, Math.round(f.n / s)])),
       slowdown: Object.fromEntries(Object.keys(m).filter((k) => k !== 'none').map((k) => [k, +(m[k] / m.none).toFixed(3)])),
-      outputLines: Object.fromEntries(Object.entries(lines).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)])),
     };
   }
 } finally {

@@ -74,17 +74,18 @@ export class TraceReceiver {
   }
 
   private decoded(sessionId: string, decoder: RecordDecoder, data: Buffer, stacks?: RecordStacks): void {
-    this.watchHeld(decoder);
     if (!this.json) {
       const events = decoder.events(data, stacks);
       // (A kind that pairs records may complete none with a batch.)
       if (events.length) this.deliver(sessionId, events);
-      return;
+    } else {
+      const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
+      this.spare = undefined;
+      // The buffer is used again unless the sink still holds it (a write not yet taken).
+      if (!this.json(sessionId, lines, count).keep) this.spare = buffer;
     }
-    const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
-    this.spare = undefined;
-    // The buffer is used again unless the sink still holds it (a write not yet taken).
-    if (!this.json(sessionId, lines, count).keep) this.spare = buffer;
+    // What the batch left waiting (a query) is looked at between batches too.
+    this.watchHeld(decoder);
   }
 
   /** Held events out (decoded, or as JSON lines). */

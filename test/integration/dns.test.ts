@@ -177,6 +177,17 @@ for n in ("missing.ct.test", "broken.ct.test"):
     assert.equal(e.comm, 'getent');
   });
 
+  test('a query with no answer is reported once its timeout passed, while the trace runs and no other records come', async () => {
+    const t = traceCli('dns', '--container', C, '--timeout', '1');
+    await t.ready;
+    const silent = run('echo $$; exec getent hosts silent.ct.test');
+    const evs = () => (t.events as unknown as DnsEvent[]).filter((e) => e.pid === silent.pid);
+    // The A query is the last record of the trace: its TIMEOUT comes from the wait alone.
+    await waitFor('both timeouts', () => evs().length === 2, 15_000);
+    assert.equal(await t.stop(), 0, t.stderr());
+    assert.deepEqual(evs().map((e) => [e.qtype, e.rcode, e.unanswered, e.latencyNs]).sort(), [['A', 'TIMEOUT', 'timeout', 1e9], ['AAAA', 'TIMEOUT', 'timeout', 1e9]]);
+  });
+
   test('bad options are refused with what to give', () => {
     const r = traceCliSync('dns', '--container', C, '--timeout', 'soon');
     assert.equal(r.code, 2);

@@ -172,3 +172,25 @@ test('pairing: TCP streams put back together across reads, and a message longer 
   const [n] = feed(x, record({ ts: 5 * MS, send: false, tcp: true, data: a2.subarray(0, 1) }), record({ ts: 6 * MS, send: false, tcp: true, data: a2.subarray(1) }));
   assert.deepEqual([n.name, n.qtype, n.answers, n.latencyNs], ['next.test', 'AAAA', ['::'], 2 * MS]);
 });
+
+test('summary: one row per name and type, failures first, rcodes counted, latency of the answered ones', async () => {
+  const { DnsNames } = await import('../../src/kinds/dns/summary');
+  const base = { gadget: 'dns', time: '', container: { id: 'c', name: 'c' }, pid: 5, tid: 5, hostPid: 50, hostTid: 50, comm: 'app', server: '127.0.0.1:53', protocol: 'udp', txid: 1 } as const;
+  const s = new DnsNames();
+  s.add([
+    { ...base, name: 'ok.test', qtype: 'A', rcode: 'NOERROR', answers: ['10.0.0.1'], latencyNs: 1000 },
+    { ...base, name: 'ok.test', qtype: 'A', rcode: 'NOERROR', answers: ['10.0.0.1'], latencyNs: 3000 },
+    { ...base, name: 'gone.test', qtype: 'A', rcode: 'NXDOMAIN', answers: [], latencyNs: 2000 },
+    { ...base, name: 'gone.test', qtype: 'A', rcode: 'TIMEOUT', answers: [], latencyNs: 5e9, unanswered: 'timeout' },
+  ]);
+  const [table] = s.panels();
+  assert.equal(table.type, 'table');
+  if (table.type !== 'table') return;
+  assert.deepEqual(table.rows.map((r) => [r.cells[0], r.cells[2], r.cells[3], r.cells[4], r.failed]), [
+    ['gone.test', 2, 2, 'NXDOMAIN ×1, TIMEOUT ×1', true],
+    ['ok.test', 2, 0, 'NOERROR ×2', false],
+  ]);
+  // The timeout's 5 s is not a latency: p99 of gone.test is its NXDOMAIN's.
+  assert.equal(table.rows[0].cells[6], 2000);
+  assert.equal(table.rows[1].cells[10], '10.0.0.1');
+});
