@@ -60,6 +60,43 @@ struct {
 	__type(value, struct flight);
 } flights SEC(".maps");
 
+/* Whether a task is in scope, decided at its first call here and kept in
+ * its own storage: read/write are frequent, and the namespace walk costs
+ * more than the lookup. (Not for selector traces, whose namespaces come and
+ * go, nor for a task outside a followed scope, which may join it.) */
+struct scope {
+	__u32 in;
+	struct ct_ids ids;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct scope);
+} scopes SEC(".maps");
+
+static __always_inline bool in_scope(struct task_struct *task, struct ct_ids *ids)
+{
+	if (targ_multi)
+		return ct_in_scope(task, ids);
+	struct task_struct *bt = bpf_get_current_task_btf();
+	struct scope *sc = bpf_task_storage_get(&scopes, bt, 0, 0);
+	if (sc) {
+		*ids = sc->ids;
+		return sc->in;
+	}
+	bool in = ct_in_scope(task, ids);
+	if (!in && targ_follow)
+		return false;
+	sc = bpf_task_storage_get(&scopes, bt, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (sc) {
+		sc->in = in;
+		sc->ids = *ids;
+	}
+	return in;
+}
+
 /* The record under construction (too big for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -98,7 +135,7 @@ static __always_inline int on_enter(int fd, __u16 call, __u8 dir, __u64 ptr, __u
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct flight f = {};
-	if (!ct_in_scope(task, &f.ids))
+	if (!in_scope(task, &f.ids))
 		return 0;
 	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
 		return 0;

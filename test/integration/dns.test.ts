@@ -9,7 +9,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -186,6 +186,11 @@ for n in ("missing.ct.test", "broken.ct.test"):
     await waitFor('both timeouts', () => evs().length === 2, 15_000);
     assert.equal(await t.stop(), 0, t.stderr());
     assert.deepEqual(evs().map((e) => [e.qtype, e.rcode, e.unanswered, e.latencyNs]).sort(), [['A', 'TIMEOUT', 'timeout', 1e9], ['AAAA', 'TIMEOUT', 'timeout', 1e9]]);
+  });
+
+  test('no dns program stays loaded after the traces ended', () => {
+    const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { name?: string }[];
+    assert.deepEqual(progs.filter((p) => /^dns_/.test(p.name ?? '')), []);
   });
 
   test('bad options are refused with what to give', () => {

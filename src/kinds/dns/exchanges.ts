@@ -14,8 +14,8 @@ import { parseDns, rcodeName, typeName, type DnsMessage } from './message';
 
 /** Queries waiting for their answers at once (past it the oldest is reported as TIMEOUT early). */
 const MAX_WAITING = 4096;
-/** Sockets with a stream or datagram being put together. */
-const MAX_ASSEMBLING = 1024;
+/** Sockets with a stream or datagram being put together (each at most a 64 KiB message). */
+const MAX_ASSEMBLING = 256;
 /** A DNS message is at most 65535 bytes (TCP's length prefix). */
 const MAX_MESSAGE = 65535 + 2;
 /** Records arrive a poll or two after the kernel wrote them: a query times out only once this much more has passed. */
