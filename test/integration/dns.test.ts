@@ -91,6 +91,10 @@ for n in ("missing.ct.test", "broken.ct.test"):
         socket.gethostbyname(n)
     except OSError as e:
         print(n, e)
+# An unconnected UDP socket: the server is the datagram address, not a peer of the socket.
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(bytes.fromhex("424201000001000000000000") + bytes([3]) + b"raw" + bytes([2]) + b"ct" + bytes([4]) + b"test" + bytes.fromhex("0000010001"), ("127.0.0.1", 53))
+print(s.recvfrom(512)[1])
 '`);
     assert.match(py.out, /10\.0\.0\.9/);
     const ns = run('echo $$; exec nslookup a.ct.test 127.0.0.1');
@@ -143,6 +147,8 @@ for n in ("missing.ct.test", "broken.ct.test"):
     assert.ok(slow.latencyNs! >= 300e6, `slow: ${slow.latencyNs}`);
     assert.equal(one(py.pid, 'missing.ct.test', 'A').rcode, 'NXDOMAIN');
     assert.equal(one(py.pid, 'broken.ct.test', 'A').rcode, 'SERVFAIL');
+    const raw = one(py.pid, 'raw.ct.test', 'A');
+    assert.deepEqual([raw.txid, raw.rcode, raw.server], [0x4242, 'NXDOMAIN', '127.0.0.1:53']);
     const udp = one(py.pid, 'big.ct.test', 'A');
     assert.equal(udp.tc, true);
     assert.deepEqual(udp.answers, []);
@@ -186,6 +192,18 @@ for n in ("missing.ct.test", "broken.ct.test"):
     await waitFor('both timeouts', () => evs().length === 2, 15_000);
     assert.equal(await t.stop(), 0, t.stderr());
     assert.deepEqual(evs().map((e) => [e.qtype, e.rcode, e.unanswered, e.latencyNs]).sort(), [['A', 'TIMEOUT', 'timeout', 1e9], ['AAAA', 'TIMEOUT', 'timeout', 1e9]]);
+  });
+
+  test('--port: only sockets whose peer has that port are read', async () => {
+    const t = traceCli('dns', '--container', C, '--port', '5353');
+    await t.ready;
+    const before = serverLog(C).length;
+    run('echo $$; exec getent hosts a.ct.test');
+    await waitFor('the server answered', () => serverLog(C).length > before);
+    await sleep(500);
+    assert.equal(await t.stop(), 0, t.stderr());
+    assert.deepEqual(t.events, []);
+    assert.match(t.stderr(), /summary: 0 events received/);
   });
 
   test('no dns program stays loaded after the traces ended', () => {
