@@ -13,9 +13,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cli, docker, IMAGE, removeContainers, skipReason, sleep, traceCli, waitFor } from '../support/integration';
+import { cli, docker, IMAGE, removeContainers, skipReason, sleep, startHelper, traceCli, waitFor } from '../support/integration';
+import { TraceReceiver } from '../../src/client/trace-receiver';
 import { REPO } from '../support/paths';
-import type { DnsEvent } from '../../src/protocol';
+import { TraceEnded, TraceStart, TraceStop, type DnsEvent } from '../../src/protocol';
 
 const skip = skipReason();
 const C = `ct-it-dns-${process.pid}`;
@@ -204,6 +205,37 @@ print(s.recvfrom(512)[1])
     assert.equal(await t.stop(), 0, t.stderr());
     assert.deepEqual(t.events, []);
     assert.match(t.stderr(), /summary: 0 events received/);
+  });
+
+  test('through the helper as the extension takes it: paired events, and the held query at trace/ended', async () => {
+    const helper = await startHelper();
+    const events: DnsEvent[] = [];
+    let ended = false;
+    const receiver = new TraceReceiver((_id, batch) => events.push(...(batch as DnsEvent[])));
+    receiver.listen(helper.connection);
+    // As src/ext/helper.ts does: what the decoder holds comes out before the end is told.
+    helper.connection.onNotification(TraceEnded, (p) => {
+      receiver.ended(p.sessionId);
+      ended = true;
+    });
+    const options = { dnsTimeoutMs: 60_000 };
+    const result = await helper.connection.sendRequest(TraceStart, { gadget: 'dns', container: C, options });
+    receiver.started('dns', result, options);
+    const g = run('echo $$; exec getent hosts alias.ct.test');
+    await waitFor('the answered lookup', () => events.some((e) => e.pid === g.pid && e.rcode === 'NOERROR'));
+    const before = serverLog(C).length;
+    docker('exec', '-d', C, 'sh', '-c', 'exec getent hosts silent.ct.test');
+    await waitFor('the server saw the silent query', () => serverLog(C).length > before);
+    await sleep(300);
+    await helper.connection.sendRequest(TraceStop, { sessionId: result.sessionId });
+    await waitFor('trace/ended', () => ended);
+    helper.child.stdin!.end();
+    await helper.exited;
+    const ok = events.find((e) => e.pid === g.pid)!;
+    assert.deepEqual([ok.name, ok.qtype, ok.answers], ['alias.ct.test', 'AAAA', ['a.ct.test', 'fd00::1']]);
+    const held = events.find((e) => e.name === 'silent.ct.test');
+    assert.ok(held, JSON.stringify(events));
+    assert.deepEqual([held.rcode, held.unanswered], ['TIMEOUT', 'trace ended']);
   });
 
   test('no dns program stays loaded after the traces ended', () => {
