@@ -36,7 +36,7 @@ CT_BTF_TYPE(dns_event);
 /* The server's port (the peer's): --port. */
 const volatile __u16 dns_port = 53;
 
-/* A call in flight on a DNS socket, by the kernel's thread id. */
+/* A call in flight on a DNS socket (in its task's storage: gone with the task). */
 struct flight {
 	__u64 ts;
 	__u64 sock_ino;
@@ -53,46 +53,40 @@ struct flight {
 	struct ct_ids ids;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct flight);
-} flights SEC(".maps");
 
-/* Whether a task is in scope, decided at its first call here and kept in
- * its own storage: read/write are frequent, and the namespace walk costs
- * more than the lookup. (Not for selector traces, whose namespaces come and
- * go, nor for a task outside a followed scope, which may join it.) */
-struct scope {
+/* A task's own state: whether it is in scope, decided at its first call
+ * here (read/write are frequent, and the namespace walk costs more than the
+ * lookup; not kept for selector traces, whose namespaces come and go, nor
+ * for a task outside a followed scope, which may join it), and its call in
+ * flight (ts 0: none), which goes with the task if it dies in the call. */
+struct task_state {
+	__u32 decided;
 	__u32 in;
 	struct ct_ids ids;
+	struct flight f;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct scope);
-} scopes SEC(".maps");
+	__type(value, struct task_state);
+} states SEC(".maps");
 
-static __always_inline bool in_scope(struct task_struct *task, struct ct_ids *ids)
+static __always_inline bool in_scope(struct task_struct *task, struct task_state *st, struct ct_ids *ids)
 {
-	if (targ_multi)
-		return ct_in_scope(task, ids);
-	struct task_struct *bt = bpf_get_current_task_btf();
-	struct scope *sc = bpf_task_storage_get(&scopes, bt, 0, 0);
-	if (sc) {
-		*ids = sc->ids;
-		return sc->in;
+	if (st && st->decided) {
+		*ids = st->ids;
+		return st->in;
 	}
 	bool in = ct_in_scope(task, ids);
-	if (!in && targ_follow)
-		return false;
-	sc = bpf_task_storage_get(&scopes, bt, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (sc) {
-		sc->in = in;
-		sc->ids = *ids;
+	if (targ_multi || (!in && targ_follow))
+		return in;
+	st = bpf_task_storage_get(&states, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (st) {
+		st->decided = 1;
+		st->in = in;
+		st->ids = *ids;
 	}
 	return in;
 }
@@ -135,7 +129,8 @@ static __always_inline int on_enter(int fd, __u16 call, __u8 dir, __u64 ptr, __u
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct flight f = {};
-	if (!in_scope(task, &f.ids))
+	struct task_state *st = bpf_task_storage_get(&states, bpf_get_current_task_btf(), 0, 0);
+	if (!in_scope(task, st, &f.ids))
 		return 0;
 	if (fd < 0 || fd >= BPF_CORE_READ(task, files, fdt, max_fds))
 		return 0;
@@ -189,9 +184,13 @@ static __always_inline int on_enter(int fd, __u16 call, __u8 dir, __u64 ptr, __u
 	f.ptr = ptr;
 	f.len = len;
 	f.src = src;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	if (bpf_map_update_elem(&flights, &tid, &f, BPF_ANY))
+	if (!st)
+		st = bpf_task_storage_get(&states, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
 		ct_count(CT_STAT_PENDING_FULL);
+		return 0;
+	}
+	st->f = f;
 	return 0;
 }
 
@@ -228,12 +227,11 @@ static __always_inline bool from_server(struct dns_event *e, const void *ua)
 
 static __always_inline int on_exit(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct flight *fp = bpf_map_lookup_elem(&flights, &tid);
-	if (!fp)
+	struct task_state *st = bpf_task_storage_get(&states, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->f.ts)
 		return 0;
-	struct flight f = *fp;
-	bpf_map_delete_elem(&flights, &tid);
+	struct flight f = st->f;
+	st->f.ts = 0;
 	/* A receive that found nothing yet (non-blocking, interrupted) is no news. */
 	if (f.dir == DNS_RECV && (ret == -EAGAIN || ret == -EINTR || ret == 0))
 		return 0;

@@ -56,7 +56,7 @@ export const BPF_OBJECTS = {
       dns_write: 'tracepoint/syscalls/sys_enter_write',
       dns_writev: 'tracepoint/syscalls/sys_enter_writev',
     },
-    maps: ['ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'flights', 'followed', 'scope_new', 'scope_ns', 'scopes', 'scratch', 'stats'],
+    maps: ['ct_scratch', 'ct_scratch_stack', 'ct_stash', 'events', 'followed', 'scope_new', 'scope_ns', 'scratch', 'states', 'stats'],
     knobs: {
       ct_stack_flags: 4,
       dns_port: 2,

@@ -21,5 +21,6 @@ export default defineRootKind({
   ],
   // The name servers' port (--port): sockets whose peer has it are the ones read.
   knobs: (params) => ({ dns_port: params.options?.dnsPort ?? 53 }),
-  mapBytes: 4096 * 160,
+  // Per-CPU record scratch; task storage grows with the tasks that call here (not preallocated).
+  mapBytes: 64 * 1024,
 });
