@@ -56,10 +56,14 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
         records: (id, data, _count, stacks) => receiver.records(id, data, stacks),
         members: (id, joined) => receiver.members(id, joined),
         stats: () => undefined,
-        ended: onEnded,
+        // What the decoder still holds (a query with no answer yet) comes out before the end.
+        ended: (p) => {
+          receiver.ended(p.sessionId);
+          onEnded(p);
+        },
         backlog: () => stdoutBacklog.bytes,
       });
-      receiver.started(params.gadget, result);
+      receiver.started(params.gadget, result, params.options);
       return result;
     },
     stop: (id) => {
@@ -118,12 +122,16 @@ export async function helperBackend(mode: ElevationMode, verbose: boolean, log: 
     async start(params, onEvents, onEnded, onJson) {
       const receiver = new TraceReceiver((_id, events) => onEvents(events), onJson);
       receiver.listen(h.connection);
-      h.connection.onNotification(TraceEnded, (p) => onEnded(p));
+      h.connection.onNotification(TraceEnded, (p) => {
+        // What the decoder still holds (a query with no answer yet) comes out before the end.
+        receiver.ended(p.sessionId);
+        onEnded(p);
+      });
       void h.exited.then(({ code, signal }) =>
         onEnded({ sessionId: '', reason: 'error', message: `the helper exited (${signal ?? `code ${code}`})`, received: 0, dropped: 0, droppedKernel: 0, droppedTransport: 0 }),
       );
       const result = await h.connection.sendRequest(TraceStart, params);
-      receiver.started(params.gadget, result);
+      receiver.started(params.gadget, result, params.options);
       return result;
     },
     stop: (id) => void h.connection.sendRequest(TraceStop, { sessionId: id }).catch(() => undefined),

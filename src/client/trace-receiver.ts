@@ -5,13 +5,15 @@
  * result is known are held (bounded) and decoded once it is.
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
-import { TraceEvents, TraceMembers, TraceRecords, type KindName, type PidnsMember, type RecordStacks, type TraceEvent, type TraceStartResult } from '../protocol';
+import { TraceEvents, TraceMembers, TraceRecords, type KindName, type PidnsMember, type RecordStacks, type TraceEvent, type TraceOptions, type TraceStartResult } from '../protocol';
 import { RecordDecoder } from '../kinds/record-decoder';
 import { eventJson } from '../kinds/client-registry';
 
 /** Batches held per unknown session, and sessions held, before a start result names them. */
 const MAX_EARLY_BATCHES = 64;
 const MAX_EARLY_SESSIONS = 16;
+/** How often held events (a DNS query waiting for its answer) are looked at between batches. */
+const EXPIRE_EVERY_MS = 250;
 
 /** JSON lines instead of events (the CLI's --json): `lines` is valid until the callback returns unless it keeps it (see `keep`). */
 export type JsonLinesSink = (sessionId: string, lines: Buffer, count: number) => { keep: boolean };
@@ -20,6 +22,7 @@ export class TraceReceiver {
   private readonly decoders = new Map<string, RecordDecoder>();
   private readonly early = new Map<string, { data: Buffer; stacks?: RecordStacks }[]>();
   private spare: Buffer | undefined;
+  private expiring: NodeJS.Timeout | undefined;
 
   /** Events to `deliver`; or, given `json`, every event as a JSON line to it instead. */
   constructor(
@@ -60,10 +63,10 @@ export class TraceReceiver {
     if (held.length < MAX_EARLY_BATCHES) held.push({ data: Buffer.from(data), stacks }); // the caller may reuse `data`
   }
 
-  /** A trace started: its records can be decoded from now on (held ones first). */
-  started(kind: KindName, result: TraceStartResult): void {
+  /** A trace started (with these options): its records can be decoded from now on (held ones first). */
+  started(kind: KindName, result: TraceStartResult, options?: TraceOptions): void {
     if (!result.records) return;
-    const decoder = new RecordDecoder({ kind, ...result.records });
+    const decoder = new RecordDecoder({ kind, ...result.records, options });
     this.decoders.set(result.sessionId, decoder);
     const held = this.early.get(result.sessionId);
     this.early.delete(result.sessionId);
@@ -71,16 +74,48 @@ export class TraceReceiver {
   }
 
   private decoded(sessionId: string, decoder: RecordDecoder, data: Buffer, stacks?: RecordStacks): void {
-    if (!this.json) return this.deliver(sessionId, decoder.events(data, stacks));
-    const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
-    this.spare = undefined;
-    // The buffer is used again unless the sink still holds it (a write not yet taken).
-    if (!this.json(sessionId, lines, count).keep) this.spare = buffer;
+    if (!this.json) {
+      const events = decoder.events(data, stacks);
+      // (A kind that pairs records may complete none with a batch.)
+      if (events.length) this.deliver(sessionId, events);
+    } else {
+      const { lines, buffer, count } = decoder.jsonLines(data, this.spare);
+      this.spare = undefined;
+      // The buffer is used again unless the sink still holds it (a write not yet taken).
+      if (!this.json(sessionId, lines, count).keep) this.spare = buffer;
+    }
+    // What the batch left waiting (a query) is looked at between batches too.
+    this.watchHeld(decoder);
   }
 
-  /** A trace ended: forget it. */
+  /** Held events out (decoded, or as JSON lines). */
+  private out(sessionId: string, events: TraceEvent[]): void {
+    if (events.length) this.events(sessionId, events);
+  }
+
+  /** While a decoder holds events, look at them between batches too (a query's timeout passes with no records coming). */
+  private watchHeld(decoder: RecordDecoder): void {
+    if (this.expiring || !decoder.holding) return;
+    this.expiring = setInterval(() => {
+      let holding = false;
+      for (const [id, d] of this.decoders) {
+        if (!d.holding) continue;
+        this.out(id, d.expire());
+        holding ||= d.holding;
+      }
+      if (!holding) {
+        clearInterval(this.expiring);
+        this.expiring = undefined;
+      }
+    }, EXPIRE_EVERY_MS);
+    this.expiring.unref();
+  }
+
+  /** A trace ended (its last records came before): what its decoder still held comes out, then it is forgotten. */
   ended(sessionId: string): void {
+    const decoder = this.decoders.get(sessionId);
     this.decoders.delete(sessionId);
     this.early.delete(sessionId);
+    if (decoder) this.out(sessionId, decoder.flush());
   }
 }

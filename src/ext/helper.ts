@@ -154,7 +154,7 @@ export class HelperClient implements vscode.Disposable {
   async startTrace(params: TraceStartParams): Promise<TraceStartResult> {
     const c = await this.ready();
     const result = await c.sendRequest(TraceStart, params);
-    this.receiver?.started(params.gadget, result);
+    this.receiver?.started(params.gadget, result, params.options);
     return result;
   }
 

@@ -18,6 +18,22 @@ export type Decoder<E extends TraceEvent = TraceEvent> = (dv: DataView, bytes: B
  */
 export type RecordJsonWriter = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => string | undefined;
 
+/**
+ * Kinds whose events pair records (a DNS query and its answer): one per
+ * trace, holding records (bounded) until their event is whole or its time
+ * has run out. The record decoder calls it instead of a Decoder.
+ */
+export interface Pairer<E extends TraceEvent = TraceEvent> {
+  /** One record; the events it completes go into `out` (none while it waits for its pair). */
+  add(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext, out: E[]): void;
+  /** Events whose wait ran out by `nowNs` (CLOCK_MONOTONIC, the records' clock) into `out`. */
+  expire(nowNs: number, out: E[]): void;
+  /** The trace ended: every event still held into `out`, and nothing held any more. */
+  flush(nowNs: number, out: E[]): void;
+  /** Whether anything is held (a receiver looks at it between batches only then). */
+  readonly holding: boolean;
+}
+
 export interface OptionSpec {
   /** Field of TraceOptions. */
   key: keyof TraceOptions;
@@ -53,6 +69,8 @@ export interface ClientKind<E extends TraceEvent = TraceEvent> {
   waits?: boolean;
   /** Ring-buffer kinds: their records decoded (kinds read from maps get decoded reports from the helper). */
   decode?: Decoder<E>;
+  /** Ring-buffer kinds that pair records into events (instead of `decode`): a new one per trace, with the trace's options. */
+  pairer?(options: TraceOptions): Pairer<E>;
   /** Floods written as JSON lines: a record to its line without the decoded object (src/kinds/record-decoder.ts). */
   recordJson?: RecordJsonWriter;
   /** The kind-specific part of an event, one line. */

@@ -18,10 +18,11 @@ import uprobe from './uprobe/client';
 import proctree from './proctree/client';
 import bind from './bind/client';
 import profile from './profile/client';
+import dns from './dns/client';
 import oomkill from './oomkill/client';
 import syscall from './syscall/client';
 
-export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, oomkill, syscall };
+export const CLIENT_KINDS: ClientKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, dns, oomkill, syscall };
 
 /** The registry for dispatch by an event's kind (each part takes its own events: loosened here). */
 export const CLIENT_KIND_BY_NAME = CLIENT_KINDS as unknown as Record<KindName, ClientKind>;

@@ -2,11 +2,11 @@
  * A trace's record batches (src/protocol/records.ts) decoded into events or
  * written as JSON lines, unprivileged, with the kind's decoder.
  */
-import type { KindName, PidnsMember, RecordStacks, RecordsInfo, TraceEvent } from '../protocol';
+import type { KindName, PidnsMember, RecordStacks, RecordsInfo, TraceEvent, TraceOptions } from '../protocol';
 import { hasStack, recordFrames, stackTrailer, UNWIND } from './shared/stack';
 import { forEachRecord } from '../protocol/records';
 import { WallClock, type DecodeContext } from './shared/decode';
-import type { Decoder, RecordJsonWriter } from './client-part';
+import type { Decoder, Pairer, RecordJsonWriter } from './client-part';
 import { CLIENT_KIND_BY_NAME, eventJson } from './client-registry';
 
 const JSON_CHUNK = 1 << 20;
@@ -14,7 +14,12 @@ const JSON_CHUNK = 1 << 20;
 /** What a client needs to decode a trace's records: its kind and the start result's `records`. */
 export interface RecordContext extends RecordsInfo {
   kind: KindName;
+  /** The trace's options (kinds that pair records read theirs: a DNS query's timeout). */
+  options?: TraceOptions;
 }
+
+/** The records' clock (CLOCK_MONOTONIC, as bpf_ktime_get_ns) now, in ns. */
+const monotonicNs = () => Number(process.hrtime.bigint());
 
 /** Containers remembered per selector trace (they keep naming events still in flight after leaving). */
 const MAX_LABELS = 4096;
@@ -24,14 +29,17 @@ const MAX_LABELS = 4096;
  * and a clock of this process (same kernel, same CLOCK_MONOTONIC).
  */
 export class RecordDecoder {
-  private readonly decode: Decoder;
+  private readonly decode: Decoder | undefined;
+  /** Kinds that pair records (dns): events come out when whole, or when their wait ran out (expire, flush). */
+  private readonly pairer: Pairer | undefined;
   private readonly recordJson: RecordJsonWriter | undefined;
   private readonly ctx: DecodeContext;
 
   constructor(rc: RecordContext) {
     const kind = CLIENT_KIND_BY_NAME[rc.kind];
-    if (!kind?.decode) throw new Error(`${rc.kind} has no ring buffer records`);
+    if (!kind?.decode && !kind?.pairer) throw new Error(`${rc.kind} has no ring buffer records`);
     this.decode = kind.decode;
+    this.pairer = kind.decode ? undefined : kind.pairer!(rc.options ?? {});
     this.recordJson = kind.recordJson;
     this.ctx = {
       container: rc.container,
@@ -61,13 +69,39 @@ export class RecordDecoder {
     }
   }
 
-  /** Every event of a batch, in order. */
+  /** Whether events are held for records still to come (then `expire` is worth calling between batches). */
+  get holding(): boolean {
+    return this.pairer?.holding ?? false;
+  }
+
+  /** Held events whose wait ran out (kinds that pair records; none for the others). */
+  expire(): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    this.pairer?.expire(monotonicNs(), out);
+    return out;
+  }
+
+  /** The trace ended: every event still held (kinds that pair records; none for the others). */
+  flush(): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    this.pairer?.flush(monotonicNs(), out);
+    return out;
+  }
+
+  /** Every event of a batch, in order (a pairing kind's: those the batch completed, then those whose wait ran out). */
   events(batch: Buffer, stacks?: RecordStacks): TraceEvent[] {
     const out: TraceEvent[] = [];
+    const pairer = this.pairer;
+    if (pairer) {
+      forEachRecord(batch, (dv, bytes, at, len) => pairer.add(dv, bytes, at, len, this.ctx, out));
+      pairer.expire(monotonicNs(), out);
+      return out;
+    }
+    const decode = this.decode!;
     forEachRecord(batch, (dv, bytes, at, len) => {
       // --stack: the record before its stacks is the kind's; the frames are added to its event.
       const t = hasStack(dv, at) ? stackTrailer(dv, at, len) : undefined;
-      const e = this.decode(dv, bytes, at, t ? t.bodyLen : len, this.ctx);
+      const e = decode(dv, bytes, at, t ? t.bodyLen : len, this.ctx);
       if (t) {
         e.stack = recordFrames(dv, bytes, t, e.hostPid, stacks);
         // Its copied stack, to unwind by .eh_frame (the batch's bytes are reused: copied out).
@@ -87,6 +121,12 @@ export class RecordDecoder {
    * object for ASCII records.
    */
   jsonLines(batch: Buffer, spare?: Buffer): { lines: Buffer; buffer: Buffer; count: number } {
+    if (this.pairer) {
+      const events = this.events(batch);
+      const lines = Buffer.from(events.map((e) => eventJson(e) + '\n').join(''), 'utf8');
+      return { lines, buffer: spare ?? lines, count: events.length };
+    }
+    const decode = this.decode!;
     let out = spare && spare.length >= JSON_CHUNK ? spare : Buffer.allocUnsafeSlow(JSON_CHUNK);
     let at = 0;
     const direct = this.recordJson;
@@ -94,7 +134,7 @@ export class RecordDecoder {
       // Records with stacks go through events() (their frames are symbolized first).
       const body = hasStack(dv, rec) ? (stackTrailer(dv, rec, len)?.bodyLen ?? len) : len;
       const line = body === len ? direct?.(dv, bytes, rec, len, this.ctx) : undefined;
-      const text = line ?? eventJson(this.decode(dv, bytes, rec, body, this.ctx));
+      const text = line ?? eventJson(decode(dv, bytes, rec, body, this.ctx));
       if (at + text.length * 3 + 1 > out.length) {
         const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + text.length * 3 + 1));
         out.copy(bigger, 0, 0, at);

@@ -16,7 +16,8 @@ import uprobe from './uprobe/root';
 import proctree from './proctree/root';
 import bind from './bind/root';
 import profile from './profile/root';
+import dns from './dns/root';
 import oomkill from './oomkill/root';
 import syscall from './syscall/root';
 
-export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, oomkill, syscall };
+export const ROOT_KINDS: RootKinds = { exec, exit, open, signal, tcp, syscalls, uprobe, proctree, bind, profile, dns, oomkill, syscall };

@@ -9,11 +9,11 @@
  */
 
 /** Every trace kind, by the name the wire uses. Each has one event shape below and one folder under src/kinds/. */
-export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile', 'oomkill', 'syscall'] as const;
+export const KIND_NAMES = ['exec', 'exit', 'open', 'signal', 'tcp', 'syscalls', 'uprobe', 'proctree', 'bind', 'profile', 'dns', 'oomkill', 'syscall'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 /** Every event: one shape per kind. */
-export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent | OomkillEvent | SyscallEvent;
+export type TraceEvent = ExecEvent | ExitEvent | OpenEvent | SignalEvent | TcpEvent | SyscallsEvent | UprobeEvent | ProctreeEvent | BindEvent | ProfileEvent | DnsEvent | OomkillEvent | SyscallEvent;
 
 /** The event of one kind. */
 export type KindEvent<K extends KindName> = Extract<TraceEvent, { gadget: K }>;
@@ -319,6 +319,39 @@ export interface BindEvent extends EventBase {
   protocol: string;
   /** 0, or the negative errno (EADDRINUSE, EACCES, …). */
   ret: number;
+  error?: string;
+}
+
+/**
+ * One DNS exchange: a query and its answer, paired by socket, transaction ID
+ * and question; or a query no answer came to (rcode TIMEOUT), a query whose
+ * socket call failed (rcode ERROR), an answer whose query the trace did not
+ * see (latencyNs null). The process is the one that asked.
+ */
+export interface DnsEvent extends EventBase {
+  gadget: 'dns';
+  /** The question's name, without the final dot (`example.test`). */
+  name: string;
+  /** A, AAAA, CNAME, PTR, MX, TXT, …, or TYPE<n>. */
+  qtype: string;
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …; TIMEOUT: no answer came; ERROR: the socket call failed (see error). */
+  rcode: string;
+  /** The answer section as text: addresses (A, AAAA), names (CNAME, PTR, NS), `10 mx.example` (MX), TXT strings. */
+  answers: string[];
+  /** From the query's send to the answer's receive; for TIMEOUT the time waited; null when the query was not seen. */
+  latencyNs: number | null;
+  /** The name server: `127.0.0.1:53`, `[::1]:53`. */
+  server: string;
+  protocol: 'udp' | 'tcp';
+  /** The DNS transaction ID. */
+  txid: number;
+  /** TIMEOUT: why no answer is waited for any more: the timeout passed, the same query was sent again, or the trace ended first. */
+  unanswered?: 'timeout' | 'resent' | 'trace ended';
+  /** The answer has the TC bit: cut to fit UDP (resolvers ask again over TCP). */
+  tc?: true;
+  /** The message was longer than the bytes kept of it (512 a call): answers may be missing. */
+  cut?: true;
+  /** rcode ERROR: the errno of the failed send or receive (ECONNREFUSED, ENETUNREACH, …). */
   error?: string;
 }
 

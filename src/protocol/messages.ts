@@ -78,6 +78,10 @@ export interface TraceOptions {
   syscallClasses?: string[];
   /** syscall: syscall names to trace (openat, connect). */
   syscallNames?: string[];
+  /** dns: the name servers' port (1–65535, default 53). */
+  dnsPort?: number;
+  /** dns: milliseconds a query waits for its answer before it is reported as TIMEOUT (100–600000, default 5000). */
+  dnsTimeoutMs?: number;
 }
 
 /**

@@ -147,7 +147,7 @@ export async function startHelper(argv: string[] = [process.execPath, CLI, 'help
 /** IDs of this project's BPF programs loaded in the kernel right now. */
 export function ourPrograms(): number[] {
   const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' })) as { id: number; name?: string }[];
-  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls?_|uprobe_|proctree_|profile_|probe_|ct_follow_|ct_scope_|oomkill_)/.test(p.name ?? '')).map((p) => p.id);
+  return progs.filter((p) => /^(exec_|exit_|open_|signal_|tcp_|syscalls?_|uprobe_|proctree_|profile_|probe_|ct_follow_|ct_scope_|oomkill_|dns_)/.test(p.name ?? '')).map((p) => p.id);
 }
 
 export function sleep(ms: number): Promise<void> {

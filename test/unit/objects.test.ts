@@ -39,6 +39,6 @@ for (const name of KIND_NAMES) {
     }
     assert.equal(root.name, name);
     assert.equal(CLIENT_KIND_BY_NAME[name].name, name);
-    assert.notEqual(!!CLIENT_KIND_BY_NAME[name].decode, !!root.collect, 'records decoded by the client part, or reports collected by the root part: one of them');
+    assert.notEqual(!!(CLIENT_KIND_BY_NAME[name].decode ?? CLIENT_KIND_BY_NAME[name].pairer), !!root.collect, 'records decoded (or paired) by the client part, or reports collected by the root part: one of them');
   });
 }
