@@ -4,6 +4,7 @@
  * where the user says (the workspace folder by default), opened, with a note
  * on how it was made and how to use it.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as os from 'node:os';
 import type { ContainerInfo } from '../runtime';
@@ -30,6 +31,24 @@ const STOP_SECONDS = 5;
 
 /** Runtimes the extension restarts a container through (their own API or CLI). */
 const RESTARTABLE = new Set(['docker', 'podman', 'podman-rootless']);
+
+/** The notes beside the profiles written: read-only documents (closing one never asks to save it), the latest few. */
+const ADVICE_SCHEME = 'container-trace-advice';
+const notes = new Map<string, string>();
+const MAX_NOTES = 16;
+
+function adviceNoteUri(profile: vscode.Uri, note: string): vscode.Uri {
+  const uri = vscode.Uri.from({ scheme: ADVICE_SCHEME, path: `/${path.basename(profile.fsPath).replace(/\.json$/, '')}.md` });
+  notes.delete(uri.path);
+  notes.set(uri.path, note);
+  for (const k of notes.keys()) if (notes.size > MAX_NOTES) notes.delete(k);
+  return uri;
+}
+
+/** What serves the notes (registered with the commands). */
+export function adviceNotes(): vscode.Disposable {
+  return vscode.workspace.registerTextDocumentContentProvider(ADVICE_SCHEME, { provideTextDocumentContent: (uri) => notes.get(uri.path) ?? 'This note is gone: run Advise Seccomp Profile… again.' });
+}
 
 function isArgs(a: unknown): a is AdviseArgs {
   return !!a && typeof a === 'object' && typeof (a as AdviseArgs).container === 'string';
@@ -161,7 +180,7 @@ export async function adviseSeccompCommand(s: Services, arg?: unknown): Promise<
     format: format === 'kubernetes' ? 'kubernetes' : 'docker',
   });
   await vscode.window.showTextDocument(target, { preview: false });
-  if (!given) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: note }), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+  if (!given) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(adviceNoteUri(target, note)), { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
   const snippet = dockerRunSnippet(target.fsPath, container.image);
   const how = result.mode === 'restart' ? 'traced from its restart' : 'from it running, plus the start set';
   void vscode.window.showInformationMessage(`Container Trace: wrote ${vscode.workspace.asRelativePath(target)}: ${result.names.length} syscalls, ${how}.`, 'Copy docker run snippet').then(async (pick) => {

@@ -15,7 +15,7 @@ import { cliLine, containerName, traceLine } from './cli-run';
 import { readError } from './model/hints';
 import { runContainerTool, type ToolAction } from './container-tools';
 import type { ExportFormat } from './model/export';
-import { adviseSeccompCommand } from './advise';
+import { adviceNotes, adviseSeccompCommand } from './advise';
 
 /** Arguments scripts and tests may pass instead of tree items. */
 export interface TraceArgs {
@@ -285,6 +285,7 @@ export function registerCommands(s: Services, refresh: () => void): vscode.Dispo
     r('containerTrace.stopTrace', (arg?: unknown) => stopTrace(s, arg)),
     // Scripts and tests: { container, seconds, restart, target, format }; otherwise asks.
     r('containerTrace.adviseSeccomp', (arg?: unknown) => adviseSeccompCommand(s, arg)),
+    adviceNotes(),
     r('containerTrace.stopAllTraces', () => s.sessions.stopAll()),
     // An ended (or failed) trace, started again as it was asked.
     r('containerTrace.runAgain', (arg?: unknown) => {

@@ -16,6 +16,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startCodeServer, type CodeServer } from '../support/code-server';
@@ -57,6 +58,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name
 /** "Trace Process in Container" → the test container → all processes → `kind`; the live view it opens. */
 async function startTrace(kind: string, more: [RegExp, string, (r: PickRow | undefined) => boolean][] = [], container = CONTAINER): Promise<FrameLocator> {
   started = true;
+  // A container the test just made: picked once the extension lists it.
+  if (container !== CONTAINER) await page.locator('.monaco-list-row', { hasText: container }).waitFor({ timeout: 30_000 });
   await runCommand(page, 'Container Trace: Trace Process in Container');
   await answer(page, /pick a container/, container, row(container));
   await answer(page, /pick a process/, 'All processes', row('All processes in the container'));
@@ -97,6 +100,9 @@ async function finish(): Promise<void> {
   await until('every live view to close', () => page.locator('iframe.webview').count(), (n) => n === 0);
 }
 
+/** What a test made for itself (its own containers, files), removed once its trace is stopped. */
+const cleanups: (() => void)[] = [];
+
 /** A view's test: whatever happens, its trace is stopped and its view closed for the next one. */
 function viewTest(name: string, body: () => Promise<void>): void {
   test(name, { skip, timeout: 180_000 }, async () => {
@@ -112,6 +118,9 @@ function viewTest(name: string, body: () => Promise<void>): void {
     } catch (err) {
       if (!failure) throw err;
       console.error(`teardown after a failure also failed: ${(err as Error).message}`);
+    } finally {
+      // After the trace is stopped: a container removed under a running trace ends it while it is being stopped.
+      for (const f of cleanups.splice(0)) f();
     }
     if (failure) throw failure;
   });
@@ -593,7 +602,8 @@ viewTest('signal: sender → target with the fatal ones first — the SIGUSR1 sh
 viewTest('oomkill: the process the OOM killer took in a 48 MiB container — its PID, comm, memory and the cgroup\'s limit', async () => {
   const OOM = `${CONTAINER}-oom`;
   runContainer(OOM, 'while :; do sleep 1; done', ['--memory', '48m', '--memory-swap', '48m']);
-  try {
+  cleanups.push(() => removeContainers(OOM));
+  {
     const live = await startTrace('oomkill', [], OOM);
     // The workload says its PID inside the container, then grows until the kernel kills it (137: SIGKILL).
     const run = spawnSync('docker', ['exec', OOM, 'sh', '-c', 'echo $$; exec tail /dev/zero'], { encoding: 'utf8' });
@@ -614,8 +624,6 @@ viewTest('oomkill: the process the OOM killer took in a 48 MiB container — its
     assert.equal(cells[11], `tail ${pid}`, 'the tail itself triggered the kill');
     assert.match((await rows.first().getAttribute('class')) ?? '', /\bfailed\b/);
     await shot('view-oomkill.png');
-  } finally {
-    removeContainers(OOM);
   }
 });
 
@@ -668,7 +676,11 @@ viewTest('advise seccomp: from the palette, a 10 s trace from the container\'s r
   fs.rmSync(file, { force: true });
   const startedAt = () => docker('inspect', '-f', '{{.State.StartedAt}}', SC).trim();
   const before = startedAt();
-  try {
+  cleanups.push(() => {
+    removeContainers(SC);
+    fs.rmSync(file, { force: true });
+  });
+  {
     await runCommand(page, 'Container Trace: Advise Seccomp Profile…');
     await answer(page, /Advise Seccomp Profile: pick a container/, SC, (r) => !!r && r.label.trim() === SC);
     await answer(page, /trace for how long/, '10 s', row('10 s'));
@@ -685,6 +697,10 @@ viewTest('advise seccomp: from the palette, a 10 s trace from the container\'s r
     for (const n of ['execve', 'openat', 'read', 'wait4']) assert.ok(names.includes(n), `${n} is not in the profile: ${names.join(' ')}`);
     assert.ok(!names.includes('chroot'), 'chroot was never made, yet it is allowed');
     await page.locator('.tabs-container .tab', { hasText: `seccomp-${SC}.json` }).first().waitFor({ timeout: DEADLINE });
+    // Beside it, the note on how it was made and how to use it: read-only (closing it asks nothing).
+    const note = page.locator('.tabs-container .tab', { hasText: `seccomp-${SC}.md` }).first();
+    await note.waitFor({ timeout: DEADLINE });
+    assert.doesNotMatch((await note.getAttribute('class')) ?? '', /\bdirty\b/);
     await shot('view-seccomp.png');
     // A fresh container of the same image and workload under the profile: it starts and does its work.
     const ok = spawnSync('docker', ['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, IMAGE, 'sh', '-c', 'cat /etc/hostname >/dev/null; sleep 1; echo done'], { encoding: 'utf8' });
@@ -693,9 +709,64 @@ viewTest('advise seccomp: from the palette, a 10 s trace from the container\'s r
     const refused = spawnSync('docker', ['run', '--rm', '--network', 'none', '--security-opt', `seccomp=${file}`, IMAGE, 'chroot', '/', 'true'], { encoding: 'utf8' });
     assert.notEqual(refused.status, 0);
     assert.match(refused.stderr, /Operation not permitted/);
-  } finally {
-    removeContainers(SC);
-    fs.rmSync(file, { force: true });
   }
 });
 
+
+viewTest('dns: lookups by name with the failures first — NXDOMAIN, SERVFAIL and the silent name\'s TIMEOUT — then the answered names with their answers, server and latency; each row as many lookups as the server logged', async () => {
+  const DNS = `${CONTAINER}-dns`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-e2e-dns-'));
+  // One try of one second per query (the silent name costs seconds); names from DNS only.
+  fs.writeFileSync(path.join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
+  fs.writeFileSync(path.join(dir, 'nsswitch.conf'), 'hosts: dns\n');
+  // The fixture name server on the container's own loopback; glibc's getent from the host's /usr, read-only.
+  removeContainers(DNS);
+  cleanups.push(() => {
+    removeContainers(DNS);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  docker(
+    'run', '-d', '--network', 'none', '--label', 'container-trace.test=1', '--name', DNS,
+    ...['/usr', '/lib', '/lib64'].flatMap((m) => ['-v', `${m}:${m}:ro`]),
+    '-v', `${path.join(REPO, 'test', 'fixtures')}:/fixtures:ro`,
+    '-v', `${path.join(dir, 'resolv.conf')}:/etc/resolv.conf:ro`,
+    '-v', `${path.join(dir, 'nsswitch.conf')}:/etc/nsswitch.conf:ro`,
+    IMAGE, 'sh', '-c', 'exec python3 /fixtures/dns-server.py > /tmp/server.log 2>&1',
+  );
+  {
+    await waitFor('the DNS server to be ready', () => docker('exec', DNS, 'cat', '/tmp/server.log').includes('"ready"'), 30_000);
+    await page.locator('.monaco-list-row', { hasText: DNS }).waitFor({ timeout: 30_000 });
+    const live = await startTrace('dns', [], DNS);
+    for (const n of ['a', 'missing', 'broken', 'silent']) spawnSync('docker', ['exec', DNS, 'getent', 'hosts', `${n}.ct.test`]);
+    // What the server saw: every query, its type and rcode (null: never answered).
+    const logged = docker('exec', DNS, 'cat', '/tmp/server.log').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { ready?: true; name: string; qtype: number; rcode: number | null }).filter((l) => !l.ready);
+    const QT: Record<number, string> = { 1: 'A', 28: 'AAAA' };
+    const RC: Record<number, string> = { 0: 'NOERROR', 2: 'SERVFAIL', 3: 'NXDOMAIN' };
+    const want = new Map<string, { count: number; rcode: string }>();
+    for (const l of logged) {
+      const k = `${l.name} ${QT[l.qtype]}`;
+      want.set(k, { count: (want.get(k)?.count ?? 0) + 1, rcode: l.rcode === null ? 'TIMEOUT' : RC[l.rcode] });
+    }
+    for (const n of ['a', 'missing', 'broken', 'silent']) assert.ok([...want.keys()].some((k) => k.startsWith(`${n}.ct.test `)), `the server saw no query for ${n}.ct.test: ${[...want.keys()].join(', ')}`);
+    const rows = live.locator('section[data-panel=names] tbody tr');
+    const all = () => rows.evaluateAll((trs) => trs.map((tr) => ({ cells: Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim()), failed: tr.classList.contains('failed') })));
+    // Name | Type | Lookups | Failed | Rcodes | p50 | p99 | Servers | Comm | PID | Answers — the silent name once its --timeout (5 s) passed.
+    const seen = await until('a row per name and type the server logged, with its count and rcode', all, (rs) =>
+      [...want].every(([k, w]) => rs.some((r) => `${r.cells[0]} ${r.cells[1]}` === k && r.cells[2] === String(w.count) && r.cells[4] === `${w.rcode} ×${w.count}`)) && rs.length === want.size,
+    );
+    // Failures first: every failed row above every answered one.
+    const firstOk = seen.findIndex((r) => !r.failed);
+    assert.ok(firstOk > 0 && seen.slice(firstOk).every((r) => !r.failed), seen.map((r) => r.cells.slice(0, 5).join(' | ')).join('\n'));
+    for (const r of seen) assert.equal(r.failed, want.get(`${r.cells[0]} ${r.cells[1]}`)!.rcode !== 'NOERROR');
+    const a = seen.find((r) => r.cells[0] === 'a.ct.test' && r.cells[1] === 'A');
+    if (a) {
+      assert.equal(a.cells[10], '10.0.0.1, 10.0.0.2');
+      assert.notEqual(a.cells[5], '—', 'an answered lookup has its latency');
+    }
+    const aaaa = seen.find((r) => r.cells[0] === 'a.ct.test' && r.cells[1] === 'AAAA')!;
+    assert.equal(aaaa.cells[10], 'fd00::1');
+    assert.equal(aaaa.cells[7], '127.0.0.1:53 udp');
+    assert.equal(aaaa.cells[8], 'getent');
+    await shot('view-dns.png');
+  }
+});
