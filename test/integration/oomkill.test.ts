@@ -77,7 +77,11 @@ function checkAgainstKernel(e: OomkillEvent, k: Killed): void {
   assert.equal(e.limitBytes, LIMIT);
   assert.equal(k.limit, LIMIT);
   assert.ok(e.usageBytes !== null && e.usageBytes <= LIMIT, `usage ${e.usageBytes}`);
-  near(e.usageBytes, k.usage, 'cgroup usage', 256 * 1024);
+  // The report is printed before the victim is marked, and the counter only falls between the two
+  // (the allocating task waits on the OOM killer; an earlier victim's memory is being reaped: seen
+  // up to 1.7 MiB lower): at most the report's, and still holding the victim's own anonymous memory.
+  assert.ok(e.usageBytes! <= k.usage + PAGE, `cgroup usage ${e.usageBytes} above the kernel's report ${k.usage}`);
+  assert.ok(e.usageBytes! >= e.anonRssBytes!, `cgroup usage ${e.usageBytes} below the victim's anon rss ${e.anonRssBytes}`);
   assert.equal(e.limitDepth, 0);
   assert.equal(e.container.name, C);
 }
@@ -167,7 +171,8 @@ describe('trace oomkill (integration)', { skip }, () => {
     checkAgainstKernel(second, k);
     assert.ok(second.rssBytes! >= LIMIT * 0.8 && second.rssBytes! <= LIMIT * 1.1, `rss ${second.rssBytes} near the limit`);
     assert.equal(oomkillKind.failed!(second), true);
-    assert.match(oomkillKind.text(second), new RegExp(`^OOM killer took ${hog} tail \\(rss \\d+\\.\\d MiB: anon .*, page tables \\d+(\\.\\d)? KiB; cgroup 48\\.0 MiB of limit 48\\.0 MiB; triggered by ${hog} tail\\)$`));
+    // (The cgroup's usage in the text: below the limit when the first victim's memory is still being freed; checked against the kernel's report above.)
+    assert.match(oomkillKind.text(second), new RegExp(`^OOM killer took ${hog} tail \\(rss \\d+\\.\\d MiB: anon .*, page tables \\d+(\\.\\d)? KiB; cgroup \\d+\\.\\d MiB of limit 48\\.0 MiB; triggered by ${hog} tail\\)$`));
 
     // exit: the two the OOM killer took say so (the same PIDs at both levels); the one killed by hand does not.
     const exitOf = (pid: number) => exits().find((e) => e.pid === pid)!;
