@@ -1,22 +1,27 @@
 /** gRPC clients of containerd and CRI over a unix socket, from the definitions in ./proto. */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import * as protobuf from 'protobufjs';
+import type * as grpc from '@grpc/grpc-js';
 import { RUNTIME_PROTO } from './proto';
 import { RuntimeError } from './types';
 import { CALL_DEADLINE_MS, RuntimeTimeoutError, seconds } from './deadline';
+
+// gRPC, its loader and protobufjs cost about 30 ms to load: only a start that
+// talks to containerd or CRI pays it (a Docker or Podman trace never does).
+let grpcModule: typeof grpc | undefined;
+const g = (): typeof grpc => (grpcModule ??= require('@grpc/grpc-js') as typeof grpc);
 
 let definition: grpc.GrpcObject | undefined;
 
 /** The parsed services (once per process). */
 function services(): grpc.GrpcObject {
   if (definition) return definition;
+  const protobuf = require('protobufjs') as typeof import('protobufjs');
+  const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
   const root = new protobuf.Root();
   for (const part of RUNTIME_PROTO.split(/^(?=package )/m).filter((p) => p.trim())) {
     protobuf.parse('syntax = "proto3";\n' + part, root, { keepCase: true });
   }
   const pkg = protoLoader.fromJSON(root.toJSON(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
-  definition = grpc.loadPackageDefinition(pkg);
+  definition = g().loadPackageDefinition(pkg);
   return definition;
 }
 
@@ -48,7 +53,7 @@ export class GrpcSocket {
       const Ctor = service.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], services()) as typeof grpc.Client;
       // grpc-js speaks HTTP/2 to the socket; :authority "localhost" as containerd's clients send it.
       // Its own subchannels: a connection is never shared with another client of the same path.
-      c = new Ctor(`unix://${this.connectPath}`, grpc.credentials.createInsecure(), {
+      c = new Ctor(`unix://${this.connectPath}`, g().credentials.createInsecure(), {
         'grpc.default_authority': 'localhost',
         'grpc.max_receive_message_length': 64 << 20,
         'grpc.use_local_subchannel_pool': 1,
@@ -60,7 +65,7 @@ export class GrpcSocket {
 
   /** One unary call; `namespace` goes in the containerd-namespace header. */
   call<Res>(service: string, method: string, request: object, namespace?: string): Promise<Res> {
-    const md = new grpc.Metadata();
+    const md = new (g().Metadata)();
     if (namespace) md.set('containerd-namespace', namespace);
     return new Promise<Res>((resolve, reject) => {
       const client = this.client(service);
@@ -83,7 +88,7 @@ export function explainGrpc(what: string, socketPath: string, err: unknown): Run
   if (/ENOENT|No such file/.test(details)) return new RuntimeError(`no ${what} socket at ${socketPath}: is it running?`);
   if (/EACCES|permission denied/i.test(details)) return new RuntimeError(`permission denied on ${socketPath}: ${what} is read by root (the helper lists it)`);
   if (/ECONNREFUSED/.test(details)) return new RuntimeError(`${socketPath} refused the connection: is ${what} running?`);
-  if (e.code === grpc.status.UNIMPLEMENTED) return new RuntimeError(`${socketPath} does not serve the ${what} API (${details})`);
-  if (e.code === grpc.status.DEADLINE_EXCEEDED) return new RuntimeTimeoutError(`${what} at ${socketPath} did not answer within ${seconds(CALL_DEADLINE_MS)}`);
+  if (e.code === g().status.UNIMPLEMENTED) return new RuntimeError(`${socketPath} does not serve the ${what} API (${details})`);
+  if (e.code === g().status.DEADLINE_EXCEEDED) return new RuntimeTimeoutError(`${what} at ${socketPath} did not answer within ${seconds(CALL_DEADLINE_MS)}`);
   return new RuntimeError(`${what} at ${socketPath}: ${details}`);
 }
