@@ -12,9 +12,21 @@ function declare() {
   const libc = koffi.load('libc.so.6');
   for (const name of ['bpf_object', 'bpf_program', 'bpf_map', 'bpf_link', 'btf']) koffi.opaque(name);
   const printFn = koffi.proto('int ct_libbpf_print_fn(int level, const char *fmt, void *ap)');
+  // The leading fields of libbpf's struct bpf_object_open_opts (sz says how many are given).
+  const openOpts = koffi.struct('ct_bpf_object_open_opts', {
+    sz: 'size_t',
+    object_name: 'const char *',
+    relaxed_maps: 'bool',
+    pin_root_path: 'const char *',
+    removed_attach_prog_fd: 'uint32',
+    kconfig: 'const char *',
+    btf_custom_path: 'const char *',
+  });
   return {
     // objects
     open: libbpf.func('bpf_object *bpf_object__open_file(const char *path, void *opts)'),
+    openOptsSize: koffi.sizeof(openOpts),
+    openWithOpts: libbpf.func('bpf_object__open_file', 'bpf_object *', ['const char *', koffi.pointer(openOpts)]),
     load: libbpf.func('int bpf_object__load(bpf_object *obj)'),
     close: libbpf.func('void bpf_object__close(bpf_object *obj)'),
     objBtf: libbpf.func('btf *bpf_object__btf(const bpf_object *obj)'),

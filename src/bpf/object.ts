@@ -5,6 +5,7 @@
  */
 import { lib, isNull, view, lastErrno, errnoMessage, type Ptr } from './native';
 import { sectionVariables } from './btf';
+import { coreBtfFailed, coreBtfFor } from './core-btf';
 
 export type Knob = number | bigint | boolean;
 
@@ -48,8 +49,21 @@ export class BpfObject {
 
   /** Open and load `path` with the given knobs; throws BpfError with the reason. */
   static load(path: string, options: LoadOptions = {}): BpfObject {
+    // CO-RE from the few kernel types our objects name, once made for this kernel (./core-btf).
+    const btf = coreBtfFor(dirname(path));
+    if (btf) {
+      try {
+        return BpfObject.loadWith(path, options, btf);
+      } catch (err) {
+        coreBtfFailed(dirname(path), btf, (err as Error).message);
+      }
+    }
+    return BpfObject.loadWith(path, options, undefined);
+  }
+
+  private static loadWith(path: string, options: LoadOptions, btfCustomPath: string | undefined): BpfObject {
     const n = lib();
-    const obj = n.open(path, null);
+    const obj = btfCustomPath ? n.openWithOpts(path, { sz: n.openOptsSize, btf_custom_path: btfCustomPath }) : n.open(path, null);
     if (isNull(obj)) {
       throw new BpfError(`cannot open BPF object ${path}: ${errnoMessage(lastErrno())}`, lastErrno());
     }
@@ -341,4 +355,9 @@ function attachHint(section: string, errno: number): string {
     return ' — this kernel may lack kprobes (CONFIG_KPROBES)';
   }
   return '';
+}
+
+function dirname(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i > 0 ? p.slice(0, i) : '.';
 }
