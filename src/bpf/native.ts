@@ -130,22 +130,31 @@ export function decodeU32(p: Ptr, offset: number): number {
   return koffi.decode(p, offset, 'uint32_t') as number;
 }
 
-let logSink: ((level: 'warn' | 'info' | 'debug', line: string) => void) | undefined;
+type LibbpfLevel = 'warn' | 'info' | 'debug';
+const LEVELS: readonly LibbpfLevel[] = ['warn', 'info', 'debug'];
+let logSink: ((level: LibbpfLevel, line: string) => void) | undefined;
+/** The most detailed level asked for (libbpf's own numbers: 0 warn, 1 info, 2 debug); -1: none. */
+let logUpTo = -1;
 let printCb: unknown;
 
 /**
- * Route libbpf's own messages (verifier logs, attach failures) to `sink`.
- * libbpf hands a va_list; vsnprintf formats it without JS touching varargs.
+ * Route libbpf's own messages (verifier logs, attach failures) up to level
+ * `upTo` to `sink`; more detailed ones are dropped before they are formatted
+ * (a load prints about 2,000 debug lines: formatting them all was about a
+ * third of a load's time). libbpf hands a va_list; vsnprintf formats it
+ * without JS touching varargs.
  */
-export function routeLibbpfLog(sink: (level: 'warn' | 'info' | 'debug', line: string) => void): void {
+export function routeLibbpfLog(sink: (level: LibbpfLevel, line: string) => void, upTo: LibbpfLevel | 'none' = 'debug'): void {
   const n = lib();
   logSink = sink;
+  logUpTo = upTo === 'none' ? -1 : LEVELS.indexOf(upTo);
   if (printCb) return;
   const buf = Buffer.alloc(256 << 10); // verifier logs arrive as one message
   printCb = koffi.register((level: number, fmt: string, ap: Ptr) => {
+    if (level > logUpTo) return 0;
     const len = n.vsnprintf(buf, buf.length, fmt, ap);
     const text = buf.subarray(0, Math.max(0, Math.min(len, buf.length - 1))).toString('utf8').trimEnd();
-    if (text) logSink?.(level === 0 ? 'warn' : level === 1 ? 'info' : 'debug', text);
+    if (text) logSink?.(LEVELS[level] ?? 'debug', text);
     return 0;
   }, koffi.pointer(n.printFn));
   n.setPrint(printCb as never);

@@ -45,7 +45,7 @@ export async function engineBackend(dockerHost: string | undefined, verbose: boo
   const { TraceEngine } = await import('../engine/engine');
   const { routeLibbpfLog } = await import('../bpf/native');
   // libbpf's own lines (verifier logs, …) only with --verbose: errors say what failed.
-  routeLibbpfLog((level, line) => (verbose && level !== 'debug' ? log('warn', `libbpf: ${line}`) : undefined));
+  routeLibbpfLog((_level, line) => log('warn', `libbpf: ${line}`), verbose ? 'info' : 'none');
   const engine = new TraceEngine(createRuntimes({ dockerHost }), log);
   return {
     async start(params, onEvents, onEnded, onJson) {

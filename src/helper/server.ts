@@ -90,7 +90,7 @@ export function serveHelper(
   };
 
   import('../bpf/native')
-    .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`)))
+    .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`), options.verbose ? 'debug' : 'warn'))
     .catch(() => undefined);
   // Root reads fixed, root-owned sockets only: nothing the client names.
   const engine = new TraceEngine(createRuntimes({ rootSide: true }), log);

@@ -6,7 +6,7 @@ import { parse } from '../args';
 export async function check(argv: string[]): Promise<void> {
   const { values } = parse(argv, { json: { type: 'boolean' } });
   try {
-    (await import('../../bpf/native')).routeLibbpfLog(() => undefined); // probes fail on purpose
+    (await import('../../bpf/native')).routeLibbpfLog(() => undefined, 'none'); // probes fail on purpose
   } catch {
     /* reported by the libbpf line */
   }
