@@ -5,6 +5,7 @@
  * columns) and its live summary. The extension, the CLI and the helper's
  * request checks read it; it imports nothing of the root side.
  */
+import type { JsonBytes } from './shared/json-bytes';
 import type { Summary } from '../webview/panels';
 import type { KindEvent, KindName, TraceEvent, TraceOptions } from '../protocol';
 import type { DecodeContext } from './shared/decode';
@@ -13,10 +14,11 @@ import type { DecodeContext } from './shared/decode';
 export type Decoder<E extends TraceEvent = TraceEvent> = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => E;
 
 /**
- * A record straight to its JSON line (as eventJson writes the decoded
- * event), ASCII only, when it can; undefined and the caller decodes.
+ * A record straight to its JSON line as bytes (as eventJson writes the
+ * decoded event), ASCII only, when it can: true once written; false (what
+ * it wrote is rolled back) and the caller decodes.
  */
-export type RecordJsonWriter = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext) => string | undefined;
+export type RecordJsonWriter = (dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext, w: JsonBytes) => boolean;
 
 /**
  * Kinds whose events pair records (a DNS query and its answer): one per

@@ -2,6 +2,7 @@
  * A trace's record batches (src/protocol/records.ts) decoded into events or
  * written as JSON lines, unprivileged, with the kind's decoder.
  */
+import { JsonBytes } from './shared/json-bytes';
 import type { KindName, PidnsMember, RecordStacks, RecordsInfo, TraceEvent, TraceOptions } from '../protocol';
 import { hasStack, recordFrames, stackTrailer, UNWIND } from './shared/stack';
 import { forEachRecord } from '../protocol/records';
@@ -10,6 +11,7 @@ import type { Decoder, Pairer, RecordJsonWriter } from './client-part';
 import { CLIENT_KIND_BY_NAME, eventJson } from './client-registry';
 
 const JSON_CHUNK = 1 << 20;
+const EMPTY = Buffer.alloc(0);
 
 /** What a client needs to decode a trace's records: its kind and the start result's `records`. */
 export interface RecordContext extends RecordsInfo {
@@ -33,6 +35,7 @@ export class RecordDecoder {
   /** Kinds that pair records (dns): events come out when whole, or when their wait ran out (expire, flush). */
   private readonly pairer: Pairer | undefined;
   private readonly recordJson: RecordJsonWriter | undefined;
+  private bytesOut: JsonBytes | undefined;
   private readonly ctx: DecodeContext;
 
   constructor(rc: RecordContext) {
@@ -127,22 +130,28 @@ export class RecordDecoder {
       return { lines, buffer: spare ?? lines, count: events.length };
     }
     const decode = this.decode!;
-    let out = spare && spare.length >= JSON_CHUNK ? spare : Buffer.allocUnsafeSlow(JSON_CHUNK);
-    let at = 0;
+    const w = (this.bytesOut ??= new JsonBytes(Buffer.allocUnsafeSlow(JSON_CHUNK)));
+    if (spare && spare.length >= JSON_CHUNK) w.buf = spare;
+    else if (w.buf.length < JSON_CHUNK) w.buf = Buffer.allocUnsafeSlow(JSON_CHUNK);
+    w.at = 0;
     const direct = this.recordJson;
     const count = forEachRecord(batch, (dv, bytes, rec, len) => {
       // Records with stacks go through events() (their frames are symbolized first).
       const body = hasStack(dv, rec) ? (stackTrailer(dv, rec, len)?.bodyLen ?? len) : len;
-      const line = body === len ? direct?.(dv, bytes, rec, len, this.ctx) : undefined;
-      const text = line ?? eventJson(decode(dv, bytes, rec, body, this.ctx));
-      if (at + text.length * 3 + 1 > out.length) {
-        const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + text.length * 3 + 1));
-        out.copy(bigger, 0, 0, at);
-        out = bigger;
+      const from = w.at;
+      if (body === len && direct?.(dv, bytes, rec, len, this.ctx, w)) {
+        w.byte(0x0a);
+        return;
       }
-      at += line !== undefined ? out.write(text, at, 'latin1') : out.write(text, at, 'utf8');
-      out[at++] = 0x0a;
+      w.at = from; // rolled back: decoded instead
+      const text = eventJson(decode(dv, bytes, rec, body, this.ctx));
+      w.room(text.length * 3 + 1);
+      w.at += w.buf.write(text, w.at, 'utf8');
+      w.byte(0x0a);
     });
-    return { lines: out.subarray(0, at), buffer: out, count };
+    const out = w.buf;
+    // The buffer goes to the caller (it may keep it): a new one is taken next time unless handed back.
+    w.buf = EMPTY;
+    return { lines: out.subarray(0, w.at), buffer: out, count };
   }
 }

@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import { CLIENT_KIND_LIST, eventJson } from '../../src/kinds/client-registry';
 import { WallClock, type DecodeContext } from '../../src/kinds/shared/decode';
 import { decodeOpen, OPEN_LAYOUT } from '../../src/kinds/open/decode';
-import { openRecordJson } from '../../src/kinds/open/json';
+import { openRecordBytes } from '../../src/kinds/open/json';
+import { JsonBytes } from '../../src/kinds/shared/json-bytes';
+
+/** The record writer's line, or undefined when it refused the record (a small buffer: it must grow). */
+function openRecordJson(dv: DataView, rec: Buffer, at: number, len: number, c: DecodeContext): string | undefined {
+  const w = new JsonBytes(Buffer.alloc(7));
+  return openRecordBytes(dv, rec, at, len, c, w) ? w.buf.toString('latin1', 0, w.at) : undefined;
+}
 import { RecordDecoder } from '../../src/kinds/record-decoder';
 import { decodeUprobe, UPROBE_LAYOUT } from '../../src/kinds/uprobe/decode';
 import type { TraceEvent } from '../../src/protocol';
@@ -117,4 +124,29 @@ test('kinds without a writer of their own fall back to JSON.stringify; every wri
   assert.deepEqual(withWriter.sort(), ['open', 'syscall', 'uprobe']); // syscall's: test/unit/syscall.test.ts
   const e = { gadget: 'exit', time: 't', container: { id: 'a', name: 'b' }, pid: 1, tid: 1, hostPid: 2, hostTid: 2, comm: 'x', code: 0 } as unknown as TraceEvent;
   assert.equal(eventJson(e), JSON.stringify(e));
+});
+
+test('the byte writer writes numbers as String() does, grows as it goes, and refuses strings JSON would escape', () => {
+  const w = new JsonBytes(Buffer.alloc(1));
+  const nums = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 4194304, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+  for (const n of nums) {
+    w.uint(n);
+    w.byte(0x20);
+    w.int(-n);
+    w.byte(0x20);
+  }
+  w.padded(0, 9);
+  w.byte(0x20);
+  w.padded(7, 9);
+  w.byte(0x20);
+  w.padded(123456789, 9);
+  assert.equal(w.buf.toString('latin1', 0, w.at), nums.map((n) => `${n} ${-n} `).join('') + '000000000 000000007 123456789');
+  const plain = (s: string | Buffer) => {
+    const x = new JsonBytes(Buffer.alloc(2));
+    const b = Buffer.concat([Buffer.from(s), Buffer.from([0, 0x41])]);
+    return x.plain(b, 0, b.length) ? x.buf.toString('latin1', 0, x.at) : undefined;
+  };
+  assert.equal(plain('/etc/passwd'), '/etc/passwd', 'up to its NUL');
+  assert.equal(plain('del\x7f'), 'del\x7f', 'DEL needs no escaping');
+  for (const bad of ['a"b', 'a\\b', 'tab\t', '\u0001', 'é', Buffer.from([0xff])]) assert.equal(plain(bad), undefined, JSON.stringify(bad.toString()));
 });

@@ -5,12 +5,12 @@ import { STACK_PRESET, stackOption } from '../shared/options';
 import { OpenByPath } from './summary';
 import { quote, sharedArray } from '../shared/json';
 import { decodeOpen } from './decode';
-import { openRecordJson } from './json';
+import { openRecordBytes } from './json';
 
 export default defineClientKind<OpenEvent>({
   name: 'open',
   decode: decodeOpen,
-  recordJson: openRecordJson,
+  recordJson: openRecordBytes,
   what: 'files opened: path, flags, fd or errno (failures kept first)',
   icon: 'file',
   summary: () => new OpenByPath(),

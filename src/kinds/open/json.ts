@@ -1,38 +1,66 @@
 /**
- * open: a record straight to its JSON line, with no decoded object and no
- * string escaping, when its comm, container label and path are plain ASCII
- * (the common case); undefined otherwise, and the caller decodes. The line
- * is exactly eventJson(decodeOpen(…)): a unit test holds the two equal.
+ * open: a record straight to its JSON line as bytes (./shared/json-bytes),
+ * with no decoded object, no string and no escaping, when its comm,
+ * container label and path are plain ASCII (the common case); false
+ * otherwise, and the caller decodes. The line is exactly
+ * eventJson(decodeOpen(…)): a unit test holds the two equal.
  */
 import { errnoName, type DecodeContext } from '../shared/decode';
-import { plainAscii, recordHeadJson, sharedArray } from '../shared/json';
+import { recordHeadBytes, sharedArray } from '../shared/json';
+import { ascii, encodedJson, type JsonBytes } from '../shared/json-bytes';
 import { OPEN_LAYOUT, OPEN_SYSCALLS, openFlags } from './decode';
 
 const F = OPEN_LAYOUT.fields;
 const PATH_LEN = OPEN_LAYOUT.sizes.path;
 const TWO32 = 2 ** 32;
 
-const modes = new Map<number, string>();
+const PATH = ascii(',"path":"');
+const UNREADABLE = ascii('(not readable at entry)');
+const TRUNCATED = ascii('","pathTruncated":true,"flags":');
+const WHOLE = ascii('","pathTruncated":false,"flags":');
+const MODE = ascii(',"mode":');
+const NULL = ascii('null');
+const DIRFD = ascii(',"dirfd":');
+const AT_FDCWD = ascii('"AT_FDCWD"');
+const SYSCALL = OPEN_SYSCALLS.map((s) => ascii(`,"syscall":"${s}"`));
+const FD = ascii(',"fd":');
+const errnos = new Map<number, Buffer>();
+const modes = new Map<number, Buffer>();
 
-export function openRecordJson(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext): string | undefined {
-  const head = recordHeadJson('open', dv, bytes, at, ctx);
-  if (head === undefined) return undefined;
+export function openRecordBytes(dv: DataView, bytes: Buffer, at: number, len: number, ctx: DecodeContext, w: JsonBytes): boolean {
+  if (!recordHeadBytes('open', dv, bytes, at, ctx, w)) return false;
   const eflags = dv.getUint32(at + F.eflags, true);
-  const path = eflags & 2 ? '(not readable at entry)' : plainAscii(bytes, at + F.path, Math.max(0, Math.min(PATH_LEN, len - F.path)));
-  if (path === undefined) return undefined;
-  const ret = dv.getInt32(at + F.ret + 4, true) * TWO32 + dv.getUint32(at + F.ret, true);
+  w.raw(PATH);
+  if (eflags & 2) w.raw(UNREADABLE);
+  else if (!w.plain(bytes, at + F.path, Math.max(0, Math.min(PATH_LEN, len - F.path)))) return false;
+  w.raw(eflags & 1 ? TRUNCATED : WHOLE);
   const flags = dv.getUint32(at + F.flags, true);
-  let mode = 'null';
+  const names = openFlags(flags);
+  w.raw(encodedJson(names, () => sharedArray(names)));
+  w.raw(MODE);
   if ((flags & 0o100) !== 0 || (flags & 0o20200000) === 0o20200000) {
     const m = dv.getUint32(at + F.mode, true) & 0o7777;
-    mode = modes.get(m) ?? `"0${m.toString(8).padStart(3, '0')}"`;
-    if (modes.size < 4096) modes.set(m, mode);
-  }
+    let mode = modes.get(m);
+    if (mode === undefined) modes.set(m, (mode = ascii(`"0${m.toString(8).padStart(3, '0')}"`)));
+    w.raw(mode);
+  } else w.raw(NULL);
+  w.raw(DIRFD);
   const dirfd = dv.getInt32(at + F.dirfd, true);
-  return (
-    head +
-    `,"path":"${path}","pathTruncated":${(eflags & 1) !== 0},"flags":${sharedArray(openFlags(flags))},"mode":${mode},` +
-    `"dirfd":${dirfd === -100 ? '"AT_FDCWD"' : dirfd},"syscall":"${OPEN_SYSCALLS[dv.getUint32(at + F.syscall, true)] ?? 'openat'}"` +
-    (ret < 0 ? `,"errno":"${errnoName(ret)}"}` : `,"fd":${ret}}`)
-  );
+  if (dirfd === -100) w.raw(AT_FDCWD);
+  else w.int(dirfd);
+  w.raw(SYSCALL[dv.getUint32(at + F.syscall, true)] ?? SYSCALL[1]);
+  const ret = dv.getInt32(at + F.ret + 4, true) * TWO32 + dv.getUint32(at + F.ret, true);
+  if (ret < 0) {
+    let e = errnos.get(ret);
+    if (e === undefined) {
+      e = ascii(`,"errno":"${errnoName(ret)}"}`);
+      if (errnos.size < 4096) errnos.set(ret, e);
+    }
+    w.raw(e);
+  } else {
+    w.raw(FD);
+    w.uint(ret);
+    w.byte(0x7d);
+  }
+  return true;
 }

@@ -5,6 +5,7 @@
  */
 import { constants } from 'node:os';
 import type { ContainerLabel, IdMap } from '../../protocol';
+import type { JsonBytes } from './json-bytes';
 
 /** Buffer's own slicers (what toString(…) ends in, without its argument handling): hot in every decoder. */
 type Utf8Slicer = Buffer & { utf8Slice?(start: number, end: number): string; latin1Slice?(start: number, end: number): string };
@@ -78,6 +79,23 @@ export class WallClock {
     return this.formatParts(dv.getUint32(at + 4, true) & 0x3fffffff, dv.getUint32(at, true));
   }
 
+  /** The time at `at` (as formatAt reads it) written as bytes, the same text. */
+  writeAt(dv: DataView, at: number, w: JsonBytes): void {
+    const total = this.wallNs + ((dv.getUint32(at + 4, true) & 0x3fffffff) - this.baseHi) * TWO32 + (dv.getUint32(at, true) - this.baseLo);
+    const carry = Math.floor(total / NS);
+    const sec = this.wallSec + carry;
+    if (sec !== this.lastBytesSec) {
+      this.lastBytesSec = sec;
+      this.lastPrefixBytes = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19) + '.', 'latin1');
+    }
+    w.raw(this.lastPrefixBytes);
+    w.padded(total - carry * NS, 9);
+    w.byte(0x5a); // Z
+  }
+
+  private lastBytesSec = NaN;
+  private lastPrefixBytes = Buffer.alloc(0);
+
   private formatParts(hi: number, lo: number): string {
     const total = this.wallNs + (hi - this.baseHi) * TWO32 + (lo - this.baseLo);
     const carry = Math.floor(total / NS);
@@ -95,8 +113,8 @@ export class WallClock {
 export const HDR_LAYOUT = { ts_ns: 0, ids: 8, comm: 32 } as const;
 export const HDR_SIZE = 48;
 /** struct ct_ids in the header: the PIDs at both levels and the container's PID namespace. */
-const IDS = { pid: 0, tid: 4, host_pid: 8, host_tid: 12, pidns: 16 } as const;
-const COMM_LEN = 16;
+export const IDS = { pid: 0, tid: 4, host_pid: 8, host_tid: 12, pidns: 16 } as const;
+export const COMM_LEN = 16;
 
 /** Byte offsets of an event struct; a test checks them against the object's BTF. */
 export interface Layout {

@@ -6,7 +6,8 @@
  * equal to JSON.stringify over every decoder's records and hostile strings.
  */
 import type { ContainerLabel, EventBase, KindName } from '../../protocol';
-import { readHeader, type DecodeContext, type Header } from './decode';
+import { COMM_LEN, HDR_LAYOUT, IDS, readHeader, type DecodeContext, type Header } from './decode';
+import { ascii, type JsonBytes } from './json-bytes';
 
 /** Characters JSON.stringify escapes (and surrogates, left to it entirely). */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
@@ -77,4 +78,68 @@ export function recordHeadJson(kind: KindName, dv: DataView, bytes: Buffer, at: 
   const h = readHeader(dv, bytes, at, ctx);
   const label = asciiLabelJson(h.container);
   return label !== undefined && h.commPlain ? head(kind, h, label, `"${h.comm}"`) : undefined;
+}
+
+const heads = new Map<KindName, Buffer>();
+const labels = new WeakMap<ContainerLabel, Buffer | null>();
+const TIME_TO_CONTAINER = ascii('","container":');
+const PID = ascii(',"pid":');
+const TID = ascii(',"tid":');
+const HOST_PID = ascii(',"hostPid":');
+const HOST_TID = ascii(',"hostTid":');
+const COMM = ascii(',"comm":"');
+const RUNTIME = ascii('","runtime":true');
+
+/** The last task a record writer wrote: its header words and the text they made. */
+const task = { runtime: -1, ids: [0, 0, 0, 0], comm: [0, 0, 0, 0], segment: undefined as Buffer | undefined };
+
+/**
+ * A record's common fields written as bytes (the text recordHeadJson makes),
+ * without the closing brace; false when its comm or container label is not
+ * plain ASCII (the caller rolls back and decodes).
+ */
+export function recordHeadBytes(kind: KindName, dv: DataView, bytes: Buffer, at: number, ctx: DecodeContext, w: JsonBytes): boolean {
+  const ids = at + HDR_LAYOUT.ids;
+  const container = ctx.byPidns ? (ctx.byPidns.get(dv.getUint32(ids + IDS.pidns, true)) ?? ctx.container) : ctx.container;
+  let label = labels.get(container);
+  if (label === undefined) {
+    const json = asciiLabelJson(container);
+    labels.set(container, (label = json === undefined ? null : ascii(json)));
+  }
+  if (label === null) return false;
+  let head = heads.get(kind);
+  if (head === undefined) heads.set(kind, (head = ascii(`{"gadget":"${kind}","time":"`)));
+  w.raw(head);
+  ctx.clock.writeAt(dv, at + HDR_LAYOUT.ts_ns, w);
+  w.raw(TIME_TO_CONTAINER);
+  w.raw(label);
+  // The task's fields (PIDs, comm, runtime) as the last record of the same task wrote them: a flood's
+  // records mostly come from one task, so its segment is copied whole.
+  const t = task;
+  let same = dv.getUint32(at + HDR_LAYOUT.ts_ns + 4, true) >>> 31 === t.runtime;
+  for (let i = 0; same && i < 4; i++) same = dv.getUint32(ids + 4 * i, true) === t.ids[i];
+  for (let i = 0; same && i < 4; i++) same = dv.getUint32(at + HDR_LAYOUT.comm + 4 * i, true) === t.comm[i];
+  if (same && t.segment) {
+    w.raw(t.segment);
+    return true;
+  }
+  const from = w.at;
+  w.raw(PID);
+  w.uint(dv.getUint32(ids + IDS.pid, true));
+  w.raw(TID);
+  w.uint(dv.getUint32(ids + IDS.tid, true));
+  w.raw(HOST_PID);
+  w.uint(dv.getUint32(ids + IDS.host_pid, true));
+  w.raw(HOST_TID);
+  w.uint(dv.getUint32(ids + IDS.host_tid, true));
+  w.raw(COMM);
+  if (!w.plain(bytes, at + HDR_LAYOUT.comm, COMM_LEN)) return false;
+  const runtime = dv.getUint32(at + HDR_LAYOUT.ts_ns + 4, true) >>> 31;
+  if (runtime) w.raw(RUNTIME);
+  else w.byte(0x22);
+  t.runtime = runtime;
+  for (let i = 0; i < 4; i++) t.ids[i] = dv.getUint32(ids + 4 * i, true);
+  for (let i = 0; i < 4; i++) t.comm[i] = dv.getUint32(at + HDR_LAYOUT.comm + 4 * i, true);
+  t.segment = Buffer.from(w.buf.subarray(from, w.at));
+  return true;
 }
