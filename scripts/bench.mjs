@@ -523,6 +523,27 @@ if (opt('only') === 'stop') {
   process.exit(0);
 }
 
+// ---- 4. UI cost in the real VS Code (code-server, headless Chromium). `--only=ui` runs it alone.
+async function uiCost() {
+  log('UI cost: code-server + the live view');
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', define: { __CT_REPO_ROOT__: JSON.stringify(root) } };
+  await esbuild.build({ ...common, entryPoints: [join(root, 'test/bench/ui.ts')], outfile: join(root, 'out/bench/ui.js'), external: ['playwright-core', 'koffi'] });
+  await esbuild.build({ ...common, entryPoints: [join(root, 'test/bench/ui-suite/index.ts')], outfile: join(root, 'out/bench/ui-suite/index.js'), external: ['vscode', 'koffi'] });
+  // Stepped until two steps drop (or pass p99 50 ms); 0: the generator's full rate.
+  const uiRates = opt('rates') ? JSON.parse(`[${opt('rates')}]`) : quick ? [100_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 0] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000, 1_250_000, 0];
+  const r = spawnSync(process.execPath, [join(root, 'out/bench/ui.js'), C, JSON.stringify(uiRates), quick ? '2' : '4'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop());
+  log(`UI benchmark failed (exit ${r.status}); its table is left out`);
+  return null;
+}
+if (opt('only') === 'ui') {
+  const r = await uiCost();
+  spawnSync('docker', ['rm', '-f', C], { stdio: 'ignore' });
+  for (const u of r ?? []) log(`${u.rate || 'full'}: ${u.received}/${u.made} at ${u.generatorOps}/s, dropped ${u.dropped}, exact ${u.exact}, loop p50/p99/max ${u.loopDelayP50Ms.toFixed(0)}/${u.loopDelayP99Ms.toFixed(0)}/${u.loopDelayMaxMs.toFixed(0)} ms`);
+  process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  process.exit(0);
+}
+
 if (opt('only') === 'stack') {
   const r = await stackCost();
   spawnSync('docker', ['rm', '-f', C], { stdio: 'ignore' });
@@ -760,18 +781,7 @@ const symbolizeRow = await symbolizeRun();
 rmSync(outFile, { force: true });
 
 // ---- 4. UI cost in the real VS Code (code-server, headless Chromium)
-let ui = null;
-if (!args.has('--no-ui')) {
-  log('UI cost: code-server + the live view');
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', define: { __CT_REPO_ROOT__: JSON.stringify(root) } };
-  await esbuild.build({ ...common, entryPoints: [join(root, 'test/bench/ui.ts')], outfile: join(root, 'out/bench/ui.js'), external: ['playwright-core', 'koffi'] });
-  await esbuild.build({ ...common, entryPoints: [join(root, 'test/bench/ui-suite/index.ts')], outfile: join(root, 'out/bench/ui-suite/index.js'), external: ['vscode', 'koffi'] });
-  // Stepped until two steps drop (or pass p99 50 ms); 0: the generator's full rate.
-  const uiRates = quick ? [100_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 0] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000, 1_250_000, 0];
-  const r = spawnSync(process.execPath, [join(root, 'out/bench/ui.js'), C, JSON.stringify(uiRates), quick ? '2' : '4'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status === 0) ui = JSON.parse(r.stdout.trim().split('\n').pop());
-  else log(`UI benchmark failed (exit ${r.status}); its table is left out`);
-}
+const ui = args.has('--no-ui') ? null : await uiCost();
 
 // ---- 6. Keeping up (see keepUp above)
 const keepUpRows = args.has('--no-ui') ? null : await keepUp();

@@ -7,10 +7,23 @@ import { stackLines } from '../kinds/shared/stack';
 export { visible } from '../kinds/shared/text';
 export { details, errnoName, failed } from '../kinds/client-registry';
 
-/** HH:MM:SS.mmm of an RFC 3339 time, in local time. */
+let clockSecond = '';
+let clockPrefix = '';
+
+/** HH:MM:SS.mmm of an RFC 3339 time, in local time (the events' own form, YYYY-MM-DDTHH:MM:SS.fffZ, read once a second). */
 export function clock(time: string): string {
-  const d = new Date(time);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  if (time.length >= 24 && time[19] === '.' && time.endsWith('Z')) {
+    const second = time.slice(0, 19);
+    if (second === clockSecond) return clockPrefix + time.slice(20, 23);
+    const d = new Date(second + 'Z');
+    if (!Number.isNaN(d.getTime())) {
+      clockSecond = second;
+      clockPrefix = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.`;
+      return clockPrefix + time.slice(20, 23);
+    }
+  }
+  const d = new Date(time);
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 

@@ -1,4 +1,8 @@
-/** The extension's settings, read fresh each time (they can change at any moment). */
+/**
+ * The extension's settings: read once, and again after any of them changes
+ * (a session reads them with every batch: reading the configuration each
+ * time was a measurable share of the extension host's work under a flood).
+ */
 import * as vscode from 'vscode';
 
 export type Elevation = 'auto' | 'pkexec' | 'sudo' | 'none';
@@ -11,7 +15,18 @@ export interface Settings {
   idleTimeoutSeconds: number;
 }
 
+let cached: Settings | undefined;
+let watching: vscode.Disposable | undefined;
+
 export function settings(): Settings {
+  if (cached) return cached;
+  watching ??= vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('containerTrace')) cached = undefined;
+  });
+  return (cached = read());
+}
+
+function read(): Settings {
   const c = vscode.workspace.getConfiguration('containerTrace');
   const clamp = (v: number | undefined, lo: number, hi: number, d: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : d);
   return {

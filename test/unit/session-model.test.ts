@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TraceSessionModel } from '../../src/ext/model/session';
+import { clock } from '../../src/ext/format';
 import type { LineChannel } from '../../src/ext/model/output';
 import type { TraceEvent } from '../../src/protocol';
 
@@ -54,4 +55,14 @@ test('titles and scope words say what is traced', () => {
   assert.equal(s.scopeShort, 'PID 7+');
   assert.equal(s.scopeText, 'process 7 and descendants');
   s.dispose();
+});
+
+test('clock: an event time as local HH:MM:SS.mmm, read once a second, the same as Date reads it', () => {
+  const viaDate = (t: string) => {
+    const d = new Date(t);
+    const p = (n: number, w = 2) => String(n).padStart(w, '0');
+    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  };
+  const times = ['2026-12-03T19:05:24.192989156Z', '2026-12-03T19:05:24.999999999Z', '2026-12-03T19:05:25.000000001Z', '2026-12-31T23:59:59.123456789Z', '2027-01-01T00:00:00.000000000Z', '2026-12-03T19:05:25.5Z', '2026-12-03T19:05:25Z', 'not a time at all, 24+ch.Z'];
+  for (const t of times) assert.equal(clock(t), viaDate(t), t);
 });

@@ -35,17 +35,17 @@ const SUMMARY_MS = 500;
  */
 export const MAX_ROWS_PER_POST = 2000;
 
-/** At most `max` rows, in order: every failed one first (the newest if too many), then the newest others. */
-export function keepRows(rows: Row[], max: number): Row[] {
-  if (rows.length <= max) return rows;
-  let failed = 0;
-  for (const r of rows) failed += r[7];
-  let others = Math.max(0, max - failed);
-  let failures = Math.min(max, failed);
-  const out: Row[] = [];
-  for (let i = rows.length - 1; i >= 0 && out.length < max; i--) {
-    const r = rows[i];
-    if (r[7] ? failures-- > 0 : others-- > 0) out.push(r);
+/** At most `max` of `items`, in order: every failed one first (the newest if too many), then the newest others. */
+export function keepRows<T>(items: T[], max: number, failed: (x: T) => boolean): T[] {
+  if (items.length <= max) return items;
+  let nFailed = 0;
+  for (const x of items) if (failed(x)) nFailed++;
+  let others = Math.max(0, max - nFailed);
+  let failures = Math.min(max, nFailed);
+  const out: T[] = [];
+  for (let i = items.length - 1; i >= 0 && out.length < max; i--) {
+    const x = items[i];
+    if (failed(x) ? failures-- > 0 : others-- > 0) out.push(x);
   }
   return out.reverse();
 }
@@ -72,7 +72,7 @@ export class LivePanel implements vscode.Disposable {
   static sources: SourceService | undefined;
   private readonly panel: vscode.WebviewPanel;
   private readonly subs: vscode.Disposable[] = [];
-  private queue: Row[] = [];
+  private queue: TraceEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private ready = false;
   private inFlight = 0;
@@ -144,22 +144,22 @@ export class LivePanel implements vscode.Disposable {
 
   private enqueue(events: TraceEvent[]): void {
     if (!this.ready) return; // init sends the buffer
-    const many = !!this.session.params.selector;
     // Under a flood only what can be shown becomes a row: failures, then the newest (newer rows
     // replace older ones waiting, when the view is behind); the rest is counted.
     const cap = Math.min(settings().maxRows, MAX_ROWS_PER_POST);
     const spare = cap;
     const isFailed = CLIENT_KIND_BY_NAME[this.session.params.gadget]?.failed;
+    // Events wait as they are: a row (its text, its links) is made at the post, only for those kept.
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       if (i < events.length - spare && !isFailed?.(e)) {
         this.unshown++;
         continue;
       }
-      this.queue.push(row(e, many, this.sources()));
+      this.queue.push(e);
     }
     if (this.queue.length > cap) {
-      const kept = keepRows(this.queue, cap);
+      const kept = keepRows(this.queue, cap, (e) => !!isFailed?.(e));
       this.unshown += this.queue.length - kept.length;
       this.queue = kept;
     }
@@ -179,7 +179,9 @@ export class LivePanel implements vscode.Disposable {
     }
     this.countersDirty = false;
     if (!this.queue.length) return this.post({ type: 'counters', counters: this.counters() });
-    const rows = this.queue;
+    const many = !!this.session.params.selector;
+    const sources = this.sources();
+    const rows = this.queue.map((e) => row(e, many, sources));
     this.queue = [];
     this.postSources();
     this.post({ type: 'rows', rows, counters: this.counters() });

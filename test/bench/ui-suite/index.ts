@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ContainerTraceApi } from '../../../src/extension';
 import type { TraceSessionModel } from '../../../src/ext/sessions';
@@ -20,6 +21,21 @@ const FULL_RATE_EVENTS = 2_000_000;
 const RATES = JSON.parse(process.env.CT_BENCH_RATES ?? '[10000,50000,100000]') as number[];
 const SECONDS = Number(process.env.CT_BENCH_SECONDS ?? 3);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Diagnosis (CT_BENCH_EXT_PROFILE=dir): the extension host's own CPU profile over a step's load. */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const inspector = await import('node:inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async (file) => {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 function generate(n: number, rate: number): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -55,7 +71,9 @@ export async function run(): Promise<void> {
       const made = rate ? rate * SECONDS : FULL_RATE_EVENTS;
       const t0 = Date.now();
       const startedAt = t0;
+      const profiling = process.env.CT_BENCH_EXT_PROFILE ? await startProfile() : undefined;
       const ops = await generate(made, rate);
+      if (profiling) await profiling(path.join(process.env.CT_BENCH_EXT_PROFILE!, `ext-host-${rate || 'full'}.cpuprofile`));
       // Until the counts settle: what arrived late is still counted.
       let last = -1;
       while (session.received !== last) {
