@@ -242,11 +242,19 @@ static __always_inline void ct_self(struct task_struct *task, __u32 *tgid, __u32
 	}
 }
 
+/* Set by user space when the trace stops (src/bpf/object.ts stopEvents):
+ * from then on every program ends at its scope check, so nothing new is
+ * made while the links, whose destruction waits for the kernel, are taken
+ * down in the background. In .bss: writable through its mapping. */
+volatile __u32 ct_stopped = 0;
+
 /* Fill the PIDs of the current task; false when the task is out of scope.
  * Cheap checks first: host tgid/tid, follow map, then the namespace walk. */
 static __always_inline bool ct_in_scope(struct task_struct *task, struct ct_ids *ids)
 {
 	__u32 tgid, tid;
+	if (ct_stopped)
+		return false;
 	ct_self(task, &tgid, &tid);
 
 	if (targ_tid && tid != targ_tid)
@@ -284,6 +292,8 @@ static __always_inline void ct_fill_hdr(struct ct_hdr *h, const struct ct_ids *i
  * task's namespace, which is not the one user space holds it by. */
 static __always_inline bool ct_task_in_scope(struct task_struct *t, struct ct_ids *ids)
 {
+	if (ct_stopped)
+		return false;
 	if (ct_task_where(t, ids) != CT_IN)
 		return false;
 	if (targ_tid && ids->host_tid != targ_tid)

@@ -198,6 +198,9 @@ static __always_inline void sc_submit(void *ctx, struct sc_task *s)
 
 static __always_inline int on_enter(long id, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4, __u64 a5)
 {
+	/* The scope is kept per task (below): the stop flag is read here too. */
+	if (ct_stopped)
+		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct sc_scope *sc = bpf_task_storage_get(&sc_scopes, task, 0, 0);
 	if (!sc) {
@@ -256,6 +259,8 @@ static __always_inline int on_enter(long id, __u64 a0, __u64 a1, __u64 a2, __u64
 
 static __always_inline int on_exit(void *ctx, long ret)
 {
+	if (ct_stopped)
+		return 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 	struct sc_task *s = bpf_task_storage_get(&sc_tasks, task, 0, 0);
 	if (!s || !s->active)

@@ -319,6 +319,35 @@ export class BpfObject {
     return this.links.length;
   }
 
+  /**
+   * Nothing more is made: ct_stopped (bpf/common.h) set through the .bss
+   * mapping, which the programs read at their scope check. Immediate, where
+   * destroying links waits for the kernel; false when the object has no
+   * such flag (the caller detaches).
+   */
+  stopEvents(): boolean {
+    const n = lib();
+    const bss = [...this.maps.entries()].find(([name]) => name.endsWith('.bss'))?.[1];
+    if (!bss || !this.obj) return false;
+    const v = sectionVariables(n.objBtf(this.obj as never), '.bss').get('ct_stopped');
+    const size = [0];
+    const mem = n.mapInitialValue(bss as never, size as never);
+    if (!v || v.size !== 4 || isNull(mem) || v.offset + 4 > size[0]) return false;
+    new DataView(view(mem, size[0])).setUint32(v.offset, 1, true);
+    return true;
+  }
+
+  /**
+   * Detach every program off the event loop: each link destroyed on a
+   * worker thread, all at once (the kernel's wait for readers is taken once
+   * for many); resolves when all are gone. Maps stay readable until destroy().
+   */
+  async detachInBackground(): Promise<void> {
+    const n = lib();
+    const links = this.links.splice(0);
+    await Promise.all(links.map((link) => new Promise<void>((resolve) => n.linkDestroy.async(link as never, () => resolve()))));
+  }
+
   /** Detach every program (links destroyed); maps stay readable until destroy(). */
   detach(): void {
     const n = lib();

@@ -233,7 +233,8 @@ export class TraceEngine {
   stop(sessionId: unknown, reason: EndReason = 'stopped'): TraceCounters {
     const session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : undefined;
     if (!session) throw new TraceError(`no trace session ${String(sessionId)}`, ErrorCode.UnknownSession);
-    return session.end(reason);
+    // Answered once nothing more is made; trace/ended follows when the last record is read.
+    return session.stop(reason);
   }
 
   /** profile/file: bytes of a file a profile named (checked params; InvalidParams for anything else). */

@@ -148,7 +148,7 @@ export class TraceSession {
       if (selector.once) {
         this.first ??= added[0]?.pidns;
         const gone = left.find((m) => m.pidns === this.first);
-        if (gone) this.end('container-exited', `container ${gone.container.name} exited`);
+        if (gone) this.stop('container-exited', `container ${gone.container.name} exited`);
       }
     });
   }
@@ -174,18 +174,44 @@ export class TraceSession {
   private watch(): void {
     if (this.trace.selector) return; // containers come and go: see rematch
     const { container, target, pidns } = this.trace;
+    if (this.stopping) return;
     if (pidNamespaceOf(container.hostPid) !== pidns) {
-      this.end('container-exited', `container ${container.name} exited`);
+      this.stop('container-exited', `container ${container.name} exited`);
     } else if (target && !this.trace.follow) {
       const hostTask = target.hostTid ?? target.hostPid;
       if (pidNamespaceOf(hostTask) !== pidns) {
         const what = target.tid !== undefined ? `thread ${target.tid}` : `process ${target.pid}`;
-        this.end('process-exited', `${what} (${target.comm}) in container ${container.name} exited`);
+        this.stop('process-exited', `${what} (${target.comm}) in container ${container.name} exited`);
       }
     }
   }
 
-  /** Drain what is left, detach everything, report the end. Idempotent. */
+  /** Set once the programs were told to stop: the end that follows (./stop). */
+  private stopping: Promise<TraceCounters> | undefined;
+
+  /**
+   * Stop without blocking: the programs make nothing more from now on (the
+   * flag they read, bpf/common.h ct_stopped), their links are destroyed off
+   * the event loop, and once all are gone the last records are read and
+   * the end reported (end()). Returns the counters so far; idempotent.
+   * Without the flag (an object that lacks it) the end is done at once.
+   */
+  stop(reason: EndReason, message?: string): TraceCounters {
+    if (this.ended || this.stopping) return this.counters();
+    if (!this.obj.stopEvents()) return this.end(reason, message);
+    this.stopping = this.obj
+      .detachInBackground()
+      .catch(() => undefined)
+      .then(() => this.end(reason, message));
+    return this.counters();
+  }
+
+  /** Resolves once the session has ended (at once when it has). */
+  get done(): Promise<TraceCounters> {
+    return this.stopping ?? Promise.resolve(this.counters());
+  }
+
+  /** Drain what is left, detach everything, report the end. Synchronous (an exit path); idempotent. */
   end(reason: EndReason, message?: string): TraceCounters {
     if (this.ended) return this.counters();
     try {

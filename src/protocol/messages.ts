@@ -328,6 +328,12 @@ export const Initialize = new RequestType<InitializeParams, InitializeResult, vo
 /** Read-only: the containers of the runtimes whose sockets only root reads (containerd, CRI, other users' Podman). Takes no parameters. */
 export const RuntimesList = new RequestType0<RuntimesListResult, void>('runtimes/list');
 export const TraceStart = new RequestType<TraceStartParams, TraceStartResult, void>('trace/start');
+/**
+ * Answered as soon as the trace's programs make nothing more (a flag they
+ * read), with the counters so far; their links are destroyed in the
+ * background, never holding up the helper's other traces, and trace/ended
+ * follows, with the final counters, once the last record is read.
+ */
 export const TraceStop = new RequestType<TraceStopParams, TraceCounters, void>('trace/stop');
 export const Shutdown = new RequestType0<void, void>('shutdown');
 

@@ -51,14 +51,71 @@ describe('helper (integration)', { skip }, () => {
     await waitFor('the exec event', () => events.find((e) => e.gadget === 'exec' && e.args.includes('via-helper')));
     await waitFor('a stats notification', () => stats.length > 0);
     assert.equal(stats[0].sessionId, result.sessionId);
+    // Answered once nothing more is made: what was sent before the answer, all of it received.
     const counters = await helper.connection.sendRequest(TraceStop, { sessionId: result.sessionId });
     assert.equal(counters.received, events.length);
     assert.equal(counters.dropped, 0);
     await waitFor('trace/ended', () => ended.length === 1);
     assert.equal(ended[0].reason, 'stopped');
+    assert.equal(ended[0].received, events.length, 'the final count is what arrived');
     await noProgramsLeft(before);
     helper.child.stdin!.end();
     assert.equal(await helper.exited, 0);
+  });
+
+  test('a stop blocks nothing: answered at once, the other trace keeps flowing while the links go, its end exact and after the answer', async () => {
+    const before = ourPrograms();
+    const B = `${A}-busy`;
+    runContainer(B, 'while :; do cat /nonexistent-ct-stop 2>/dev/null; done');
+    let running: HelperRun | undefined;
+    try {
+      // One receiver and one handler per notification (a connection keeps one per method).
+      const helper = (running = await startHelper());
+      const events: TraceEvent[] = [];
+      const otherArrivals: number[] = [];
+      const otherEvents: TraceEvent[] = [];
+      const ended: TraceEndedParams[] = [];
+      const order: string[] = [];
+      let endedAt = 0;
+      const receiver = new TraceReceiver((id, batch) => {
+        if (id === result.sessionId) events.push(...batch);
+        else {
+          otherArrivals.push(performance.now());
+          otherEvents.push(...batch);
+        }
+      });
+      receiver.listen(helper.connection);
+      helper.connection.onNotification(TraceEnded, (p) => {
+        if (p.sessionId !== result.sessionId) return;
+        ended.push(p);
+        endedAt = performance.now();
+        order.push('ended');
+      });
+      const result = await helper.connection.sendRequest(TraceStart, { gadget: 'exec', container: A });
+      receiver.started('exec', result);
+      // The other trace: opens of a busy container, a batch every poll.
+      const other = await helper.connection.sendRequest(TraceStart, { gadget: 'open', container: B });
+      receiver.started('open', other);
+      await waitFor('the other trace to flow', () => otherEvents.length > 100);
+      const asked = performance.now();
+      await helper.connection.sendRequest(TraceStop, { sessionId: result.sessionId });
+      order.push('answered');
+      const answered = performance.now();
+      await waitFor('trace/ended', () => ended.length === 1);
+      assert.equal(order[0], 'answered', `the answer comes before the end: ${order.join(', ')}`);
+      const between = otherArrivals.filter((t) => t > asked && t < endedAt).length;
+      assert.ok(between >= 2, `the other trace's batches kept coming while the first one's links went: ${between} between the stop (answered after ${(answered - asked).toFixed(1)} ms) and its end (${(endedAt - asked).toFixed(1)} ms)`);
+      assert.equal(ended[0].received, events.length, 'the stopped trace lost nothing on its way out');
+      assert.equal(ended[0].dropped, 0);
+      const otherCounters = await helper.connection.sendRequest(TraceStop, { sessionId: other.sessionId });
+      assert.ok(otherCounters.received >= otherEvents.length);
+      helper.child.stdin!.end();
+      assert.equal(await helper.exited, 0);
+      await noProgramsLeft(before);
+    } finally {
+      running?.child.kill('SIGKILL');
+      removeContainers(B);
+    }
   });
 
   for (const how of ['SIGKILL', 'SIGTERM', 'stdin closed'] as const) {
