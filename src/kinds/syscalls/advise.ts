@@ -55,7 +55,8 @@ export async function adviseSeccomp(tracer: AdviseTracer, req: AdviseRequest): P
     gadget: 'syscalls',
     container: req.ref,
     // Every report names every syscall it counted (names): top is only what the rows show.
-    options: { intervalMs: INTERVAL_MS, top: 1 },
+    // Names only: count-only (one program at the calls' return, no latency), the cheapest for the container traced.
+    options: { intervalMs: INTERVAL_MS, top: 1, latency: false },
     // With a restart: waited for, so the new run is traced from its first task (the runtime's init).
     ...(req.restart ? { wait: true } : {}),
   };
