@@ -166,6 +166,10 @@ static __always_inline int on_exit(long ret)
 #define NR_VFORK 58
 #define NR_CLONE3 435
 
+/* x86_64 rt_sigreturn: restoring the signal's frame sets orig_ax to -1 (no
+ * syscall restart), so at its return it reads as syscall -1. */
+#define NR_RT_SIGRETURN 15
+
 /* Count-only: the call counted at its return (its number from the
  * registers, as the tracepoint's own id is). */
 static __always_inline int on_exit_count(long nr, long ret)
@@ -181,6 +185,8 @@ static __always_inline int on_exit_count(long nr, long ret)
 	 * storage is not inherited, so that return always makes it.) */
 	if (made && ret == 0 && (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3))
 		return 0;
+	if (nr == -1)
+		nr = NR_RT_SIGRETURN;
 	return count_call(s, nr, ret, 0, false);
 }
 
