@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* syscalls kind: raw sys_enter/sys_exit (every syscall, one program each),
  * filtered by scope at entry (the start kept in task storage); exit updates
- * the aggregate in place. No event per syscall ever reaches user space. */
+ * the aggregate in place. No event per syscall ever reaches user space.
+ * Count-only (latency off): one program at sys_exit instead of the pair, no
+ * start kept, no clock read; the same scope in task storage, the same map. */
 #include "common.h"
 #include "syscalls.h"
 
@@ -68,45 +70,52 @@ static __always_inline __u32 log2_slot(__u64 v)
 	return r < SYSCALLS_HIST_SLOTS ? r : SYSCALLS_HIST_SLOTS - 1;
 }
 
+/* The task's storage, made at its first syscall with the scope decided
+ * then (once per task: a task keeps its PID namespace), so a syscall costs
+ * one storage lookup, in the container or not. NULL when the task is out of
+ * scope and not remembered as such (followed processes join later). `made`:
+ * the storage was made by this call. */
+static __always_inline struct start *task_start(struct task_struct *task, bool *made)
+{
+	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
+	if (s)
+		return s;
+	struct ct_ids ids = {};
+	bool in = ct_in_scope(task, &ids);
+	/* Followed processes join the scope later: decide again next time. */
+	if (!in && targ_follow)
+		return NULL;
+	s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return NULL;
+	s->in_scope = in;
+	s->runtime = in && ct_task_is_runtime(task);
+	s->host_pid = ids.host_pid;
+	s->pid = ids.pid;
+	s->pidns = ids.pidns;
+	*made = true;
+	return s;
+}
+
 static __always_inline int on_enter(long id)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	/* The scope is decided once per task and remembered in its storage, so
-	 * a syscall costs one storage lookup, in the container or not. */
-	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
-	if (!s) {
-		struct ct_ids ids = {};
-		bool in = ct_in_scope(task, &ids);
-		/* Followed processes join the scope later: decide again next time. */
-		if (!in && targ_follow)
-			return 0;
-		s = bpf_task_storage_get(&starts, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!s)
-			return 0;
-		s->in_scope = in;
-		s->runtime = in && ct_task_is_runtime(task);
-		s->host_pid = ids.host_pid;
-		s->pid = ids.pid;
-		s->pidns = ids.pidns;
-	}
-	if (!s->in_scope)
+	bool made = false;
+	struct start *s = task_start(task, &made);
+	if (!s || !s->in_scope)
 		return 0;
 	s->ts = bpf_ktime_get_ns();
 	s->nr = id;
 	return 0;
 }
 
-static __always_inline int on_exit(long ret)
+/* One call of syscall `nr` that returned `ret` into the aggregate; `timed`
+ * (a constant: the branches not taken are compiled out): with its latency. */
+static __always_inline int count_call(struct start *s, __u32 nr, long ret, __u64 lat, bool timed)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
-	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
-	if (!s || !s->ts)
-		return 0;
-	__u64 lat = bpf_ktime_get_ns() - s->ts;
-	s->ts = 0;
 	__u32 zero = 0;
 	__u32 *gen = bpf_map_lookup_elem(&syscalls_gen, &zero);
-	struct syscalls_key key = { .host_pid = s->host_pid, .nr = s->nr, .runtime = s->runtime, .gen = gen ? *gen : 0, .pidns = s->pidns };
+	struct syscalls_key key = { .host_pid = s->host_pid, .nr = nr, .runtime = s->runtime, .gen = gen ? *gen : 0, .pidns = s->pidns };
 
 	struct syscalls_stats *v = bpf_map_lookup_elem(&syscalls, &key);
 	if (!v) {
@@ -128,14 +137,57 @@ static __always_inline int on_exit(long ret)
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
 	}
 	v->count++;
+	if (ret < 0)
+		v->errors++;
+	if (!timed)
+		return 0;
 	v->total_ns += lat;
 	if (lat > v->max_ns)
 		v->max_ns = lat;
-	if (ret < 0)
-		v->errors++;
 	__u32 slot = log2_slot(lat);
 	v->hist[slot & (SYSCALLS_HIST_SLOTS - 1)]++;
 	return 0;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct start *s = bpf_task_storage_get(&starts, task, 0, 0);
+	if (!s || !s->ts)
+		return 0;
+	__u64 lat = bpf_ktime_get_ns() - s->ts;
+	s->ts = 0;
+	return count_call(s, s->nr, ret, lat, true);
+}
+
+/* x86_64 numbers of the calls that make a task: clone, fork, vfork, clone3. */
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_CLONE3 435
+
+/* x86_64 rt_sigreturn: restoring the signal's frame sets orig_ax to -1 (no
+ * syscall restart), so at its return it reads as syscall -1. */
+#define NR_RT_SIGRETURN 15
+
+/* Count-only: the call counted at its return (its number from the
+ * registers, as the tracepoint's own id is). */
+static __always_inline int on_exit_count(long nr, long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	bool made = false;
+	struct start *s = task_start(task, &made);
+	if (!s || !s->in_scope)
+		return 0;
+	/* A task made after the attach returns first from the fork that made
+	 * it (0 in the child, its registers the parent's copy): the parent's
+	 * call, counted at the parent's return, not a call of its own. (Task
+	 * storage is not inherited, so that return always makes it.) */
+	if (made && ret == 0 && (nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK || nr == NR_CLONE3))
+		return 0;
+	if (nr == -1)
+		nr = NR_RT_SIGRETURN;
+	return count_call(s, nr, ret, 0, false);
 }
 
 /* An exec in the scope: its new name (once per exec, not per syscall). */
@@ -171,7 +223,8 @@ int syscalls_exec(struct trace_event_raw_sched_process_exec *ctx)
 }
 
 /* Raw tracepoints where the kernel has them (cheaper); plain tracepoints
- * otherwise. User space loads one pair. */
+ * otherwise. User space loads one pair, or (count-only) one counting
+ * program. */
 SEC("raw_tp/sys_enter")
 int BPF_PROG(syscalls_enter, struct pt_regs *regs, long id)
 {
@@ -194,4 +247,17 @@ SEC("tracepoint/raw_syscalls/sys_exit")
 int syscalls_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_exit(ctx->ret);
+}
+
+/* Count-only (latency off): alone at sys_exit, with no entry program. */
+SEC("raw_tp/sys_exit")
+int BPF_PROG(syscalls_count, struct pt_regs *regs, long ret)
+{
+	return on_exit_count(BPF_CORE_READ(regs, orig_ax), ret);
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int syscalls_count_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit_count(ctx->id, ctx->ret);
 }

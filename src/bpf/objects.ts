@@ -288,6 +288,8 @@ export const BPF_OBJECTS = {
       ct_follow_exit: 'tracepoint/sched/sched_process_exit',
       ct_follow_fork: 'raw_tp/sched_process_fork',
       ct_scope_fork: 'raw_tp/sched_process_fork',
+      syscalls_count: 'raw_tp/sys_exit',
+      syscalls_count_tp: 'tracepoint/raw_syscalls/sys_exit',
       syscalls_enter: 'raw_tp/sys_enter',
       syscalls_enter_tp: 'tracepoint/raw_syscalls/sys_enter',
       syscalls_exec: 'tracepoint/sched/sched_process_exec',

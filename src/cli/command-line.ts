@@ -47,9 +47,13 @@ export function cliCommand(p: TraceStartParams, o: CommandLineOptions = {}): str
   if (p.bufferBytes !== undefined && p.bufferBytes !== DEFAULT_BUFFER_BYTES) flag('buffer-bytes', p.bufferBytes);
   for (const o of KIND_OPTIONS[p.gadget] ?? []) {
     const v = p.options?.[o.key];
-    if (v === undefined || v === false) continue;
-    if (v === true) flag(o.flag);
-    else flag(o.flag, o.toFlag ? o.toFlag(v) : String(v));
+    if (v === undefined) continue;
+    // A flag without a value stands for the one value it sets (true, or false for --count-only's latency); the other is the default.
+    if (!o.arg) {
+      if (v === o.fromFlag(true)) flag(o.flag);
+      continue;
+    }
+    flag(o.flag, o.toFlag ? o.toFlag(v) : String(v));
   }
   return words.join(' ');
 }

@@ -218,7 +218,8 @@ export interface SyscallsEntry {
   runtime?: true;
   count: number;
   errors: number;
-  latencyNs: LatencySummary;
+  /** Absent when the trace did not measure latency (its report's `latency` is false). */
+  latencyNs?: LatencySummary;
 }
 
 /** One report per interval; pid/tid/hostPid/hostTid are 0 (it covers many). */
@@ -230,6 +231,8 @@ export interface SyscallsEvent extends EventBase {
   totalCalls: number;
   /** The busiest (process, syscall) pairs, by count. */
   top: SyscallsEntry[];
+  /** false: a count-only trace (option latency: false), whose entries carry no latencyNs; absent when latency was measured. */
+  latency?: false;
   /** Every syscall counted in the interval, by name, sorted (those past `top` too): what a seccomp profile allows. */
   names?: string[];
   /** The last report: syscalls its processes were in when the trace ended (entered, not returned, so counted nowhere else), by name. */

@@ -64,6 +64,12 @@ export interface TraceOptions {
   intervalMs?: number;
   /** syscalls: entries per report (1–100, default 20). */
   top?: number;
+  /**
+   * syscalls: measure each call's latency (default true). false: counts and
+   * errors only, from one program at the calls' return (no entry program,
+   * no clock read): the cheapest trace of a syscall flood.
+   */
+  latency?: boolean;
   /** uprobe: a path inside the container, or a library or program name (libc, nginx). */
   target?: string;
   /** uprobe: the function's symbol. */

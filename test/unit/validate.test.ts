@@ -29,10 +29,20 @@ test('hostile or wrong requests are refused with a reason', () => {
     [{ gadget: 'exec', container: 'web', scope: { pid: '7' } }, /scope.pid must be a PID/],
     [{ gadget: 'exec', container: 'web', bufferBytes: 3000 }, /power of two/],
     [{ gadget: 'exec', container: 'web', bufferBytes: 1 << 30 }, /power of two/],
+    [{ gadget: 'syscalls', container: 'web', options: { latency: 'no' } }, /latency must be true or false/],
+    [{ gadget: 'exec', container: 'web', options: { latency: false } }, /exec takes no option "latency"/],
   ];
   for (const [params, message] of bad) {
     assert.throws(() => validateStart(params), (e: Error) => e instanceof InvalidParamsError && message.test(e.message), JSON.stringify(params));
   }
+});
+
+test('syscalls count-only: latency false (or true, the default) is an option of syscalls; --count-only sets it', async () => {
+  assert.deepEqual(validateStart({ gadget: 'syscalls', container: 'web', options: { latency: false } }).options, { latency: false });
+  assert.deepEqual(validateStart({ gadget: 'syscalls', container: 'web', options: { latency: true } }).options, { latency: true });
+  const { request } = await import('../../src/cli/commands/trace');
+  assert.deepEqual(request(['syscalls', '--container', 'web', '--count-only']).params.options, { latency: false });
+  assert.throws(() => request(['exec', '--container', 'web', '--count-only']), /--count-only only goes with trace syscalls/);
 });
 
 test("st_dev is converted to the kernel's dev_t encoding", () => {

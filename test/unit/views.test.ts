@@ -11,7 +11,7 @@ import type { Panel, TablePanel, TreePanel } from '../../src/webview/panels';
 import { perfettoTrace, summaryCsv, eventMicros, jsonLines } from '../../src/ext/model/export';
 import { cliCommand } from '../../src/cli/command-line';
 import { request } from '../../src/cli/commands/trace';
-import { decodeSyscallsEntry, SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE } from '../../src/kinds/syscalls/decode';
+import { decodeSyscallsEntry, sumSyscalls, syscallsEntry, SYSCALLS_KEY_SIZE, SYSCALLS_VALUE_SIZE } from '../../src/kinds/syscalls/decode';
 
 const base = (pid: number, hostPid: number, comm: string, ns = 0) => ({
   time: `2026-11-22T06:00:0${Math.min(9, ns)}.123456789Z`,
@@ -98,6 +98,26 @@ test('syscalls top: rows per process and syscall, rate from the last report, tot
   assert.deepEqual((panels.find((p) => p.type === 'chart') as { points: [number, number][] }).points.map((p) => p[1]), [1005, 3005]);
 });
 
+test('syscalls top of a count-only trace: counts and errors, no latency columns nor histograms, the title says latency was not measured; its text line too', () => {
+  const s = summary('syscalls');
+  const report: SyscallsEvent = {
+    ...base(0, 0, ''), gadget: 'syscalls', interval: 1000, totalCalls: 1005, latency: false,
+    top: [
+      { pid: 3, hostPid: 5003, comm: 'app', syscall: 'getppid', count: 1000, errors: 0 },
+      { pid: 3, hostPid: 5003, comm: 'app', syscall: 'openat', count: 5, errors: 2 },
+    ],
+  };
+  s.add([report]);
+  const t = table(s.panels());
+  assert.match(t.title, /latency not measured/);
+  assert.deepEqual(t.columns.map((c) => c.label), ['PID', 'Comm', 'Syscall', 'Calls/s', 'Calls', 'Errors']);
+  assert.deepEqual(t.rows.map((r) => r.cells), [[3, 'app', 'getppid', 1000, 1000, 0], [3, 'app', 'openat', 5, 5, 2]]);
+  assert.ok(t.rows.every((r) => r.hist === undefined));
+  const text = CLIENT_KIND_BY_NAME.syscalls.text(report);
+  assert.match(text, /latency not measured/);
+  assert.doesNotMatch(text, /p99/);
+});
+
 test('uprobe: a latency histogram and calls per second', () => {
   const s = summary('uprobe');
   const calls: UprobeEvent[] = [100, 200, 5000].map((ns, i) => ({ ...base(3, 5003, 'app'), gadget: 'uprobe', target: '/lib/libc.so.6', function: 'malloc', calls: i + 1, latencyNs: ns, args: [1], ret: 0 }));
@@ -148,6 +168,7 @@ test('Copy as CLI: the command line parses back to the same trace (container, sc
   const cases: TraceStartParams[] = [
     { gadget: 'exec', container: 'web', scope: { pid: 12, follow: true } },
     { gadget: 'syscalls', container: 'cri:shop/web-1/nginx', options: { intervalMs: 2500, top: 5 } },
+    { gadget: 'syscalls', container: 'web', options: { latency: false } },
     { gadget: 'open', container: "it's web", scope: { tid: 40 }, options: { failedOnly: true }, bufferBytes: 1 << 24 },
     { gadget: 'uprobe', container: 'api', options: { target: 'libc', function: 'malloc' } },
     { gadget: 'tcp', selector: { namespace: 'shop', labels: { app: 'web', tier: 'front' } } },
@@ -182,8 +203,12 @@ test('syscalls per-CPU copies: counts and histograms summed, the largest maximum
   };
   // The process moved: the copy of the CPU it started on is not the first one.
   const e = decodeSyscallsEntry(key, [copy(0, 0, false), copy(300, 900, false), copy(200, 5000, true)]);
-  assert.deepEqual([e.pid, e.hostPid, e.comm, e.syscall, e.count, e.latencyNs.max, e.latencyNs.total], [7, 5003, 'app', 'getppid', 500, 5000, 50000]);
-  assert.deepEqual(e.latencyNs.histogram, [[128, 500]]);
+  assert.deepEqual([e.pid, e.hostPid, e.comm, e.syscall, e.count, e.latencyNs?.max, e.latencyNs?.total], [7, 5003, 'app', 'getppid', 500, 5000, 50000]);
+  assert.deepEqual(e.latencyNs?.histogram, [[128, 500]]);
+  // Count-only: the same counts, and no latency (the kernel's zeros are not measurements).
+  const counted = syscallsEntry(key, sumSyscalls([copy(300, 0, false), copy(200, 0, true)]), false);
+  assert.deepEqual(counted, { pid: 7, hostPid: 5003, comm: 'app', syscall: 'getppid', runtime: undefined, count: 500, errors: 0 });
+  assert.ok(!('latencyNs' in counted));
 });
 
 test('latency percentiles from log2 buckets never exceed the largest latency seen (a bucket bound is not a value)', async () => {

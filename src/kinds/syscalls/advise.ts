@@ -55,6 +55,10 @@ export async function adviseSeccomp(tracer: AdviseTracer, req: AdviseRequest): P
     gadget: 'syscalls',
     container: req.ref,
     // Every report names every syscall it counted (names): top is only what the rows show.
+    // Not count-only (latency: false), though only names are wanted: counted at their return, the
+    // calls the container's current seccomp profile refuses would be counted too (a refused call
+    // never reaches sys_enter, but does return through sys_exit), and the advised profile would then
+    // allow what the current one refuses. The entry program sees only the calls that got past it.
     options: { intervalMs: INTERVAL_MS, top: 1 },
     // With a restart: waited for, so the new run is traced from its first task (the runtime's init).
     ...(req.restart ? { wait: true } : {}),

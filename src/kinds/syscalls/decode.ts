@@ -101,9 +101,13 @@ export function plusSyscalls(a: SyscallsSums, b: SyscallsSums): SyscallsSums {
   return { pid: a.pid || b.pid, comm: a.comm || b.comm, count: a.count + b.count, total: a.total + b.total, errors: a.errors + b.errors, max: Math.max(a.max, b.max), hist: a.hist.map((n, i) => n + (b.hist[i] ?? 0)) };
 }
 
-/** The entry of a key (host PID, syscall, runtime) with its sums. */
-export function syscallsEntry(key: Buffer, sums: SyscallsSums): SyscallsEntry {
-  return {
+/**
+ * The entry of a key (host PID, syscall, runtime) with its sums; `timed`
+ * false (a count-only trace): without latencyNs, whose fields the kernel
+ * left at zero (not measured, not zero).
+ */
+export function syscallsEntry(key: Buffer, sums: SyscallsSums, timed = true): SyscallsEntry {
+  const entry: SyscallsEntry = {
     pid: sums.pid,
     hostPid: key.readUInt32LE(SYSCALLS_KEY_LAYOUT.fields.host_pid),
     comm: sums.comm,
@@ -111,8 +115,9 @@ export function syscallsEntry(key: Buffer, sums: SyscallsSums): SyscallsEntry {
     runtime: key.readUInt32LE(SYSCALLS_KEY_LAYOUT.fields.runtime) ? true : undefined,
     count: sums.count,
     errors: sums.errors,
-    latencyNs: summarize(sums.hist, sums.count, sums.total, sums.max),
   };
+  if (timed) entry.latencyNs = summarize(sums.hist, sums.count, sums.total, sums.max);
+  return entry;
 }
 
 /** One (process, syscall) entry from its per-CPU copies. */
@@ -120,9 +125,10 @@ export function decodeSyscallsEntry(key: Buffer, values: Buffer[]): SyscallsEntr
   return syscallsEntry(key, sumSyscalls(values));
 }
 
-export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top: number, ctx: DecodeContext, container = ctx.container): SyscallsEvent {
-  const sorted = entries.sort((a, b) => b.count - a.count || b.latencyNs.total - a.latencyNs.total);
-  return {
+/** One report; `timed` false: of a count-only trace (said in the report: `latency: false`). */
+export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top: number, ctx: DecodeContext, container = ctx.container, timed = true): SyscallsEvent {
+  const sorted = entries.sort((a, b) => b.count - a.count || (b.latencyNs?.total ?? 0) - (a.latencyNs?.total ?? 0));
+  const report: SyscallsEvent = {
     gadget: 'syscalls',
     time: ctx.clock.format(process.hrtime.bigint()),
     container,
@@ -136,4 +142,6 @@ export function syscallsReport(entries: SyscallsEntry[], intervalMs: number, top
     top: sorted.slice(0, top),
     names: [...new Set(entries.map((e) => e.syscall))].sort(),
   };
+  if (!timed) report.latency = false;
+  return report;
 }

@@ -102,15 +102,22 @@ function inFlight(namespaces: Set<number>): Map<number, Set<string>> {
   return out;
 }
 
+/** Count-only (latency: false): one program at the calls' return instead of the pair (bpf/syscalls.bpf.c). */
+const TIMED = ['syscalls_enter', 'syscalls_exit', 'syscalls_enter_tp', 'syscalls_exit_tp'] as const;
+const COUNT_ONLY = ['syscalls_count', 'syscalls_count_tp'] as const;
+const timed = (options: { latency?: boolean }) => options.latency !== false;
+
 export default defineRootKind({
   name: 'syscalls',
   object: 'syscalls.bpf.o',
   layout: SYSCALLS_LAYOUT,
   needs: [],
   variants: [
-    { type: 'raw_tp', programs: ['syscalls_enter', 'syscalls_exit'] },
-    { type: 'tracepoint', programs: ['syscalls_enter_tp', 'syscalls_exit_tp'] },
+    { type: 'raw_tp', programs: ['syscalls_enter', 'syscalls_exit', 'syscalls_count'] },
+    { type: 'tracepoint', programs: ['syscalls_enter_tp', 'syscalls_exit_tp', 'syscalls_count_tp'] },
   ],
+  // Latency needs the entry's time: the pair; without it the counting program alone (half the programs a call runs, no clock).
+  unused: (options) => (timed(options) ? [...COUNT_ONLY] : [...TIMED]),
   /**
    * Counts are read, never lost to the read: the programs count into one
    * generation at a time. Each read moves them to the next, reports the
@@ -120,8 +127,9 @@ export default defineRootKind({
    * reported (nothing can be writing it a whole interval later). The last
    * read, once the programs are detached, takes everything.
    */
-  collect: (obj, ctx, { intervalMs, top, final, pidns }) => {
+  collect: (obj, ctx, { intervalMs, top, final, pidns, options }) => {
     const st = stateOf(obj);
+    const withLatency = timed(options);
     // Names taken at exec since the last read: every row of that process goes by its latest.
     for (const { key, value } of obj.drainHash('names', 4, SYSCALLS_NAME_SIZE)) st.names.set(key.readUInt32LE(0), execName(value));
     const { read } = st.gens.advance(obj, final);
@@ -159,13 +167,13 @@ export default defineRootKind({
       return r;
     };
     const named = (rows: Iterable<{ key: Buffer; sums: SyscallsSums }>) => {
-      const entries: SyscallsEntry[] = [...rows].map(({ key, sums }) => syscallsEntry(key, sums));
+      const entries: SyscallsEntry[] = [...rows].map(({ key, sums }) => syscallsEntry(key, sums, withLatency));
       for (const e of entries) if (!e.runtime) e.comm = st.names.get(e.hostPid) ?? e.comm;
       return entries;
     };
     if (!ctx.byPidns) {
       if (st.names.size > 4096) st.names.clear(); // bounded: names come back at the next exec
-      return [withBlocked(syscallsReport(named(byIdent.values()), intervalMs, top, ctx))];
+      return [withBlocked(syscallsReport(named(byIdent.values()), intervalMs, top, ctx, ctx.container, withLatency))];
     }
     // A selector: one report per member, of its own namespace's counts.
     const now = Date.now();
@@ -182,12 +190,12 @@ export default defineRootKind({
     for (const ns of blocked?.keys() ?? []) if (!st.held.has(ns)) st.held.set(ns, { since: now, entries: new Map() });
     for (const [ns, h] of st.held) {
       const label = isMember(ns) ? ctx.byPidns.get(ns) : undefined;
-      if (label) out.push(withBlocked(syscallsReport(named(h.entries.values()), intervalMs, top, ctx, label), ns));
+      if (label) out.push(withBlocked(syscallsReport(named(h.entries.values()), intervalMs, top, ctx, label, withLatency), ns));
       // Reported, or not a member (another container that started meanwhile, or one gone): gone either way.
       if (label || final || now - h.since > HELD_MS) st.held.delete(ns);
     }
     if (st.names.size > 4096) st.names.clear();
-    return out.length ? out : [syscallsReport([], intervalMs, top, ctx)];
+    return out.length ? out : [syscallsReport([], intervalMs, top, ctx, ctx.container, withLatency)];
   },
 });
 

@@ -2,6 +2,8 @@
  * syscalls: a top table updated in place (process × syscall: calls/s in the
  * last report, calls, errors, p50, p99, max since the start), each row with
  * its latency histogram, and calls per second over the trace's lifetime.
+ * A count-only trace (latency not measured) has no latency columns and no
+ * histograms, and its title says so: no zeros that read as measured.
  */
 import type { SyscallsEvent } from '../../protocol';
 import type { Panel, Summary } from '../../webview/panels';
@@ -30,9 +32,12 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
   private readonly names = new Map<number, string>();
   private readonly points: [number, number][] = [];
   private readonly started = Date.now();
+  /** A count-only trace's reports (latency: false): the table without latency. */
+  private counted = false;
 
   add(events: readonly SyscallsEvent[]): void {
     for (const e of events) {
+      if (e.latency === false) this.counted = true;
       this.points.push([(Date.now() - this.started) / 1000, Math.round((e.totalCalls * 1000) / Math.max(1, e.interval))]);
       if (this.points.length > 3600) this.points.shift();
       for (const r of this.rows.values()) r.perSec = 0;
@@ -46,32 +51,34 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
         r.calls += t.count;
         r.perSec = Math.round((t.count * 1000) / Math.max(1, e.interval));
         r.errors += t.errors;
-        r.max = Math.max(r.max, t.latencyNs.max);
         r.comm = t.comm;
         if (t.comm && !t.runtime) this.names.set(t.hostPid, t.comm);
+        if (!t.latencyNs) continue;
+        r.max = Math.max(r.max, t.latencyNs.max);
         r.hist.merge(t.latencyNs.histogram);
       }
     }
   }
 
   panels(): Panel[] {
+    const timed = !this.counted;
     // The busiest SHOWN_ROWS (what a post carries is bounded; the rest are counted).
     const rows = [...this.rows.entries()]
       .sort((a, b) => b[1].perSec - a[1].perSec || b[1].calls - a[1].calls)
       .slice(0, SHOWN_ROWS)
       .map(([key, r]) => ({
         key,
-        cells: [r.pid || null, (!r.runtime && this.names.get(r.hostPid)) || r.comm, r.syscall, r.perSec, r.calls, r.errors, r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max],
+        cells: [r.pid || null, (!r.runtime && this.names.get(r.hostPid)) || r.comm, r.syscall, r.perSec, r.calls, r.errors, ...(timed ? [r.hist.quantile(0.5, r.max), r.hist.quantile(0.99, r.max), r.max] : [])],
         failed: r.errors > 0,
         hostPid: r.hostPid,
-        hist: r.hist.buckets(),
+        hist: timed ? r.hist.buckets() : undefined,
         runtime: r.runtime && r.calls,
       }));
     return [
       {
         type: 'table',
         id: 'top',
-        title: 'Syscalls by process (select a row for its latency histogram)',
+        title: timed ? 'Syscalls by process (select a row for its latency histogram)' : 'Syscalls by process (counts only: latency not measured)',
         columns: [
           { label: 'PID', pid: true },
           { label: 'Comm' },
@@ -79,9 +86,13 @@ export class SyscallsTop implements Summary<SyscallsEvent> {
           { label: 'Calls/s', num: 'rate' },
           { label: 'Calls', num: 'count' },
           { label: 'Errors', num: 'count' },
-          { label: 'p50 ≤', num: 'ns' },
-          { label: 'p99 ≤', num: 'ns' },
-          { label: 'Max', num: 'ns' },
+          ...(timed
+            ? ([
+                { label: 'p50 ≤', num: 'ns' },
+                { label: 'p99 ≤', num: 'ns' },
+                { label: 'Max', num: 'ns' },
+              ] as const)
+            : []),
         ],
         rows,
         sortBy: 3,
