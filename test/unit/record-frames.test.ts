@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { PassThrough, Writable } from 'node:stream';
 import { NotificationType, RequestType, type Message } from 'vscode-jsonrpc/node';
 import { FrameWriter } from '../../src/helper/writer';
@@ -218,4 +219,27 @@ test('delivery: a batch the sink could not send is counted as dropped, not recei
   backlog = (DEFAULT_LIMITS.maxQueuedBytes * 3) / 4 - batch.length - 256;
   delivery.records({ data: batch, count: 10_000 });
   assert.deepEqual([counters.received, counters.droppedTransport], [10_003, 2]);
+});
+
+test('a stream with bytes changed, cut anywhere, never throws out of the reader: it reads frames or refuses once, and reads nothing after', () => {
+  const { bytes } = mixedStream();
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.array(fc.nat(bytes.length), { maxLength: 3 }), (edits, cuts) => {
+      const b = Buffer.from(bytes);
+      for (const [at, v] of edits) b[at] = v;
+      const points = [0, ...cuts.sort((x, y) => x - y), b.length];
+      const reader = new HelperMessageReader(new PassThrough());
+      const errors: Error[] = [];
+      let delivered = 0;
+      let afterError = 0;
+      reader.onError((e) => errors.push(e));
+      reader.listen(() => (errors.length ? afterError++ : delivered++));
+      for (let i = 1; i < points.length; i++) reader.push(b.subarray(points[i - 1], points[i]));
+      assert.ok(errors.length <= 1, 'refused once');
+      assert.equal(afterError, 0);
+      assert.ok(delivered <= 5);
+      if (!edits.length) assert.deepEqual([errors.length, delivered], [0, 5]);
+    }),
+    { numRuns: 2000 },
+  );
 });
