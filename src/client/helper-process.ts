@@ -4,10 +4,10 @@
  * Plain Node: the CLI and the extension both use it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { Initialize, PROTOCOL_VERSION, READY_BANNER, type InitializeResult } from '../protocol';
 import type { HelperPlan } from './elevation';
-
+import { connectHelper } from './helper-reader';
 
 export interface HelperProcess {
   child: ChildProcess;
@@ -77,9 +77,14 @@ export async function startHelper(plan: HelperPlan, o: StartOptions): Promise<He
   try {
     if (plan.needsPassword && !plan.sudoPrompt) throw new HelperStartError('sudo -S needs a prompt to answer');
     await Promise.race([readyP, died, spawnError, timeout]);
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    // A helper whose output breaks the framing fails the start with the reason (not a bare rejected request).
+    let broke!: (err: Error) => void;
+    const broken = new Promise<never>((_, reject) => (broke = reject));
+    broken.catch(() => undefined);
+    const connection = connectHelper({ stdout: child.stdout!, stdin: child.stdin! }, (err) => broke(new HelperStartError(`the helper's output is not the protocol: ${err.message}`)));
     connection.listen();
     const info = await Promise.race([
+      broken,
       connection.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: o.client }),
       died,
       timeout,

@@ -1,7 +1,8 @@
 /**
  * A helper client's side of the event stream: trace/events as they come,
- * trace/records (raw BPF records) decoded here, unprivileged, with the
- * kind's shared decoder. Records that arrive before their trace's start
+ * record batches (raw BPF records; binary frames, which the connection's
+ * reader, ./helper-reader, hands over as trace/records) decoded here,
+ * unprivileged, with the kind's shared decoder. Records that arrive before their trace's start
  * result is known are held (bounded) and decoded once it is.
  */
 import type { MessageConnection } from 'vscode-jsonrpc';
@@ -33,7 +34,7 @@ export class TraceReceiver {
   /** Take the trace notifications of a connection. */
   listen(connection: MessageConnection): void {
     connection.onNotification(TraceEvents, (p) => this.events(p.sessionId, p.events));
-    connection.onNotification(TraceRecords, (p) => this.records(p.sessionId, Buffer.from(p.records, 'base64'), p.stacks));
+    connection.onNotification(TraceRecords, (p) => this.records(p.sessionId, p.records, p.stacks));
     connection.onNotification(TraceMembers, (p) => this.members(p.sessionId, p.joined));
   }
 

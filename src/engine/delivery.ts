@@ -6,6 +6,7 @@
  * whole batches are dropped and counted, never queued without bound.
  */
 import { filterRecords } from '../protocol/records';
+import { RECORD_FRAME_OVERHEAD } from '../protocol/framing';
 import type { PidnsMember, RecordStacks, TraceEndedParams, TraceEvent, TraceStatsParams } from '../protocol';
 import type { BatchStacks } from './stacks';
 import type { SessionCounters } from './counters';
@@ -13,8 +14,12 @@ import type { SessionCounters } from './counters';
 export interface SessionSink {
   /** Kinds read from maps: decoded reports. `bytes`: an upper estimate of the batch once encoded (what backlog() counts). */
   events(sessionId: string, batch: TraceEvent[], bytes: number): void;
-  /** Ring-buffer kinds: raw records as the ring holds them (src/protocol/records.ts), `count` events; decoded by the receiver. `data` is reused after the call returns: copy what is kept. */
-  records(sessionId: string, data: Buffer, count: number, stacks?: RecordStacks): void;
+  /**
+   * Ring-buffer kinds: raw records as the ring holds them (src/protocol/records.ts), `count` events; decoded by the receiver.
+   * `data` is reused after the call returns: copy what is kept. false: the batch could not be sent (a frame past the
+   * protocol's bound), and is counted as dropped.
+   */
+  records(sessionId: string, data: Buffer, count: number, stacks?: RecordStacks): boolean | void;
   stats(stats: TraceStatsParams): void;
   ended(ended: TraceEndedParams): void;
   /** Selector traces: containers that joined, before any of their records. */
@@ -49,8 +54,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
 
 /** JSON of an event: its fixed fields, names and a container label. */
 const EVENT_OVERHEAD = 512;
-/** A record batch once sent: base64 (4/3) and the notification around it. */
-const encodedRecords = (bytes: number) => Math.ceil(bytes / 3) * 4 + 128;
+/** A record batch once sent: its bytes in a binary frame (stacks, when any, not counted). */
+const encodedRecords = (bytes: number) => bytes + RECORD_FRAME_OVERHEAD;
 
 /** Whether a raw record reports a failure (the kind's test on its bytes). */
 export type FailedRecord = (dv: DataView, at: number, len: number) => boolean;
@@ -75,10 +80,9 @@ export class Delivery {
       batch = this.failedRecord ? filterRecords(taken.data, this.failedRecord) : undefined;
       if (batch && backlog + encodedRecords(batch.data.length) > this.limits.maxQueuedBytes) batch = undefined;
     }
+    if (batch && this.sink.records(this.id, batch.data, batch.count, this.stacks?.find(batch.data)) === false) batch = undefined;
     this.counters.droppedTransport += taken.count - (batch?.count ?? 0);
-    if (!batch) return;
-    this.counters.received += batch.count;
-    this.sink.records(this.id, batch.data, batch.count, this.stacks?.find(batch.data));
+    if (batch) this.counters.received += batch.count;
   }
 
   /** Reports read from maps, as one batch (dropped whole when the client has no room). */

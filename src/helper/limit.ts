@@ -5,41 +5,19 @@
  * A header that is malformed or too long ends the stream (and the helper).
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { HEADER_END, MAX_HEADER_BYTES, parseFrameHeader } from '../protocol/framing';
 
 export const MAX_MESSAGE_BYTES = 1 << 20;
-const MAX_HEADER_BYTES = 8 << 10;
-const HEADER_END = Buffer.from('\r\n\r\n');
-
-const CONTENT_TYPE = /^application\/vscode-jsonrpc;\s*charset=utf-?8$/i;
 
 /**
  * The body length a header gives, or why it is refused: lines end in CRLF
  * (no bare LF or CR), each is `Name: value`, exactly one Content-Length
- * (digits), at most one Content-Type (the JSON-RPC one); nothing else.
+ * (digits), at most one Content-Type (the JSON-RPC one: a client sends no
+ * record frames); nothing else.
  */
 export function parseHeader(text: string): number | string {
-  if (/[^\x20-\x7e\r\n]/.test(text)) return 'characters outside printable ASCII';
-  const lines = text.split('\r\n');
-  if (lines.some((l) => /[\r\n]/.test(l))) return 'a bare line feed or carriage return';
-  let length: number | undefined;
-  let type = false;
-  for (const line of lines) {
-    const m = /^([A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(line);
-    if (!m) return `"${line.slice(0, 40)}" is not a header field`;
-    const name = m[1].toLowerCase();
-    if (name === 'content-length') {
-      if (length !== undefined) return 'more than one Content-Length';
-      if (!/^\d{1,9}$/.test(m[2])) return `Content-Length "${m[2].slice(0, 20)}" is not a byte count`;
-      length = Number(m[2]);
-    } else if (name === 'content-type') {
-      if (type) return 'more than one Content-Type';
-      if (!CONTENT_TYPE.test(m[2])) return `Content-Type "${m[2].slice(0, 60)}" is not application/vscode-jsonrpc; charset=utf-8`;
-      type = true;
-    } else {
-      return `unknown header field "${m[1].slice(0, 40)}"`;
-    }
-  }
-  return length ?? 'no Content-Length';
+  const parsed = parseFrameHeader(text, ['json']);
+  return typeof parsed === 'string' ? parsed : parsed.length;
 }
 
 export class MessageSizeLimit extends Transform {

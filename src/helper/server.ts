@@ -18,7 +18,6 @@ import {
   TraceEnded,
   TraceEvents,
   TraceMembers,
-  TraceRecords,
   TraceStart,
   TraceStats,
   TraceStop,
@@ -126,23 +125,17 @@ const LIMITS: HelperLimits = {
 
 /**
  * Where sessions send their output: notifications to the client, each
- * written as one frame at once (FrameWriter). Record batches go out as a
- * body built here: base64 spliced into the notification's text. The backlog
- * is what the output stream holds; batches beyond the limit are dropped and
- * counted, never queued in this process.
+ * written as one frame at once (FrameWriter). Record batches go out as
+ * binary record frames (../protocol/framing) built here, the records copied
+ * once and nothing encoded. The backlog is what the output stream holds;
+ * batches beyond the limit are dropped and counted, never queued in this
+ * process.
  */
-/** JSON with every character past ASCII escaped (the frame is written as latin1). */
-const asciiJson = (v: unknown) => JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-
 function clientSink(connection: MessageConnection, writer: FrameWriter): SessionSink {
   return {
     events: (sessionId, events) => void connection.sendNotification(TraceEvents, { sessionId, events }).catch(() => undefined),
-    // Raw records, as base64: the client decodes them (the root side only copies bytes).
-    records: (sessionId, data, count, stacks) =>
-      writer.writeBody(
-        `{"jsonrpc":"2.0","method":"${TraceRecords.method}","params":{"sessionId":${JSON.stringify(sessionId)},"records":"${data.toString('base64')}","count":${count}${stacks ? `,"stacks":${asciiJson(stacks)}` : ''}}}`,
-        'latin1',
-      ),
+    // Raw records as the ring holds them: the client decodes them (the root side only copies bytes).
+    records: (sessionId, data, count, stacks) => writer.writeRecords(sessionId, data, count, stacks),
     members: (sessionId, joined) => void connection.sendNotification(TraceMembers, { sessionId, joined }).catch(() => undefined),
     stats: (stats) => void connection.sendNotification(TraceStats, stats).catch(() => undefined),
     ended: (ended) => void connection.sendNotification(TraceEnded, ended).catch(() => undefined),

@@ -1,12 +1,13 @@
 /**
  * The helper's output: each JSON-RPC message written as one frame (header
- * and body in a single write), so frames built here without the connection
- * (trace/records: base64 records spliced into a template, no object graph
- * and no JSON.stringify of a large string) can never land between another
- * message's header and body. Nothing is queued in this process beyond what
+ * and body in a single write), and so is each record frame built here
+ * without the connection (binary, ../protocol/framing: the records copied
+ * once into the frame, nothing encoded), so that no frame can land between
+ * another's header and body. Nothing is queued in this process beyond what
  * the stream holds: the stream's own writableLength is the backlog.
  */
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc';
+import { encodeRecordFrame, type RecordStacks } from '../protocol';
 
 export class FrameWriter extends AbstractMessageWriter implements MessageWriter {
   private errors = 0;
@@ -33,15 +34,19 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter 
   }
 
   /**
-   * A notification whose JSON body the caller built; `latin1` when it is
-   * ASCII only (base64 and names of ours), which encodes without a scan.
+   * A record batch as one binary frame; false (nothing written) when the
+   * frame would pass the client's bound (MAX_RECORD_FRAME_BYTES): the
+   * caller counts the batch as dropped. `data` may be reused once this returns.
    */
-  writeBody(body: string, encoding: 'utf8' | 'latin1'): void {
-    this.frame(body, encoding);
+  writeRecords(sessionId: string, data: Buffer, count: number, stacks?: RecordStacks): boolean {
+    const frame = encodeRecordFrame(sessionId, data, count, stacks);
+    if (!frame) return false;
+    this.out.write(frame);
+    return true;
   }
 
-  private frame(body: string, encoding: 'utf8' | 'latin1'): void {
-    const length = encoding === 'latin1' ? body.length : Buffer.byteLength(body, 'utf8');
+  private frame(body: string, encoding: 'utf8'): void {
+    const length = Buffer.byteLength(body, encoding);
     const head = `Content-Length: ${length}\r\n\r\n`;
     const frame = Buffer.allocUnsafe(head.length + length);
     frame.write(head, 0, 'latin1');

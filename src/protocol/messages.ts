@@ -1,13 +1,15 @@
 /**
  * The helper protocol: JSON-RPC 2.0 over the helper's stdio (vscode-jsonrpc
- * framing). Defined once, imported by the extension, the CLI and the helper.
+ * framing), plus binary record frames from the helper (./framing).
+ * Defined once, imported by the extension, the CLI and the helper.
  * The client sends `initialize` first; versions must match exactly.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { ContainerLabel, KindName, ProfileFrame, TraceEvent } from './events';
 import type { ContainerInfo, RuntimeStatus } from './containers';
 
-export const PROTOCOL_VERSION = 5;
+/** 6: record batches are binary frames (./framing), no longer base64 in a trace/records JSON notification. */
+export const PROTOCOL_VERSION = 6;
 
 /** The helper writes this line on stderr once it serves (after its own checks); clients wait for it. */
 export const READY_BANNER = 'container-trace helper ready';
@@ -38,7 +40,7 @@ export interface InitializeResult {
 
 export interface HelperLimits {
   maxSessions: number;
-  /** Raw record bytes per trace/records batch. */
+  /** Raw record bytes per record batch (one binary frame, ./framing). */
   maxBatchBytes: number;
   /** Bytes queued to the client (sent, not yet written out) before further batches are dropped and counted. */
   maxQueuedBytes: number;
@@ -156,7 +158,7 @@ export interface TraceStartResult {
   pidNamespaceLevel: number;
   /** Followed processes seeded at start (follow scope). */
   followed?: number;
-  /** Ring-buffer kinds: events come as trace/records; decode them with this. Kinds read from maps send trace/events. */
+  /** Ring-buffer kinds: events come as record frames (trace/records); decode them with this. Kinds read from maps send trace/events. */
   records?: RecordsInfo;
 }
 
@@ -178,8 +180,8 @@ export interface IdMap {
 }
 
 /**
- * Ring-buffer kinds: their events come as trace/records batches of raw BPF
- * records, which the client decodes with the kind's shared decoder and this.
+ * Ring-buffer kinds: their events come as batches of raw BPF records
+ * (record frames, ./framing), which the client decodes with the kind's shared decoder and this.
  */
 export interface RecordsInfo {
   /** The label every event carries (a selector's own label when no member matches). */
@@ -202,13 +204,18 @@ export interface TraceEventsParams {
 }
 
 /**
- * A batch of raw records (base64 of a ring buffer span in the kernel's own
- * framing; see ./records), `count` events in it.
+ * A batch of raw records: a span of a ring buffer in the kernel's own
+ * framing (see ./records), `count` events in it. It crosses the wire as a
+ * binary record frame (./framing), never as JSON: the client's reader
+ * (src/client/helper-reader.ts) checks the frame and hands it to the
+ * connection as a trace/records notification with these params, in order
+ * with the JSON messages around it.
  */
-export interface TraceRecordsParams {
+export interface RecordBatch {
   sessionId: string;
-  records: string;
   count: number;
+  /** A view of the frame's bytes. */
+  records: Buffer;
   /** --stack: the files and symbols the batch's stacks name (src/kinds/shared/stack.ts). */
   stacks?: RecordStacks;
 }
@@ -433,7 +440,8 @@ export const MAX_BINARIES = 128;
 export const MAX_BINARY_PROCESSES = 512;
 
 export const TraceEvents = new NotificationType<TraceEventsParams>('trace/events');
-export const TraceRecords = new NotificationType<TraceRecordsParams>('trace/records');
+/** Record frames as the client's reader delivers them (a JSON message of this method is refused: it only comes as a binary frame). */
+export const TraceRecords = new NotificationType<RecordBatch>('trace/records');
 export const TraceMembers = new NotificationType<TraceMembersParams>('trace/members');
 export const TraceStats = new NotificationType<TraceStatsParams>('trace/stats');
 export const TraceEnded = new NotificationType<TraceEndedParams>('trace/ended');

@@ -5,14 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { connectHelper } from '../../src/client/helper-reader';
 import { TraceReceiver } from '../../src/client/trace-receiver';
 import { Initialize, PROTOCOL_VERSION, TraceEnded, TraceStart, TraceStop, type KindName, type TraceEndedParams, type TraceStartParams } from '../../src/protocol';
 
 export async function startHelper(cliJs: string, container: string) {
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [cliJs, 'helper'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const c = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const c = connectHelper({ stdout: child.stdout, stdin: child.stdin });
   const sessions = new Map<string, { events: number; generated: number; arrivals?: number[]; end: (p: TraceEndedParams) => void }>();
   const receiver = new TraceReceiver((id, events) => {
     const s = sessions.get(id);

@@ -6,7 +6,8 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { connectHelper } from '../../src/client/helper-reader';
 import { Initialize, PROTOCOL_VERSION } from '../../src/protocol';
 import { CLI, REPO } from './paths';
 
@@ -137,7 +138,7 @@ export async function startHelper(argv: string[] = [process.execPath, CLI, 'help
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const connection = connectHelper({ stdout: child.stdout!, stdin: child.stdin! });
   connection.onError(() => undefined);
   connection.listen();
   await connection.sendRequest(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: 'integration-test', version: '1' } });
