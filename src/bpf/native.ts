@@ -82,6 +82,7 @@ function declare() {
     prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
     getpagesize: libc.func('int getpagesize(void)'),
     flock: libc.func('int flock(int fd, int operation)'),
+    fcntlInt: libc.func('int fcntl(int fd, int cmd, int arg)'),
     syscall: libc.func('long syscall(long number, ...)') as (number: number, ...args: unknown[]) => number | bigint,
   };
 }
@@ -158,6 +159,14 @@ export function routeLibbpfLog(sink: (level: LibbpfLevel, line: string) => void,
     return 0;
   }, koffi.pointer(n.printFn));
   n.setPrint(printCb as never);
+}
+
+const F_SETPIPE_SZ = 1031;
+
+/** A pipe's capacity (fcntl F_SETPIPE_SZ): the size the kernel gave, or undefined when `fd` is no pipe or it was refused. */
+export function setPipeSize(fd: number, bytes: number): number | undefined {
+  const got = lib().fcntlInt(fd, F_SETPIPE_SZ, bytes);
+  return got > 0 ? got : undefined;
 }
 
 const LOCK_EX = 2;

@@ -44,7 +44,7 @@ export interface SessionLimits {
 
 export const DEFAULT_LIMITS: SessionLimits = {
   maxBatchBytes: 256 << 10,
-  maxQueuedBytes: 32 << 20,
+  maxQueuedBytes: 16 << 20,
   maxRecordsPerTick: 16384,
   pollIntervalMs: 20,
   statsIntervalMs: 1000,

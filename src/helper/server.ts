@@ -39,6 +39,8 @@ import { MessageSizeLimit } from './limit';
 import { INSTALL_DIR, verifyInstalled } from '../install';
 
 const PR_SET_PDEATHSIG = 1;
+/** The pipe to the client (the kernel's default is 64 KiB; 1 MiB is what an unprivileged process may ask). */
+const STDOUT_PIPE_BYTES = 1 << 20;
 const SIGTERM = 15;
 
 export interface HelperOptions {
@@ -268,7 +270,10 @@ export function runHelper(options: HelperOptions = {}): void {
   // Parent death: the kernel signals us (direct child), and we watch ppid
   // (under sudo the parent is sudo, which may outlive the client).
   try {
-    (require('../bpf/native') as typeof import('../bpf/native')).lib().prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    const native = require('../bpf/native') as typeof import('../bpf/native');
+    native.lib().prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    // A larger pipe to the client: a flood's batches wait in the kernel, not in this process's memory.
+    native.setPipeSize(1, STDOUT_PIPE_BYTES);
   } catch {
     /* libbpf missing: reported on the first trace/start */
   }

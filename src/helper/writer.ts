@@ -9,6 +9,11 @@
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc';
 import { encodeRecordFrame, type RecordStacks } from '../protocol';
 
+/** A batch's frame (DEFAULT_LIMITS.maxBatchBytes of records and the frame's fields) fits a pooled buffer; larger ones (stacks) are allocated. */
+const POOLED_FRAME_BYTES = (256 << 10) + (4 << 10);
+/** Free frame buffers kept (about 8 MiB, half of what the backlog bound lets wait). */
+const POOL_SIZE = 32;
+
 export class FrameWriter extends AbstractMessageWriter implements MessageWriter {
   private errors = 0;
 
@@ -39,11 +44,19 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter 
    * caller counts the batch as dropped. `data` may be reused once this returns.
    */
   writeRecords(sessionId: string, data: Buffer, count: number, stacks?: RecordStacks): boolean {
-    const frame = encodeRecordFrame(sessionId, data, count, stacks);
+    let pooled: Buffer | undefined;
+    const frame = encodeRecordFrame(sessionId, data, count, stacks, (bytes) => {
+      if (bytes > POOLED_FRAME_BYTES) return Buffer.allocUnsafe(bytes);
+      return (pooled = this.pool.pop() ?? Buffer.allocUnsafeSlow(POOLED_FRAME_BYTES));
+    });
     if (!frame) return false;
-    this.out.write(frame);
+    // A pooled buffer goes back once the stream is done with it: a flood's frames make no garbage.
+    this.out.write(frame, pooled ? () => this.pool.length < POOL_SIZE && this.pool.push(pooled!) : undefined);
     return true;
   }
+
+  /** Frame buffers written out and free again. */
+  private readonly pool: Buffer[] = [];
 
   private frame(body: string, encoding: 'utf8'): void {
     const length = Buffer.byteLength(body, encoding);

@@ -89,9 +89,10 @@ export function parseFrameHeader(text: string, kinds: readonly FrameKind[]): { l
 /**
  * A whole record frame, header and body, in one buffer (written with one
  * write, so it never lands inside another frame): the records are copied
- * once, into it. Undefined when it would be longer than MAX_RECORD_FRAME_BYTES.
+ * once, into it (a buffer from `alloc`, at least that long). Undefined when
+ * it would be longer than MAX_RECORD_FRAME_BYTES.
  */
-export function encodeRecordFrame(sessionId: string, records: Buffer, count: number, stacks?: RecordStacks): Buffer | undefined {
+export function encodeRecordFrame(sessionId: string, records: Buffer, count: number, stacks?: RecordStacks, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer | undefined {
   // Session IDs are the helper's own (UUIDs): anything else is a bug here, not input.
   if (!validSessionId(sessionId)) throw new RangeError(`session ID ${JSON.stringify(sessionId.slice(0, 80))} is not 1..${MAX_SESSION_ID_BYTES} printable ASCII characters`);
   const stacksJson = stacks ? JSON.stringify(stacks) : '';
@@ -99,7 +100,7 @@ export function encodeRecordFrame(sessionId: string, records: Buffer, count: num
   const bodyBytes = FIXED_BYTES + sessionId.length + stacksBytes + records.length;
   const head = `Content-Length: ${bodyBytes}\r\nContent-Type: ${RECORDS_CONTENT_TYPE}\r\n\r\n`;
   if (head.length + bodyBytes > MAX_RECORD_FRAME_BYTES) return undefined;
-  const frame = Buffer.allocUnsafe(head.length + bodyBytes);
+  const frame = alloc(head.length + bodyBytes).subarray(0, head.length + bodyBytes);
   let at = frame.write(head, 0, 'latin1');
   at += MAGIC.copy(frame, at);
   at = frame.writeUInt8(RECORDS_BODY_VERSION, at);
