@@ -91,6 +91,21 @@ export class TraceEngine {
     return n;
   }
 
+  /** This helper's own limits (no budget shared with other helpers): a slot and the ring's bytes. */
+  private checkRoom(ring: number): void {
+    if (!this.budget && this.sessions.size + this.starting >= MAX_SESSIONS) {
+      throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
+    }
+    const inUse = this.ringBytesInUse();
+    if (!this.budget && inUse + ring > MAX_RING_BYTES) {
+      const mib = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
+      throw new TraceError(
+        `not enough kernel memory for ring buffers: ${mib(inUse)} in use of ${mib(MAX_RING_BYTES)}, this trace asks ${mib(ring)}; stop a trace or ask a smaller buffer`,
+        ErrorCode.TooManySessions,
+      );
+    }
+  }
+
   async start(rawParams: unknown, sink: SessionSink): Promise<TraceStartResult> {
     let reserved = 0;
     let reservedSlot = false;
@@ -98,18 +113,21 @@ export class TraceEngine {
     try {
       const params = validateStart(rawParams);
       const ring = ringBytes(params.gadget, params.bufferBytes);
-      // Reserve before the first await: pipelined requests (and other helpers) see each other.
-      ticket = this.budget?.reserve(ring);
-      if (!this.budget && this.sessions.size + this.starting >= MAX_SESSIONS) {
-        throw new TraceError(`at most ${MAX_SESSIONS} traces run at once; stop one first`, ErrorCode.TooManySessions);
-      }
-      const inUse = this.ringBytesInUse();
-      if (!this.budget && inUse + ring > MAX_RING_BYTES) {
-        const mib = (n: number) => `${Math.round(n / (1 << 20))} MiB`;
-        throw new TraceError(
-          `not enough kernel memory for ring buffers: ${mib(inUse)} in use of ${mib(MAX_RING_BYTES)}, this trace asks ${mib(ring)}; stop a trace or ask a smaller buffer`,
-          ErrorCode.TooManySessions,
-        );
+      // Reserve with no await between the check and the count: pipelined requests (and other
+      // helpers) see each other. A trace still stopping holds its slot and ring until its links
+      // are gone (a few hundred ms at most): a start that finds no room waits for those first.
+      for (;;) {
+        try {
+          ticket = this.budget?.reserve(ring);
+          this.checkRoom(ring);
+          break;
+        } catch (err) {
+          ticket?.release();
+          ticket = undefined;
+          const stopping = [...this.sessions.values()].filter((s) => s.isStopping).map((s) => s.done);
+          if (!stopping.length || !(err instanceof BudgetError || (err instanceof TraceError && err.code === ErrorCode.TooManySessions))) throw err;
+          await Promise.race(stopping);
+        }
       }
       this.starting++;
       reservedSlot = true;
@@ -267,6 +285,11 @@ export class TraceEngine {
   /** The files profiles named are closed (their handles are no more). */
   closeFiles(): void {
     this.files.close();
+  }
+
+  /** Resolves once the sessions told to stop have ended (their links gone). */
+  async stopping(): Promise<void> {
+    await Promise.all([...this.sessions.values()].filter((s) => s.isStopping).map((s) => s.done));
   }
 
   /** Ends every session: detaches all programs. Safe to call repeatedly. */

@@ -206,6 +206,11 @@ export class TraceSession {
     return this.counters();
   }
 
+  /** Told to stop, not ended yet (its links are going). */
+  get isStopping(): boolean {
+    return !!this.stopping && !this.ended;
+  }
+
   /** Resolves once the session has ended (at once when it has). */
   get done(): Promise<TraceCounters> {
     return this.stopping ?? Promise.resolve(this.counters());

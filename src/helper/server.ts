@@ -39,6 +39,8 @@ import { MessageSizeLimit } from './limit';
 import { INSTALL_DIR, verifyInstalled } from '../install';
 
 const PR_SET_PDEATHSIG = 1;
+/** How long an exit waits for traces whose links are still being taken down. */
+const STOPPING_GRACE_MS = 2000;
 /** The pipe to the client (the kernel's default is 64 KiB; 1 MiB is what an unprivileged process may ask). */
 const STDOUT_PIPE_BYTES = 1 << 20;
 const SIGTERM = 15;
@@ -258,10 +260,18 @@ export function runHelper(options: HelperOptions = {}): void {
   function exit(code: number, why: string) {
     if (exiting) return;
     exiting = true;
-    server.close(why);
-    // Let queued notifications (trace/ended) reach the client, then go.
-    process.stdout.write('', () => process.exit(code));
-    setTimeout(() => process.exit(code), 500).unref();
+    // Traces already stopping finish taking their links down first (bounded), then every
+    // other one ends at once; queued notifications (trace/ended) reach the client; then go.
+    const go = () => {
+      server.close(why);
+      process.stdout.write('', () => process.exit(code));
+      setTimeout(() => process.exit(code), 500).unref();
+    };
+    const waiting = setTimeout(go, STOPPING_GRACE_MS);
+    void server.engine.stopping().then(() => {
+      clearTimeout(waiting);
+      go();
+    });
   }
   process.stdin.on('end', () => exit(0, 'stdin closed'));
   process.stdin.on('close', () => exit(0, 'stdin closed'));
