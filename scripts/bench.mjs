@@ -676,6 +676,8 @@ const S = quick ? 3_000_000 : 10_000_000;
 const sysBaseline = await workload('syscall', S);
 const sysTools = {
   'container-trace (CLI, syscalls)': { cmd: process.execPath, args: [CLI, 'trace', 'syscalls', '--container', C, '--json', '--interval', '1'], ready: /^ready$/m },
+  // Counts only (no latency): one program at sys_exit, what bpftrace's count() below compares with.
+  'container-trace (CLI, syscalls --count-only)': { cmd: process.execPath, args: [CLI, 'trace', 'syscalls', '--container', C, '--json', '--interval', '1', '--count-only'], ready: /^ready$/m },
   ...(bpftrace ? { bpftrace: { cmd: bpftrace, args: ['-e', `tracepoint:raw_syscalls:sys_enter /cgroup == cgroupid("${cg}")/ { @[args->id] = count(); }`], ready: /Attaching/ } } : {}),
 };
 const syscallOverhead = { none: sysBaseline };
@@ -827,6 +829,7 @@ const cliRss = Math.max(...[...stepRows, ...beyond].filter((t) => t.tool === CLI
 const warm = ready['container-trace (helper, later traces: trace/start)'].readyMs;
 const cliReady = ready['container-trace (CLI)'].readyMs;
 const ourSys = syscallOverhead['container-trace (CLI, syscalls)'] / sysBaseline;
+const ourSysCount = syscallOverhead['container-trace (CLI, syscalls --count-only)'] / sysBaseline;
 const btSys = syscallOverhead.bpftrace !== undefined ? syscallOverhead.bpftrace / sysBaseline : undefined;
 const beyondOf = (name) => beyond.find((b) => b.tool === name);
 const verdict = (ok) => (ok ? 'met' : '**missed**');
@@ -848,7 +851,7 @@ const targets = `
 | helper peak RSS ≤ 80 MB while streaming | ${helperRss} MB (CLI ${cliRss} MB) | ${verdict(helperRss <= 80)} |
 | start: CLI ready ≤ 1× bpftrace's | ${btReady ? `${r2(cliReady / btReady)}× (${n0(cliReady)} vs ${n0(btReady)} ms)` : 'n/a'} | ${btReady ? verdict(cliReady <= btReady) : 'n/a'} |
 | start: a later trace on a running helper ≤ 0.5× bpftrace's | ${btReady ? `${r2(warm / btReady)}× (${n0(warm)} ms)` : 'n/a'} | ${btReady ? verdict(warm <= 0.5 * btReady) : 'n/a'} |
-| syscalls: workload slowdown no worse than bpftrace counting | ${r2(ourSys)}× untraced vs bpftrace ${r2(btSys)}× | ${btSys !== undefined ? verdict(ourSys >= btSys) : 'n/a'} |
+| syscalls --count-only: workload slowdown no worse than bpftrace counting | ${r2(ourSysCount)}× untraced vs bpftrace ${r2(btSys)}× (with latency ${r2(ourSys)}×) | ${btSys !== undefined ? verdict(ourSysCount >= btSys) : 'n/a'} |
 ${profileTarget(profileRows).trimEnd()}
 ${stackTarget(stackRows).trimEnd()}
 ${symbolizeTarget(symbolizeRow).trimEnd()}
