@@ -768,6 +768,7 @@ const sysBaseline = await workload('syscall', S);
 const SYS_COUNT_ONLY = 'container-trace (CLI, syscalls --count-only)';
 const sysTools = {
   'container-trace (CLI, syscalls)': { cmd: process.execPath, args: [CLI, 'trace', 'syscalls', '--container', C, '--json', '--interval', '1'], ready: /^ready$/m },
+  // Counts only (no latency): one program at sys_exit, what bpftrace's count() below compares with.
   [SYS_COUNT_ONLY]: { cmd: process.execPath, args: [CLI, 'trace', 'syscalls', '--container', C, '--json', '--interval', '1', '--count-only'], ready: /^ready$/m },
   ...(bpftrace ? { bpftrace: { cmd: bpftrace, args: ['-e', `tracepoint:raw_syscalls:sys_enter /cgroup == cgroupid("${cg}")/ { @[args->id] = count(); }`], ready: /Attaching/ } } : {}),
 };
