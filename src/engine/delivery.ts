@@ -61,6 +61,9 @@ const encodedRecords = (bytes: number) => bytes + RECORD_FRAME_OVERHEAD;
 export type FailedRecord = (dv: DataView, at: number, len: number) => boolean;
 
 export class Delivery {
+  /** Where a batch's failures are gathered while the client is behind (reused). */
+  private kept: Buffer | undefined;
+
   constructor(
     private readonly id: string,
     private readonly sink: SessionSink,
@@ -77,7 +80,8 @@ export class Delivery {
     const backlog = this.sink.backlog?.() ?? 0;
     if (backlog + encodedRecords(batch.data.length) > (this.limits.maxQueuedBytes * 3) / 4) {
       // The client is falling behind: failures first (as the kernel keeps them), the rest give way.
-      batch = this.failedRecord ? filterRecords(taken.data, this.failedRecord) : undefined;
+      // Into a buffer of this delivery's own: the sink copies what it keeps before returning.
+      batch = this.failedRecord ? filterRecords(taken.data, this.failedRecord, (this.kept ??= Buffer.allocUnsafeSlow(this.limits.maxBatchBytes))) : undefined;
       if (batch && backlog + encodedRecords(batch.data.length) > this.limits.maxQueuedBytes) batch = undefined;
     }
     if (batch && this.sink.records(this.id, batch.data, batch.count, this.stacks?.find(batch.data)) === false) batch = undefined;

@@ -41,21 +41,22 @@ export function forEachRecord(batch: Buffer, visit: RecordVisitor): number {
   return n;
 }
 
-/** The records of a batch that `keep` accepts, in a new batch (same framing); undefined when none is kept. */
-export function filterRecords(batch: Buffer, keep: (dv: DataView, at: number, len: number) => boolean): { data: Buffer; count: number } | undefined {
-  const spans: [number, number][] = [];
-  let bytes = 0;
+/**
+ * The records of a batch that `keep` accepts, in a batch of the same framing
+ * (written into `into` when it is big enough, else a new buffer: the caller
+ * may reuse what it hands in, once the result is consumed); undefined when
+ * none is kept. Each kept record is copied once, as it is visited.
+ */
+export function filterRecords(batch: Buffer, keep: (dv: DataView, at: number, len: number) => boolean, into?: Buffer): { data: Buffer; count: number } | undefined {
+  let out: Buffer | undefined;
+  let to = 0;
+  let count = 0;
   forEachRecord(batch, (dv, _b, at, len) => {
     if (!keep(dv, at, len)) return;
-    spans.push([at - RECORD_HEADER, recordSpan(len)]);
-    bytes += recordSpan(len);
+    out ??= into && into.length >= batch.length ? into : Buffer.allocUnsafe(batch.length);
+    const from = at - RECORD_HEADER;
+    to += batch.copy(out, to, from, Math.min(batch.length, from + recordSpan(len)));
+    count++;
   });
-  if (!spans.length) return undefined;
-  const data = Buffer.allocUnsafe(bytes);
-  let to = 0;
-  for (const [from, n] of spans) {
-    batch.copy(data, to, from, Math.min(batch.length, from + n));
-    to += n;
-  }
-  return { data, count: spans.length };
+  return out && count ? { data: out.subarray(0, to), count } : undefined;
 }
