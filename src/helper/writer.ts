@@ -8,11 +8,14 @@
  */
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc';
 import { encodeRecordFrame, type RecordStacks } from '../protocol';
+import { FrameArena, type ArenaFrame } from './frame-arena';
 
-/** A batch's frame (DEFAULT_LIMITS.maxBatchBytes of records and the frame's fields) fits a pooled buffer; larger ones (stacks) are allocated. */
-const POOLED_FRAME_BYTES = (256 << 10) + (4 << 10);
-/** Free frame buffers kept (about 8 MiB, half of what the backlog bound lets wait). */
-const POOL_SIZE = 32;
+/**
+ * Bytes of record frames the arena holds at once: the backlog bound
+ * (DEFAULT_LIMITS.maxQueuedBytes, 16 MiB) and two batches' frames beside it. A frame that finds
+ * no room (JSON-RPC messages count in the backlog too) gets a buffer of its own.
+ */
+const ARENA_BYTES = (16 << 20) + 2 * ((256 << 10) + (4 << 10));
 
 export class FrameWriter extends AbstractMessageWriter implements MessageWriter {
   private errors = 0;
@@ -44,19 +47,16 @@ export class FrameWriter extends AbstractMessageWriter implements MessageWriter 
    * caller counts the batch as dropped. `data` may be reused once this returns.
    */
   writeRecords(sessionId: string, data: Buffer, count: number, stacks?: RecordStacks): boolean {
-    let pooled: Buffer | undefined;
-    const frame = encodeRecordFrame(sessionId, data, count, stacks, (bytes) => {
-      if (bytes > POOLED_FRAME_BYTES) return Buffer.allocUnsafe(bytes);
-      return (pooled = this.pool.pop() ?? Buffer.allocUnsafeSlow(POOLED_FRAME_BYTES));
-    });
+    let carved: ArenaFrame | undefined;
+    const frame = encodeRecordFrame(sessionId, data, count, stacks, (bytes) => (carved = this.arena.alloc(bytes))?.buffer ?? Buffer.allocUnsafe(bytes));
     if (!frame) return false;
-    // A pooled buffer goes back once the stream is done with it: a flood's frames make no garbage.
-    this.out.write(frame, pooled ? () => this.pool.length < POOL_SIZE && this.pool.push(pooled!) : undefined);
+    // The arena's space comes back once the stream is done with the frame: a flood's frames make no garbage.
+    this.out.write(frame, carved?.release);
     return true;
   }
 
-  /** Frame buffers written out and free again. */
-  private readonly pool: Buffer[] = [];
+  /** Record frames are built here: each holds its own bytes until written out. */
+  private readonly arena = new FrameArena(ARENA_BYTES);
 
   private frame(body: string, encoding: 'utf8'): void {
     const length = Buffer.byteLength(body, encoding);
