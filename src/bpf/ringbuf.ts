@@ -18,6 +18,17 @@ const MAP_FAILED = 0xffffffffffffffffn;
  * and the data area (mapped twice), as JS memory. No native code: the reader
  * below maps the kernel's pages into one; tests lay records out in one.
  */
+/** A span taken from a ring: its copy, its records that are not discarded, and whether it reached the last committed record. */
+export interface RingSpan {
+  data: Buffer;
+  count: number;
+  /**
+   * Nothing committed was left behind it (the producer's position, or a record still being
+   * written): taking again at once would get only what was written meanwhile, a few records.
+   */
+  caughtUp: boolean;
+}
+
 export class RingView {
   private readonly mask: number;
   private readonly consumerPos: BigUint64Array;
@@ -51,7 +62,7 @@ export class RingView {
    * discarded; undefined when nothing is committed. The copy lives in a
    * buffer reused by the next take: use it (encode, decode) before then.
    */
-  take(maxRecords: number, maxBytes: number): { data: Buffer; count: number } | undefined {
+  take(maxRecords: number, maxBytes: number): RingSpan | undefined {
     const start = Number(Atomics.load(this.consumerPos, 0));
     const prod = Number(Atomics.load(this.producerPos, 0));
     const limit = Math.min(maxBytes, this.size);
@@ -59,7 +70,7 @@ export class RingView {
     let count = 0;
     while (cons < prod && count < maxRecords) {
       const header = Atomics.load(this.headers, (this.page + (cons & this.mask)) >>> 2);
-      if (header & BUSY_BIT) break;
+      if (header & BUSY_BIT) break; // still being written: caught up with the programs
       const span = recordSpan(header & ~(BUSY_BIT | DISCARD_BIT));
       if (cons > start && cons - start + span > limit) break;
       if (!(header & DISCARD_BIT)) count++;
@@ -74,7 +85,7 @@ export class RingView {
     this.bytes.copy(data, 0, this.page + from, this.page + from + first);
     if (first < total) this.bytes.copy(data, first, this.page, this.page + total - first);
     Atomics.store(this.consumerPos, 0, BigInt(cons));
-    return { data, count };
+    return { data, count, caughtUp: cons >= prod || ((Atomics.load(this.headers, (this.page + (cons & this.mask)) >>> 2) & BUSY_BIT) !== 0) };
   }
 }
 
@@ -107,7 +118,7 @@ export class RingBufferReader {
   }
 
   /** See RingView.take; nothing once closed. */
-  take(maxRecords: number, maxBytes: number): { data: Buffer; count: number } | undefined {
+  take(maxRecords: number, maxBytes: number): RingSpan | undefined {
     return this.closed ? undefined : this.view.take(maxRecords, maxBytes);
   }
 

@@ -2,7 +2,9 @@
  * A trace's ring buffer polled with bounded work: at most maxRecordsPerTick
  * records a tick, handed to the delivery as spans; a full tick means more
  * is waiting, so the next one runs right after other I/O, else after the
- * poll interval.
+ * poll interval. A tick ends when it has caught up with what the programs
+ * committed, so that a flood is read in whole batches, not in the short
+ * spans written while the previous one was being handed over.
  */
 import type { RingBufferReader } from '../bpf/ringbuf';
 import type { Delivery, SessionLimits } from './delivery';
@@ -53,6 +55,9 @@ export class RingPoller {
       if (!taken) break;
       handed += taken.count;
       if (taken.count) this.delivery.records(taken); // else discarded records only
+      // Caught up with the programs: taking again now would get the few records written meanwhile,
+      // a frame each (under a flood most frames were such short spans). They wait for the next poll.
+      if (taken.caughtUp) break;
     }
     return handed;
   }

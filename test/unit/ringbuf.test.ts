@@ -8,7 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { RingView, RING_RECORD } from '../../src/bpf/ringbuf';
+import { RingView, RING_RECORD, type RingBufferReader } from '../../src/bpf/ringbuf';
+import { RingPoller } from '../../src/engine/ring-poller';
+import { DEFAULT_LIMITS } from '../../src/engine/delivery';
 import { filterRecords, forEachRecord } from '../../src/protocol/records';
 import { structMembers, withObjectBtf } from '../../src/bpf/btf';
 import { CLIENT_KIND_LIST } from '../../src/kinds/client-registry';
@@ -87,6 +89,35 @@ test('spans that run past the end of the data area are copied whole (in two part
   for (let i = 0; i < 3; i++) r.put(Uint8Array.from({ length: 40 }, () => 9));
   assert.equal(r.view.take(100, 60)?.count, 1, 'a byte bound stops after the record that reaches it');
   assert.equal(r.view.take(100, 1)?.count, 1, 'at least one record, whatever the byte bound');
+});
+
+test('a span says whether it caught up with the producer (the end, or a record still being written) or was cut by its bounds', () => {
+  const r = ring(4096);
+  const rec = Uint8Array.from({ length: 13 }, () => 1);
+  for (let i = 0; i < 4; i++) r.put(rec);
+  assert.equal(r.view.take(2, 1 << 20)?.caughtUp, false, 'cut by maxRecords: more is committed');
+  assert.equal(r.view.take(100, 24)?.caughtUp, false, 'cut by maxBytes: more is committed');
+  assert.equal(r.view.take(100, 1 << 20)?.caughtUp, true, 'the last committed record');
+  r.put(rec);
+  const busy = r.put(rec, RING_RECORD.BUSY_BIT);
+  r.put(rec);
+  const t = r.view.take(100, 1 << 20);
+  assert.equal(t?.count, 1);
+  assert.equal(t?.caughtUp, true, 'stopped at a record still being written');
+  r.setFlags(busy, 13, 0);
+  assert.equal(r.view.take(100, 1 << 20)?.count, 2);
+});
+
+test('a poll tick ends when it has caught up: a producer that keeps writing a few records at a time gives one batch a tick, not thousands of short ones', async () => {
+  let takes = 0;
+  // A flood seen from the consumer: every take finds a few new records, just written, and nothing behind them.
+  const reader = { size: 1 << 20, take: () => (takes++, { data: Buffer.alloc(24), count: 3, caughtUp: true }), close: () => undefined };
+  const batches: number[] = [];
+  const poller = new RingPoller(reader as unknown as RingBufferReader, { records: (t) => void batches.push(t.count) }, { ...DEFAULT_LIMITS, pollIntervalMs: 5 });
+  await new Promise((r) => setTimeout(r, 60));
+  poller.stop();
+  assert.ok(batches.length >= 2 && batches.length <= 20, `${batches.length} batches in 60 ms at a 5 ms poll`);
+  assert.equal(takes, batches.length);
 });
 
 test('a client stops at a record that does not fit its batch: a batch is never trusted', () => {
