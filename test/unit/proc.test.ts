@@ -13,7 +13,7 @@ const HOST_NS = 4026531836;
 const ID = 'a7e4d10e87e1d749cd0c44f70c352ce62924462d36161621722221b4f2f01639';
 
 /** A host with one container (init 3116 → 1), an exec'd shell, a nested namespace and a neighbour. */
-function hostTree(readableNs = true) {
+function hostTree(readableNs = true, selfPidns?: number) {
   const ns = (n: number) => (readableNs ? n : undefined);
   const cg = `12:pids:/docker/${ID}\n`;
   return makeProcTree([
@@ -30,7 +30,16 @@ function hostTree(readableNs = true) {
     // another container at the same level, with the same inner PIDs
     { nspid: [5000, 1], name: 'redis', ppid: 3000, pidns: ns(OTHER_NS), cgroup: '12:pids:/docker/ffff\n' },
     { nspid: [5001, 7], name: 'redis-cli', ppid: 5000, pidns: ns(OTHER_NS), cgroup: '12:pids:/docker/ffff\n' },
-  ]);
+  ], undefined, selfPidns);
+}
+
+/** A ProcFs that counts the status files it reads. */
+class CountingProcFs extends ProcFs {
+  statusReads = 0;
+  override status(pid: number, tid?: number) {
+    if (tid === undefined) this.statusReads++;
+    return super.status(pid, tid);
+  }
 }
 
 describe('status parsing', () => {
@@ -102,6 +111,27 @@ describe('container processes', () => {
         [9, 3122],
       ],
     );
+  });
+
+  test('a reader that knows its own namespace reads no status of a process in it (none can be a member or a member\'s ancestor): the same members', () => {
+    const full = scanContainer(container, new ProcFs(hostTree()));
+    const proc = new CountingProcFs(hostTree(true, HOST_NS));
+    const scan = scanContainer(container, proc);
+    assert.deepEqual(scan.processes, full.processes);
+    // the 10 processes less the 2 in the host's namespace, and the reader's own and the container's init read first
+    assert.equal(proc.statusReads, 2 + 8);
+  });
+
+  test('a container sharing the reader\'s PID namespace (--pid host) still has every process in it', () => {
+    const shared = { id: ID, name: 'hostpid', hostPid: 3000 };
+    const tree = makeProcTree([
+      { nspid: [1], name: 'systemd', ppid: 0, pidns: HOST_NS },
+      { nspid: [3000], name: 'agent', ppid: 1, pidns: HOST_NS },
+      { nspid: [3116, 1], name: 'sh', ppid: 3000, pidns: CONTAINER_NS },
+    ], [999999], HOST_NS);
+    const scan = scanContainer(shared, new ProcFs(tree));
+    assert.equal(scan.pidns, HOST_NS);
+    assert.deepEqual(scan.processes.map((p) => p.hostPid), [1, 3000, 3116]);
   });
 
   test('without access to namespace links, the cgroup decides', () => {
