@@ -32,7 +32,7 @@ import {
 } from '../protocol';
 import { createRuntimes, listAll } from '../runtime';
 import { TraceEngine, TraceError, MAX_RING_BYTES, MAX_SESSIONS } from '../engine/engine';
-import { DEFAULT_LIMITS, type SessionSink } from '../engine/delivery';
+import { DEFAULT_LIMITS, type SessionLimits, type SessionSink } from '../engine/delivery';
 import type { Logger } from '../engine/system';
 import { VERSION } from '../version';
 import { MessageSizeLimit } from './limit';
@@ -96,7 +96,7 @@ export function serveHelper(
     .then(({ routeLibbpfLog }) => routeLibbpfLog((level, line) => log(level === 'warn' ? 'warn' : 'debug', `libbpf: ${line}`), options.verbose ? 'debug' : 'warn'))
     .catch(() => undefined);
   // Root reads fixed, root-owned sockets only: nothing the client names.
-  const engine = new TraceEngine(createRuntimes({ rootSide: true }), log);
+  const engine = new TraceEngine(createRuntimes({ rootSide: true }), log, HELPER_SESSION_LIMITS);
   handleRequests(connection, engine, clientSink(connection, writer), log, () => {
     // After the answer is written: no session, no new request, then exit.
     setImmediate(() => {
@@ -120,9 +120,19 @@ export function serveHelper(
   return server;
 }
 
+/**
+ * The helper's batches are smaller than the CLI's: its client is the extension host, which
+ * decodes a whole frame in one turn of its event loop. Measured by the UI benchmark here (two
+ * cores shared with code-server, Chromium and the generator): with 256 KiB frames (a whole
+ * 20 ms poll's worth at 300,000 events/s) the host's event-loop p99 was 52 ms at 300,000/s;
+ * with 64 KiB (about 580 open records) 33-35 ms up to 400,000/s, every event kept. 16 KiB
+ * did no better there and cost the helper a quarter more CPU than 64 KiB at 1M/s.
+ */
+const HELPER_SESSION_LIMITS: SessionLimits = { ...DEFAULT_LIMITS, maxBatchBytes: 64 << 10 };
+
 const LIMITS: HelperLimits = {
   maxSessions: MAX_SESSIONS,
-  maxBatchBytes: DEFAULT_LIMITS.maxBatchBytes,
+  maxBatchBytes: HELPER_SESSION_LIMITS.maxBatchBytes,
   maxQueuedBytes: DEFAULT_LIMITS.maxQueuedBytes,
   maxRingBytes: MAX_RING_BYTES,
 };
