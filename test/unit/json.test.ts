@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { CLIENT_KIND_LIST, eventJson } from '../../src/kinds/client-registry';
 import { WallClock, type DecodeContext } from '../../src/kinds/shared/decode';
 import { decodeOpen, OPEN_LAYOUT } from '../../src/kinds/open/decode';
@@ -75,6 +76,53 @@ test('open events: the kind writer equals JSON.stringify (paths, comm, flags, mo
   }
   assert.equal(n, HOSTILE.length * 3);
   assert.ok(fast >= 9, `the record writer took ${fast} of ${n}`);
+});
+
+test('open records in any order through the writer\'s caches (the last task\'s segment, the last call\'s tail, the second\'s prefix): each line is its own event\'s', () => {
+  const F = OPEN_LAYOUT.fields;
+  const labels = [
+    { id: 'a'.repeat(64), name: 'web-1', runtime: 'docker' as const },
+    { id: 'b'.repeat(64), name: 'web-2', runtime: 'podman' as const },
+  ];
+  const c = ctx();
+  c.byPidns = new Map([[4026532000, labels[0]], [4026532001, labels[1]]]);
+  c.container = labels[0];
+  const pick = <T,>(xs: readonly T[]) => fc.constantFrom(...xs);
+  const record = fc.record({
+    ns: pick([4026532000, 4026532001]),
+    pid: pick([7, 8]),
+    comm: pick(['ct-target', 'sh']),
+    runtime: fc.boolean(),
+    sec: pick([0n, 1n, 86_400n]),
+    ns_in: pick([0n, 999_999_999n, 5n]),
+    ret: pick([3, -2, -13]),
+    flags: pick([0o101, 0o2000000, 0o20200002, 0]),
+    mode: pick([0o644, 0o600]),
+    dirfd: pick([-100, 5]),
+    syscall: pick([0, 1]),
+    path: pick(['/etc/passwd', '/nonexistent-ct-bench', 'x'.repeat(255)]),
+  });
+  fc.assert(
+    fc.property(fc.array(record, { minLength: 1, maxLength: 40 }), (recs) => {
+      for (const r of recs) {
+        const path = Buffer.from(r.path);
+        const rec = Buffer.alloc(F.path + Math.min(256, path.length + 1));
+        rec.writeBigUInt64LE(123_000_000_000n + r.sec * 1_000_000_000n + r.ns_in + (r.runtime ? 1n << 63n : 0n), 0);
+        [r.pid, r.pid, 3000 + r.pid, 3000 + r.pid, r.ns].forEach((v, i) => rec.writeUInt32LE(v, 8 + 4 * i));
+        Buffer.from(r.comm).copy(rec, 32);
+        rec.writeBigInt64LE(BigInt(r.ret), F.ret);
+        rec.writeBigUInt64LE(BigInt(r.flags), F.flags);
+        rec.writeUInt32LE(r.mode, F.mode);
+        rec.writeInt32LE(r.dirfd, F.dirfd);
+        rec.writeUInt32LE(r.syscall, F.syscall);
+        path.copy(rec, F.path, 0, Math.min(255, path.length));
+        const dv = new DataView(rec.buffer, rec.byteOffset, rec.length);
+        const direct = openRecordJson(dv, rec, 0, rec.length, c);
+        assert.equal(direct, JSON.stringify(decodeOpen(dv, rec, 0, rec.length, c)));
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('a batch as JSON lines (the CLI\'s --json) equals its decoded events written one per line, through a reused buffer', () => {

@@ -79,21 +79,27 @@ export class WallClock {
     return this.formatParts(dv.getUint32(at + 4, true) & 0x3fffffff, dv.getUint32(at, true));
   }
 
-  /** The time at `at` (as formatAt reads it) written as bytes, the same text. */
-  writeAt(dv: DataView, at: number, w: JsonBytes): void {
+  /**
+   * The time at `at` (as formatAt reads it) written as bytes, the same text. `before`: text
+   * written just before it, kept with the date and seconds as one copy while the second is
+   * the same; `close` false leaves the final "Z" for the caller to write with what follows.
+   */
+  writeAt(dv: DataView, at: number, w: JsonBytes, before?: Buffer, close = true): void {
     const total = this.wallNs + ((dv.getUint32(at + 4, true) & 0x3fffffff) - this.baseHi) * TWO32 + (dv.getUint32(at, true) - this.baseLo);
     const carry = Math.floor(total / NS);
     const sec = this.wallSec + carry;
-    if (sec !== this.lastBytesSec) {
+    if (sec !== this.lastBytesSec || before !== this.lastBefore) {
       this.lastBytesSec = sec;
-      this.lastPrefixBytes = Buffer.from(new Date(sec * 1000).toISOString().slice(0, 19) + '.', 'latin1');
+      this.lastBefore = before;
+      this.lastPrefixBytes = Buffer.from((before?.toString('latin1') ?? '') + new Date(sec * 1000).toISOString().slice(0, 19) + '.', 'latin1');
     }
     w.raw(this.lastPrefixBytes);
     w.padded(total - carry * NS, 9);
-    w.byte(0x5a); // Z
+    if (close) w.byte(0x5a); // Z
   }
 
   private lastBytesSec = NaN;
+  private lastBefore: Buffer | undefined;
   private lastPrefixBytes = Buffer.alloc(0);
 
   private formatParts(hi: number, lo: number): string {

@@ -82,7 +82,7 @@ export function recordHeadJson(kind: KindName, dv: DataView, bytes: Buffer, at: 
 
 const heads = new Map<KindName, Buffer>();
 const labels = new WeakMap<ContainerLabel, Buffer | null>();
-const TIME_TO_CONTAINER = ascii('","container":');
+const TIME_TO_CONTAINER = ascii('Z","container":');
 const PID = ascii(',"pid":');
 const TID = ascii(',"tid":');
 const HOST_PID = ascii(',"hostPid":');
@@ -90,8 +90,8 @@ const HOST_TID = ascii(',"hostTid":');
 const COMM = ascii(',"comm":"');
 const RUNTIME = ascii('","runtime":true');
 
-/** The last task a record writer wrote: its header words and the text they made. */
-const task = { runtime: -1, ids: [0, 0, 0, 0], comm: [0, 0, 0, 0], segment: undefined as Buffer | undefined };
+/** The last task a record writer wrote: its header words, its container's label and the text they made. */
+const task = { runtime: -1, ids: [0, 0, 0, 0], comm: [0, 0, 0, 0], label: undefined as Buffer | undefined, segment: undefined as Buffer | undefined };
 
 /**
  * A record's common fields written as bytes (the text recordHeadJson makes),
@@ -109,14 +109,13 @@ export function recordHeadBytes(kind: KindName, dv: DataView, bytes: Buffer, at:
   if (label === null) return false;
   let head = heads.get(kind);
   if (head === undefined) heads.set(kind, (head = ascii(`{"gadget":"${kind}","time":"`)));
-  w.raw(head);
-  ctx.clock.writeAt(dv, at + HDR_LAYOUT.ts_ns, w);
-  w.raw(TIME_TO_CONTAINER);
-  w.raw(label);
-  // The task's fields (PIDs, comm, runtime) as the last record of the same task wrote them: a flood's
-  // records mostly come from one task, so its segment is copied whole.
+  // The kind and the time's date and seconds as one copy; then its nanoseconds.
+  ctx.clock.writeAt(dv, at + HDR_LAYOUT.ts_ns, w, head, false);
+  // The rest (the time's Z, the container, the task's PIDs, comm and runtime) as the last record
+  // of the same task in the same container wrote them: a flood's records mostly come from one
+  // task, so its segment is copied whole.
   const t = task;
-  let same = dv.getUint32(at + HDR_LAYOUT.ts_ns + 4, true) >>> 31 === t.runtime;
+  let same = t.label === label && dv.getUint32(at + HDR_LAYOUT.ts_ns + 4, true) >>> 31 === t.runtime;
   for (let i = 0; same && i < 4; i++) same = dv.getUint32(ids + 4 * i, true) === t.ids[i];
   for (let i = 0; same && i < 4; i++) same = dv.getUint32(at + HDR_LAYOUT.comm + 4 * i, true) === t.comm[i];
   if (same && t.segment) {
@@ -124,6 +123,8 @@ export function recordHeadBytes(kind: KindName, dv: DataView, bytes: Buffer, at:
     return true;
   }
   const from = w.at;
+  w.raw(TIME_TO_CONTAINER);
+  w.raw(label);
   w.raw(PID);
   w.uint(dv.getUint32(ids + IDS.pid, true));
   w.raw(TID);
@@ -138,6 +139,7 @@ export function recordHeadBytes(kind: KindName, dv: DataView, bytes: Buffer, at:
   if (runtime) w.raw(RUNTIME);
   else w.byte(0x22);
   t.runtime = runtime;
+  t.label = label;
   for (let i = 0; i < 4; i++) t.ids[i] = dv.getUint32(ids + 4 * i, true);
   for (let i = 0; i < 4; i++) t.comm[i] = dv.getUint32(at + HDR_LAYOUT.comm + 4 * i, true);
   t.segment = Buffer.from(w.buf.subarray(from, w.at));
