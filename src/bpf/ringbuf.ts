@@ -13,11 +13,6 @@ const PROT_WRITE = 2;
 const MAP_SHARED = 1;
 const MAP_FAILED = 0xffffffffffffffffn;
 
-/**
- * The consumer's view of a ring: the consumer position, the producer page
- * and the data area (mapped twice), as JS memory. No native code: the reader
- * below maps the kernel's pages into one; tests lay records out in one.
- */
 /** A span taken from a ring: its copy, its records that are not discarded, and whether it reached the last committed record. */
 export interface RingSpan {
   data: Buffer;
@@ -29,6 +24,11 @@ export interface RingSpan {
   caughtUp: boolean;
 }
 
+/**
+ * The consumer's view of a ring: the consumer position, the producer page
+ * and the data area (mapped twice), as JS memory. No native code: the reader
+ * below maps the kernel's pages into one; tests lay records out in one.
+ */
 export class RingView {
   private readonly mask: number;
   private readonly consumerPos: BigUint64Array;
