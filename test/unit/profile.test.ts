@@ -21,7 +21,7 @@ import { topFunctions } from '../../src/kinds/profile/top';
 import { profileTable } from '../../src/kinds/profile/client';
 import { parseMapRanges, rangeOf, mapRanges } from '../../src/proc/maps';
 import { Kallsyms } from '../../src/proc/kallsyms';
-import { parseSymbolizerLine, findSymbolizer } from '../../src/client/symbolize/llvm';
+import { parseSymbolizerLine, findSymbolizer, LlvmSymbolizer } from '../../src/client/symbolize/llvm';
 import { StackSymbolizer } from '../../src/client/symbolize';
 import { FileCache } from '../../src/client/symbolize/cache';
 import { debuginfodClient } from '../../src/client/symbolize/debuginfod';
@@ -370,6 +370,37 @@ test('separate debug info: a stripped binary gets functions and lines from the d
     // The helper's answer to a name that is not a plain file name: refused before anything is opened.
     for (const bad of ['../etc/shadow', 'a/b', '..', '', 'x\0y']) assert.throws(() => validateDebugRead({ fileId: 'a'.repeat(32), debuglink: bad }), /plain file name/, bad);
     assert.deepEqual(validateDebugRead({ fileId: 'a'.repeat(32), debuglink: 'app.debug' }), { fileId: 'a'.repeat(32), debuglink: 'app.debug' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a symbolizer that stops answering is killed after its stall time: what it was asked gets no symbols, and the next question starts one again', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-stall-'));
+  fs.chmodSync(dir, 0o777); // as root the symbolizer runs as nobody: it must reach its program and write its marks
+  try {
+    // Reads its questions and never answers the first; answers every later process's at once.
+    const marker = path.join(dir, 'started');
+    const prog = path.join(dir, 'stalls');
+    fs.writeFileSync(prog, `#!/bin/sh\nif [ -e ${marker} ]; then while read q; do echo '{"Symbol":[{"FunctionName":"again"}]}'; done; fi\ntouch ${marker}\necho $$ > ${dir}/pid\nexec sleep 600\n`, { mode: 0o755 });
+    const file = path.join(dir, 'target');
+    fs.writeFileSync(file, 'x');
+    fs.chmodSync(prog, 0o755);
+    const s = new LlvmSymbolizer(prog, 300);
+    const t0 = performance.now();
+    // Without a stall time the questions would wait for the symbolizer's own end (600 s).
+    const never = new Promise<'never'>((r) => setTimeout(() => r('never'), 20_000).unref());
+    const first = await Promise.race([s.symbolize([{ path: file, address: 0x10 }, { path: file, address: 0x20 }]), never]);
+    assert.notEqual(first, 'never', 'a stalled symbolizer was never given up');
+    const waited = performance.now() - t0;
+    assert.deepEqual(first, [[], []]);
+    assert.ok(waited >= 250, `given up after ${waited.toFixed(0)} ms, before its stall time`);
+    const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the stalled symbolizer is gone');
+    const again = await s.symbolize([{ path: file, address: 0x10 }]);
+    assert.equal(again[0][0]?.function, 'again');
+    s.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -17,6 +17,13 @@ import * as path from 'node:path';
 
 /** Files one symbolizer process is handed at most. */
 const MAX_FILES = 128;
+/**
+ * How long the symbolizer may go without answering while it has questions: then it is taken
+ * for stalled (a file it hangs on, a machine out of memory), killed, and what it was asked gets
+ * no symbols; the next question starts it again. Long: the first address of a large binary
+ * makes it read all of its DWARF.
+ */
+const STALL_MS = 30_000;
 const CANDIDATES = ['/usr/bin/llvm-symbolizer', ...Array.from({ length: 12 }, (_, i) => `/usr/bin/llvm-symbolizer-${20 - i}`)];
 
 /** One entry of llvm-symbolizer's answer for an address: innermost (inlined) first, the function it is in last. */
@@ -71,7 +78,13 @@ export class LlvmSymbolizer {
   private stale = false;
   private linkDir: string | undefined;
 
-  constructor(private readonly program: string) {}
+  /** Since when the oldest question has waited without any answer coming (reset at every answer). */
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly program: string,
+    private readonly stallMs = STALL_MS,
+  ) {}
 
   /** `file`'s separate debug info (its build ID, kept at `debugPath`): handed over from the next query on. */
   setDebug(file: string, buildId: string, debugPath: string): void {
@@ -86,7 +99,22 @@ export class LlvmSymbolizer {
     const child = this.ensure([...new Set(queries.map((q) => q.path))]);
     const answers = queries.map(() => new Promise<SymbolizedFrame[]>((resolve) => this.waiting.push({ resolve })));
     child.stdin!.write(queries.map((q) => `CODE /proc/self/fd/${this.slots.get(q.path)} 0x${q.address.toString(16)}\n`).join(''));
+    this.watch();
     return Promise.all(answers);
+  }
+
+  /** While questions wait, the symbolizer must answer one at least every stallMs. */
+  private watch(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    const child = this.child;
+    if (!this.waiting.length || !child) return;
+    this.watchdog = setTimeout(() => {
+      // Stalled: nothing from it for stallMs with questions waiting. What it was asked gets no symbols.
+      child.kill('SIGKILL');
+      this.fail(child);
+    }, this.stallMs);
+    this.watchdog.unref();
   }
 
   /** The running process, restarted when it lacks one of `paths`. */
@@ -145,6 +173,7 @@ export class LlvmSymbolizer {
       if (!line.trim()) continue;
       this.waiting.shift()?.resolve(parseSymbolizerLine(line));
     }
+    this.watch();
   }
 
   /** The process went: what it was asked gets no symbols. */
@@ -153,6 +182,7 @@ export class LlvmSymbolizer {
     this.child = undefined;
     this.slots.clear();
     for (const w of this.waiting.splice(0)) w.resolve([]);
+    this.watch();
   }
 
   private stop(): void {
@@ -163,6 +193,7 @@ export class LlvmSymbolizer {
       child.kill();
     }
     for (const w of this.waiting.splice(0)) w.resolve([]);
+    this.watch();
     this.out = '';
     for (const fd of this.fds.splice(0)) fs.closeSync(fd);
   }
