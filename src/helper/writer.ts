@@ -9,13 +9,14 @@
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc';
 import { encodeRecordFrame, type RecordStacks } from '../protocol';
 import { FrameArena, type ArenaFrame } from './frame-arena';
+import { DEFAULT_LIMITS } from '../engine/delivery';
 
 /**
- * Bytes of record frames the arena holds at once: the backlog bound
- * (DEFAULT_LIMITS.maxQueuedBytes, 16 MiB) and two batches' frames beside it. A frame that finds
- * no room (JSON-RPC messages count in the backlog too) gets a buffer of its own.
+ * Bytes of record frames the arena holds at once: the backlog bound and two of the largest
+ * batches' frames (records and the frame's fields) beside it. A frame that finds no room
+ * (JSON-RPC messages count in the backlog too) gets a buffer of its own.
  */
-const ARENA_BYTES = (16 << 20) + 2 * ((256 << 10) + (4 << 10));
+const ARENA_BYTES = DEFAULT_LIMITS.maxQueuedBytes + 2 * (DEFAULT_LIMITS.maxBatchBytes + (4 << 10));
 
 export class FrameWriter extends AbstractMessageWriter implements MessageWriter {
   private errors = 0;

@@ -80,22 +80,21 @@ export class WallClock {
   }
 
   /**
-   * The time at `at` (as formatAt reads it) written as bytes, the same text. `before`: text
-   * written just before it, kept with the date and seconds as one copy while the second is
-   * the same; `close` false leaves the final "Z" for the caller to write with what follows.
+   * The time at `at` (as formatAt reads it) written as bytes, the same text without its final
+   * "Z" (the caller writes it with what follows), after `before`: the text just before it, kept
+   * with the date and seconds as one copy while the second is the same.
    */
-  writeAt(dv: DataView, at: number, w: JsonBytes, before?: Buffer, close = true): void {
+  writeAt(dv: DataView, at: number, w: JsonBytes, before: Buffer): void {
     const total = this.wallNs + ((dv.getUint32(at + 4, true) & 0x3fffffff) - this.baseHi) * TWO32 + (dv.getUint32(at, true) - this.baseLo);
     const carry = Math.floor(total / NS);
     const sec = this.wallSec + carry;
     if (sec !== this.lastBytesSec || before !== this.lastBefore) {
       this.lastBytesSec = sec;
       this.lastBefore = before;
-      this.lastPrefixBytes = Buffer.from((before?.toString('latin1') ?? '') + new Date(sec * 1000).toISOString().slice(0, 19) + '.', 'latin1');
+      this.lastPrefixBytes = Buffer.from(before.toString('latin1') + new Date(sec * 1000).toISOString().slice(0, 19) + '.', 'latin1');
     }
     w.raw(this.lastPrefixBytes);
     w.padded(total - carry * NS, 9);
-    if (close) w.byte(0x5a); // Z
   }
 
   private lastBytesSec = NaN;

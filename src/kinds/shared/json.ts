@@ -110,7 +110,7 @@ export function recordHeadBytes(kind: KindName, dv: DataView, bytes: Buffer, at:
   let head = heads.get(kind);
   if (head === undefined) heads.set(kind, (head = ascii(`{"gadget":"${kind}","time":"`)));
   // The kind and the time's date and seconds as one copy; then its nanoseconds.
-  ctx.clock.writeAt(dv, at + HDR_LAYOUT.ts_ns, w, head, false);
+  ctx.clock.writeAt(dv, at + HDR_LAYOUT.ts_ns, w, head);
   // The rest (the time's Z, the container, the task's PIDs, comm and runtime) as the last record
   // of the same task in the same container wrote them: a flood's records mostly come from one
   // task, so its segment is copied whole.
